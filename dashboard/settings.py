@@ -1,0 +1,350 @@
+"""Typed, validated settings: one TOML file plus ``CITYWALL_*`` environment overrides.
+
+Every other module takes a :class:`Settings`; nothing else reads the TOML file or the
+environment. A bad value stops start-up with :class:`SettingsError`, whose message names the
+key, the bad value and what is allowed, in Chinese.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config" / "citywall.toml"
+ENV_PREFIX = "CITYWALL_"
+
+DATASETS = (
+    "departments", "regions", "catalog", "exchange", "systems",
+    "incidents", "network", "targets", "indicator_history",
+)
+SourceDataset = Literal[
+    "departments", "regions", "catalog", "exchange", "systems", "incidents", "network",
+    "indicator_history",
+]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what is allowed."""
+
+
+_SCHEDULE_INTERVAL = re.compile(r"^interval:(\d+)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_schedule(text: str) -> tuple[str, Any]:
+    """``interval:10m`` → ("interval", seconds); ``cron:0 */1 * * *`` → ("cron", expression)."""
+    text = text.strip()
+    if m := _SCHEDULE_INTERVAL.match(text):
+        seconds = int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        if seconds <= 0:
+            raise ValueError("间隔必须大于 0")
+        return "interval", seconds
+    if text.startswith("cron:"):
+        expr = text[5:].strip()
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(expr)
+        except ValueError as exc:
+            raise ValueError(f"cron 表达式无效（需 5 段: 分 时 日 月 周）: {exc}") from None
+        return "cron", expr
+    raise ValueError("格式应为 interval:<数字><s|m|h|d>（如 interval:10m）或 cron:<5 段 cron 表达式>")
+
+
+def schedule_period_seconds(text: str) -> int:
+    """Typical gap between two runs of a schedule, used to decide when data is stale."""
+    kind, value = parse_schedule(text)
+    if kind == "interval":
+        return value
+    from datetime import datetime
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    trigger = CronTrigger.from_crontab(value)
+    first = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    return int((second - first).total_seconds()) if first and second else 86400
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeoSettings(_Strict):
+    districts: str = Field("", description="区县边界 GeoJSON 路径")
+    streets: str = Field("", description="镇街边界 GeoJSON 路径（可选）")
+    grids: str = Field("", description="网格边界 GeoJSON 路径（可选）")
+    id_property: str = "region_id"
+    name_property: str = "name"
+    tiles: str = Field("", description="底图瓦片 URL；空表示不用瓦片服务")
+
+
+class CitySettings(_Strict):
+    name: str = Field("示范市", min_length=1)
+    canvas: tuple[Annotated[int, Field(ge=640, le=15360)], Annotated[int, Field(ge=360, le=8640)]] = (1920, 1080)
+    scale_mode: Literal["fit", "fill-width", "stretch"] = "fit"
+    center: tuple[float, float] | None = None
+    geo: GeoSettings = GeoSettings()
+
+
+class AppSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8050, ge=1, le=65535)
+    data_dir: str = "data"
+    database_url: str = ""
+    store: str = "disk:frames"
+    refresh_seconds: int = Field(15, ge=1, le=3600)
+    nightly_reload: str = Field("03:30", description="HH:MM 每晚整页重载；空为关闭")
+    retry_base_seconds: int = Field(30, ge=1)
+    retry_max_seconds: int = Field(1800, ge=1)
+    http_timeout_seconds: float = Field(10.0, gt=0, le=600)
+
+    @field_validator("store")
+    @classmethod
+    def _store_spec(cls, value: str) -> str:
+        if value == "memory" or value.startswith("disk:") or value.startswith("redis://"):
+            return value
+        raise ValueError("应为 memory、disk:<目录> 或 redis://<地址>")
+
+    @field_validator("nightly_reload")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if value and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("应为 HH:MM（如 03:30），或留空关闭")
+        return value
+
+
+class SourceSettings(_Strict):
+    name: str = Field(min_length=1)
+    dataset: SourceDataset
+    kind: Literal["sql", "files", "http", "demo"]
+    schedule: str = "interval:10m"
+    owner: str = ""
+    stale_after_seconds: int | None = Field(None, ge=1)
+    # how a source's own names and codes map onto the contract
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    constants: dict[str, Any] = {}
+    date_format: str = ""
+    # sql
+    url: str = ""
+    table: str = ""
+    query: str = ""
+    params: dict[str, Any] = {}
+    # files
+    path: str = ""
+    sheet: str | int | None = None
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    # http
+    records_path: str = ""
+    headers: dict[str, str] = {}
+    timeout_seconds: float | None = Field(None, gt=0, le=600)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> "SourceSettings":
+        if self.kind == "sql":
+            if not self.url:
+                raise ValueError("kind = \"sql\" 需要 url（SQLAlchemy 连接串）")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("kind = \"sql\" 需要 table 或 query 二者之一")
+        if self.kind in ("files", "http") and not (self.path if self.kind == "files" else self.url):
+            raise ValueError(f"kind = \"{self.kind}\" 需要 {'path' if self.kind == 'files' else 'url'}")
+        return self
+
+    @property
+    def stale_after(self) -> int:
+        """Seconds after the last success when this source's data counts as stale."""
+        return self.stale_after_seconds or 2 * schedule_period_seconds(self.schedule) + 60
+
+
+class CustomTarget(_Strict):
+    indicator_id: str
+    name: str
+    level: Literal["省", "市"] = "市"
+    unit: Literal["%", "个", "项", "小时", "条"] = "%"
+    target: float
+    deadline: date
+    comparator: Literal[">=", "<=", "=="] = ">="
+    source_doc: str = ""
+    binding: bool = True
+
+
+class TargetSettings(_Strict):
+    presets: list[str] = []
+    custom: list[CustomTarget] = []
+    # milestone checklists: milestone indicator_id → {item: done date or ""}
+    milestones: dict[str, dict[str, date | Literal[""]]] = {}
+    scoreboard_weights: dict[str, float] = {}
+
+    @field_validator("presets")
+    @classmethod
+    def _known_presets(cls, value: list[str]) -> list[str]:
+        from dashboard.targets import PRESETS
+
+        unknown = [p for p in value if p not in PRESETS]
+        if unknown:
+            raise ValueError(f"未知预设 {unknown}；可选: {sorted(PRESETS)}")
+        return value
+
+
+class DemoSettings(_Strict):
+    seed: int = 20261122
+    incidents: int = Field(60_000, ge=100, le=20_000_000)
+    database: str = "demo/demo_city.db"
+    live: bool = Field(True, description="每次拉取时补充到当前时刻的新事件，使演示大屏持续变化")
+
+
+class WallSettings(_Strict):
+    playlist: list[str] = ["city"]
+    rotate_seconds: int = Field(0, ge=0)
+
+
+class Settings(_Strict):
+    city: CitySettings = CitySettings()
+    app: AppSettings = AppSettings()
+    demo: DemoSettings = DemoSettings()
+    wall: WallSettings = WallSettings()
+    targets: TargetSettings = TargetSettings()
+    sources: list[SourceSettings] = []
+    config_path: str = ""
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> "Settings":
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"sources 中的 name 重复: {dupes}")
+        return self
+
+    # ---- resolved paths -------------------------------------------------------------
+    def resolve(self, path: str) -> Path:
+        """Paths in the config are relative to the config file's folder."""
+        p = Path(path)
+        base = Path(self.config_path).parent if self.config_path else REPO_ROOT
+        return p if p.is_absolute() else (base / p).resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.app.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        return self.app.database_url or f"sqlite:///{self.data_dir / 'citywall.db'}"
+
+    @property
+    def demo_database(self) -> Path:
+        return self.resolve(self.demo.database) if Path(self.demo.database).is_absolute() \
+            else self.data_dir / self.demo.database
+
+    def sources_for(self, dataset: str) -> list[SourceSettings]:
+        return [s for s in self.sources if s.dataset == dataset]
+
+    def source(self, name: str) -> SourceSettings:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise SettingsError(f"没有名为 '{name}' 的数据源；已配置: {[s.name for s in self.sources]}")
+
+
+# ---- loading -----------------------------------------------------------------------
+
+_PYDANTIC_ZH = {
+    "literal_error": "允许的值: {expected}",
+    "missing": "缺少此项（必填）",
+    "extra_forbidden": "未知配置项（请检查拼写）",
+    "greater_than_equal": "必须 ≥ {ge}",
+    "greater_than": "必须 > {gt}",
+    "less_than_equal": "必须 ≤ {le}",
+    "less_than": "必须 < {lt}",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文本",
+    "string_too_short": "不能为空",
+    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "date_parsing": "应为日期 YYYY-MM-DD",
+    "date_type": "应为日期 YYYY-MM-DD",
+    "list_type": "应为列表 [...]",
+    "dict_type": "应为表 {...}",
+    "tuple_type": "应为数组 [宽, 高]",
+    "too_long": "元素过多",
+    "too_short": "元素过少",
+}
+
+
+def _explain(error: dict) -> str:
+    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    ctx = error.get("ctx") or {}
+    template = _PYDANTIC_ZH.get(error["type"])
+    if error["type"] == "value_error":
+        reason = str(ctx.get("error", error["msg"]))
+    elif template:
+        try:
+            reason = template.format(**ctx)
+        except (KeyError, IndexError):
+            reason = template
+    else:
+        reason = error["msg"]
+    value = error.get("input")
+    shown = "" if error["type"] in ("missing",) or isinstance(value, dict) else f" = {value!r}"
+    return f"  · {loc or '(根)'}{shown}: {reason}"
+
+
+def _env_overrides(environ: dict[str, str]) -> dict:
+    """``CITYWALL_APP__PORT=8051`` → {"app": {"port": 8051}}; values are read as TOML literals."""
+    tree: dict = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
+            continue
+        path = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
+        if not path:
+            continue
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return tree
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for k, v in override.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_settings(path: str | os.PathLike | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file (``CITYWALL_CONFIG`` or the shipped default), apply env overrides, validate."""
+    environ = dict(os.environ if environ is None else environ)
+    config_path = Path(path or environ.get(ENV_PREFIX + "CONFIG") or DEFAULT_CONFIG)
+    if not config_path.is_file():
+        raise SettingsError(f"配置文件不存在: {config_path}（用 --config 或 CITYWALL_CONFIG 指定）")
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"配置文件 {config_path} 不是合法的 TOML: {exc}") from None
+    raw = _merge(raw, _env_overrides(environ))
+    raw["config_path"] = str(config_path.resolve())
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        lines = [_explain(e) for e in exc.errors()]
+        raise SettingsError(f"配置错误（{config_path}）:\n" + "\n".join(lines)) from None

@@ -1,0 +1,443 @@
+"""Dataset contracts, and validation that splits a frame into good rows and quarantined rows.
+
+Each contract names its columns, their types, allowed values, ranges and keys. Validation runs in
+two steps, and neither silently drops or coerces a value:
+
+1. *parse*: text from a CSV, XLSX, JSON or SQL source is turned into the contract's types. A value
+   that does not parse is a quarantine reason (``reported_at 无法解析: '2019/13/45'``), never NaT.
+2. *check*: a pandera schema checks nulls, allowed codes, ranges, duplicate keys and the rules that
+   span columns (closed_at before reported_at, timestamps in the future, …).
+
+Every quarantined row keeps its original values and gets every reason it broke, in Chinese.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+# How far ahead a timestamp may lie: clock skew for things that happened, a planning horizon for
+# deadlines and plans. Anything beyond is a typo (2102 for 2021) and is quarantined.
+PAST_SKEW = timedelta(days=1)
+PLAN_HORIZON = timedelta(days=365 * 15)
+
+ROW, REASON = "_row", "_reason"
+
+INCIDENT_STATUSES = ("受理", "处置中", "已办结")
+CLOSED = "已办结"
+REGION_LEVELS = ("区县", "镇街", "村社区", "网格")
+SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")
+SHARED = ("无条件共享", "有条件共享")
+OPEN_TYPES = ("无条件开放", "有条件开放", "不予开放")
+DATA_CLASSES = ("政务", "城市")
+SYSTEM_STATUSES = ("未迁移", "迁移中", "已上云", "暂缓")
+NETWORK_LEVELS = ("市", "镇", "村")
+DEPT_KINDS = ("委办局", "事业单位", "区县政府", "国有企业", "其他")
+TARGET_UNITS = ("%", "个", "项", "小时", "条")
+
+# indicator ids whose values are fractions and so must lie in 0..1
+RATE_INDICATORS = frozenset({
+    "sharing_rate", "gov_aggregation_rate", "city_aggregation_rate", "cloud_migration_rate",
+    "network_rate", "network_rate_市", "network_rate_镇", "network_rate_村",
+    "incident_closure_rate", "ontime_closure_rate",
+})
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str  # str | int | float | bool | datetime | date
+    required: bool = True  # null not allowed
+    allowed: tuple | None = None
+    min: float | None = None
+    max: float | None = None
+    future: str = "past"  # for datetimes: "past" (happened) or "plan" (a deadline)
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over several columns: ``bad(frame) -> bool Series`` marks rows that break it."""
+    name: str
+    reason: str
+    bad: Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class Contract:
+    dataset: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...]
+    rules: tuple[RowRule, ...] = ()
+    label: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+
+class ContractError(ValueError):
+    """The frame as a whole cannot meet the contract (e.g. a required column is missing)."""
+
+
+def _closed_before_reported(df):
+    return df["closed_at"].notna() & (df["closed_at"] < df["reported_at"])
+
+
+def _closed_without_time(df):
+    return (df["status"] == CLOSED) & df["closed_at"].isna()
+
+
+def _deadline_before_reported(df):
+    return df["deadline_at"].notna() & (df["deadline_at"] < df["reported_at"])
+
+
+def _null_island(df):
+    return (df["lon"] == 0) & (df["lat"] == 0)
+
+
+def _half_coordinates(df):
+    return df["lon"].isna() != df["lat"].isna()
+
+
+def _migrated_without_date(df):
+    return (df["status"] == "已上云") & df["migrated_date"].isna()
+
+
+def _parent_missing(df):
+    return (df["level"] != "区县") & df["parent_id"].isna()
+
+
+def _parent_is_self(df):
+    return df["parent_id"].notna() & (df["parent_id"] == df["region_id"])
+
+
+def _rate_value_out_of_range(df):
+    is_rate = df["indicator_id"].isin(RATE_INDICATORS) | df["indicator_id"].str.startswith("network_rate")
+    return is_rate & ((df["value"] < 0) | (df["value"] > 1))
+
+
+def _rate_target_out_of_range(df):
+    return (df["unit"] == "%") & ((df["target"] < 0) | (df["target"] > 1))
+
+
+CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
+    Contract("departments", (
+        Col("dept_id", "str"), Col("name", "str"), Col("short_name", "str"),
+        Col("kind", "str", allowed=DEPT_KINDS),
+    ), key=("dept_id",), label="部门"),
+    Contract("regions", (
+        Col("region_id", "str"), Col("name", "str"), Col("level", "str", allowed=REGION_LEVELS),
+        Col("parent_id", "str", required=False),
+    ), key=("region_id",), rules=(
+        RowRule("parent_missing", "parent_id 为空: 非区县级区域必须有上级", _parent_missing),
+        RowRule("parent_is_self", "parent_id 不能等于自身 region_id", _parent_is_self),
+    ), label="区域"),
+    Contract("catalog", (
+        Col("resource_id", "str"), Col("dept_id", "str"), Col("name", "str"),
+        Col("data_class", "str", allowed=DATA_CLASSES),
+        Col("share_type", "str", allowed=SHARE_TYPES),
+        Col("open_type", "str", required=False, allowed=OPEN_TYPES),
+        Col("mounted", "bool"),
+        Col("updated_at", "datetime", required=False),
+    ), key=("resource_id",), label="资源目录"),
+    Contract("exchange", (
+        Col("date", "date"), Col("provider_dept", "str"), Col("consumer_dept", "str"),
+        Col("records", "int", min=0), Col("api_calls", "int", min=0),
+    ), key=("date", "provider_dept", "consumer_dept"), label="数据交换"),
+    Contract("systems", (
+        Col("system_id", "str"), Col("dept_id", "str"), Col("name", "str"),
+        Col("classified", "bool"), Col("status", "str", allowed=SYSTEM_STATUSES),
+        Col("exempt_approved", "bool"),
+        Col("planned_date", "date", required=False, future="plan"),
+        Col("migrated_date", "date", required=False),
+    ), key=("system_id",), rules=(
+        RowRule("migrated_without_date", "status 为 已上云 但 migrated_date 为空", _migrated_without_date),
+    ), label="信息系统"),
+    Contract("incidents", (
+        Col("incident_id", "str"), Col("source", "str"), Col("category", "str"),
+        Col("region_id", "str", required=False),
+        Col("lon", "float", required=False, min=-180, max=180),
+        Col("lat", "float", required=False, min=-90, max=90),
+        Col("reported_at", "datetime"),
+        Col("deadline_at", "datetime", required=False, future="plan"),
+        Col("closed_at", "datetime", required=False),
+        Col("status", "str", allowed=INCIDENT_STATUSES),
+    ), key=("incident_id",), rules=(
+        RowRule("closed_before_reported", "closed_at 早于 reported_at", _closed_before_reported),
+        RowRule("closed_without_time", "status 为 已办结 但 closed_at 为空", _closed_without_time),
+        RowRule("deadline_before_reported", "deadline_at 早于 reported_at", _deadline_before_reported),
+        RowRule("null_island", "坐标为占位值 (0, 0)", _null_island),
+        RowRule("half_coordinates", "lon 与 lat 必须同时填写或同时为空", _half_coordinates),
+    ), label="事件"),
+    Contract("network", (
+        Col("unit_id", "str"), Col("name", "str"), Col("level", "str", allowed=NETWORK_LEVELS),
+        Col("connected", "bool"),
+    ), key=("unit_id",), label="电子政务外网"),
+    Contract("targets", (
+        Col("indicator_id", "str"), Col("name", "str"), Col("level", "str", allowed=("省", "市")),
+        Col("unit", "str", allowed=TARGET_UNITS), Col("target", "float"),
+        Col("deadline", "date", future="plan"),
+        Col("comparator", "str", allowed=(">=", "<=", "==")),
+        Col("source_doc", "str", required=False), Col("binding", "bool"),
+    ), key=("indicator_id", "deadline"), rules=(
+        RowRule("rate_target_out_of_range", "单位为 % 的目标值必须在 0–1 之间", _rate_target_out_of_range),
+    ), label="目标"),
+    Contract("indicator_history", (
+        Col("indicator_id", "str"), Col("date", "date"), Col("value", "float"),
+    ), key=("indicator_id", "date"), rules=(
+        RowRule("rate_value_out_of_range", "比率类指标的值必须在 0–1 之间", _rate_value_out_of_range),
+    ), label="指标历史"),
+)}
+
+
+@dataclass
+class ValidationResult:
+    dataset: str
+    good: pd.DataFrame
+    quarantined: pd.DataFrame  # original values as text, plus _row (1-based) and _reason
+    reasons: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))
+
+    @property
+    def rows_ok(self) -> int:
+        return len(self.good)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantined)
+
+
+# ---- parse ---------------------------------------------------------------------------------------
+
+_TRUE = {"true", "1", "1.0", "是", "y", "yes", "t", "已挂接", "已联通", "已接入"}
+_FALSE = {"false", "0", "0.0", "否", "n", "no", "f", "未挂接", "未联通", "未接入"}
+# Formats seen in department exports; the first that parses most values of a column wins, so a
+# file's own format is used for the whole column and a typo in one row stays a typo.
+DATE_FORMATS = (
+    "ISO8601", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日", "%Y%m%d",
+)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        return s.isna() | (s.astype("string").str.strip() == "")
+    return s.isna()
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Ids and codes as text; integral floats (12.0 from Excel) lose the '.0'."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        integral = s.notna() & (s == np.floor(s.fillna(0)))
+        out = s.astype("string")
+        out[integral] = s[integral].astype("int64").astype("string")
+        return out.astype(object).where(s.notna(), None).astype("str")
+    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("str")
+    return s.astype("str").str.strip() if len(s) else s.astype("str")
+
+
+def _parse_datetime(s: pd.Series, fmt: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+    text = s.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    formats = ([fmt] if fmt else []) + [f for f in DATE_FORMATS if f != fmt]
+    best, best_ok = None, -1
+    sample = text[present].head(2000)
+    for candidate in formats:
+        ok = pd.to_datetime(sample, format=candidate, errors="coerce").notna().sum()
+        if ok > best_ok:
+            best, best_ok = candidate, ok
+        if ok == len(sample):
+            break
+    parsed = pd.to_datetime(text.where(present), format=best, errors="coerce")
+    if best != "ISO8601":  # the odd row in another common layout is still a valid timestamp
+        retry = present & parsed.isna()
+        if retry.any():
+            parsed[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed.astype("datetime64[us]")
+
+
+def _parse_column(s: pd.Series, col: Col, date_format: str) -> tuple[pd.Series, pd.Series]:
+    """→ (typed values, mask of values present in the source that failed to parse)."""
+    blank = _blank(s)
+    if col.kind == "str":
+        out = _as_text(s).where(~blank, None)
+        return out.astype(object).where(~blank, None).astype("str").where(~blank), pd.Series(False, index=s.index)
+    if col.kind in ("int", "float"):
+        out = pd.to_numeric(s.where(~blank), errors="coerce")
+        failed = ~blank & out.isna()
+        if col.kind == "int":
+            fractional = out.notna() & (out != np.floor(out.fillna(0)))
+            failed |= fractional
+            out = out.where(~fractional).astype("Int64") if not (out.notna().all()) else out.astype("int64")
+        else:
+            out = out.astype("float64")
+        return out, failed
+    if col.kind == "bool":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return s.astype("boolean"), pd.Series(False, index=s.index)
+        text = s.astype("string").str.strip().str.lower()
+        out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+        out[text.isin(_TRUE)] = True
+        out[text.isin(_FALSE)] = False
+        return out, ~blank & out.isna()
+    if col.kind in ("datetime", "date"):
+        out = _parse_datetime(s, date_format)
+        failed = ~blank & out.isna()
+        if col.kind == "date":
+            out = out.dt.normalize()
+        return out, failed
+    raise ValueError(f"unknown column kind {col.kind}")
+
+
+_KIND_ZH = {"int": "整数", "float": "数字", "bool": "是/否", "datetime": "日期时间", "date": "日期", "str": "文本"}
+
+
+# ---- check ---------------------------------------------------------------------------------------
+
+def _schema(contract: Contract, now: datetime) -> pa.DataFrameSchema:
+    columns = {}
+    for col in contract.columns:
+        checks = []
+        if col.allowed is not None:
+            checks.append(pa.Check.isin(list(col.allowed)))
+        if col.min is not None:
+            checks.append(pa.Check.ge(col.min))
+        if col.max is not None:
+            checks.append(pa.Check.le(col.max))
+        if col.kind in ("datetime", "date"):
+            limit = pd.Timestamp(now + (PAST_SKEW if col.future == "past" else PLAN_HORIZON))
+            checks.append(pa.Check.le(limit))
+        unique = len(contract.key) == 1 and contract.key[0] == col.name
+        columns[col.name] = pa.Column(
+            nullable=not col.required, checks=checks, unique=unique,
+            report_duplicates="exclude_first",
+        )
+    # rules that span columns run vectorised in validate(): pandera would report them once per column
+    return pa.DataFrameSchema(
+        columns,
+        unique=list(contract.key) if len(contract.key) > 1 else None,
+        report_duplicates="exclude_first", coerce=False, strict=False,
+    )
+
+
+def _fmt(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour or value.minute or value.second) \
+            else value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _reason(contract: Contract, column: str, check: str, value) -> str:
+    if check == "not_nullable":
+        return f"{column} 为空（必填）"
+    if check in ("field_uniqueness", "multiple_fields_uniqueness"):
+        return f"{column} 重复: '{_fmt(value)}'"
+    col = contract.col(column)
+    if check.startswith("isin("):
+        return f"{column} 取值不合法: '{_fmt(value)}'（允许: {'、'.join(map(str, col.allowed))}）"
+    if check.startswith("greater_than_or_equal_to("):
+        return f"{column} 小于下限 {_fmt(float(col.min))}: {_fmt(value)}"
+    if check.startswith("less_than_or_equal_to(") and col.kind in ("datetime", "date"):
+        horizon = "当前时间" if col.future == "past" else "规划期限（15 年）"
+        return f"{column} 时间过远，晚于{horizon}: '{_fmt(value)}'"
+    if check.startswith("less_than_or_equal_to("):
+        return f"{column} 大于上限 {_fmt(float(col.max))}: {_fmt(value)}"
+    return f"{column} 不符合规则 {check}: '{_fmt(value)}'"
+
+
+def _join_reasons(parts: list[pd.Series]) -> pd.Series:
+    """Join several per-row reason Series (aligned on index) into one '；'-separated text."""
+    frame = pd.concat(parts, axis=1)
+    return frame.apply(lambda r: "；".join(v for v in r if isinstance(v, str) and v), axis=1)
+
+
+def validate(dataset: str, frame: pd.DataFrame, *, date_format: str = "", now: datetime | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> ValidationResult:
+    """Split ``frame`` (already mapped onto the contract's column names) into good and quarantined rows.
+
+    ``bbox`` (min_lon, min_lat, max_lon, max_lat) quarantines incident coordinates outside the city,
+    which is how placeholder coordinates from a hotline export are caught.
+    """
+    contract = CONTRACTS[dataset]
+    missing = [c.name for c in contract.columns if c.name not in frame.columns]
+    if missing:
+        raise ContractError(f"{contract.label or dataset}数据缺少必需列: {', '.join(missing)}"
+                            f"（已有列: {', '.join(map(str, frame.columns))}；可在配置 columns 中映射）")
+    now = now or datetime.now()
+    original = frame[contract.names].reset_index(drop=True)
+    index = original.index
+    reason_parts: list[pd.Series] = []
+
+    # 1. parse
+    typed = {}
+    unparsed: set[tuple[str, int]] = set()  # a value that did not parse is not also "empty"
+    for col in contract.columns:
+        values, failed = _parse_column(original[col.name], col, date_format)
+        typed[col.name] = values
+        if failed.any():
+            unparsed.update((col.name, i) for i in index[failed.to_numpy()])
+            raw = original[col.name][failed].astype(str)
+            reason_parts.append(pd.Series(
+                f"{col.name} 无法解析为{_KIND_ZH[col.kind]}: '" + raw + "'", index=raw.index))
+    typed = pd.DataFrame(typed, index=index)
+
+    # 2. check with pandera (nulls, codes, ranges, keys, future timestamps)
+    try:
+        _schema(contract, now).validate(typed, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        if unparsed:
+            echo = [(c, int(i)) in unparsed and k == "not_nullable"
+                    for c, k, i in zip(cases["column"], cases["check"], cases["index"])]
+            cases = cases[~np.array(echo, dtype=bool)]
+        if len(cases):
+            texts = [_reason(contract, c, k, v) for c, k, v in
+                     zip(cases["column"], cases["check"].astype(str), cases["failure_case"])]
+            per_row = pd.Series(texts, index=cases["index"].astype("int64").to_numpy())
+            reason_parts.append(per_row.groupby(level=0).agg("；".join))
+    #    … and the rules that span columns, vectorised
+    for rule in contract.rules:
+        bad = rule.bad(typed).fillna(False).astype(bool)
+        if bad.any():
+            reason_parts.append(pd.Series(rule.reason, index=index[bad.to_numpy()]))
+    if bbox is not None and {"lon", "lat"} <= set(typed.columns):
+        min_lon, min_lat, max_lon, max_lat = bbox
+        has = typed["lon"].notna() & typed["lat"].notna()
+        outside = has & ~typed["lon"].between(min_lon, max_lon)
+        outside |= has & ~typed["lat"].between(min_lat, max_lat)
+        if outside.any():
+            sub = typed[outside]
+            reason_parts.append(pd.Series(
+                "坐标超出城市范围（可能为占位值）: (" + sub["lon"].astype(str) + ", " + sub["lat"].astype(str) + ")",
+                index=sub.index))
+
+    if not reason_parts:
+        return ValidationResult(dataset, typed, _empty_quarantine(contract))
+    reasons = _join_reasons([p.groupby(level=0).agg("；".join) for p in reason_parts])
+    bad_rows = reasons.index
+    quarantined = original.loc[bad_rows].astype(str).where(original.loc[bad_rows].notna(), "")
+    quarantined.insert(0, REASON, reasons.loc[bad_rows])
+    quarantined.insert(0, ROW, (bad_rows + 1).astype("int64"))
+    quarantined = quarantined.sort_values(ROW)
+    good = typed.drop(index=bad_rows).reset_index(drop=True)
+    return ValidationResult(dataset, good, quarantined.reset_index(drop=True), reasons)
+
+
+def _empty_quarantine(contract: Contract) -> pd.DataFrame:
+    return pd.DataFrame(columns=[ROW, REASON, *contract.names])
