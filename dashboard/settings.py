@@ -90,6 +90,8 @@ class CitySettings(_Strict):
     canvas: tuple[Annotated[int, Field(ge=640, le=15360)], Annotated[int, Field(ge=360, le=8640)]] = (1920, 1080)
     scale_mode: Literal["fit", "fill-width", "stretch"] = "fit"
     center: tuple[float, float] | None = None
+    # min_lon, min_lat, max_lon, max_lat: incident coordinates outside are quarantined (placeholders)
+    bbox: tuple[float, float, float, float] | None = None
     geo: GeoSettings = GeoSettings()
 
 
@@ -287,8 +289,15 @@ _PYDANTIC_ZH = {
 
 
 def _explain(error: dict) -> str:
-    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    loc = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            loc += f"[{part}]"
+        elif not str(part).startswith("function-"):
+            loc += f".{part}" if loc else str(part)
     ctx = error.get("ctx") or {}
+    if "expected" in ctx:
+        ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", "、").replace(", ", "、")}
     template = _PYDANTIC_ZH.get(error["type"])
     if error["type"] == "value_error":
         reason = str(ctx.get("error", error["msg"]))

@@ -1,0 +1,39 @@
+"""The Dash app factory."""
+from __future__ import annotations
+
+import logging
+
+import dash
+import plotly.io as pio
+
+from dashboard import db, runtime
+from dashboard.settings import REPO_ROOT, Settings
+from dashboard.store import FrameStore, open_store
+
+log = logging.getLogger("citywall.app")
+
+
+def create_app(settings: Settings, store: FrameStore | None = None, engine=None) -> dash.Dash:
+    """Build the Dash app over a frame store; pages and callbacks only read from that store."""
+    store = store or open_store(settings.app.store, settings.data_dir)
+    engine = engine if engine is not None else db.connect(settings.database_url)
+    runtime.install(runtime.Runtime(settings, store, engine))
+
+    app = dash.Dash(
+        __name__,
+        title=f"{settings.city.name} 智慧城市运行指挥中心",
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(REPO_ROOT / "assets"),
+        serve_locally=True,  # command centres run on isolated networks: no CDN
+        update_title=None,  # timed refreshes are silent
+        suppress_callback_exceptions=True,
+    )
+    app.config.dev_tools_disable_version_check = True
+    import layouts.theme  # noqa: F401  registers the plotly template once
+    import layouts.status  # noqa: F401  registers its page
+    import callbacks.status  # noqa: F401
+
+    pio.templates.default = "citywall"
+    app.layout = dash.html.Div([dash.page_container], className="cw-root")
+    return app

@@ -1,0 +1,101 @@
+"""Command line: serve (default), pull, seed."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from dashboard import formatting as fmt
+from dashboard.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python run.py",
+        description="CityWall 智慧城市运行指挥中心大屏。不带子命令时等同于 serve。",
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    parser.add_argument("--config", help="TOML 配置文件（默认 config/citywall.toml，或环境变量 CITYWALL_CONFIG）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    serve = sub.add_parser("serve", help="启动大屏（含定时拉取；演示城市无数据时先生成）")
+    serve.add_argument("--host", help="监听地址（默认取配置 app.host，127.0.0.1）")
+    serve.add_argument("--port", type=int, help="端口（默认取配置 app.port，8050）")
+    serve.add_argument("--no-scheduler", action="store_true", help="只提供页面，不在本进程内定时拉取")
+    pull = sub.add_parser("pull", help="把每个数据源拉取一次，并打印逐源汇总表")
+    pull.add_argument("--source", action="append", help="只拉取这个数据源（可重复）")
+    seed = sub.add_parser("seed", help="生成（或重新生成）演示城市数据库与地理数据")
+    seed.add_argument("--incidents", type=int, help="事件条数（默认取配置 demo.incidents）")
+    seed.add_argument("--seed", type=int, help="随机种子（默认取配置 demo.seed）")
+    return parser
+
+
+def _print_pull_table(results) -> None:
+    headers = ("数据源", "数据集", "结果", "合格行", "隔离行", "耗时", "说明")
+    rows = [(r.source, r.dataset, "成功" if r.ok else ("跳过" if r.skipped else "失败"), fmt.count(r.rows_ok),
+             fmt.count(r.rows_quarantined), fmt.duration(r.seconds), r.error) for r in results]
+
+    def width(text: str) -> int:  # CJK characters take two columns in a terminal
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    widths = [max(width(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
+    for row in (headers, *rows):
+        print("  ".join(str(c) + " " * (w - width(str(c))) for c, w in zip(row, widths)).rstrip())
+
+
+def cmd_pull(settings: Settings, names: list[str] | None) -> int:
+    from dashboard.pullers import Puller
+    from dashboard.store import open_store
+
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    for name in names or []:
+        settings.source(name)  # unknown names stop here with the list of configured ones
+    results = [puller.run_source(n, "cli") for n in names] if names else puller.run_all("cli")
+    _print_pull_table(results)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_seed(settings: Settings, incidents: int | None, seed: int | None) -> int:
+    from datasources.demo import ensure_demo_city
+
+    path = ensure_demo_city(settings, incidents=incidents, seed=seed, force=True)
+    print(f"演示城市已生成: {path}")
+    return 0
+
+
+def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
+    from waitress import serve
+
+    from dashboard.app import create_app
+    from dashboard.pullers import Puller
+    from dashboard.scheduler import PullScheduler
+    from dashboard.store import open_store
+
+    store = open_store(settings.app.store, settings.data_dir)
+    puller = Puller(settings, store)
+    if scheduler:
+        if not store.datasets():  # first start: draw the wall from real frames, not empty panels
+            print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
+            _print_pull_table(puller.run_all("startup"))
+        PullScheduler(puller).start(run_now=bool(store.datasets()))
+    app = create_app(settings, store, puller.engine)
+    host, port = host or settings.app.host, port or settings.app.port
+    print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
+    serve(app.server, host=host, port=port, threads=8, ident="CityWall")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+        if args.command == "pull":
+            return cmd_pull(settings, args.source)
+        if args.command == "seed":
+            return cmd_seed(settings, args.incidents, args.seed)
+        return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
+                         not getattr(args, "no_scheduler", False))
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2

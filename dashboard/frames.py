@@ -1,0 +1,310 @@
+"""Ready-to-draw frames: what a pull publishes for each dataset, and the day's indicator values.
+
+Callbacks never aggregate raw rows; everything a panel draws is computed here, once per pull.
+``build_frames(dataset, rows, ctx)`` returns ``{frame name: DataFrame}`` and
+``indicator_values(dataset, rows, ctx)`` returns ``{indicator_id: value}`` for indicator_history.
+The frame names and columns are listed in FRAME_COLUMNS, the contract between pullers and layouts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard import indicators as ind
+from datasources.contracts import CLOSED, SHARED, SYSTEM_STATUSES
+
+#: Window of the wall's incident panels (heatmaps, map, per-district counts).
+INCIDENT_WINDOW_DAYS = 30
+LATEST_INCIDENTS = 60
+DENSITY_BIN_DEGREES = 0.005  # ≈ 500 m: the density layer's resolution where no grid polygons exist
+PERIODS = (("今日", 0), ("近7日", 7), ("近30日", 30), ("全部", None))
+UNKNOWN_REGION = "未知区域"
+
+
+@dataclass
+class PullContext:
+    now: datetime
+    regions: pd.DataFrame | None = None  # the published regions frame, for district roll-ups
+    extra: dict = field(default_factory=dict)
+
+
+# ---- departments / regions ---------------------------------------------------------------------
+
+def _departments(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    return {"departments": rows.sort_values("dept_id").reset_index(drop=True)}
+
+
+def region_lineage(regions: pd.DataFrame) -> pd.DataFrame:
+    """Each region with its 区县 and 镇街 ancestors (district_id, street_id)."""
+    parent = dict(zip(regions["region_id"], regions["parent_id"]))
+    level = dict(zip(regions["region_id"], regions["level"]))
+
+    def ancestor(rid, wanted):
+        seen = 0
+        while rid is not None and seen < 10:
+            if level.get(rid) == wanted:
+                return rid
+            rid = parent.get(rid)
+            seen += 1
+        return None
+
+    out = regions.copy()
+    out["district_id"] = [ancestor(r, "区县") for r in out["region_id"]]
+    out["street_id"] = [ancestor(r, "镇街") for r in out["region_id"]]
+    return out
+
+
+def _regions(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    return {"regions": region_lineage(rows).sort_values(["level", "region_id"]).reset_index(drop=True)}
+
+
+# ---- catalog -------------------------------------------------------------------------------------
+
+def _catalog(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    flags = pd.DataFrame({
+        "dept_id": rows["dept_id"],
+        "resources": 1,
+        "shared": rows["share_type"].isin(SHARED).astype(int),
+        "unconditional": (rows["share_type"] == "无条件共享").astype(int),
+        "conditional": (rows["share_type"] == "有条件共享").astype(int),
+        "not_shared": (rows["share_type"] == "不予共享").astype(int),
+        "gov_resources": (rows["data_class"] == "政务").astype(int),
+        "gov_mounted": ((rows["data_class"] == "政务") & rows["mounted"].astype(bool)).astype(int),
+        "city_resources": (rows["data_class"] == "城市").astype(int),
+        "city_mounted": ((rows["data_class"] == "城市") & rows["mounted"].astype(bool)).astype(int),
+    })
+    by_dept = flags.groupby("dept_id", as_index=False).sum()
+    _add_catalog_rates(by_dept)
+    by_dept = by_dept.sort_values(["sharing_rate", "resources"], ascending=[False, False]).reset_index(drop=True)
+    total = by_dept.drop(columns=["dept_id"]).sum(numeric_only=True).to_frame().T
+    _add_catalog_rates(total)
+    summary = total.assign(
+        sharing_rate=ind.sharing_rate(rows), gov_aggregation_rate=ind.gov_aggregation_rate(rows),
+        city_aggregation_rate=ind.city_aggregation_rate(rows), departments=len(by_dept))
+    by_type = rows.groupby(["data_class", "share_type"], as_index=False).size().rename(columns={"size": "resources"})
+    return {"summary": summary, "by_dept": by_dept, "by_share_type": by_type}
+
+
+def _add_catalog_rates(frame: pd.DataFrame) -> None:
+    def rate(num, den):
+        return (frame[num] / frame[den].where(frame[den] > 0)).astype(float)
+
+    frame["sharing_rate"] = rate("shared", "resources")
+    frame["gov_aggregation_rate"] = rate("gov_mounted", "gov_resources")
+    frame["city_aggregation_rate"] = rate("city_mounted", "city_resources")
+
+
+# ---- exchange ------------------------------------------------------------------------------------
+
+def _exchange(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    daily = rows.groupby("date", as_index=False)[["records", "api_calls"]].sum().sort_values("date")
+    since = pd.Timestamp(ctx.now).normalize() - pd.Timedelta(days=30)
+    recent = rows[rows["date"] >= since]
+    by_provider = (recent.groupby("provider_dept", as_index=False)[["records", "api_calls"]].sum()
+                   .rename(columns={"provider_dept": "dept_id"}).sort_values("records", ascending=False))
+    by_consumer = (recent.groupby("consumer_dept", as_index=False)[["records", "api_calls"]].sum()
+                   .rename(columns={"consumer_dept": "dept_id"}).sort_values("records", ascending=False))
+    pairs = (recent.groupby(["provider_dept", "consumer_dept"], as_index=False)[["records", "api_calls"]].sum()
+             .sort_values("records", ascending=False))
+    records_30d, calls_30d = ind.exchange_volume(rows, since, None)
+    summary = pd.DataFrame([{
+        "records_30d": records_30d, "api_calls_30d": calls_30d,
+        "records_last_day": int(daily["records"].iloc[-1]) if len(daily) else 0,
+        "last_day": daily["date"].iloc[-1] if len(daily) else pd.NaT,
+        "active_pairs_30d": len(pairs), "records_total": int(rows["records"].sum()),
+    }])
+    return {"summary": summary, "daily": daily.reset_index(drop=True), "by_provider_30d": by_provider,
+            "by_consumer_30d": by_consumer, "pairs_30d": pairs.reset_index(drop=True)}
+
+
+# ---- systems -------------------------------------------------------------------------------------
+
+def migration_burnup(systems: pd.DataFrame) -> pd.DataFrame:
+    """Month by month: non-classified systems planned to be on the cloud vs actually migrated (cumulative)."""
+    open_systems = systems[~systems["classified"].astype(bool)]
+    planned = open_systems["planned_date"].dropna().dt.to_period("M").value_counts()
+    actual = open_systems.loc[open_systems["status"] == "已上云", "migrated_date"].dropna().dt.to_period("M").value_counts()
+    if planned.empty and actual.empty:
+        return pd.DataFrame(columns=["month", "planned_cum", "actual_cum", "total"])
+    seen = planned.index.union(actual.index)
+    months = pd.period_range(seen.min(), seen.max(), freq="M")
+    frame = pd.DataFrame({
+        "month": months.to_timestamp(),
+        "planned_cum": planned.reindex(months, fill_value=0).cumsum().to_numpy(),
+        "actual_cum": actual.reindex(months, fill_value=0).cumsum().to_numpy(),
+    })
+    frame["total"] = len(open_systems)
+    return frame
+
+
+def _systems(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    open_systems = rows[~rows["classified"].astype(bool)]
+    by_dept = (open_systems.groupby(["dept_id", "status"]).size().unstack(fill_value=0)
+               .reindex(columns=list(SYSTEM_STATUSES), fill_value=0))
+    by_dept["total"] = by_dept.sum(axis=1)
+    by_dept["cloud_migration_rate"] = by_dept["已上云"] / by_dept["total"]
+    by_dept["exempt_approved"] = open_systems.groupby("dept_id")["exempt_approved"].sum().reindex(by_dept.index).fillna(0).astype(int)
+    by_dept = by_dept.reset_index().sort_values(["cloud_migration_rate", "total"], ascending=[False, False])
+    counts = open_systems["status"].value_counts()
+    today = pd.Timestamp(ctx.now).normalize()
+    overdue_plan = (open_systems["status"] != "已上云") & (open_systems["planned_date"] < today) \
+        & ~open_systems["exempt_approved"].astype(bool)
+    summary = pd.DataFrame([{
+        "systems": len(rows), "classified": int(rows["classified"].astype(bool).sum()),
+        "nonclassified": len(open_systems),
+        **{status: int(counts.get(status, 0)) for status in SYSTEM_STATUSES},
+        "exempt_approved": ind.exempt_systems(rows),
+        "behind_plan": int(overdue_plan.sum()),
+        "cloud_migration_rate": ind.cloud_migration_rate(rows),
+    }])
+    return {"summary": summary, "by_dept_status": by_dept.reset_index(drop=True),
+            "burnup": migration_burnup(rows)}
+
+
+# ---- network -------------------------------------------------------------------------------------
+
+def _network(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    by_level = (rows.assign(connected=rows["connected"].astype(bool))
+                .groupby("level", as_index=False).agg(units=("unit_id", "size"), connected=("connected", "sum")))
+    by_level["level"] = pd.Categorical(by_level["level"], ["市", "镇", "村"], ordered=True)
+    by_level = by_level.sort_values("level").assign(level=lambda f: f["level"].astype(str))
+    by_level["network_rate"] = by_level["connected"] / by_level["units"]
+    summary = pd.DataFrame([{"units": len(rows), "connected": int(rows["connected"].astype(bool).sum()),
+                             "network_rate": ind.network_rate(rows)}])
+    return {"summary": summary, "by_level": by_level.reset_index(drop=True)}
+
+
+# ---- incidents -----------------------------------------------------------------------------------
+
+def _district_of(rows: pd.DataFrame, regions: pd.DataFrame | None) -> pd.Series:
+    if regions is None or regions.empty:
+        return rows["region_id"].fillna(UNKNOWN_REGION)
+    lookup = pd.Series(regions["district_id"].to_numpy(), index=regions["region_id"].to_numpy())
+    district = rows["region_id"].map(lookup)
+    # a region id that is itself a district (a city with district-level ids only) maps to itself
+    return district.fillna(UNKNOWN_REGION)
+
+
+def incident_summary(rows: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    today = pd.Timestamp(now).normalize()
+    records = []
+    for label, days in PERIODS:
+        start = None if days is None else (today if days == 0 else today - pd.Timedelta(days=days))
+        period = rows if start is None else rows[rows["reported_at"] >= start]
+        records.append({
+            "period": label, "incidents": len(period), "closed": int((period["status"] == CLOSED).sum()),
+            "closure_rate": ind.incident_closure_rate(period),
+            "ontime_rate": ind.ontime_closure_rate(period),
+            "mean_handling_hours": ind.mean_handling_hours(period),
+            "overdue_open": ind.overdue_open(period, now),
+        })
+    frame = pd.DataFrame(records)
+    frame["overdue_open_all"] = ind.overdue_open(rows, now)
+    frame["open_all"] = int((rows["status"] != CLOSED).sum())
+    return frame
+
+
+def _incidents(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    now = pd.Timestamp(ctx.now)
+    since = now.normalize() - pd.Timedelta(days=INCIDENT_WINDOW_DAYS)
+    district = _district_of(rows, ctx.regions)
+    is_open = rows["status"] != CLOSED
+    overdue = is_open & (rows["deadline_at"] < now)
+    recent_mask = rows["reported_at"] >= since
+    recent = rows[recent_mask]
+    recent_district = district[recent_mask]
+
+    work = pd.DataFrame({
+        "district_id": district, "recent": recent_mask.astype(int), "open": is_open.astype(int),
+        "overdue": overdue.astype(int), "today": (rows["reported_at"] >= now.normalize()).astype(int),
+        "closed_recent": (recent_mask & ~is_open).astype(int),
+    })
+    by_district = work.groupby("district_id", as_index=False).sum().rename(columns={"recent": "incidents_30d"})
+    by_district["closure_rate_30d"] = by_district["closed_recent"] / by_district["incidents_30d"].where(by_district["incidents_30d"] > 0)
+
+    grids = recent.assign(district_id=recent_district).groupby("region_id", as_index=False).agg(
+        district_id=("district_id", "first"), incidents_30d=("incident_id", "size"),
+        lon=("lon", "mean"), lat=("lat", "mean"))
+
+    located = recent[recent["lon"].notna()]
+    bins = pd.DataFrame({
+        "lon": (np.floor(located["lon"] / DENSITY_BIN_DEGREES) + 0.5) * DENSITY_BIN_DEGREES,
+        "lat": (np.floor(located["lat"] / DENSITY_BIN_DEGREES) + 0.5) * DENSITY_BIN_DEGREES,
+    })
+    density = bins.groupby(["lon", "lat"], as_index=False).size().rename(columns={"size": "incidents"})
+
+    rhythm = pd.crosstab(recent["reported_at"].dt.dayofweek, recent["reported_at"].dt.hour)
+    rhythm = rhythm.reindex(index=range(7), columns=range(24), fill_value=0)
+    hour_weekday = rhythm.stack().rename("incidents").reset_index()
+    hour_weekday.columns = ["weekday", "hour", "incidents"]
+
+    category_district = (recent.assign(district_id=recent_district)
+                         .groupby(["category", "district_id"], as_index=False).size()
+                         .rename(columns={"size": "incidents"}))
+    by_category = recent.groupby("category", as_index=False).size().rename(columns={"size": "incidents"}) \
+        .sort_values("incidents", ascending=False)
+    by_source = recent.groupby("source", as_index=False).size().rename(columns={"size": "incidents"})
+
+    days = pd.date_range(now.normalize() - pd.Timedelta(days=89), now.normalize(), freq="D")
+    reported = rows["reported_at"].dt.normalize().value_counts().reindex(days, fill_value=0)
+    closed_days = rows.loc[~is_open, "closed_at"].dt.normalize().value_counts().reindex(days, fill_value=0)
+    daily = pd.DataFrame({"date": days, "reported": reported.to_numpy(), "closed": closed_days.to_numpy()})
+
+    latest_idx = rows["reported_at"].nlargest(LATEST_INCIDENTS).index
+    latest = rows.loc[latest_idx, ["incident_id", "source", "category", "region_id", "reported_at",
+                                   "deadline_at", "status"]].assign(district_id=district.loc[latest_idx])
+    latest["overdue"] = overdue.loc[latest_idx].to_numpy()
+    return {
+        "summary": incident_summary(rows, ctx.now), "by_district": by_district, "by_grid": grids,
+        "density": density, "hour_weekday": hour_weekday, "category_district": category_district,
+        "by_category": by_category, "by_source": by_source, "daily": daily,
+        "latest": latest.reset_index(drop=True),
+    }
+
+
+# ---- indicator_history ---------------------------------------------------------------------------
+
+def _history(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    rows = rows.sort_values(["indicator_id", "date"]).reset_index(drop=True)
+    latest = rows.groupby("indicator_id", as_index=False).last()
+    return {"history": rows, "latest": latest}
+
+
+BUILDERS = {
+    "departments": _departments, "regions": _regions, "catalog": _catalog, "exchange": _exchange,
+    "systems": _systems, "network": _network, "incidents": _incidents, "indicator_history": _history,
+}
+
+
+def build_frames(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
+    frames = BUILDERS[dataset](rows, ctx)
+    frames["as_of"] = pd.DataFrame({"as_of": [pd.Timestamp(ctx.now)], "rows": [len(rows)]})
+    return frames
+
+
+def indicator_values(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, float]:
+    """The day's values this dataset contributes to indicator_history (None values are skipped)."""
+    now = ctx.now
+    today = pd.Timestamp(now).normalize()
+    if dataset == "catalog":
+        values = {"sharing_rate": ind.sharing_rate(rows), "gov_aggregation_rate": ind.gov_aggregation_rate(rows),
+                  "city_aggregation_rate": ind.city_aggregation_rate(rows)}
+    elif dataset == "systems":
+        values = {"cloud_migration_rate": ind.cloud_migration_rate(rows)}
+    elif dataset == "network":
+        values = {"network_rate": ind.network_rate(rows),
+                  **{f"network_rate_{lv}": ind.network_rate(rows, lv) for lv in ("市", "镇", "村")}}
+    elif dataset == "incidents":
+        start = today - timedelta(days=INCIDENT_WINDOW_DAYS)
+        values = {"incident_closure_rate": ind.incident_closure_rate(rows, start),
+                  "ontime_closure_rate": ind.ontime_closure_rate(rows, start),
+                  "overdue_open": ind.overdue_open(rows, now),
+                  "mean_handling_hours": ind.mean_handling_hours(rows, start)}
+    elif dataset == "exchange":
+        values = {"exchange_records": ind.exchange_volume(rows, today - timedelta(days=1), today)[0]}
+    else:
+        values = {}
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,54 @@
+"""APScheduler jobs: one per source, on its interval or cron schedule, with retry and backoff."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dashboard.pullers import Puller
+from dashboard.settings import parse_schedule
+
+log = logging.getLogger("citywall.scheduler")
+
+
+def backoff_seconds(failures: int, base: int, cap: int) -> int:
+    """30 s, 60 s, 120 s … doubling per consecutive failure, capped."""
+    return int(min(cap, base * 2 ** max(0, failures - 1)))
+
+
+class PullScheduler:
+    def __init__(self, puller: Puller) -> None:
+        self.puller = puller
+        self.settings = puller.settings
+        self.scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
+                                                           "misfire_grace_time": 300})
+        self.failures: dict[str, int] = {}
+
+    def start(self, *, run_now: bool = True) -> None:
+        for source in self.settings.sources:
+            kind, value = parse_schedule(source.schedule)
+            trigger = IntervalTrigger(seconds=value) if kind == "interval" else CronTrigger.from_crontab(value)
+            self.scheduler.add_job(self._job, trigger, args=[source.name, "schedule"], id=source.name,
+                                   name=f"拉取 {source.name}",
+                                   next_run_time=datetime.now() if run_now else None)
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    def _job(self, name: str, trigger: str) -> None:
+        result = self.puller.run_source(name, trigger)
+        if result.ok:
+            self.failures.pop(name, None)
+            return
+        if result.skipped:
+            return
+        count = self.failures[name] = self.failures.get(name, 0) + 1
+        delay = backoff_seconds(count, self.settings.app.retry_base_seconds, self.settings.app.retry_max_seconds)
+        log.warning("retrying %s in %ss (failure %d)", name, delay, count)
+        self.scheduler.add_job(self._job, DateTrigger(datetime.now() + timedelta(seconds=delay)),
+                               args=[name, "retry"], id=f"{name}#retry", replace_existing=True)

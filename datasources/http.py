@@ -1,0 +1,110 @@
+"""Read a source from an HTTP JSON API: a list of records, or an object holding one.
+
+Every failure (HTTP status, timeout, refused connection, bad JSON, wrong ``records_path``)
+becomes a :class:`SourceError` that says in Chinese what went wrong, so operations staff can act
+on it without reading a traceback.
+"""
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import orjson
+import pandas as pd
+
+from datasources.adapters import SourceError
+from datasources.contracts import CONTRACTS
+
+if TYPE_CHECKING:
+    from dashboard.settings import Settings, SourceSettings
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _fetch(source: SourceSettings, timeout: float) -> bytes:
+    url = source.url
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        # urllib would also open file:// and ftp:// URLs; a source config must not read local files
+        raise SourceError(source.name, f"url 必须以 http:// 或 https:// 开头: {url}")
+    request = urllib.request.Request(url, headers={"Accept": "application/json", **source.headers})
+    try:
+        # the timeout bounds each wait on the socket (connect, and each read), not the whole transfer
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+            body = response.read()
+            charset = response.headers.get_content_charset()
+    except urllib.error.HTTPError as exc:
+        raise SourceError(source.name, f"服务器返回错误 HTTP {exc.code} {exc.reason}: {url}") from exc
+    except urllib.error.URLError as exc:
+        raise SourceError(source.name, _connect_problem(exc.reason, url, timeout)) from exc
+    except (TimeoutError, socket.timeout) as exc:
+        raise SourceError(source.name, f"响应超时（超过 {timeout:g} 秒无响应）: {url}") from exc
+    except OSError as exc:
+        raise SourceError(source.name, _connect_problem(exc, url, timeout)) from exc
+    if not 200 <= status < 300:
+        raise SourceError(source.name, f"服务器返回 HTTP {status}（应为 2xx）: {url}")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        try:  # some government gateways still answer in GBK; orjson reads UTF-8 only
+            body = body.decode(charset).encode("utf-8")
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise SourceError(source.name, f"返回内容无法按声明的编码 {charset} 解码: {url}") from exc
+    return body.removeprefix(_BOM)
+
+
+def _connect_problem(reason: Any, url: str, timeout: float) -> str:
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return f"连接超时（超过 {timeout:g} 秒）: {url}"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"无法连接（连接被拒绝，服务未启动或端口错误）: {url}"
+    if isinstance(reason, socket.gaierror):
+        return f"无法连接（域名无法解析）: {url}"
+    return f"无法连接: {url}: {reason}"
+
+
+def _records(source: SourceSettings, document: Any) -> list:
+    """Follow ``records_path`` (dotted keys; a number indexes a list) to the list of records."""
+    node = document
+    walked: list[str] = []
+    for part in filter(None, source.records_path.split(".")):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            where = ".".join(walked) or "(根)"
+            keys = f"，该处可用的键: {', '.join(map(str, list(node)[:20]))}" if isinstance(node, dict) else ""
+            raise SourceError(source.name, f"返回的 JSON 中找不到 records_path「{source.records_path}」"
+                                           f"（在 {where} 下没有「{part}」{keys}）")
+        walked.append(part)
+    if isinstance(node, list):
+        return node
+    if isinstance(node, dict) and not source.records_path:
+        raise SourceError(source.name, "返回的 JSON 是对象而不是记录列表，请配置 records_path"
+                                       f"（可用的键: {', '.join(map(str, list(node)[:20]))}）")
+    where = f"records_path「{source.records_path}」处" if source.records_path else "返回的 JSON"
+    raise SourceError(source.name, f"{where}不是记录列表，而是 {type(node).__name__}")
+
+
+def read_http(source: SourceSettings, settings: Settings) -> pd.DataFrame:
+    """GET ``source.url`` and turn its JSON records into a frame (nested objects as ``a.b`` columns)."""
+    timeout = source.timeout_seconds or settings.app.http_timeout_seconds
+    body = _fetch(source, timeout)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        preview = body[:80].decode("utf-8", errors="replace")
+        raise SourceError(source.name, f"返回的内容不是合法的 JSON（{exc}）: {preview!r}") from exc
+    records = _records(source, document)
+    if not records:
+        # an empty list carries no keys: give the columns the config expects, so an empty day
+        # validates as zero rows rather than failing as "required columns missing"
+        mapped = set(source.columns.values())
+        names = list(source.columns) + [c for c in CONTRACTS[source.dataset].names if c not in mapped]
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise SourceError(source.name, f"第 {bad + 1} 条记录不是 JSON 对象，而是 {type(records[bad]).__name__}")
+    return pd.json_normalize(records, sep=".")

@@ -1,0 +1,55 @@
+"""数据状态 page: each dataset's version, age and last error, and the pull log."""
+from __future__ import annotations
+
+import time
+
+import dash
+from dash import dcc, html
+
+from dashboard import db, formatting as fmt, runtime
+from dashboard.freshness import DATASET_LABELS, freshness
+
+dash.register_page(__name__, path="/status", title="数据状态", name="数据状态")
+
+IDS = {"interval": "status-interval", "body": "status-body"}
+
+
+def _table(headers: list[str], rows: list[list], row_classes: list[str] | None = None) -> html.Table:
+    return html.Table([
+        html.Thead(html.Tr([html.Th(h) for h in headers])),
+        html.Tbody([html.Tr([html.Td(c) for c in row], className=(row_classes or [""] * len(rows))[i])
+                    for i, row in enumerate(rows)]),
+    ], className="cw-table")
+
+
+def status_body() -> html.Div:
+    rt = runtime.current()
+    now = time.time()
+    statuses = rt.store.statuses()
+    dataset_rows, classes = [], []
+    for name, status in statuses.items():
+        fresh = freshness(rt.settings, status, now)
+        dataset_rows.append([DATASET_LABELS.get(name, name), name, status.version, fmt.moment(status.published_at),
+                             fmt.age(fresh.age_seconds), "滞后" if fresh.stale else "正常", fresh.reason])
+        classes.append("is-stale" if fresh.stale else "")
+    runs = db.recent_runs(rt.engine, limit=50)
+    run_rows = [[r.source, DATASET_LABELS.get(r.dataset, r.dataset), fmt.moment(r.started_at),
+                 fmt.duration((r.finished_at or r.started_at) - r.started_at), fmt.count(r.rows_ok),
+                 fmt.count(r.rows_quarantined), r.trigger, r.error or "成功"] for r in runs.itertuples()]
+    return html.Div([
+        html.H2("数据集"),
+        _table(["数据集", "标识", "版本", "最近成功", "数据年龄", "状态", "说明"], dataset_rows, classes)
+        if dataset_rows else html.P("尚无数据集发布。请运行 python run.py pull。"),
+        html.H2("最近拉取"),
+        _table(["数据源", "数据集", "开始", "耗时", "合格行", "隔离行", "触发", "结果"], run_rows)
+        if run_rows else html.P("尚无拉取记录。"),
+    ])
+
+
+def layout(**_query) -> html.Div:
+    rt = runtime.current()
+    return html.Div([
+        html.H1(f"{rt.settings.city.name} · 数据状态"),
+        dcc.Interval(id=IDS["interval"], interval=rt.settings.app.refresh_seconds * 1000),
+        html.Div(status_body(), id=IDS["body"]),
+    ], className="cw-page")

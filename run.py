@@ -1,0 +1,7 @@
+"""CityWall entry point: ``python run.py [serve|pull|seed] --help``."""
+import sys
+
+from dashboard.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
