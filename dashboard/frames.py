@@ -236,10 +236,10 @@ def _incidents(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     })
     density = bins.groupby(["lon", "lat"], as_index=False).size().rename(columns={"size": "incidents"})
 
-    rhythm = pd.crosstab(recent["reported_at"].dt.dayofweek, recent["reported_at"].dt.hour)
-    rhythm = rhythm.reindex(index=range(7), columns=range(24), fill_value=0)
-    hour_weekday = rhythm.stack().rename("incidents").reset_index()
-    hour_weekday.columns = ["weekday", "hour", "incidents"]
+    weekday_hour = recent["reported_at"].dt.day_of_week * 24 + recent["reported_at"].dt.hour
+    counts = np.bincount(weekday_hour.to_numpy(dtype=np.int64), minlength=7 * 24)
+    hour_weekday = pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(np.arange(24), 7),
+                                 "incidents": counts})
 
     category_district = (recent.assign(district_id=recent_district)
                          .groupby(["category", "district_id"], as_index=False).size()

@@ -155,6 +155,16 @@ class SourceSettings(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _mapping_targets_contract_columns(self) -> "SourceSettings":
+        from datasources.contracts import CONTRACTS
+
+        names = CONTRACTS[self.dataset].names
+        unknown = sorted({*self.columns.values(), *self.values, *self.constants} - set(names))
+        if unknown:
+            raise ValueError(f"映射到了 {self.dataset} 合约中不存在的列 {unknown}；合约列: {', '.join(names)}")
+        return self
+
+    @model_validator(mode="after")
     def _kind_needs(self) -> "SourceSettings":
         if self.kind == "sql":
             if not self.url:

@@ -6,7 +6,7 @@ the number of items done, and whose history is exact: it steps up on each item's
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -29,6 +29,7 @@ class Target:
     source_doc: str
     binding: bool = True
     preset: str = ""
+    deadline_set_by_document: bool = True  # False: the document leaves the date to the city
 
 
 SHAANXI = "陕政办发〔2018〕47号"
@@ -68,16 +69,17 @@ PRESETS: dict[str, tuple[Target, ...]] = {
         _t("济源-2022", "smart_towns", "智慧镇（街道）", "市", "个", 3, "2022-12-31", JIYUAN),
         _t("济源-2022", "smart_parks", "智慧园区", "市", "个", 1, "2022-12-31", JIYUAN),
     ),
-    # 长沙's document sets no date; a city picking it overrides the deadline with a custom target.
+    # 长沙's document sets no date: 2027-12-31 stands in until the city sets its own with a custom target.
     "长沙": (
-        _t("长沙", "six_databases", "六大基础数据库", "市", "项", 6, "2027-12-31", CHANGSHA),
+        replace(_t("长沙", "six_databases", "六大基础数据库", "市", "项", 6, "2027-12-31", CHANGSHA),
+                deadline_set_by_document=False),
     ),
 }
 
 
 def configured_targets(target_settings) -> list[Target]:
-    """The presets a city picked plus its own targets; a custom target replaces a preset one
-    for the same indicator and deadline year."""
+    """The presets a city picked plus its own targets. A custom target replaces a preset one for the
+    same indicator with the same deadline year, or one whose document leaves the date to the city."""
     chosen: dict[str, Target] = {}
     for preset in target_settings.presets:
         for t in PRESETS[preset]:
@@ -86,7 +88,8 @@ def configured_targets(target_settings) -> list[Target]:
         t = Target(f"自定:{c.indicator_id}:{c.deadline.isoformat()}", c.indicator_id, c.name, c.level,
                    c.unit, c.target, c.deadline, c.comparator, c.source_doc, c.binding, "自定")
         chosen = {k: v for k, v in chosen.items()
-                  if not (v.indicator_id == t.indicator_id and v.deadline.year == t.deadline.year)}
+                  if not (v.indicator_id == t.indicator_id
+                          and (v.deadline.year == t.deadline.year or not v.deadline_set_by_document))}
         chosen[t.target_id] = t
     return sorted(chosen.values(), key=lambda t: (t.deadline, t.target_id))
 

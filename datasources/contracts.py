@@ -374,6 +374,10 @@ def validate(dataset: str, frame: pd.DataFrame, *, date_format: str = "", now: d
     which is how placeholder coordinates from a hotline export are caught.
     """
     contract = CONTRACTS[dataset]
+    # an optional column a source does not have at all is simply empty (e.g. no coordinates)
+    absent_optional = [c.name for c in contract.columns if not c.required and c.name not in frame.columns]
+    if absent_optional:
+        frame = frame.assign(**{name: None for name in absent_optional})
     missing = [c.name for c in contract.columns if c.name not in frame.columns]
     if missing:
         raise ContractError(f"{contract.label or dataset}数据缺少必需列: {', '.join(missing)}"

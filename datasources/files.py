@@ -52,7 +52,8 @@ def decode(data: bytes, encoding: str) -> tuple[str, str]:
 
 def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
     text, _ = decode(path.read_bytes(), encoding)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    # a BOM read with a declared plain "utf-8" would otherwise stick to the first header
+    frame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False)
     return frame.where(frame != "", None)
 
 

@@ -6,6 +6,7 @@ on it without reading a traceback.
 """
 from __future__ import annotations
 
+import http.client
 import socket
 import urllib.error
 import urllib.request
@@ -44,6 +45,8 @@ def _fetch(source: SourceSettings, timeout: float) -> bytes:
         raise SourceError(source.name, f"响应超时（超过 {timeout:g} 秒无响应）: {url}") from exc
     except OSError as exc:
         raise SourceError(source.name, _connect_problem(exc, url, timeout)) from exc
+    except http.client.HTTPException as exc:  # e.g. the server closed mid-response
+        raise SourceError(source.name, f"响应不完整或格式错误（{type(exc).__name__}）: {url}") from exc
     if not 200 <= status < 300:
         raise SourceError(source.name, f"服务器返回 HTTP {status}（应为 2xx）: {url}")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):

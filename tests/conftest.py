@@ -76,7 +76,7 @@ def http_server() -> Iterator[LocalServer]:
     server.daemon_threads = True  # a handler still sleeping must not hold up teardown
     local = LocalServer(f"http://127.0.0.1:{server.server_address[1]}", {}, [])
     server.local = local  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield local

@@ -248,6 +248,12 @@ constants = { source = "12345" }
     assert (result.rows_ok, result.rows_quarantined) == (4, 0)
 
 
+def test_csv_bom_with_declared_utf8(tmp_path: Path):
+    path = write_csv(tmp_path / "12345.csv", incident_rows(2), "utf-8-sig")
+    source = files_source(path, encoding="utf-8")
+    assert read_source(source, settings_for(source))["incident_id"].tolist() == ["000000", "000001"]
+
+
 def test_csv_wrong_declared_encoding_is_a_source_error(tmp_path: Path):
     path = write_csv(tmp_path / "12345.csv", incident_rows(3), "gbk")
     source = files_source(path, encoding="utf-8")
@@ -331,26 +337,26 @@ def test_csv_date_layouts_pass_validation(tmp_path: Path):
     path = tmp_path / "12345.csv"
     path.write_text(
         "工单编号,类别,受理时间,期限,办结时间,状态\n"
-        "1,噪声,2024/03/05 14:20,2024年3月8日,2024年3月5日,3\n"
+        "1,噪声,2024/03/05 14:20,2024年3月8日,2024年3月6日,3\n"
         "2,噪声,2024/03/06 09:05,2024年3月9日,,2\n"
         "3,噪声,2024/13/45 09:05,2024年3月9日,,1\n", encoding="utf-8")
-    source = files_source(path)
+    # a hotline without grid or coordinates says so with empty constants (TOML has no null)
+    no_location = {"source": "12345", "region_id": "", "lon": "", "lat": ""}
+    source = files_source(path, constants=no_location)
     result = validate("incidents", read_source(source, settings_for(source)), now=NOW)
     assert (result.rows_ok, result.rows_quarantined) == (2, 1)
     good = result.good.set_index("incident_id")
     assert good.loc["1", "reported_at"] == pd.Timestamp("2024-03-05 14:20")
     assert good.loc["1", "deadline_at"] == pd.Timestamp("2024-03-08")
-    assert good.loc["1", "closed_at"] == pd.Timestamp("2024-03-05")
+    assert good.loc["1", "closed_at"] == pd.Timestamp("2024-03-06")
     assert pd.isna(good.loc["2", "closed_at"]) and good.loc["2", "status"] == "处置中"
     assert "reported_at 无法解析为日期时间: '2024/13/45 09:05'" in result.quarantined["_reason"].iloc[0]
 
     chinese = tmp_path / "chinese.csv"
     chinese.write_text("工单编号,类别,受理时间,状态\nA,噪声,2024年3月5日,1\nB,噪声,2024年12月31日,1\n",
                        encoding="utf-8")
-    source = files_source(chinese)
-    frame = read_source(source, settings_for(source)).assign(deadline_at=None, closed_at=None,
-                                                             region_id=None, lon=None, lat=None)
-    result = validate("incidents", frame, now=datetime(2025, 1, 1))
+    source = files_source(chinese, constants={**no_location, "deadline_at": "", "closed_at": ""})
+    result = validate("incidents", read_source(source, settings_for(source)), now=datetime(2025, 1, 1))
     assert result.good["reported_at"].tolist() == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-12-31")]
 
 

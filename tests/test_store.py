@@ -1,0 +1,109 @@
+"""Frame store: versions per dataset, atomic publish under a concurrent reader, failure status."""
+import threading
+
+import pandas as pd
+import pytest
+
+from dashboard.store import DiskFrameStore, MemoryFrameStore, open_store
+
+
+@pytest.fixture(params=["memory", "disk"])
+def store(request, tmp_path):
+    return MemoryFrameStore() if request.param == "memory" else DiskFrameStore(tmp_path / "frames")
+
+
+def frames(generation: int, rows: int = 2000) -> dict[str, pd.DataFrame]:
+    # every frame of one publish carries the same generation number
+    return {name: pd.DataFrame({"generation": [generation] * rows, "x": range(rows)})
+            for name in ("summary", "by_dept", "daily")}
+
+
+def test_versions_are_per_dataset(store):
+    assert store.versions() == {}
+    assert store.publish("catalog", frames(1)) == 1
+    assert store.publish("catalog", frames(2)) == 2
+    assert store.publish("systems", frames(1)) == 1
+    assert store.versions() == {"catalog": 2, "systems": 1}
+    assert store.frame("catalog", "summary")["generation"].iloc[0] == 2
+    assert store.frame("incidents", "summary") is None
+
+
+def test_failed_pull_keeps_frames_and_version(store):
+    store.publish("catalog", frames(1), {"rows": 10})
+    status = store.mark_failed("catalog", "数据源「目录」无法连接", ("目录",))
+    assert status.failed and status.version == 1 and status.failed_sources == ("目录",)
+    assert store.snapshot("catalog").frames["summary"]["generation"].iloc[0] == 1
+    assert store.status("catalog").error == "数据源「目录」无法连接"
+    store.publish("catalog", frames(2))
+    assert not store.status("catalog").failed
+
+
+def test_confirm_refreshes_age_without_a_new_version(store):
+    store.publish("catalog", frames(1))
+    store.mark_failed("catalog", "x")
+    assert store.confirm("catalog") == 1
+    status = store.status("catalog")
+    assert status.version == 1 and not status.failed
+
+
+def test_publish_is_atomic_under_a_concurrent_reader(store):
+    store.publish("incidents", frames(0))
+    stop = threading.Event()
+    mixed, reads = [], [0]
+
+    def reader():
+        while not stop.is_set():
+            snap = store.snapshot("incidents")
+            generations = {int(f["generation"].iloc[0]) for f in snap.frames.values()}
+            if len(generations) != 1 or len(snap.frames) != 3:
+                mixed.append(generations)
+            reads[0] += 1
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for generation in range(1, 40):
+        store.publish("incidents", frames(generation))
+    stop.set()
+    for t in threads:
+        t.join()
+    assert reads[0] > 10
+    assert mixed == []
+    assert store.status("incidents").version == 40
+
+
+def test_disk_store_is_shared_between_instances(tmp_path):
+    writer = DiskFrameStore(tmp_path / "frames")
+    reader = DiskFrameStore(tmp_path / "frames")  # as another process on the same host would
+    writer.publish("catalog", frames(1))
+    assert reader.versions() == {"catalog": 1}
+    writer.publish("catalog", frames(2))
+    assert reader.snapshot("catalog").frames["daily"]["generation"].iloc[0] == 2
+    writer.mark_failed("catalog", "超时")
+    assert reader.status("catalog").error == "超时"
+    # old versions are pruned, the current one stays
+    for g in range(3, 10):
+        writer.publish("catalog", frames(g))
+    kept = sorted(p.name for p in (tmp_path / "frames" / "catalog").glob("v*"))
+    assert "v9" in kept and len(kept) <= DiskFrameStore.KEEP_VERSIONS
+
+
+def test_disk_store_reader_in_another_process(tmp_path):
+    import subprocess
+    import sys
+
+    DiskFrameStore(tmp_path / "f").publish("network", frames(7))
+    code = ("from dashboard.store import DiskFrameStore; import sys; "
+            f"s = DiskFrameStore({str(tmp_path / 'f')!r}); "
+            "print(s.versions()['network'], int(s.frame('network', 'summary')['generation'].iloc[0]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert out.stdout.split() == ["1", "7"]
+
+
+def test_open_store_specs(tmp_path):
+    assert isinstance(open_store("memory", tmp_path), MemoryFrameStore)
+    disk = open_store("disk:frames", tmp_path)
+    assert isinstance(disk, DiskFrameStore) and disk.root == tmp_path / "frames"
+    with pytest.raises(ValueError, match="memory 或 disk"):
+        open_store("s3://bucket", tmp_path)
