@@ -1,0 +1,193 @@
+"""Pullers end to end on real files and a real SQLite app database: publish, quarantine, history,
+several sources in one dataset, and a failing source keeping its last good frames while stale."""
+import time
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from dashboard import db
+from dashboard.freshness import freshness
+from dashboard.pullers import Puller
+from dashboard.scheduler import PullScheduler, backoff_seconds
+from dashboard.settings import load_settings
+from dashboard.store import DiskFrameStore, MemoryFrameStore
+
+NOW = datetime(2026, 11, 22, 12, 0)
+HEADER = "工单编号,类别,网格,经度,纬度,受理时间,办理时限,办结时间,状态\n"
+
+
+def hotline_csv(path, rows, encoding="utf-8"):
+    path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows), encoding=encoding)
+
+
+ROWS_12345 = [
+    ("H1", "市容环境", "G1", "113.0", "28.2", "2026/11/22 08:00", "2026/11/23 08:00", "2026/11/22 10:00", "3"),
+    ("H2", "噪声扰民", "G2", "113.1", "28.3", "2026/11/21 09:00", "2026/11/22 09:00", "", "2"),
+    ("H3", "市容环境", "G1", "113.0", "28.2", "2026/13/45 09:00", "", "", "1"),  # bad date → quarantine
+]
+ROWS_GRID = [
+    ("W1", "城市管理", "G2", "113.1", "28.3", "2026/11/22 07:00", "2026/11/24 07:00", "", "1"),
+    ("W2", "城市管理", "G1", "113.0", "28.2", "2026/11/20 07:00", "2026/11/24 07:00", "2026/11/21 07:00", "3"),
+]
+MAPPING = ('columns = { "工单编号" = "incident_id", "类别" = "category", "网格" = "region_id", "经度" = "lon", '
+           '"纬度" = "lat", "受理时间" = "reported_at", "办理时限" = "deadline_at", "办结时间" = "closed_at", '
+           '"状态" = "status" }\nvalues.status = { "1" = "受理", "2" = "处置中", "3" = "已办结" }\n')
+
+
+@pytest.fixture
+def city(tmp_path):
+    hotline_csv(tmp_path / "12345.csv", ROWS_12345, encoding="gbk")
+    hotline_csv(tmp_path / "grid.csv", ROWS_GRID)
+    config = tmp_path / "city.toml"
+    config.write_text(f"""
+[city]
+name = "测试市"
+[app]
+data_dir = "var"
+[targets]
+[[targets.custom]]
+indicator_id = "incident_closure_rate"
+name = "事件办结率"
+target = 0.9
+deadline = 2027-12-31
+[[sources]]
+name = "12345热线"
+dataset = "incidents"
+kind = "files"
+path = "12345.csv"
+schedule = "interval:10m"
+constants = {{ source = "12345" }}
+{MAPPING}
+[[sources]]
+name = "网格系统"
+dataset = "incidents"
+kind = "files"
+path = "grid.csv"
+schedule = "cron:*/5 * * * *"
+constants = {{ source = "网格" }}
+{MAPPING}
+""", encoding="utf-8")
+    settings = load_settings(config, environ={})
+    return settings, tmp_path
+
+
+def make_puller(settings, store=None):
+    return Puller(settings, store or MemoryFrameStore(), clock=lambda: NOW)
+
+
+def test_pull_publishes_quarantines_and_logs(city):
+    settings, _ = city
+    puller = make_puller(settings)
+    result = puller.run_source("12345热线", "manual")
+    assert result.ok and result.rows_ok == 2 and result.rows_quarantined == 1 and result.version == 1
+    summary = puller.store.frame("incidents", "summary").set_index("period")
+    assert summary.loc["今日", "incidents"] == 1
+    runs = db.recent_runs(puller.engine)
+    assert runs.loc[0, "source"] == "12345热线" and runs.loc[0, "rows_quarantined"] == 1
+    assert runs.loc[0, "trigger"] == "manual" and runs.loc[0, "error"] == ""
+    quarantined = db.quarantined_rows(puller.engine, "12345热线")
+    assert len(quarantined) == 1 and "reported_at 无法解析" in quarantined.loc[0, "reason"]
+    assert quarantined.loc[0, "row_number"] == 3 and "H3" in quarantined.loc[0, "row_json"]
+
+
+def test_several_sources_become_one_frame_with_a_source_column(city):
+    settings, _ = city
+    puller = make_puller(settings)
+    puller.run_all()
+    by_source = puller.store.frame("incidents", "by_source").set_index("source")["incidents"].to_dict()
+    assert by_source == {"12345": 2, "网格": 2}
+    assert puller.store.snapshot("incidents").meta["rows"] == 4
+
+
+def test_failing_source_keeps_last_good_frames_and_is_stale(city):
+    settings, folder = city
+    store = DiskFrameStore(settings.data_dir / "frames")
+    puller = make_puller(settings, store)
+    puller.run_all()
+    version = store.status("incidents").version
+    before = store.frame("incidents", "by_source")
+
+    (folder / "grid.csv").unlink()  # the grid system's export stops arriving
+    result = puller.run_source("网格系统")
+    assert not result.ok and "网格系统" in result.error
+    status = store.status("incidents")
+    assert status.version == version and status.failed and status.failed_sources == ("网格系统",)
+    pd.testing.assert_frame_equal(store.frame("incidents", "by_source"), before)
+    fresh = freshness(settings, status)
+    assert fresh.stale and "网格系统" in fresh.reason and fresh.badge.startswith("数据滞后")
+
+    # the other source still refreshes, with the grid system's last good rows, and stays stale
+    hotline_csv(folder / "12345.csv", ROWS_12345[:1], encoding="gbk")
+    restarted = make_puller(settings, store)  # a restart while the grid system is down
+    restarted._source_errors["网格系统"] = result.error
+    assert restarted.run_source("12345热线").ok
+    by_source = store.frame("incidents", "by_source").set_index("source")["incidents"].to_dict()
+    assert by_source == {"12345": 1, "网格": 2}
+    assert store.status("incidents").failed
+
+    hotline_csv(folder / "grid.csv", ROWS_GRID)
+    assert restarted.run_source("网格系统").ok
+    assert not store.status("incidents").failed
+
+
+def test_unchanged_data_does_not_bump_the_version(city):
+    settings, _ = city
+    puller = make_puller(settings)
+    first = puller.run_source("12345热线").version
+    store_status = puller.store.status("incidents")
+    time.sleep(0.01)
+    second = puller.run_source("12345热线").version
+    assert first == second == 1
+    assert puller.store.status("incidents").published_at > store_status.published_at
+
+
+def test_indicator_history_and_targets(city):
+    settings, _ = city
+    puller = make_puller(settings)
+    puller.run_all()
+    history = db.load_history(puller.engine)
+    today = history[history["date"] == pd.Timestamp(NOW.date())].set_index("indicator_id")["value"]
+    assert today["incident_closure_rate"] == pytest.approx(2 / 4)
+    assert today["overdue_open"] == 1  # H2: deadline 11-22 09:00 passed, still 处置中
+    targets = puller.store.frame("targets", "targets")
+    row = targets.set_index("indicator_id").loc["incident_closure_rate"]
+    assert row["current"] == pytest.approx(0.5) and row["status"] == "滞后" and row["target"] == 0.9
+    latest = puller.store.frame("indicator_history", "latest").set_index("indicator_id")
+    assert latest.loc["incident_closure_rate", "value"] == pytest.approx(0.5)
+
+
+def test_scheduler_has_one_job_per_source_and_retries_with_backoff(city):
+    settings, folder = city
+    scheduler = PullScheduler(make_puller(settings))
+    scheduler.start(run_now=False)
+    try:
+        jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
+        assert set(jobs) == {"12345热线", "网格系统"}
+        assert "interval" in str(jobs["12345热线"].trigger) and "cron" in str(jobs["网格系统"].trigger)
+        (folder / "grid.csv").unlink()
+        scheduler._job("网格系统", "schedule")
+        retry = scheduler.scheduler.get_job("网格系统#retry")
+        assert retry is not None and scheduler.failures["网格系统"] == 1
+        assert 25 <= (retry.next_run_time.replace(tzinfo=None) - datetime.now()).total_seconds() <= 31
+    finally:
+        scheduler.shutdown()
+
+
+def test_backoff_doubles_and_caps():
+    assert [backoff_seconds(n, 30, 300) for n in (1, 2, 3, 4, 5, 9)] == [30, 60, 120, 240, 300, 300]
+
+
+def test_run_py_pull_prints_a_summary_table(city):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings, _ = city
+    out = subprocess.run([sys.executable, "run.py", "--config", settings.config_path, "pull"],
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:5] == ["数据源", "数据集", "结果", "合格行", "隔离行"]
+    assert any(line.startswith("12345热线") and "成功" in line and " 1 " in line for line in lines)
