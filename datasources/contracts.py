@@ -227,29 +227,21 @@ DATE_FORMATS = (
 )
 
 
-def _blank(s: pd.Series) -> pd.Series:
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        return s.isna() | (s.astype("string").str.strip() == "")
-    return s.isna()
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    """Ids and codes as text; integral floats (12.0 from Excel) lose the '.0'."""
+def _text(s: pd.Series) -> pd.Series:
+    """Values as stripped text, blanks missing. Ids and codes from Excel keep no '.0' (12.0 → '12')."""
     if pd.api.types.is_float_dtype(s.dtype):
         integral = s.notna() & (s == np.floor(s.fillna(0)))
-        out = s.astype("string")
-        out[integral] = s[integral].astype("int64").astype("string")
-        return out.astype(object).where(s.notna(), None).astype("str")
-    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("str")
-    return s.astype("str").str.strip() if len(s) else s.astype("str")
+        out = s.astype("str")
+        out[integral] = s[integral].astype("int64").astype("str")
+        return out
+    if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        s = s.astype("str")
+    stripped = s.str.strip()
+    return stripped.where(stripped != "")
 
 
-def _parse_datetime(s: pd.Series, fmt: str) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-    text = s.astype("string").str.strip()
-    present = text.notna() & (text != "")
+def _parse_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    present = text.notna()
     formats = ([fmt] if fmt else []) + [f for f in DATE_FORMATS if f != fmt]
     best, best_ok = None, -1
     sample = text[present].head(2000)
@@ -259,7 +251,7 @@ def _parse_datetime(s: pd.Series, fmt: str) -> pd.Series:
             best, best_ok = candidate, ok
         if ok == len(sample):
             break
-    parsed = pd.to_datetime(text.where(present), format=best, errors="coerce")
+    parsed = pd.to_datetime(text, format=best, errors="coerce")
     if best != "ISO8601":  # the odd row in another common layout is still a valid timestamp
         retry = present & parsed.isna()
         if retry.any():
@@ -271,35 +263,37 @@ def _parse_datetime(s: pd.Series, fmt: str) -> pd.Series:
 
 def _parse_column(s: pd.Series, col: Col, date_format: str) -> tuple[pd.Series, pd.Series]:
     """→ (typed values, mask of values present in the source that failed to parse)."""
-    blank = _blank(s)
-    if col.kind == "str":
-        out = _as_text(s).where(~blank, None)
-        return out.astype(object).where(~blank, None).astype("str").where(~blank), pd.Series(False, index=s.index)
-    if col.kind in ("int", "float"):
-        out = pd.to_numeric(s.where(~blank), errors="coerce")
-        failed = ~blank & out.isna()
-        if col.kind == "int":
-            fractional = out.notna() & (out != np.floor(out.fillna(0)))
-            failed |= fractional
-            out = out.where(~fractional).astype("Int64") if not (out.notna().all()) else out.astype("int64")
+    no_failures = pd.Series(False, index=s.index)
+    if col.kind in ("int", "float") and pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = s.astype("float64")
+        failed = no_failures
+    elif col.kind in ("datetime", "date") and pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = (s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s).astype("datetime64[us]")
+        failed = no_failures
+    elif col.kind == "bool" and pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean"), no_failures
+    else:
+        text = _text(s)
+        if col.kind == "str":
+            return text, no_failures
+        if col.kind in ("int", "float"):
+            out = pd.to_numeric(text, errors="coerce").astype("float64")
+        elif col.kind == "bool":
+            lower = text.str.lower()
+            out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+            out[lower.isin(_TRUE)] = True
+            out[lower.isin(_FALSE)] = False
         else:
-            out = out.astype("float64")
-        return out, failed
-    if col.kind == "bool":
-        if pd.api.types.is_bool_dtype(s.dtype):
-            return s.astype("boolean"), pd.Series(False, index=s.index)
-        text = s.astype("string").str.strip().str.lower()
-        out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-        out[text.isin(_TRUE)] = True
-        out[text.isin(_FALSE)] = False
-        return out, ~blank & out.isna()
-    if col.kind in ("datetime", "date"):
-        out = _parse_datetime(s, date_format)
-        failed = ~blank & out.isna()
-        if col.kind == "date":
-            out = out.dt.normalize()
-        return out, failed
-    raise ValueError(f"unknown column kind {col.kind}")
+            out = _parse_datetime(text, date_format)
+        failed = text.notna() & out.isna()
+    if col.kind == "int":
+        fractional = out.notna() & (out != np.floor(out.fillna(0)))
+        failed = failed | fractional
+        out = out.where(~fractional)
+        out = out.astype("int64") if out.notna().all() else out.astype("Int64")
+    if col.kind == "date":
+        out = out.dt.normalize()
+    return out, failed
 
 
 _KIND_ZH = {"int": "整数", "float": "数字", "bool": "是/否", "datetime": "日期时间", "date": "日期", "str": "文本"}
@@ -358,12 +352,6 @@ def _reason(contract: Contract, column: str, check: str, value) -> str:
     if check.startswith("less_than_or_equal_to("):
         return f"{column} 大于上限 {_fmt(float(col.max))}: {_fmt(value)}"
     return f"{column} 不符合规则 {check}: '{_fmt(value)}'"
-
-
-def _join_reasons(parts: list[pd.Series]) -> pd.Series:
-    """Join several per-row reason Series (aligned on index) into one '；'-separated text."""
-    frame = pd.concat(parts, axis=1)
-    return frame.apply(lambda r: "；".join(v for v in r if isinstance(v, str) and v), axis=1)
 
 
 def validate(dataset: str, frame: pd.DataFrame, *, date_format: str = "", now: datetime | None = None,
@@ -433,7 +421,7 @@ def validate(dataset: str, frame: pd.DataFrame, *, date_format: str = "", now: d
 
     if not reason_parts:
         return ValidationResult(dataset, typed, _empty_quarantine(contract))
-    reasons = _join_reasons([p.groupby(level=0).agg("；".join) for p in reason_parts])
+    reasons = pd.concat(reason_parts).groupby(level=0, sort=True).agg("；".join)
     bad_rows = reasons.index
     quarantined = original.loc[bad_rows].astype(str).where(original.loc[bad_rows].notna(), "")
     quarantined.insert(0, REASON, reasons.loc[bad_rows])
