@@ -29,10 +29,12 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         update_title=None,  # timed refreshes are silent
         suppress_callback_exceptions=True,
     )
-    app.config.dev_tools_disable_version_check = True
+    # no dev-tools UI, and never a version check against a remote server
+    app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     import layouts.theme  # noqa: F401  registers the plotly template once
     import layouts.status  # noqa: F401  registers its page
     import callbacks.status  # noqa: F401
+    import layouts.wall, layouts.drill, callbacks.wall  # noqa: F401,E401  the wall (/ and /wall) and its drill-downs
 
     pio.templates.default = "citywall"
     app.layout = dash.html.Div([dash.page_container], className="cw-root")

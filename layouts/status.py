@@ -9,8 +9,6 @@ from dash import dcc, html
 from dashboard import db, formatting as fmt, runtime
 from dashboard.freshness import DATASET_LABELS, freshness
 
-dash.register_page(__name__, path="/status", title="数据状态", name="数据状态")
-
 IDS = {"interval": "status-interval", "body": "status-body"}
 
 
@@ -36,6 +34,9 @@ def status_body() -> html.Div:
     run_rows = [[r.source, DATASET_LABELS.get(r.dataset, r.dataset), fmt.moment(r.started_at),
                  fmt.duration((r.finished_at or r.started_at) - r.started_at), fmt.count(r.rows_ok),
                  fmt.count(r.rows_quarantined), r.trigger, r.error or "成功"] for r in runs.itertuples()]
+    quarantine = db.quarantined_rows(rt.engine, limit=100)
+    quarantine_rows = [[q.source, DATASET_LABELS.get(q.dataset, q.dataset), q.row_number, q.reason,
+                        q.row_json[:160]] for q in quarantine.itertuples()]
     return html.Div([
         html.H2("数据集"),
         _table(["数据集", "标识", "版本", "最近成功", "数据年龄", "状态", "说明"], dataset_rows, classes)
@@ -43,6 +44,9 @@ def status_body() -> html.Div:
         html.H2("最近拉取"),
         _table(["数据源", "数据集", "开始", "耗时", "合格行", "隔离行", "触发", "结果"], run_rows)
         if run_rows else html.P("尚无拉取记录。"),
+        html.H2("隔离行（不符合数据合约，未参与统计）"),
+        _table(["数据源", "数据集", "源行号", "原因", "原始内容"], quarantine_rows)
+        if quarantine_rows else html.P("没有隔离行。"),
     ])
 
 
@@ -53,3 +57,7 @@ def layout(**_query) -> html.Div:
         dcc.Interval(id=IDS["interval"], interval=rt.settings.app.refresh_seconds * 1000),
         html.Div(status_body(), id=IDS["body"]),
     ], className="cw-page")
+
+
+# registered after `layout` exists: Dash only finds layouts itself for modules in a pages folder
+dash.register_page(__name__, path="/status", title="数据状态", name="数据状态", layout=layout)

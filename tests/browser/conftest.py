@@ -1,0 +1,123 @@
+"""Browser fixtures: the real app served on 127.0.0.1 over a seeded demo city, and headless Chromium.
+
+Browser tests never skip in CI (CI=true): a missing Chromium there is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update", "--hide-scrollbars=false"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def wall_config(tmp_path_factory) -> Path:
+    """A demo-city config in a temporary data folder (small, fast, deterministic)."""
+    folder = tmp_path_factory.mktemp("citywall")
+    base = (Path(__file__).resolve().parents[2] / "config" / "citywall.toml").read_text(encoding="utf-8")
+    config = folder / "citywall.toml"
+    config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
+                      .replace("incidents = 60000", "incidents = 20000")
+                      .replace("live = true", "live = false"), encoding="utf-8")
+    return config
+
+
+class LiveApp:
+    def __init__(self, config: Path):
+        from waitress.server import create_server
+
+        from dashboard.app import create_app
+        from dashboard.pullers import Puller
+        from dashboard.settings import load_settings
+        from dashboard.store import open_store
+
+        self.settings = load_settings(config, environ={})
+        self.store = open_store(self.settings.app.store, self.settings.data_dir)
+        self.puller = Puller(self.settings, self.store)
+        results = self.puller.run_all("test")
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+        self.app = create_app(self.settings, self.store, self.puller.engine)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = create_server(self.app.server, host="127.0.0.1", port=self.port, threads=8)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(wall_config):
+    app = LiveApp(wall_config)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI: bash scripts/test.sh installs the Debian package 'chromium'")
+        pytest.skip("Chromium not installed (bash scripts/test.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """Every request the page makes, and every console error."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def off_host(self) -> list[str]:
+        from urllib.parse import urlparse
+
+        return [u for u in self.requests
+                if not u.startswith(("data:", "blob:", "about:")) and urlparse(u).hostname != "127.0.0.1"]
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def open_page(browser):
+    contexts = []
+
+    def _open(url: str, width: int = 1920, height: int = 1080) -> PageWatch:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        contexts.append(context)
+        watch = PageWatch(context.new_page())
+        watch.page.goto(url, wait_until="networkidle")
+        return watch
+
+    yield _open
+    for context in contexts:
+        context.close()
