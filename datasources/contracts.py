@@ -107,6 +107,10 @@ def _half_coordinates(df):
     return df["lon"].isna() != df["lat"].isna()
 
 
+def _exchange_with_itself(df):
+    return df["provider_dept"] == df["consumer_dept"]
+
+
 def _migrated_without_date(df):
     return (df["status"] == "已上云") & df["migrated_date"].isna()
 
@@ -151,7 +155,10 @@ CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
     Contract("exchange", (
         Col("date", "date"), Col("provider_dept", "str"), Col("consumer_dept", "str"),
         Col("records", "int", min=0), Col("api_calls", "int", min=0),
-    ), key=("date", "provider_dept", "consumer_dept"), label="数据交换"),
+    ), key=("date", "provider_dept", "consumer_dept"), rules=(
+        RowRule("exchange_with_itself", "provider_dept 与 consumer_dept 相同: 部门内部流转不计入共享交换",
+                _exchange_with_itself),
+    ), label="数据交换"),
     Contract("systems", (
         Col("system_id", "str"), Col("dept_id", "str"), Col("name", "str"),
         Col("classified", "bool"), Col("status", "str", allowed=SYSTEM_STATUSES),

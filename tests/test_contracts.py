@@ -126,6 +126,11 @@ def test_negative_counts_and_fractional_integers():
     assert result.good["records"].tolist() == [7]
 
 
+def test_exchange_with_itself_is_not_sharing():
+    rows = [{"date": "2026-11-01", "provider_dept": "D1", "consumer_dept": "D1", "records": 5, "api_calls": 1}]
+    assert "部门内部流转" in only_reason(run("exchange", rows))
+
+
 def test_booleans_in_chinese_and_codes():
     rows = [{"unit_id": str(i), "name": f"单位{i}", "level": "村", "connected": v}
             for i, v in enumerate(["是", "否", "1", "0", "true", "已联通", "可能"])]
