@@ -32,7 +32,8 @@ def wall_config(tmp_path_factory) -> Path:
     config = folder / "citywall.toml"
     config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
                       .replace("incidents = 60000", "incidents = 20000")
-                      .replace("live = true", "live = false"), encoding="utf-8")
+                      .replace("live = true", "live = false")
+                      .replace("refresh_seconds = 15", "refresh_seconds = 1"), encoding="utf-8")
     return config
 
 
@@ -111,11 +112,10 @@ def open_page(browser):
     contexts = []
 
     def _open(url: str, width: int = 1920, height: int = 1080) -> PageWatch:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
         watch = PageWatch(context.new_page())
-        watch.page.goto(url, wait_until="networkidle")
+        watch.page.goto(url, wait_until="load")
         return watch
 
     yield _open

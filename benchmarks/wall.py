@@ -1,0 +1,222 @@
+"""Wall benchmark: time to wall ready, refresh-tick bytes, and server time of layout and figure callbacks.
+
+    python benchmarks/wall.py [--incidents 2000000] [--runs 5] [--rounds 20]
+
+With the demo city at ``--incidents`` rows, the wall is served on 127.0.0.1 by waitress in this
+process (the same server `python run.py` uses) and driven by headless Debian Chromium at 1920×1080:
+
+1. time to wall ready: navigation start → every graph drawn, cold (fresh browser context) and warm
+   (reload), beside the same measure for a bare Dash page holding the same number of empty graphs;
+2. refresh ticks: bytes on the wire (request + response) of a tick when nothing changed, and which
+   callbacks run and how many bytes they move after a publish to one dataset;
+3. server time of the initial layout and of every figure callback (p50 / p95), measured by request
+   hooks around the real requests the browser makes while datasets are republished.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+READY_JS = """(n) => {
+  const graphs = document.querySelectorAll('.js-plotly-plot');
+  return graphs.length >= n && [...graphs].every(g => g.querySelector('.main-svg'));
+}"""
+
+
+def _serve(flask_app) -> tuple[str, object]:
+    import socket
+
+    from waitress.server import create_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(flask_app, host="127.0.0.1", port=port, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{port}", server
+
+
+class RequestTimer:
+    """Flask hooks: server time and bytes of every request, keyed by callback output or path."""
+
+    def __init__(self, flask_app) -> None:
+        self.records: list[dict] = []
+        flask_app.before_request(self._before)
+        flask_app.after_request(self._after)
+
+    @staticmethod
+    def _before():
+        from flask import g
+
+        g.cw_started = time.perf_counter()
+
+    def _after(self, response):
+        from flask import g, request
+
+        key = request.path
+        if request.method == "POST":  # Dash 4 posts callbacks to a hashed URL: key them by their output
+            try:
+                key = orjson.loads(request.get_data()).get("output", key)
+            except (orjson.JSONDecodeError, AttributeError):
+                pass
+        self.records.append({"key": key, "ms": (time.perf_counter() - g.cw_started) * 1000,
+                             "req": len(request.get_data()), "resp": response.calculate_content_length() or 0,
+                             "at": time.time()})
+        return response
+
+    def since(self, t: float) -> list[dict]:
+        return [r for r in self.records if r["at"] >= t]
+
+
+def _bare_app(n_graphs: int):
+    import dash
+    from dash import dcc, html
+
+    app = dash.Dash(__name__, serve_locally=True, update_title=None)
+    app.layout = html.Div([dcc.Graph(id=f"g{i}", figure={}, style={"width": "400px", "height": "250px"},
+                                     config={"displayModeBar": False}) for i in range(n_graphs)])
+    return app
+
+
+def _time_to_ready(browser, url: str, n_graphs: int, runs: int) -> tuple[list[float], list[float]]:
+    cold, warm = [], []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000, polling=16)
+        cold.append(page.evaluate("performance.now()"))
+        page.reload(wait_until="commit")
+        page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000, polling=16)
+        warm.append(page.evaluate("performance.now()"))
+        context.close()
+    return cold, warm
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=5, help="page loads per time-to-ready measure")
+    parser.add_argument("--rounds", type=int, default=20, help="republish rounds for callback server times")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.app import create_app
+    from dashboard.pullers import Puller
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+    from datasources.demo import ensure_demo_city
+    from layouts.wall import DATASETS, IDS
+
+    tmp = Path(tempfile.mkdtemp(prefix="citywall-wall-bench-"))
+    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
+    config = tmp / "citywall.toml"
+    config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp / "data"}"')
+                      .replace("incidents = 60000", f"incidents = {args.incidents}")
+                      .replace("live = true", "live = false").replace("refresh_seconds = 15", "refresh_seconds = 1"),
+                      encoding="utf-8")
+    settings = load_settings(config, environ={})
+    t0 = time.perf_counter()
+    ensure_demo_city(settings, force=True)
+    store = open_store(settings.app.store, settings.data_dir)
+    puller = Puller(settings, store)
+    assert all(r.ok for r in puller.run_all("benchmark"))
+    print(f"demo city: {args.incidents:,} incidents seeded and pulled in {time.perf_counter() - t0:.1f} s")
+
+    app = create_app(settings, store, puller.engine)
+    timer = RequestTimer(app.server)
+    wall_url, wall_server = _serve(app.server)
+    n_graphs = len(IDS["graph"])
+    bare_url, bare_server = _serve(_bare_app(n_graphs).server)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        # 1. time to wall ready
+        _time_to_ready(browser, bare_url, n_graphs, 1)  # warm the browser binary and the font cache
+        bare_cold, bare_warm = _time_to_ready(browser, bare_url, n_graphs, args.runs)
+        wall_cold, wall_warm = _time_to_ready(browser, wall_url + "/wall", n_graphs, args.runs)
+        print(f"\n1. time to wall ready at 1920×1080 ({n_graphs} graphs, median of {args.runs} loads)")
+        print(f"   {'':26}{'cold ms':>9}{'warm ms':>9}")
+        for label, cold, warm in (("bare Dash, empty graphs", bare_cold, bare_warm),
+                                  ("CityWall /wall", wall_cold, wall_warm)):
+            print(f"   {label:26}{statistics.median(cold):>9.0f}{statistics.median(warm):>9.0f}")
+        print(f"   ratio wall / bare: cold {statistics.median(wall_cold) / statistics.median(bare_cold):.2f}, "
+              f"warm {statistics.median(wall_warm) / statistics.median(bare_warm):.2f} (goal ≤ 1.5)")
+
+        # 2. refresh ticks
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(wall_url + "/wall", wait_until="networkidle")
+        page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
+        page.wait_for_timeout(3000)
+        start = time.time()
+        page.wait_for_timeout(10_000)
+        idle = timer.since(start)
+        polls = [r for r in idle if IDS["versions"] in r["key"]]
+        others = [r for r in idle if IDS["versions"] not in r["key"]]
+        per_tick = [r["req"] + r["resp"] for r in polls]
+        print(f"\n2. refresh ticks (period 1 s)")
+        print(f"   unchanged: {len(polls)} ticks in 10 s, {statistics.mean(per_tick):.0f} B per tick "
+              f"(request {statistics.mean(r['req'] for r in polls):.0f} B + response "
+              f"{statistics.mean(r['resp'] for r in polls):.0f} B; goal < 2 KB); other requests: {len(others)}")
+        for dataset in ("exchange", "incidents"):
+            snap = store.snapshot(dataset)
+            start = time.time()
+            store.publish(dataset, snap.frames, snap.meta)
+            page.wait_for_timeout(4000)
+            changed = [r for r in timer.since(start) if IDS["versions"] not in r["key"]]
+            outputs = sorted({r["key"].split(".")[0].strip(".") for r in changed})
+            print(f"   after a publish to {dataset}: {len(changed)} callback requests, "
+                  f"{sum(r['req'] + r['resp'] for r in changed) / 1024:.1f} KB: {', '.join(outputs)}")
+
+        # 3. server time: initial layout (page loads) and figure callbacks (republish every dataset)
+        for _ in range(args.rounds):
+            page.reload(wait_until="commit")
+            page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
+        page.wait_for_timeout(2000)
+        start = time.time()
+        for _ in range(args.rounds):
+            for dataset in DATASETS:
+                snap = store.snapshot(dataset)
+                store.publish(dataset, snap.frames, snap.meta)
+            page.wait_for_timeout(1600)
+        callbacks = defaultdict(list)
+        for r in timer.since(start):
+            if IDS["versions"] not in r["key"]:
+                callbacks[r["key"]].append(r["ms"])
+        layouts = [r["ms"] for r in timer.records if "_pages_content" in r["key"]]
+        print(f"\n3. server time (ms)            {'n':>4}{'p50':>8}{'p95':>8}")
+        print(f"   initial layout (page)       {len(layouts):>4}{_pct(layouts, .5):>8.1f}{_pct(layouts, .95):>8.1f}")
+        everything = []
+        for key, values in sorted(callbacks.items()):
+            everything += values
+            print(f"   {key[:28]:28}{len(values):>4}{_pct(values, .5):>8.1f}{_pct(values, .95):>8.1f}")
+        print(f"   all figure callbacks        {len(everything):>4}{_pct(everything, .5):>8.1f}"
+              f"{_pct(everything, .95):>8.1f}   (goal p95 < 50 ms)")
+        context.close()
+        browser.close()
+    wall_server.close()
+    bare_server.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The wall in headless Chromium: every panel drawn at 1920×1080 and 3840×2160, no console error,
+no scrollbar, no request off 127.0.0.1, silent per-dataset refresh, stale badges, kiosk mode."""
+import time
+
+import pytest
+
+from layouts.wall import DATASETS, IDS
+
+pytestmark = pytest.mark.browser
+
+GRAPH_IDS = list(IDS["graph"].values())
+READY = """(ids) => ids.every(id => {
+  const el = document.getElementById(id);
+  const plot = el && el.querySelector('.js-plotly-plot');
+  return plot && plot.querySelector('.main-svg') && plot.data && plot.data.length > 0;
+})"""
+
+
+def wait_ready(page):
+    page.wait_for_function(READY, arg=GRAPH_IDS, timeout=60_000)
+
+
+def callback_output(request) -> str | None:
+    """The output of a Dash callback request (Dash 4 posts them to a hashed URL), else None."""
+    if request.method != "POST":
+        return None
+    try:
+        return (request.post_data_json or {}).get("output")
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+def test_wall_draws_every_panel(live_app, open_page, width, height):
+    watch = open_page(live_app.url + "/wall", width, height)
+    page = watch.page
+    wait_ready(page)
+    for graph_id in GRAPH_IDS:  # every figure has data, not the "暂无数据" placeholder
+        traces = page.evaluate("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data.length",
+                               graph_id)
+        assert traces > 0, graph_id
+        text = page.inner_text(f"#{graph_id}")
+        assert "暂无数据" not in text, graph_id
+    for kpi_id in IDS["kpi"].values():
+        value = page.inner_text(f"#{kpi_id}").strip()
+        assert value and not value.startswith("—"), (kpi_id, value)
+    assert page.locator(f"#{IDS['ticker']} li").count() >= 5
+    header = page.inner_text("header")
+    assert "示范市" in header and "智慧城市运行指挥中心" in header and "星期" in header
+    # the canvas is scaled to the window: fit mode fills one dimension exactly, no scrollbars
+    box = page.evaluate(f"document.getElementById('{IDS['canvas']}').getBoundingClientRect().toJSON()")
+    assert abs(box["width"] - width) <= 2 or abs(box["height"] - height) <= 2, box
+    overflow = page.evaluate("""() => ({sw: document.documentElement.scrollWidth, sh: document.documentElement.scrollHeight,
+                                       w: window.innerWidth, h: window.innerHeight})""")
+    assert overflow["sw"] <= overflow["w"] and overflow["sh"] <= overflow["h"], overflow
+    page.wait_for_timeout(1500)  # a few refresh ticks
+    assert watch.console_errors == []
+    assert watch.off_host() == [], watch.off_host()
+    watch.screenshot(f"wall-{width}x{height}")
+
+
+@pytest.mark.parametrize("mode", ["fill-width", "stretch"])
+def test_scale_modes_have_no_scrollbars(live_app, open_page, mode):
+    watch = open_page(live_app.url + f"/wall?scale={mode}", 1600, 1200)
+    page = watch.page
+    wait_ready(page)
+    box = page.evaluate(f"document.getElementById('{IDS['canvas']}').getBoundingClientRect().toJSON()")
+    assert abs(box["width"] - 1600) <= 2, box
+    if mode == "stretch":
+        assert abs(box["height"] - 1200) <= 2, box
+    overflow = page.evaluate("[document.documentElement.scrollWidth <= innerWidth, "
+                             "document.documentElement.scrollHeight <= innerHeight]")
+    assert overflow == [True, True]
+    watch.screenshot(f"wall-{mode}-1600x1200")
+
+
+def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
+    watch = open_page(live_app.url + "/wall")
+    page = watch.page
+    wait_ready(page)
+    page.wait_for_timeout(2500)
+    outputs = []
+    page.on("request", lambda r: (out := callback_output(r)) and outputs.append(out))
+    map_before = page.evaluate(f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data[0].z")
+    page.wait_for_timeout(2500)  # unchanged ticks: only the poll
+    assert outputs and all(IDS["versions"] in o for o in outputs), outputs
+    outputs.clear()
+
+    snap = live_app.store.snapshot("exchange")
+    daily = snap.frames["daily"].copy()
+    daily.loc[daily.index[-1], "records"] = int(daily["records"].iloc[-1]) + 123_456
+    live_app.store.publish("exchange", {**snap.frames, "daily": daily}, snap.meta)
+    page.wait_for_function("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data[0].y.slice(-1)[0] > 0",
+                           arg=IDS["graph"]["exchange"], timeout=10_000)
+    page.wait_for_timeout(2500)
+    redraws = [o for o in outputs if IDS["versions"] not in o]
+    assert any(IDS["graph"]["exchange"] in o for o in redraws), redraws
+    for name in ("map", "sharing", "cloud", "targets", "hour_weekday"):
+        assert not any(IDS["graph"][name] in o for o in redraws), (name, redraws)
+    map_after = page.evaluate(f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data[0].z")
+    assert map_after == map_before
+    last = page.evaluate(f"document.getElementById('{IDS['graph']['exchange']}').querySelector('.js-plotly-plot').data[0].y.slice(-1)[0]")
+    assert last == pytest.approx(int(daily["records"].iloc[-1]), rel=1e-6) or last == pytest.approx(
+        int(daily["records"].iloc[-1]) / 1e4, rel=1e-6)
+
+
+def test_stale_dataset_shows_its_badge(live_app, open_page):
+    watch = open_page(live_app.url + "/wall")
+    page = watch.page
+    wait_ready(page)
+    badge = page.locator('[id*="\\"type\\":\\"wall-badge\\""][id*="cloud"]').first
+    try:
+        live_app.store.mark_failed("systems", "数据源「演示-信息系统」无法连接: 测试", ("演示-信息系统",))
+        page.wait_for_function("""() => [...document.querySelectorAll('.cw-panel.is-stale')]
+                                  .some(p => p.innerText.includes('数据滞后'))""", timeout=10_000)
+        stale_text = page.evaluate("""() => [...document.querySelectorAll('.cw-panel.is-stale')]
+                                      .map(p => p.innerText).join('|')""")
+        assert "上云" in stale_text and "数据滞后" in stale_text
+        watch.screenshot("wall-stale-systems")
+    finally:
+        live_app.store.confirm("systems")
+    page.wait_for_function("() => !document.querySelector('.cw-panel.is-stale')", timeout=10_000)
+
+
+def test_kiosk_hides_controls_and_cursor(live_app, open_page):
+    watch = open_page(live_app.url + "/wall?kiosk=1")
+    page = watch.page
+    wait_ready(page)
+    cursor = page.evaluate(f"getComputedStyle(document.getElementById('{IDS['root']}')).cursor")
+    assert cursor == "none"
+    visible_controls = page.evaluate("""() => [...document.querySelectorAll('.cw-toolbar, .cw-toolbar *')]
+                                        .filter(e => e.offsetParent !== null).length""")
+    assert visible_controls == 0
+    watch.screenshot("wall-kiosk")
+
+
+def test_rotation_cycles_views_and_url_reopens_a_view(live_app, open_page):
+    district = live_app.store.frame("regions", "regions").query("level == '区县'")["region_id"].iloc[0]
+    name = live_app.store.frame("regions", "regions").set_index("region_id").loc[district, "name"]
+    watch = open_page(live_app.url + f"/wall?view=district:{district}")
+    wait_ready(watch.page)
+    assert name in watch.page.inner_text(f"#{IDS['view_label']}")
+    rotating = open_page(live_app.url + "/wall?rotate=1")
+    wait_ready(rotating.page)
+    labels = set()
+    for _ in range(8):
+        labels.add(rotating.page.inner_text(f"#{IDS['view_label']}"))
+        rotating.page.wait_for_timeout(600)
+    assert len(labels) >= 2, labels
+
+
+def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
+    watch = open_page(live_app.url + "/wall")
+    page = watch.page
+    wait_ready(page)
+    page.locator(f"#{IDS['districts']} a").first.click()
+    page.wait_for_url("**/district/*", timeout=10_000)
+    assert "/district/" in page.url
+    assert watch.console_errors == []
