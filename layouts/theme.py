@@ -15,6 +15,10 @@ WARN = "#ffc24b"
 BAD = "#ff5a6e"
 COLORWAY = ["#27d3ff", "#2ee59d", "#ffc24b", "#ff8a3d", "#b07cff", "#ff5a6e", "#4f8bff", "#7fffd4"]
 FONT_FAMILY = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+# big numbers: a narrow DIN-like face where one is installed locally (no font files are shipped)
+NUMBER_FONT_FAMILY = ("Bahnschrift, 'DIN Alternate', 'DIN Condensed', 'Liberation Sans Narrow', 'Arial Narrow', "
+                      "'DejaVu Sans Condensed', " + FONT_FAMILY)
+MAP_BACKGROUND = "#061431"  # the map's own background where no tile server is configured
 
 pio.templates["citywall"] = go.layout.Template(layout=go.Layout(
     font=dict(family=FONT_FAMILY, color=TEXT, size=14),

@@ -1,0 +1,251 @@
+"""The wall's refresh: a cheap gated poll of dataset versions, and per-panel redraws.
+
+Callback graph (ids from layouts.wall.IDS; "cs" = clientside, no server round trip)::
+
+    wall-tick.n_intervals ──cs gate──▶ wall-poll.data ──server poll──▶ wall-versions.data
+                 (State wall-poll, wall-ack)   (State wall-ack)     ├─▶ wall-fresh.data
+                                                                    ├─▶ wall-updated.children
+                                                                    └─▶ wall-ack.data (every tick)
+    wall-versions.data ──cs fan-out──▶ wall-v-<dataset>.data (only those that changed)
+    wall-v-<dataset>.data (+ wall-view.data for the map and the category heatmap)
+                       ──server──▶ each panel's figure / KPI tile / ticker / district list
+                       (the map: a Patch without the GeoJSON when only its data changed; State wall-map-key)
+    wall-fresh.data ──cs──▶ every {"type": wall-panel}.className (is-stale) and {"type": wall-badge} text
+    wall-rotate.n_intervals ──cs──▶ wall-view.data ──cs──▶ wall-view-label.children
+    wall-config.data ──cs──▶ wall-mount (starts wall.js: scaling, clock, ticker, kiosk, nightly reload)
+    <graph>.clickData ──cs──▶ wall-nav.data (navigates to the point's drill-down URL)
+
+Skipping a tick: Dash itself does not skip. When an Input changes while the callback it feeds is
+still running, dash-renderer drops the running request's result and sends a new request (the
+server does the work twice, and a slow server piles up requests). So the interval does not feed
+the server directly: a clientside gate passes a tick on to ``wall-poll`` only when ``wall-ack``
+has answered the previous one (ack.n == poll.n), or when that answer is overdue (3 periods: the
+request failed). An unchanged tick sends one small request (no frames, no figures) and gets back
+only the ack: every other output is ``no_update``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+
+import plotly.io as pio
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
+from dash import ctx as dash_ctx
+
+from dashboard import runtime
+from layouts.wall import (DATASETS, IDS, KPIS, PANELS, Frames, _context, freshness_map, header_updated,
+                          poll_signature, render, warm)
+
+pio.json.config.default_engine = "orjson"
+log = logging.getLogger("citywall.wall")
+
+# ---- the poll ------------------------------------------------------------------------------------
+
+clientside_callback(
+    ClientsideFunction("citywall", "gate"),
+    Output(IDS["poll"], "data"),
+    Input(IDS["tick"], "n_intervals"),
+    State(IDS["poll"], "data"), State(IDS["ack"], "data"), State(IDS["config"], "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output(IDS["versions"], "data"), Output(IDS["fresh"], "data"), Output(IDS["updated"], "children"),
+    Output(IDS["ack"], "data"),
+    Input(IDS["poll"], "data"), State(IDS["ack"], "data"),
+    prevent_initial_call=True,
+)
+def poll(request, ack):
+    """Read only the datasets' statuses (a small file each); send what changed, else no_update.
+
+    The browser sends back only the previous answer's signatures (ack.v for the versions, ack.s for
+    the badges and header text), so an unchanged tick carries no data either way.
+    """
+    rt = runtime.current()
+    now = time.time()
+    statuses = rt.store.statuses()
+    versions = announced_versions(rt, statuses, now)
+    fresh = freshness_map(rt.settings, statuses, DATASETS, now)
+    updated = header_updated(statuses, fresh, DATASETS, now)
+    sigs = {"v": poll_signature(versions), "f": poll_signature(fresh), "u": poll_signature(updated)}
+    ack = ack or {}
+    return (no_update if ack.get("v") == sigs["v"] else versions,
+            no_update if ack.get("f") == sigs["f"] else fresh,
+            no_update if ack.get("u") == sigs["u"] else updated,
+            {"n": (request or {}).get("n", 0), **sigs})
+
+
+def announced_versions(rt, statuses: dict, now: float) -> dict[str, int]:
+    """The versions to tell the walls about. A version just published (under HOLD_SECONDS ago) is
+    announced once the warmer has drawn it, so the burst of panel redraws that follows is served from
+    the cache; if the warmer lags, the version is announced anyway after HOLD_SECONDS (a wall must not
+    keep showing old numbers while its badges say the data is fresh)."""
+    versions = {ds: statuses[ds].version if ds in statuses else 0 for ds in DATASETS}
+    warmed = _WARMED.get(id(rt)) if WARMING.is_set() else None
+    if not warmed:
+        return versions
+    out = {}
+    for ds, version in versions.items():
+        published = statuses[ds].published_at if ds in statuses else None
+        recent = published is not None and now - published < HOLD_SECONDS
+        out[ds] = warmed.get(ds, version) if recent and warmed.get(ds, version) < version else version
+    return out
+
+
+clientside_callback(
+    ClientsideFunction("citywall", "fanout"),
+    [Output(IDS["version"][ds], "data") for ds in DATASETS],
+    Input(IDS["versions"], "data"),
+    [State(IDS["version"][ds], "data") for ds in DATASETS],
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction("citywall", "stale"),
+    Output({"type": IDS["panel"], "name": ALL, "ds": ALL}, "className"),
+    Output({"type": IDS["badge"], "name": ALL, "ds": ALL}, "children"),
+    Output({"type": IDS["badge"], "name": ALL, "ds": ALL}, "title"),
+    Input(IDS["fresh"], "data"),
+    State({"type": IDS["panel"], "name": ALL, "ds": ALL}, "className"),
+    prevent_initial_call=True,
+)
+
+
+# ---- per-panel redraws ------------------------------------------------------------------------------
+
+def _inputs(datasets, uses_view: bool) -> list:
+    inputs = [Input(IDS["version"][ds], "data") for ds in datasets]
+    return inputs + ([Input(IDS["view"], "data")] if uses_view else [])
+
+
+def _redraw(kind: str, names: list[str], datasets, uses_view: bool):
+    def redraw(*args):
+        view = args[-1] if uses_view else "city"
+        frames = Frames(runtime.current().store, datasets)
+        ctx = _context(view or "city")
+        out = [render(kind, name, frames, ctx) for name in names]
+        return out if len(out) > 1 else out[0]
+    return redraw
+
+
+def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
+    """The map's update: when only its data changed and the browser holds a figure of the same shape
+    (same view, same traces), a Patch of the traces without the GeoJSON (often 100 KB or more, and
+    re-parsed by MapLibre when it is resent); otherwise the whole figure."""
+    if not new_data or client_key != new_key:
+        return figure
+    patch = Patch()
+    for i, trace in enumerate(figure.get("data", [])):
+        for prop, value in trace.items():
+            if prop != "geojson":
+                patch["data"][i][prop] = value
+    return patch
+
+
+def map_key(figure: dict, view: str) -> str:
+    return f"{view}|" + ",".join(t.get("type", "") for t in figure.get("data", []))
+
+
+@callback(
+    Output(IDS["graph"]["map"], "figure"), Output(IDS["districts"], "children"), Output(IDS["map_key"], "data"),
+    Input(IDS["version"]["incidents"], "data"), Input(IDS["view"], "data"), State(IDS["map_key"], "data"),
+    prevent_initial_call=True,
+)
+def redraw_map(_version, view, client_key):
+    view = view or "city"
+    frames = Frames(runtime.current().store, PANELS["map"].datasets)
+    ctx = _context(view)
+    figure = render("panel", "map", frames, ctx)
+    key = map_key(figure, view)
+    new_data = dash_ctx.triggered_id == IDS["version"]["incidents"]
+    return map_patch(figure, client_key, key, new_data), render("extra", "districts", frames, ctx), key
+
+
+for _name, _spec in PANELS.items():
+    if _name == "map":
+        continue
+    _outputs = [Output(IDS["ticker"], "children")] if _name == "ticker" else [Output(IDS["graph"][_name], "figure")]
+    callback(*_outputs, *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
+        _redraw("panel", [_name], _spec.datasets, _spec.uses_view))
+
+# KPI tiles drawn from the same datasets share one callback (one request per publish, not one per tile)
+_kpi_groups: dict[tuple, list[str]] = defaultdict(list)
+for _name, _spec in KPIS.items():
+    _kpi_groups[_spec.datasets].append(_name)
+for _datasets, _names in _kpi_groups.items():
+    callback(*[Output(IDS["kpi"][n], "children") for n in _names], *_inputs(_datasets, False),
+             prevent_initial_call=True)(_redraw("kpi", _names, _datasets, False))
+
+
+# ---- views, navigation, the browser side -----------------------------------------------------------
+
+clientside_callback(
+    ClientsideFunction("citywall", "rotate"),
+    Output(IDS["view"], "data"),
+    Input(IDS["rotate"], "n_intervals"), State(IDS["view"], "data"), State(IDS["config"], "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction("citywall", "viewLabel"),
+    Output(IDS["view_label"], "children"),
+    Input(IDS["view"], "data"), State(IDS["config"], "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction("citywall", "mount"),
+    Output(IDS["mount"], "children"),
+    Input(IDS["config"], "data"),
+)
+
+_POINT_GRAPHS = ("ranking", "map", "migration", "hour_weekday", "category_district", "targets")
+clientside_callback(
+    ClientsideFunction("citywall", "navigate"),
+    Output(IDS["nav"], "data"),
+    [Input(IDS["graph"][g], "clickData") for g in _POINT_GRAPHS],
+    prevent_initial_call=True,
+)
+
+
+# ---- cache warming ------------------------------------------------------------------------------------
+
+HOLD_SECONDS = 10.0
+_WARMED: dict[int, dict[str, int]] = {}  # id(runtime) → versions the cache holds the city view of
+WARMING = threading.Event()  # cleared: the warmer idles and every version is announced at once (tests)
+WARMING.set()
+
+
+def _warm_loop(period: float = 0.5) -> None:
+    """After each publish, render the city view once into the per-version cache, before the poll
+    announces the new version (see announced_versions). Between publishes it reads only the versions."""
+    seen = None
+    while True:
+        try:
+            rt = runtime.current()
+            versions = (id(rt), rt.store.versions())
+            if not WARMING.is_set():
+                _WARMED.clear()
+                seen = None
+            elif versions != seen:
+                _WARMED[id(rt)] = warm(rt.store)
+                seen = versions
+        except Exception:  # no runtime yet, or a store hiccup: the callbacks render on demand anyway
+            log.debug("wall cache warm-up skipped", exc_info=True)
+        time.sleep(period)
+
+
+def start_warmer() -> threading.Thread | None:
+    try:
+        runtime.current()
+    except RuntimeError:  # imported before any runtime: no warming, versions announced at once
+        return None
+    thread = threading.Thread(target=_warm_loop, name="citywall-wall-warmer", daemon=True)
+    thread.start()
+    return thread
+
+
+_WARMER = start_warmer()

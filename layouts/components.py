@@ -1,0 +1,306 @@
+"""Small building blocks of the wall: panel frames, stale badges, KPI tiles, the header, the ticker.
+
+Every function returns Dash components and takes plain values or ready-to-draw frames; none reads
+the frame store. Sizes are in design-canvas pixels and every size in the CSS is a multiple of
+``--s`` (the canvas scale: 1 on 1920×1080, 2 on 3840×2160), so text and borders scale with the canvas.
+
+Stale state is written into ids: a panel's id is ``{"type": PANEL, "name": …, "ds": "catalog targets"}``
+and its badge's ``{"type": BADGE, …}``; one clientside callback marks every panel whose datasets are
+stale (see callbacks/wall.py).
+"""
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import formatting as fmt
+from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from layouts.figures import _num, district_href, has_columns, target_for
+
+# ids the header owns (collected with every other id in layouts.wall.IDS)
+PANEL = "wall-panel"  # pattern-matching id types
+BADGE = "wall-badge"
+CLOCK_TIME, CLOCK_DATE = "wall-clock-time", "wall-clock-date"  # filled by wall.js
+UPDATED, VIEW_LABEL = "wall-updated", "wall-view-label"
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": False, "scrollZoom": False, "doubleClick": False,
+                "showTips": False}
+
+
+def _ds(datasets) -> str:
+    return " ".join([datasets] if isinstance(datasets, str) else datasets)
+
+
+def box_style(box) -> dict:
+    """Absolute position and size in canvas px from an (x, y, w, h) box."""
+    x, y, w, h = box
+    return {"left": f"{x}px", "top": f"{y}px", "width": f"{w}px", "height": f"{h}px"}
+
+
+def stale_from(fresh: dict | None, datasets) -> tuple[str, str]:
+    """(badge, reason) of the stalest of ``datasets`` in a freshness map ``{ds: {"b", "r", "a"}}``
+    that lists only stale datasets; ('', '') when all are fresh."""
+    worst = None
+    for ds in ([datasets] if isinstance(datasets, str) else datasets):
+        info = (fresh or {}).get(ds)
+        if info and (worst is None or (info.get("a") is None) or
+                     (worst.get("a") is not None and info.get("a", 0) > worst.get("a", 0))):
+            worst = info
+            if info.get("a") is None:
+                break
+    return (worst.get("b", ""), worst.get("r", "")) if worst else ("", "")
+
+
+def stale_badge(badge: str = "", reason: str = "", *, name: str, datasets) -> html.Span:
+    """The red/amber "数据滞后 · 3 小时前" badge; empty (and hidden by CSS) while the data is fresh."""
+    return html.Span(badge, id={"type": BADGE, "name": name, "ds": _ds(datasets)}, className="cw-badge",
+                     title=reason or None)
+
+
+def panel(title: str, children, *, name: str, datasets, box, href: str | None = None, tooltip: str = "",
+          fresh: dict | None = None, className: str = "", subtitle: str = "") -> html.Section:
+    """A framed panel with a title bar (a link to its drill-down) and its stale badge."""
+    badge, reason = stale_from(fresh, datasets)
+    head = [dcc.Link([html.Span(title, className="cw-panel-title-text"),
+                      html.Span(subtitle, className="cw-panel-subtitle") if subtitle else None,
+                      html.Span("›", className="cw-more") if href else None],
+                     href=href or "#", className="cw-panel-title", title=tooltip or None),
+            stale_badge(badge, reason, name=name, datasets=datasets)]
+    classes = " ".join(c for c in ("cw-panel", className, "is-stale" if badge else "") if c)
+    return html.Section(
+        [html.Header(head, className="cw-panel-head"), html.Div(children, className="cw-panel-body")],
+        id={"type": PANEL, "name": name, "ds": _ds(datasets)}, className=classes, style=box_style(box),
+        **{"data-href": href or ""},
+    )
+
+
+def graph(graph_id: str, figure, *, points: bool = False, className: str = "") -> dcc.Graph:
+    """A fixed-size graph (no mode bar, not responsive). ``points``: its points navigate on click
+    (so a click elsewhere on the panel does not)."""
+    classes = " ".join(c for c in ("cw-graph", "cw-graph--points" if points else "", className) if c)
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, responsive=False, className=classes)
+
+
+# ---- KPI tiles -----------------------------------------------------------------------------------
+
+def kpi_tile(label: str, body, *, name: str, datasets, body_id: str, box, href: str | None = None,
+             tooltip: str = "", fresh: dict | None = None) -> html.Div:
+    """A KPI 翻牌 tile: label and stale badge on top, the big number (``body``, see kpi_* below) under it."""
+    badge, reason = stale_from(fresh, datasets)
+    classes = "cw-kpi" + (" is-stale" if badge else "")
+    return html.Div([
+        html.Div([html.Span(label, className="cw-kpi-label", title=tooltip or None),
+                  stale_badge(badge, reason, name=name, datasets=datasets)], className="cw-kpi-head"),
+        html.Div(body, id=body_id, className="cw-kpi-body"),
+    ], id={"type": PANEL, "name": name, "ds": _ds(datasets)}, className=classes, style=box_style(box),
+        **{"data-href": href or ""})
+
+
+def _big(value: str, unit: str = "", tone: str = "") -> list:
+    return [html.Span(value, className="cw-num" + (f" is-{tone}" if tone else "")),
+            html.Span(unit, className="cw-unit") if unit else None]
+
+
+def _split_percent(value) -> tuple[str, str]:
+    text = fmt.percent(value)
+    return (text[:-1], "%") if text.endswith("%") else (text, "")
+
+
+def _tone(value, target) -> str:
+    v, t = _num(value), _num(target)
+    if v is None or t is None:
+        return ""
+    return "good" if v >= t - 1e-12 else ("warn" if v >= t - 0.1 else "bad")
+
+
+def _row0(frame: pd.DataFrame | None, column: str):
+    return frame.iloc[0][column] if has_columns(frame, column) else None
+
+
+def _subs(*lines) -> list:
+    return [html.Div(line, className="cw-kpi-sub") for line in lines]
+
+
+def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | None, indicator_id: str,
+             default_target: float | None = None, today=None) -> list:
+    """A rate tile's body: the rate; beneath, its target (the configured one that matters now) and the gap."""
+    value = _row0(summary, column)
+    target_row = target_for(targets, indicator_id, today)
+    target = target_row["target"] if target_row else default_target
+    number, unit = _split_percent(value)
+    tone = _tone(value, target)
+    if target is None:
+        lines = [[html.Span("未配置目标", className="cw-muted")]]
+    elif _num(value) is None:
+        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")]]
+    elif tone == "good":
+        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")], [html.Span("已达标", className="is-good")]]
+    else:
+        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")],
+                 [html.Span("差 ", className="cw-muted"),
+                  html.Span(f"{(float(target) - float(value)) * 100:.1f}", className=f"cw-sub-num is-{tone}"),
+                  html.Span(" 个百分点", className="cw-muted")]]
+    return [html.Div(_big(number, unit, tone), className="cw-kpi-value"), *_subs(*lines)]
+
+
+def _period(summary: pd.DataFrame | None, period: str) -> pd.Series | None:
+    if not has_columns(summary, "period"):
+        return None
+    rows = summary[summary["period"] == period]
+    return None if rows.empty else rows.iloc[0]
+
+
+def kpi_today(summary: pd.DataFrame | None) -> list:
+    """今日事件: today's incidents; open and overdue (all periods) beneath."""
+    today = _period(summary, "今日")
+    count = None if today is None else _num(today.get("incidents"))
+    open_all = None if today is None else _num(today.get("open_all"))
+    overdue = None if today is None else _num(today.get("overdue_open_all"))
+    return [html.Div(_big(fmt.count(count), "件" if count is not None else ""), className="cw-kpi-value"),
+            *_subs([html.Span("未办结 ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
+                   [html.Span("超期 ", className="cw-muted"),
+                    html.Span(fmt.count(overdue), className="cw-sub-num" + (" is-bad" if overdue else ""))])]
+
+
+def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日") -> list:
+    """事件办结率 (big) / 按期办结率 (beneath) over ``period``."""
+    row = _period(summary, period)
+    closure = None if row is None else row.get("closure_rate")
+    ontime = None if row is None else row.get("ontime_rate")
+    number, unit = _split_percent(closure)
+    return [html.Div(_big(number, unit), className="cw-kpi-value"),
+            *_subs([html.Span("按期办结率 ", className="cw-muted"),
+                    html.Span(fmt.percent(ontime), className="cw-sub-num " + ("is-good" if (_num(ontime) or 0) >= 0.9 else "is-warn"))],
+                   [html.Span(f"统计期 {period}", className="cw-muted")])]
+
+
+def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
+    """How many targets are in each status, plus 'total'."""
+    if not has_columns(targets, "status"):
+        return {"total": 0, MET: 0, ON_TRACK: 0, LAGGING: 0, OVERDUE: 0}
+    counts = targets["status"].value_counts()
+    return {"total": int(len(targets)), **{s: int(counts.get(s, 0)) for s in (MET, ON_TRACK, LAGGING, OVERDUE)}}
+
+
+def kpi_targets(targets: pd.DataFrame | None) -> list:
+    """目标达标: met / total, with the on-track, lagging and overdue counts."""
+    counts = target_counts(targets)
+    if not counts["total"]:
+        return [html.Div(_big(fmt.MISSING), className="cw-kpi-value"), *_subs([html.Span("未配置目标", className="cw-muted")])]
+    tone = "good" if counts[MET] == counts["total"] else ("bad" if counts[OVERDUE] else "warn")
+    value = [html.Span(str(counts[MET]), className=f"cw-num is-{tone}"), html.Span("/", className="cw-sep"),
+             html.Span(str(counts["total"]), className="cw-num cw-num--second"), html.Span("项", className="cw-unit")]
+    return [html.Div(value, className="cw-kpi-value"),
+            *_subs([html.Span("按期可达 ", className="cw-muted"), html.Span(str(counts[ON_TRACK]), className="cw-sub-num")],
+                   [html.Span("滞后 ", className="cw-muted"),
+                    html.Span(str(counts[LAGGING]), className="cw-sub-num" + (" is-warn" if counts[LAGGING] else "")),
+                    html.Span(" · 逾期 ", className="cw-muted"),
+                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else ""))])]
+
+
+# ---- header ----------------------------------------------------------------------------------------
+
+def updated_text(published: list[float | None], ages: list[float | None], stale: bool) -> list:
+    """'数据更新于 14:05:09 · 最旧数据 12 分钟前' from the datasets' publish times and ages."""
+    latest = max((p for p in published if p), default=None)
+    known = [a for a in ages if a is not None]
+    oldest = None if (not known or len(known) < len(ages)) else max(known)
+    when = fmt.moment(latest)[-8:] if latest else fmt.MISSING
+    return [html.Span("数据更新于 ", className="cw-muted"), html.Span(when, className="cw-mono"),
+            html.Span(" · 最旧数据 ", className="cw-muted"),
+            html.Span(fmt.age(oldest), className="is-bad" if stale else "")]
+
+
+def header(city: str, *, updated, view_label: str, toolbar, box) -> html.Header:
+    """City name and title in the middle, the client-side clock on the left (filled by wall.js),
+    the data's last update, the current view and the toolbar on the right."""
+    return html.Header([
+        html.Div([html.Div(id=CLOCK_TIME, className="cw-clock-time"),
+                  html.Div(id=CLOCK_DATE, className="cw-clock-date")], className="cw-header-left"),
+        html.Div([html.H1([html.Span(city, className="cw-city"), html.Span("智慧城市运行指挥中心")]),
+                  html.Div("一块屏展示 · 一张图指挥 · 一句话响应", className="cw-motto")], className="cw-header-title"),
+        html.Div([html.Div(updated, id=UPDATED, className="cw-updated"),
+                  html.Div([html.Span(view_label, id=VIEW_LABEL, className="cw-view-label"), toolbar],
+                           className="cw-header-tools")], className="cw-header-right"),
+    ], className="cw-header", style=box_style(box))
+
+
+def toolbar(scale_mode: str) -> html.Div:
+    """Controls hidden in kiosk mode: scale mode (handled in wall.js, no server round trip) and the
+    data status page."""
+    modes = (("fit", "适应"), ("fill-width", "铺满宽度"), ("stretch", "拉伸"))
+    return html.Div([
+        html.Div([html.Button(label, className="cw-tool" + (" is-active" if key == scale_mode else ""),
+                              **{"data-scale": key}, title=f"缩放方式：{label}") for key, label in modes],
+                 className="cw-tool-group"),
+        dcc.Link("数据状态", href="/status", className="cw-tool cw-tool-link"),
+    ], className="cw-toolbar")
+
+
+# ---- lists ------------------------------------------------------------------------------------------
+
+STATUS_CLASS = {"受理": "is-new", "处置中": "is-doing", "已办结": "is-done"}
+
+
+def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None) -> list:
+    """最新事件: one row per incident, newest first. wall.js copies the rows once below the list, so
+    the scroll loops seamlessly, and keeps the scroll anchored on a row when the list changes."""
+    if not has_columns(latest, "incident_id", "reported_at"):
+        return [html.Li("暂无数据", className="cw-ticker-empty")]
+    names = names or {}
+    rows = []
+    for r in latest.itertuples(index=False):
+        when = pd.Timestamp(r.reported_at)
+        status = getattr(r, "status", "") or ""
+        overdue = bool(getattr(r, "overdue", False)) and status != "已办结"
+        district = names.get(str(getattr(r, "district_id", "")), str(getattr(r, "district_id", "") or ""))
+        grid = names.get(str(getattr(r, "region_id", "")), "")
+        rows.append(html.Li([
+            html.Span(f"{when:%H:%M}", className="cw-t-time"),
+            html.Span(district, className="cw-t-district"),
+            html.Span(getattr(r, "category", "") or "", className="cw-t-cat"),
+            html.Span(getattr(r, "source", "") or "", className="cw-t-src"),
+            html.Span("超期" if overdue else status,
+                      className="cw-t-status " + ("is-overdue" if overdue else STATUS_CLASS.get(status, ""))),
+        ], className="cw-ticker-row", title=f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''} · {r.incident_id}",
+            **{"data-key": str(r.incident_id)}))
+    return rows
+
+
+def district_list(by_district: pd.DataFrame | None, names: dict[str, str], focus: str | None = None,
+                  limit: int = 12) -> list:
+    """区县事件排行 beside the map: each district's 近30日 incidents with a bar, linking to its drill-down."""
+    if not has_columns(by_district, "district_id", "incidents_30d"):
+        return [html.Div("暂无数据", className="cw-muted")]
+    frame = by_district.assign(district_id=by_district["district_id"].astype(str))
+    frame = frame[frame["district_id"].isin(names)] if names else frame
+    frame = frame.sort_values(["incidents_30d", "district_id"], ascending=[False, True], kind="mergesort").head(limit)
+    top = max(float(frame["incidents_30d"].max()), 1.0) if len(frame) else 1.0
+    total = by_district["incidents_30d"].sum()
+    today = by_district["today"].sum() if "today" in by_district.columns else None
+    overdue = by_district["overdue"].sum() if "overdue" in by_district.columns else None
+    rows = []
+    for i, r in enumerate(frame.itertuples(index=False), start=1):
+        rid = r.district_id
+        rows.append(dcc.Link([
+            html.Span(str(i), className="cw-rank"),
+            html.Span(names.get(rid, rid), className="cw-dname"),
+            html.Span(fmt.count(r.incidents_30d), className="cw-dcount"),
+            html.Span(html.Span(style={"width": f"{100 * float(r.incidents_30d) / top:.1f}%"}), className="cw-dbar"),
+        ], href=district_href(rid), className="cw-drow" + (" is-focus" if rid == focus else "")))
+    summary = html.Div([
+        html.Div([html.Span("近30日事件", className="cw-muted"), html.B(fmt.count(total))], className="cw-dstat"),
+        html.Div([html.Span("今日新增", className="cw-muted"), html.B(fmt.count(today))], className="cw-dstat"),
+        html.Div([html.Span("超期未办结", className="cw-muted"), html.B(fmt.count(overdue), className="is-bad")],
+                 className="cw-dstat"),
+    ], className="cw-dstats")
+    return [summary, html.Div("区县事件排行 · 近30日", className="cw-dhead"), html.Div(rows, className="cw-drows")]
+
+
+def region_names(*frames) -> dict[str, str]:
+    """region_id → name from the regions frame and/or the geography's regions (first wins)."""
+    out: dict[str, str] = {}
+    for frame in reversed(frames):
+        if has_columns(frame, "region_id", "name"):
+            out.update(zip((str(r) for r in frame["region_id"].tolist()), (str(n) for n in frame["name"].tolist())))
+    return out
+

@@ -1,0 +1,554 @@
+"""The wall (大屏) at ``/`` and ``/wall``: one fixed design canvas that wall.js scales to the window.
+
+URL parameters: ``kiosk=1`` (no controls, no cursor), ``rotate=SECONDS`` (cycle the playlist of
+views), ``view=city|district:<region_id>`` (reopen a view), ``scale=fit|fill-width|stretch``.
+
+The layout draws every panel straight from the frame store, so the first paint needs no callback
+round trip; the version stores start at the versions drawn. After that callbacks/wall.py polls the
+versions and redraws only the panels whose datasets changed. Every panel here is described once in
+:data:`PANELS` (datasets, drill-down, renderer); the layout and the callbacks both render through
+:func:`render`, which caches by dataset versions so many walls cost one build per publish.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import dash
+from dash import dcc, html
+
+from dashboard import runtime
+from dashboard.freshness import freshness
+from dashboard.indicators import FORMULAS, INDICATORS
+from layouts import components as cx
+from layouts import figures as fg
+
+log = logging.getLogger("citywall.wall")
+SCALE_MODES = ("fit", "fill-width", "stretch")
+#: the datasets the wall draws from (the header's oldest age is over these)
+DATASETS = ("departments", "regions", "catalog", "exchange", "systems", "incidents", "targets")
+
+IDS = {
+    "root": "wall-root", "canvas": "wall-canvas", "config": "wall-config", "mount": "wall-mount",
+    "tick": "wall-tick",  # dcc.Interval: the refresh poll (settings.app.refresh_seconds)
+    "poll": "wall-poll",  # the gated poll request {n, t} (clientside gate → server poll)
+    "ack": "wall-ack",  # the poll's answer {n, v, f, u}: the gate opens again when ack.n == poll.n; v, f, u: signatures
+    "versions": "wall-versions",  # {dataset: version} the browser has drawn
+    "version": {ds: f"wall-v-{ds}" for ds in DATASETS},  # one store per dataset: panels' Inputs
+    "fresh": "wall-fresh",  # {dataset: {b: badge, r: reason, a: age}} for stale datasets only
+    "updated": cx.UPDATED, "view": "wall-view", "rotate": "wall-rotate", "view_label": cx.VIEW_LABEL,
+    "nav": "wall-nav", "clock_time": cx.CLOCK_TIME, "clock_date": cx.CLOCK_DATE,
+    "panel": cx.PANEL, "badge": cx.BADGE,  # pattern-matching id types {"type", "name", "ds"}
+    "graph": {name: f"wall-g-{name}" for name in (
+        "sharing", "ranking", "exchange", "map", "cloud", "migration", "burnup", "hour_weekday",
+        "category_district", "targets")},
+    "kpi": {name: f"wall-kpi-{name}" for name in ("sharing", "aggregation", "cloud", "today", "closure", "targets")},
+    "ticker": "wall-ticker-list", "districts": "wall-district-list",
+    "map_key": "wall-map-key",  # the shape of the map figure the browser holds (view and trace types)
+}
+
+
+# ---- geometry --------------------------------------------------------------------------------------
+
+def wall_geometry(canvas: tuple[int, int] = (1920, 1080)) -> dict:
+    """Every element's box (x, y, w, h) in canvas px, and the scale ``s``.
+
+    Designed on 1920×1080 (s = 1); a 3840×2160 canvas doubles every size; a wider canvas
+    (7680×2160) keeps the side columns and the bottom row's proportions and widens the centre.
+    """
+    W, H = int(canvas[0]), int(canvas[1])
+    s = min(W / 1920, H / 1080)
+    m, g = 14 * s, 12 * s
+    header_h, bottom_h, kpi_h = 84 * s, 300 * s, 128 * s
+    top = header_h + 6 * s
+    main_h = H - top - g - bottom_h - m
+    side_w = min(456 * s, 0.3 * W)
+    centre_x = m + side_w + g
+    right_x = W - m - side_w
+    centre_w = right_x - g - centre_x
+
+    def column(x):
+        h1, h2 = main_h * 196 / 662, main_h * 262 / 662
+        return [(x, top, side_w, h1), (x, top + h1 + g, side_w, h2), (x, top + h1 + h2 + 2 * g, side_w, main_h - h1 - h2 - 2 * g)]
+
+    sharing, ranking, exchange = column(m)
+    cloud, migration, burnup = column(right_x)
+    tiles = {}
+    tile_gap = 10 * s
+    tile_w = (centre_w - 5 * tile_gap) / 6
+    for i, name in enumerate(IDS["kpi"]):
+        tiles[name] = (centre_x + i * (tile_w + tile_gap), top, tile_w, kpi_h)
+    bottom_y = H - m - bottom_h
+    avail = W - 2 * m - 3 * g
+    shares = (410, 420, 376, 650)
+    widths = [avail * w / sum(shares) for w in shares]
+    xs = [m]
+    for w in widths[:-1]:
+        xs.append(xs[-1] + w + g)
+    boxes = {
+        "header": (0, 0, W, header_h), "sharing": sharing, "ranking": ranking, "exchange": exchange,
+        "map": (centre_x, top + kpi_h + g, centre_w, main_h - kpi_h - g),
+        "cloud": cloud, "migration": migration, "burnup": burnup,
+        "hour_weekday": (xs[0], bottom_y, widths[0], bottom_h),
+        "category_district": (xs[1], bottom_y, widths[1], bottom_h),
+        "ticker": (xs[2], bottom_y, widths[2], bottom_h),
+        "targets": (xs[3], bottom_y, widths[3], bottom_h),
+    }
+    out = {k: tuple(int(round(v)) for v in b) for k, b in boxes.items()}
+    out["kpi"] = {k: tuple(int(round(v)) for v in b) for k, b in tiles.items()}
+    out["s"] = s
+    out["canvas"] = (W, H)
+    return out
+
+
+def plot_size(box, s: float) -> tuple[int, int]:
+    """The drawing area inside a panel (below its title bar, inside its padding)."""
+    pad, head = 10 * s, 40 * s
+    return int(round(box[2] - 2 * pad)), int(round(box[3] - head - pad))
+
+
+def map_list_width(s: float) -> int:
+    return int(round(232 * s))
+
+
+# ---- views (playlist) -------------------------------------------------------------------------------
+
+def district_names(geography) -> dict[str, str]:
+    regions = getattr(geography, "regions", None)
+    if not fg.has_columns(regions, "region_id", "name", "level"):
+        return {}
+    d = regions[regions["level"] == "区县"].sort_values("region_id")
+    return dict(zip(d["region_id"].astype(str), d["name"].astype(str)))
+
+
+def playlist_views(playlist: list[str], districts: dict[str, str]) -> list[dict]:
+    """Expand the configured playlist into views: 'city', 'district:<id>', 'districts' (each district)."""
+    views: list[dict] = []
+    for entry in playlist or ["city"]:
+        entry = str(entry).strip()
+        if entry == "city":
+            views.append({"id": "city", "label": "全市"})
+        elif entry == "districts":
+            views.extend({"id": f"district:{rid}", "label": name} for rid, name in districts.items())
+        elif entry.startswith("district:") and entry.split(":", 1)[1] in districts:
+            rid = entry.split(":", 1)[1]
+            views.append({"id": f"district:{rid}", "label": districts[rid]})
+    return views or [{"id": "city", "label": "全市"}]
+
+
+def view_label(view: str | None, districts: dict[str, str]) -> str:
+    rid = fg.parse_view(view)
+    return f"当前视图：{districts.get(rid, '全市') if rid else '全市'}"
+
+
+def valid_view(view: str | None, districts: dict[str, str]) -> str:
+    rid = fg.parse_view(view)
+    return f"district:{rid}" if rid in districts else "city"
+
+
+# ---- data --------------------------------------------------------------------------------------------
+
+class Frames:
+    """The snapshots one render reads, each read once (a snapshot is a whole publish, never half)."""
+
+    def __init__(self, store, datasets) -> None:
+        self.snaps = {ds: store.snapshot(ds) for ds in datasets}
+
+    def version(self, ds: str) -> int:
+        snap = self.snaps.get(ds)
+        return snap.version if snap is not None else 0
+
+    def frame(self, ds: str, name: str):
+        snap = self.snaps.get(ds)
+        return None if snap is None else snap.frames.get(name)
+
+
+def freshness_map(settings, statuses: dict, datasets=DATASETS, now: float | None = None) -> dict:
+    """{dataset: {"b": badge, "r": reason, "a": age seconds}} for the stale datasets only."""
+    from dashboard.store import DatasetStatus
+
+    now = now or time.time()
+    out = {}
+    for ds in datasets:
+        f = freshness(settings, statuses.get(ds) or DatasetStatus(ds), now)
+        if f.stale:
+            out[ds] = {"b": f.badge, "r": f.reason, "a": None if f.age_seconds is None else int(f.age_seconds)}
+    return out
+
+
+def header_updated(statuses: dict, fresh: dict, datasets=DATASETS, now: float | None = None) -> list:
+    now = now or time.time()
+    published = [statuses[ds].published_at if ds in statuses else None for ds in datasets]
+    ages = [statuses[ds].age_seconds(now) if ds in statuses else None for ds in datasets]
+    return cx.updated_text(published, ages, bool(fresh))
+
+
+# ---- panels -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    datasets: tuple[str, ...]
+    href: str
+    render: Callable  # (frames, ctx) -> figure / components
+    tooltip: str = ""
+    uses_view: bool = False
+
+
+@dataclass(frozen=True)
+class Ctx:
+    geo: dict
+    settings: object
+    geography: object
+    view: str
+    today: date
+
+
+def _target(f: Frames, indicator: str, default: float, today) -> tuple[float, object]:
+    row = fg.target_for(f.frame("targets", "targets"), indicator, today)
+    return (float(row["target"]), row.get("deadline")) if row else (default, None)
+
+
+def _size(c: Ctx, name: str) -> dict:
+    w, h = plot_size(c.geo[name], c.geo["s"])
+    return {"width": w, "height": h, "scale": c.geo["s"]}
+
+
+def _sharing(f, c):
+    target, deadline = _target(f, "sharing_rate", fg.SHARING_DEFAULT_TARGET, c.today)
+    return fg.sharing_gauge(f.frame("catalog", "summary"), target, deadline=deadline, **_size(c, "sharing"))
+
+
+def _ranking(f, c):
+    return fg.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5, **_size(c, "ranking"))
+
+
+def _exchange(f, c):
+    return fg.exchange_trend(f.frame("exchange", "daily"), 30, **_size(c, "exchange"))
+
+
+def _map(f, c):
+    w, h = plot_size(c.geo["map"], c.geo["s"])
+    return fg.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
+                           fg.parse_view(c.view), c.settings.city.geo.tiles, density=f.frame("incidents", "density"),
+                           width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"])
+
+
+def _districts(f, c):
+    return cx.district_list(f.frame("incidents", "by_district"), district_names(c.geography), fg.parse_view(c.view))
+
+
+def _cloud(f, c):
+    target, deadline = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
+    return fg.cloud_ring(f.frame("systems", "summary"), target, deadline=deadline, **_size(c, "cloud"))
+
+
+def _migration(f, c):
+    w, h = plot_size(c.geo["migration"], c.geo["s"])
+    n = max(3, min(12, int((h / c.geo["s"] - 50) // 22)))
+    return fg.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n,
+                                   **_size(c, "migration"))
+
+
+def _burnup(f, c):
+    target, _ = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
+    return fg.migration_burnup(f.frame("systems", "burnup"), target, today=c.today, **_size(c, "burnup"))
+
+
+def _hour_weekday(f, c):
+    return fg.hour_weekday_heatmap(f.frame("incidents", "hour_weekday"), **_size(c, "hour_weekday"))
+
+
+def _category_district(f, c):
+    regions = f.frame("regions", "regions")
+    if regions is None:
+        regions = getattr(c.geography, "regions", None)
+    return fg.category_district_heatmap(f.frame("incidents", "category_district"), regions,
+                                        focus=fg.parse_view(c.view), **_size(c, "category_district"))
+
+
+TICKER_ROWS = 30  # the newest of the published latest incidents; a loop of ~40 s
+
+
+def _ticker(f, c):
+    names = cx.region_names(f.frame("regions", "regions"), getattr(c.geography, "regions", None))
+    latest = f.frame("incidents", "latest")
+    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names)
+
+
+def _targets(f, c):
+    return fg.target_bullets(f.frame("targets", "targets"), **_size(c, "targets"))
+
+
+PANELS: dict[str, Panel] = {
+    "sharing": Panel("数据共享 · 共享率", ("catalog", "targets"), "/sharing", _sharing, FORMULAS["sharing_rate"]),
+    "ranking": Panel("数据共享 · 部门排名", ("catalog", "departments"), "/sharing", _ranking,
+                     "各部门政务数据共享率（前 5 名与后 5 名）。" + FORMULAS["sharing_rate"]),
+    "exchange": Panel("数据共享 · 近30日交换量", ("exchange",), "/exchange", _exchange, FORMULAS["exchange_records"]),
+    "map": Panel("一张图 · 事件热力", ("incidents",), "/incidents", _map,
+                 "近30日各区县事件数（区县面）与网格事件密度（热力）；点击区县下钻", uses_view=True),
+    "cloud": Panel("上云进度 · 上云率", ("systems", "targets"), "/cloud", _cloud, FORMULAS["cloud_migration_rate"]),
+    "migration": Panel("上云进度 · 部门状态", ("systems", "departments"), "/cloud", _migration,
+                       "上云率最低的部门，按系统状态堆叠（已上云 / 迁移中 / 未迁移 / 暂缓）"),
+    "burnup": Panel("上云进度 · 实际与计划", ("systems", "targets"), "/cloud", _burnup,
+                    "非涉密系统按月累计：实际已上云与计划上云；虚线为目标"),
+    "hour_weekday": Panel("事件 · 时段热力", ("incidents",), "/incidents", _hour_weekday, "近30日事件按星期 × 小时分布"),
+    "category_district": Panel("事件 · 分类 × 区县", ("incidents", "regions"), "/incidents", _category_district,
+                               "近30日各区县主要事件分类的数量", uses_view=True),
+    "ticker": Panel("事件 · 最新事件", ("incidents", "regions"), "/incidents", _ticker, "最新受理的事件（滚动）"),
+    "targets": Panel("省级目标指标", ("targets",), "/targets", _targets,
+                     "每项目标：实际值、目标值、期限与状态；悬停查看依据文件"),
+}
+#: extra renders that share a panel's inputs (drawn by the same callback)
+EXTRA_RENDERS = {"districts": _districts}
+
+
+def _kpi_sharing(f, c):
+    return cx.kpi_rate(f.frame("catalog", "summary"), "sharing_rate", f.frame("targets", "targets"), "sharing_rate",
+                       fg.SHARING_DEFAULT_TARGET, c.today)
+
+
+def _kpi_aggregation(f, c):
+    return cx.kpi_rate(f.frame("catalog", "summary"), "gov_aggregation_rate", f.frame("targets", "targets"),
+                       "gov_aggregation_rate", None, c.today)
+
+
+def _kpi_cloud(f, c):
+    return cx.kpi_rate(f.frame("systems", "summary"), "cloud_migration_rate", f.frame("targets", "targets"),
+                       "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
+
+
+KPIS: dict[str, Panel] = {
+    "sharing": Panel(INDICATORS["sharing_rate"][0], ("catalog", "targets"), "/sharing", _kpi_sharing, FORMULAS["sharing_rate"]),
+    "aggregation": Panel(INDICATORS["gov_aggregation_rate"][0], ("catalog", "targets"), "/sharing", _kpi_aggregation,
+                         FORMULAS["gov_aggregation_rate"]),
+    "cloud": Panel(INDICATORS["cloud_migration_rate"][0], ("systems", "targets"), "/cloud", _kpi_cloud,
+                   FORMULAS["cloud_migration_rate"]),
+    "today": Panel("今日事件", ("incidents",), "/incidents", lambda f, c: cx.kpi_today(f.frame("incidents", "summary")),
+                   "今日 0 时起受理的事件数；未办结、超期为全部在办事件"),
+    "closure": Panel("事件办结率", ("incidents",), "/incidents",
+                     lambda f, c: cx.kpi_closure(f.frame("incidents", "summary")),
+                     FORMULAS["incident_closure_rate"] + "；" + FORMULAS["ontime_closure_rate"]),
+    "targets": Panel("目标达标", ("targets",), "/targets", lambda f, c: cx.kpi_targets(f.frame("targets", "targets")),
+                     "已达标的目标数 / 已配置的目标数"),
+}
+
+
+# ---- render with a cache keyed by dataset versions ---------------------------------------------------
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def geography_of(rt):
+    """The city's geography, or an empty one when its GeoJSON cannot be read (the map then says so;
+    the rest of the wall still draws)."""
+    try:
+        return rt.geography
+    except Exception:  # a bad path or file in [city.geo]: logged once per call, never a blank wall
+        log.exception("城市地理数据无法加载，一张图显示为暂无地图数据")
+        from dashboard.geo import Geography
+
+        return Geography()
+
+
+def _context(view: str = "city") -> Ctx:
+    rt = runtime.current()
+    return Ctx(wall_geometry(rt.settings.city.canvas), rt.settings, geography_of(rt), view, date.today())
+
+
+_IN_FLIGHT: dict[tuple, threading.Event] = {}
+
+
+def render(kind: str, name: str, frames: Frames, ctx: Ctx):
+    """A panel's figure (as a plain dict) or components, built once per (datasets' versions, view,
+    canvas, day) and shared by every wall; a second caller of a render in progress waits for it."""
+    spec = {"panel": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
+    fn = spec.render if spec else EXTRA_RENDERS[name]
+    datasets = spec.datasets if spec else ("incidents",)
+    uses_view = spec.uses_view if spec else True
+    key = (kind, name, tuple(frames.version(ds) for ds in datasets), ctx.view if uses_view else "",
+           ctx.geo["canvas"], ctx.today, id(ctx.settings))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+        running = _IN_FLIGHT.get(key)
+        if running is None:
+            _IN_FLIGHT[key] = threading.Event()
+    if running is not None:
+        running.wait(10)
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+        return _build(key, fn, frames, ctx, owner=False)
+    return _build(key, fn, frames, ctx, owner=True)
+
+
+def _build(key, fn, frames: Frames, ctx: Ctx, owner: bool):
+    try:
+        out = fn(frames, ctx)
+        if hasattr(out, "to_plotly_json"):
+            out = out.to_plotly_json()
+        with _CACHE_LOCK:
+            out = _CACHE.setdefault(key, out)  # a concurrent build of the same key keeps the first
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return out
+    finally:
+        if owner:
+            with _CACHE_LOCK:
+                done = _IN_FLIGHT.pop(key, None)
+            if done is not None:
+                done.set()
+
+
+def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
+    """Render every panel of the default view into the cache; returns the dataset versions drawn."""
+    ctx = ctx or _context("city")
+    frames = Frames(store, DATASETS)
+    for name in PANELS:
+        render("panel", name, frames, ctx)
+    for name in KPIS:
+        render("kpi", name, frames, ctx)
+    for name in EXTRA_RENDERS:
+        render("extra", name, frames, ctx)
+    return {ds: frames.version(ds) for ds in DATASETS}
+
+
+# ---- the page -----------------------------------------------------------------------------------------
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(value, default: int) -> int:
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div:
+    rt = runtime.current()
+    settings = rt.settings
+    geo = wall_geometry(settings.city.canvas)
+    s = geo["s"]
+    geography = geography_of(rt)
+    districts = district_names(geography)
+    views = playlist_views(settings.wall.playlist, districts)
+    rotate_s = _seconds(rotate, settings.wall.rotate_seconds) if rotate is not None else settings.wall.rotate_seconds
+    if rotate_s and len(views) < 2:  # rotation asked for, but the playlist is one view: the city, then each district
+        views = playlist_views(["city", "districts"], districts)
+    rotate_s = rotate_s if len(views) > 1 else 0
+    view = valid_view(view if view else (views[0]["id"] if rotate_s else "city"), districts)
+    mode = scale if scale in SCALE_MODES else settings.city.scale_mode
+    kiosk = _truthy(kiosk)
+
+    frames = Frames(rt.store, DATASETS)
+    ctx = Ctx(geo, settings, geography, view, date.today())
+    statuses = rt.store.statuses()
+    now = time.time()
+    fresh = freshness_map(settings, statuses, DATASETS, now)
+    versions = {ds: frames.version(ds) for ds in DATASETS}
+    updated = header_updated(statuses, fresh, DATASETS, now)
+
+    def panel(name, body, className="", subtitle=""):
+        spec = PANELS[name]
+        return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name], href=spec.href,
+                        tooltip=spec.tooltip, fresh=fresh, className=className, subtitle=subtitle)
+
+    def graph_panel(name, points=False, className=""):
+        return panel(name, cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points), className)
+
+    _, map_h = plot_size(geo["map"], s)
+    map_figure = render("panel", "map", frames, ctx)
+    tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
+                         body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, tooltip=spec.tooltip,
+                         fresh=fresh) for name, spec in KPIS.items()]
+    canvas_children = [
+        cx.header(settings.city.name, updated=updated,
+                  view_label=view_label(view, districts), toolbar=cx.toolbar(mode), box=geo["header"]),
+        graph_panel("sharing"), graph_panel("ranking", points=True), graph_panel("exchange"),
+        *tiles,
+        panel("map", html.Div([
+            cx.graph(IDS["graph"]["map"], map_figure, points=True),
+            html.Div(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
+                     style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
+        ], className="cw-map-wrap"), className="cw-panel--map", subtitle="近30日 · 点击区县下钻"),
+        graph_panel("cloud"), graph_panel("migration", points=True), graph_panel("burnup"),
+        graph_panel("hour_weekday", points=True), graph_panel("category_district", points=True),
+        panel("ticker", html.Div(html.Div(html.Ul(render("panel", "ticker", frames, ctx), id=IDS["ticker"],
+                                                  className="cw-ticker-list"), className="cw-ticker-track"),
+                                 className="cw-ticker"), subtitle="实时滚动"),
+        panel("targets", cx.graph(IDS["graph"]["targets"], render("panel", "targets", frames, ctx), points=True),
+              subtitle="含市级目标 · 悬停查看依据文件"),
+    ]
+    config = {"canvas": list(geo["canvas"]), "mode": mode, "kiosk": kiosk, "rotate": rotate_s, "views": views,
+              "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds}
+    poll_ms = settings.app.refresh_seconds * 1000
+    state = [
+        dcc.Store(id=IDS["config"], data=config),
+        dcc.Store(id=IDS["versions"], data=versions),
+        *[dcc.Store(id=IDS["version"][ds], data=versions[ds]) for ds in DATASETS],
+        dcc.Store(id=IDS["fresh"], data=fresh),
+        dcc.Store(id=IDS["poll"], data={"n": 0, "t": 0}),
+        dcc.Store(id=IDS["ack"], data={"n": 0, "v": poll_signature(versions), "f": poll_signature(fresh),
+                                       "u": poll_signature(updated)}),
+        dcc.Store(id=IDS["view"], data=view),
+        dcc.Store(id=IDS["map_key"], data=f"{view}|" + ",".join(t.get("type", "") for t in map_figure.get("data", []))),
+        dcc.Store(id=IDS["nav"], data=None),
+        dcc.Interval(id=IDS["tick"], interval=poll_ms),
+        dcc.Interval(id=IDS["rotate"], interval=max(rotate_s, 1) * 1000, disabled=not rotate_s),
+        html.Div(id=IDS["mount"], hidden=True),
+    ]
+    classes = "cw-wall" + (" is-kiosk" if kiosk else "")
+    return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas", style={
+        "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}"})],
+        id=IDS["root"], className=classes, **{"data-mode": mode})
+
+
+def poll_signature(*parts) -> str:
+    """A short hash of what the poll would send (versions; badges and header text), kept in the
+    browser's ack so an unchanged tick sends nothing back but the ack."""
+    import hashlib
+
+    import orjson
+
+    payload = orjson.dumps(list(parts), default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+                           option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(payload, digest_size=6).hexdigest()
+
+
+def _title(**_kwargs) -> str:
+    try:
+        return f"{runtime.current().settings.city.name} 智慧城市运行指挥中心"
+    except RuntimeError:
+        return "智慧城市运行指挥中心"
+
+
+def register_pages(app=None) -> None:
+    """Register the pages now, or (as a dash.hooks.setup hook) while a Dash app is being created."""
+    token = None
+    if app is not None:  # inside Dash.__init__: dash.get_app() does not answer yet, so give it the app
+        from dash import _get_app
+
+        token = _get_app.app_context.set(app)
+    try:
+        dash.register_page("layouts.wall", path="/wall", name="大屏", title=_title, layout=layout, order=0)
+        dash.register_page("layouts.wall_home", path="/", name="首页", title=_title, layout=layout, order=1)
+    finally:
+        if token is not None:
+            _get_app.app_context.reset(token)
+
+
+try:
+    register_pages()
+except dash.exceptions.PageError:  # imported before any Dash app exists (a benchmark, a test): register with the app
+    dash.hooks.setup()(register_pages)
