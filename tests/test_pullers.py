@@ -143,6 +143,16 @@ def test_unchanged_data_does_not_bump_the_version(city):
     assert puller.store.status("incidents").published_at > store_status.published_at
 
 
+def test_derived_datasets_keep_their_version_across_a_disk_round_trip(city):
+    settings, _ = city
+    store = DiskFrameStore(settings.data_dir / "frames")
+    puller = make_puller(settings, store)
+    puller.run_all()
+    versions = store.versions()
+    puller.run_all()  # nothing changed: targets (datetime deadlines) and history must not bump
+    assert store.versions() == versions
+
+
 def test_indicator_history_and_targets(city):
     settings, _ = city
     puller = make_puller(settings)
