@@ -394,6 +394,35 @@ def feature_bounds(feature: dict) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
+_DISPLAY_LAYERS: dict[int, tuple[dict, dict]] = {}
+
+
+def display_layer(layer: dict) -> dict:
+    """The layer with each ring's coordinates as an (n, 2) float array, built once per layer.
+
+    The browser receives the same GeoJSON, but serializing it is one orjson call per ring instead of
+    a Python walk over every coordinate (the wall's layout carries the whole district layer)."""
+    hit = _DISPLAY_LAYERS.get(id(layer))
+    if hit is not None and hit[0] is layer:
+        return hit[1]
+
+    def rings(geometry: dict) -> dict:
+        kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+        if kind == "Polygon":
+            coords = [np.asarray(ring, dtype=float) for ring in coords]
+        elif kind == "MultiPolygon":
+            coords = [[np.asarray(ring, dtype=float) for ring in polygon] for polygon in coords]
+        return {"type": kind, "coordinates": coords}
+
+    features = [{"type": "Feature", "id": f.get("id"), "properties": {"name": (f.get("properties") or {}).get("name")},
+                 "geometry": rings(f.get("geometry") or {})} for f in layer.get("features", [])]
+    converted = {"type": "FeatureCollection", "features": features}
+    if len(_DISPLAY_LAYERS) > 16:
+        _DISPLAY_LAYERS.clear()
+    _DISPLAY_LAYERS[id(layer)] = (layer, converted)
+    return converted
+
+
 def parse_view(view: str | None) -> str | None:
     """'district:<region_id>' → region_id; 'city' / None → None."""
     if view and isinstance(view, str) and view.startswith("district:"):
@@ -435,7 +464,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
     line_w = [(_px(3.2, scale) if rid == focus else _px(1.2, scale)) for rid in ids]
     opacity = [1.0 if (focus is None or rid == focus) else 0.35 for rid in ids]
     data = [go.Choroplethmap(
-        geojson=layer, locations=ids, z=z.tolist(), featureidkey="id", zmin=0, zmax=max(float(z.max()), 1.0),
+        geojson=display_layer(layer), locations=ids, z=z.tolist(), featureidkey="id", zmin=0, zmax=max(float(z.max()), 1.0),
         colorscale=MAP_SCALE, marker=dict(line=dict(color=[theme.WARN if rid == focus else "#5fd8ff" for rid in ids],
                                                     width=line_w), opacity=opacity),
         colorbar=dict(title=dict(text="近30日事件", font=dict(size=_px(12, scale), color=theme.MUTED)),
