@@ -118,11 +118,6 @@ def load_history(engine: Engine) -> pd.DataFrame:
     return frame
 
 
-def history_count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return len(conn.execute(select(indicator_history.c.indicator_id).limit(1)).all())
-
-
 def seed_history(engine: Engine, frame: pd.DataFrame) -> int:
     """Load history rows (indicator_id, date, value) for days the app database has no value for."""
     existing = load_history(engine)

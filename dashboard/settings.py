@@ -200,6 +200,18 @@ class TargetSettings(_Strict):
     milestones: dict[str, dict[str, date | Literal[""]]] = {}
     scoreboard_weights: dict[str, float] = {}
 
+    @field_validator("milestones")
+    @classmethod
+    def _items_of_the_documents(cls, value: dict) -> dict:
+        from dashboard.targets import MILESTONES
+
+        for milestone, items in value.items():
+            listed = MILESTONES.get(milestone, ("", ()))[1]
+            unknown = [item for item in items if listed and item not in listed]
+            if unknown:
+                raise ValueError(f"{milestone} 的事项 {unknown} 不在文件规定的清单中；应为: {'、'.join(listed)}")
+        return value
+
     @field_validator("presets")
     @classmethod
     def _known_presets(cls, value: list[str]) -> list[str]:

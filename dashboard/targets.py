@@ -6,7 +6,7 @@ the number of items done, and whose history is exact: it steps up on each item's
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -92,10 +92,6 @@ def configured_targets(target_settings) -> list[Target]:
                           and (v.deadline.year == t.deadline.year or not v.deadline_set_by_document))}
         chosen[t.target_id] = t
     return sorted(chosen.values(), key=lambda t: (t.deadline, t.target_id))
-
-
-def targets_frame(targets: list[Target]) -> pd.DataFrame:
-    return pd.DataFrame([asdict(t) for t in targets])
 
 
 # ---- milestones ---------------------------------------------------------------------------------

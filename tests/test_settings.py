@@ -63,6 +63,7 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path):
     ('[targets]\npresets = ["江苏省"]\n', "未知预设 ['江苏省']"),
     ('[[targets.custom]]\nindicator_id = "x"\nname = "x"\ntarget = 1\ndeadline = "明年"\n', "应为日期 YYYY-MM-DD"),
     ('[city\n', "不是合法的 TOML"),
+    ('[targets.milestones.six_ones]\n"一码通" = 2021-01-01\n', "['一码通'] 不在文件规定的清单中；应为: 一格通、一卡通"),
 ])
 def test_bad_settings_name_key_value_and_what_is_allowed(tmp_path, text, expected):
     with pytest.raises(SettingsError) as info:
