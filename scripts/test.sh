@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 # quick and offline when everything is already satisfied
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-test.txt
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-test.txt
 
 need_debs=()
 command -v chromium >/dev/null 2>&1 || need_debs+=(chromium)
