@@ -74,10 +74,11 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler:
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
     if scheduler:
-        if not store.datasets():  # first start: draw the wall from real frames, not empty panels
+        first_start = not store.datasets()
+        if first_start:  # draw the wall from real frames, not empty panels
             print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
             _print_pull_table(puller.run_all("startup"))
-        PullScheduler(puller).start(run_now=bool(store.datasets()))
+        PullScheduler(puller).start(run_now=not first_start)
     app = create_app(settings, store, puller.engine)
     host, port = host or settings.app.host, port or settings.app.port
     print(f"CityWall 已启动: http://{host}:{port}/", flush=True)

@@ -101,7 +101,7 @@ def _add_catalog_rates(frame: pd.DataFrame) -> None:
 
 def _exchange(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     daily = rows.groupby("date", as_index=False)[["records", "api_calls"]].sum().sort_values("date")
-    since = pd.Timestamp(ctx.now).normalize() - pd.Timedelta(days=30)
+    since = pd.Timestamp(ctx.now).normalize() - pd.Timedelta(days=29)  # 近30日 includes today
     recent = rows[rows["date"] >= since]
     by_provider = (recent.groupby("provider_dept", as_index=False)[["records", "api_calls"]].sum()
                    .rename(columns={"provider_dept": "dept_id"}).sort_values("records", ascending=False))
@@ -192,7 +192,7 @@ def incident_summary(rows: pd.DataFrame, now: datetime) -> pd.DataFrame:
     today = pd.Timestamp(now).normalize()
     records = []
     for label, days in PERIODS:
-        start = None if days is None else (today if days == 0 else today - pd.Timedelta(days=days))
+        start = None if days is None else today - pd.Timedelta(days=max(days - 1, 0))  # 近7日: today and 6 before
         period = rows if start is None else rows[rows["reported_at"] >= start]
         records.append({
             "period": label, "incidents": len(period), "closed": int((period["status"] == CLOSED).sum()),
@@ -209,7 +209,7 @@ def incident_summary(rows: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
 def _incidents(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     now = pd.Timestamp(ctx.now)
-    since = now.normalize() - pd.Timedelta(days=INCIDENT_WINDOW_DAYS)
+    since = now.normalize() - pd.Timedelta(days=INCIDENT_WINDOW_DAYS - 1)
     district = _district_of(rows, ctx.regions)
     is_open = rows["status"] != CLOSED
     overdue = is_open & (rows["deadline_at"] < now)
@@ -298,7 +298,7 @@ def indicator_values(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict
         values = {"network_rate": ind.network_rate(rows),
                   **{f"network_rate_{lv}": ind.network_rate(rows, lv) for lv in ("市", "镇", "村")}}
     elif dataset == "incidents":
-        start = today - timedelta(days=INCIDENT_WINDOW_DAYS)
+        start = today - timedelta(days=INCIDENT_WINDOW_DAYS - 1)
         values = {"incident_closure_rate": ind.incident_closure_rate(rows, start),
                   "ontime_closure_rate": ind.ontime_closure_rate(rows, start),
                   "overdue_open": ind.overdue_open(rows, now),

@@ -32,9 +32,10 @@ class PullScheduler:
         for source in self.settings.sources:
             kind, value = parse_schedule(source.schedule)
             trigger = IntervalTrigger(seconds=value) if kind == "interval" else CronTrigger.from_crontab(value)
+            # next_run_time=None would add the job paused: leave it out to wait for the first trigger
+            first_run = {"next_run_time": datetime.now()} if run_now else {}
             self.scheduler.add_job(self._job, trigger, args=[source.name, "schedule"], id=source.name,
-                                   name=f"拉取 {source.name}",
-                                   next_run_time=datetime.now() if run_now else None)
+                                   name=f"拉取 {source.name}", **first_run)
         self.scheduler.start()
 
     def shutdown(self) -> None:

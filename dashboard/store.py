@@ -11,12 +11,14 @@ on one host. A Redis backend can sit behind the same interface.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -102,19 +104,25 @@ class FrameStore(ABC):
     def statuses(self) -> dict[str, DatasetStatus]:
         return {d: self.status(d) for d in self.datasets()}
 
+    @abstractmethod
+    def _exclusive(self, dataset: str):
+        """A context in which nobody else publishes or changes this dataset's status."""
+
     def confirm(self, dataset: str) -> int:
         """A pull succeeded and nothing changed: the data is fresh again, under the same version."""
-        now = time.time()
-        status = replace(self.status(dataset), published_at=now, attempted_at=now, error="", failed_sources=())
-        self._write_status(status)
-        return status.version
+        with self._exclusive(dataset):  # read-modify-write: a publish in between must not be undone
+            now = time.time()
+            status = replace(self.status(dataset), published_at=now, attempted_at=now, error="", failed_sources=())
+            self._write_status(status)
+            return status.version
 
     def mark_failed(self, dataset: str, error: str, sources: tuple[str, ...] = ()) -> DatasetStatus:
         """Record a failed pull; frames and version stay as they were."""
-        status = replace(self.status(dataset), attempted_at=time.time(), error=error,
-                         failed_sources=tuple(sources))
-        self._write_status(status)
-        return status
+        with self._exclusive(dataset):
+            status = replace(self.status(dataset), attempted_at=time.time(), error=error,
+                             failed_sources=tuple(sources))
+            self._write_status(status)
+            return status
 
 
 class MemoryFrameStore(FrameStore):
@@ -123,7 +131,10 @@ class MemoryFrameStore(FrameStore):
     def __init__(self) -> None:
         self._snapshots: dict[str, Snapshot] = {}
         self._statuses: dict[str, DatasetStatus] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+
+    def _exclusive(self, dataset):
+        return self._lock
 
     def publish(self, dataset, frames, meta=None):
         with self._lock:
@@ -175,22 +186,35 @@ class DiskFrameStore(FrameStore):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._cache: dict[str, Snapshot] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _dir(self, dataset: str) -> Path:
         return self.root / dataset
 
+    @contextmanager
+    def _exclusive(self, dataset):
+        """Threads of this process (a lock) and other processes on the host (flock on a lock file)."""
+        ddir = self._dir(dataset)
+        ddir.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(ddir / ".lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def publish(self, dataset, frames, meta=None):
-        with self._lock:
+        with self._exclusive(dataset):
             ddir = self._dir(dataset)
-            ddir.mkdir(parents=True, exist_ok=True)
             version = max(self.status(dataset).version, self._highest_folder(ddir)) + 1
             staging = Path(tempfile.mkdtemp(dir=ddir, prefix=".staging-"))
-            for name, frame in frames.items():
-                frame.to_parquet(staging / f"{name}.parquet", index=False)
-            (staging / "meta.json").write_bytes(orjson.dumps(meta or {}, default=str))
-            final = ddir / f"v{version}"
-            os.replace(staging, final)
+            try:
+                for name, frame in frames.items():
+                    frame.to_parquet(staging / f"{name}.parquet", index=False)
+                (staging / "meta.json").write_bytes(orjson.dumps(meta or {}, default=str))
+                os.replace(staging, ddir / f"v{version}")
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)  # gone after the rename; left over on failure
             now = time.time()
             _atomic_write(ddir / "status.json", orjson.dumps(DatasetStatus(dataset, version, now, now).to_json()))
             self._prune(ddir, version)

@@ -247,24 +247,40 @@ def _text(s: pd.Series) -> pd.Series:
     return stripped.where(stripped != "")
 
 
+_UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _to_local(aware: pd.Series) -> pd.Series:
+    """Offset-aware timestamps → naive local time (the machine's zone, which ``datetime.now()`` uses)."""
+    return aware.dt.tz_convert(datetime.now().astimezone().tzinfo).dt.tz_localize(None).astype("datetime64[us]")
+
+
 def _parse_datetime(text: pd.Series, fmt: str) -> pd.Series:
     present = text.notna()
     formats = ([fmt] if fmt else []) + [f for f in DATE_FORMATS if f != fmt]
     best, best_ok = None, -1
     sample = text[present].head(2000)
     for candidate in formats:
-        ok = pd.to_datetime(sample, format=candidate, errors="coerce").notna().sum()
+        ok = pd.to_datetime(sample, format=candidate, errors="coerce", utc=True).notna().sum()  # utc: only counting
         if ok > best_ok:
             best, best_ok = candidate, ok
         if ok == len(sample):
             break
-    parsed = pd.to_datetime(text, format=best, errors="coerce")
+    try:
+        parsed = pd.to_datetime(text, format=best, errors="coerce")
+    except ValueError:  # some values carry a UTC offset and some do not
+        parsed = None
+    if parsed is None or getattr(parsed.dt, "tz", None) is not None:
+        # times with an offset (JSON "+08:00", timestamptz) become local wall-clock time, the time the
+        # wall and every period ("今日") use; times without one are local already
+        aware = text.str.contains(_UTC_OFFSET, na=False)
+        local = pd.to_datetime(text.where(~aware), format=best, errors="coerce").astype("datetime64[us]")
+        shifted = _to_local(pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce"))
+        parsed = local.where(~aware, shifted)
     if best != "ISO8601":  # the odd row in another common layout is still a valid timestamp
         retry = present & parsed.isna()
         if retry.any():
             parsed[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
     return parsed.astype("datetime64[us]")
 
 
@@ -275,7 +291,7 @@ def _parse_column(s: pd.Series, col: Col, date_format: str) -> tuple[pd.Series, 
         out = s.astype("float64")
         failed = no_failures
     elif col.kind in ("datetime", "date") and pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = (s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s).astype("datetime64[us]")
+        out = (_to_local(s) if getattr(s.dt, "tz", None) is not None else s).astype("datetime64[us]")
         failed = no_failures
     elif col.kind == "bool" and pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("boolean"), no_failures
@@ -405,6 +421,14 @@ def validate(dataset: str, frame: pd.DataFrame, *, date_format: str = "", now: d
             echo = [(c, int(i)) in unparsed and k == "not_nullable"
                     for c, k, i in zip(cases["column"], cases["check"], cases["index"])]
             cases = cases[~np.array(echo, dtype=bool)]
+        composite = cases["check"].astype(str) == "multiple_fields_uniqueness"
+        if composite.any():  # one reason per row for a repeated key, not one per key column
+            rows = cases.loc[composite, "index"].astype("int64").unique()
+            key = ", ".join(contract.key)
+            reason_parts.append(pd.Series(
+                [f"（{key}）组合重复: (" + ", ".join(_fmt(typed.at[i, c]) for c in contract.key) + ")" for i in rows],
+                index=rows))
+            cases = cases[~composite]
         if len(cases):
             texts = [_reason(contract, c, k, v) for c, k, v in
                      zip(cases["column"], cases["check"].astype(str), cases["failure_case"])]

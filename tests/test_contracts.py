@@ -54,7 +54,7 @@ def test_duplicate_key_keeps_first_and_quarantines_the_rest():
 def test_composite_key_duplicates():
     rows = [{"date": "2026-11-01", "provider_dept": "D1", "consumer_dept": "D2", "records": 5, "api_calls": 1}] * 2
     reason = only_reason(run("exchange", rows))
-    assert "重复" in reason
+    assert reason == "（date, provider_dept, consumer_dept）组合重复: (2026-11-01, D1, D2)"
 
 
 def test_null_in_required_column():
@@ -176,6 +176,20 @@ def test_date_formats_of_department_exports():
     chinese = run("incidents", [incident(reported_at="2026年3月5日 14:20", deadline_at=None, closed_at=None,
                                          status="受理")]).good
     assert chinese["reported_at"].iloc[0] == pd.Timestamp("2026-03-05 14:20")
+
+
+def test_utc_offsets_become_local_time_and_mixed_columns_do_not_fail():
+    from datetime import timedelta, timezone
+
+    local = datetime.now().astimezone().tzinfo
+    expected = datetime(2026, 11, 20, 7, 30, tzinfo=timezone(timedelta(hours=8))).astimezone(local).replace(tzinfo=None)
+    rows = [incident(incident_id="A1", reported_at="2026-11-20T07:30:00+08:00", deadline_at=None, closed_at=None,
+                     status="受理"),
+            incident(incident_id="A2", reported_at="2026-11-20 09:00:00", deadline_at=None, closed_at=None,
+                     status="受理")]
+    good = run("incidents", rows).good.set_index("incident_id")["reported_at"]
+    assert good["A1"] == pd.Timestamp(expected)
+    assert good["A2"] == pd.Timestamp("2026-11-20 09:00:00")
 
 
 def test_missing_column_is_a_clear_frame_error():

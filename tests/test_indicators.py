@@ -118,6 +118,17 @@ def test_incident_summary_periods(incidents):
     assert summary.loc["全部", "incidents"] == 5 and summary.loc["全部", "overdue_open_all"] == 1
 
 
+def test_period_windows_count_today_and_the_days_before():
+    days = [f"2026-11-{d:02d} 10:00" for d in range(1, 23)]  # one incident a day, 1st to 22nd
+    frame = pd.DataFrame([{"incident_id": f"E{i}", "source": "12345", "category": "其他", "region_id": "G1",
+                           "lon": None, "lat": None, "reported_at": t, "deadline_at": None, "closed_at": None,
+                           "status": "受理"} for i, t in enumerate(days)])
+    good = validate("incidents", frame, now=NOW).good
+    summary = build_frames("incidents", good, PullContext(now=NOW))["summary"].set_index("period")
+    assert summary.loc["今日", "incidents"] == 1 and summary.loc["近7日", "incidents"] == 7
+    assert summary.loc["近30日", "incidents"] == 22
+
+
 def test_exchange_volume():
     frame = pd.DataFrame({"date": ["2026-11-20", "2026-11-21", "2026-11-21", "2026-11-22"],
                           "provider_dept": ["D1", "D1", "D2", "D1"], "consumer_dept": ["D2", "D2", "D1", "D2"],

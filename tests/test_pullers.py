@@ -176,6 +176,7 @@ def test_scheduler_has_one_job_per_source_and_retries_with_backoff(city):
         jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
         assert set(jobs) == {"12345热线", "网格系统"}
         assert "interval" in str(jobs["12345热线"].trigger) and "cron" in str(jobs["网格系统"].trigger)
+        assert all(job.next_run_time is not None for job in jobs.values())  # waiting for a trigger, not paused
         (folder / "grid.csv").unlink()
         scheduler._job("网格系统", "schedule")
         retry = scheduler.scheduler.get_job("网格系统#retry")

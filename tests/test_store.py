@@ -107,3 +107,41 @@ def test_open_store_specs(tmp_path):
     assert isinstance(disk, DiskFrameStore) and disk.root == tmp_path / "frames"
     with pytest.raises(ValueError, match="memory 或 disk"):
         open_store("s3://bucket", tmp_path)
+
+
+def test_status_changes_never_undo_a_concurrent_publish(store):
+    store.publish("incidents", frames(0, rows=10))
+    stop = threading.Event()
+
+    def flapper():
+        while not stop.is_set():
+            store.mark_failed("incidents", "网格系统: 连接超时", ("网格系统",))
+            store.confirm("incidents")
+
+    threads = [threading.Thread(target=flapper) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for generation in range(1, 30):
+        store.publish("incidents", frames(generation, rows=10))
+    stop.set()
+    for t in threads:
+        t.join()
+    assert store.status("incidents").version == store.snapshot("incidents").version == 30
+
+
+def test_two_processes_publishing_to_one_disk_store(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import pandas as pd; from dashboard.store import DiskFrameStore; "
+            f"s = DiskFrameStore({str(tmp_path / 'f')!r}); "
+            "[s.publish('incidents', {'summary': pd.DataFrame({'n': [i]})}) for i in range(40)]")
+    repo = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=repo, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    store = DiskFrameStore(tmp_path / "f")
+    assert store.status("incidents").version == 80
+    assert not list((tmp_path / "f" / "incidents").glob(".staging-*"))
