@@ -28,15 +28,13 @@ class Freshness:
         return f"数据滞后 · {fmt.age(self.age_seconds)}" if self.stale else ""
 
 
-def allowed_age(settings: Settings, dataset: str) -> float | None:
-    """Seconds a dataset may age before it is stale: the loosest schedule of the sources feeding it.
-
-    targets and indicator_history are derived from the others and follow the strictest of them.
-    """
+def stale_at(settings: Settings, dataset: str, published_at: float) -> float | None:
+    """When a dataset published at ``published_at`` becomes stale: the loosest schedule of the sources
+    feeding it. targets and indicator_history are derived from all of them and follow the strictest."""
     sources = settings.sources_for(dataset)
     if sources:
-        return max(s.stale_after for s in sources)
-    limits = [s.stale_after for s in settings.sources]
+        return max(s.stale_at(published_at) for s in sources)
+    limits = [s.stale_at(published_at) for s in settings.sources]
     return min(limits) if limits else None
 
 
@@ -47,7 +45,7 @@ def freshness(settings: Settings, status: DatasetStatus, now: float | None = Non
         return Freshness(status.dataset, True, None, "尚无数据")
     if status.failed:
         return Freshness(status.dataset, True, age, f"最近一次拉取失败: {status.error}")
-    limit = allowed_age(settings, status.dataset)
-    if limit is not None and age > limit:
-        return Freshness(status.dataset, True, age, f"超过 {fmt.age(limit).replace('前', '')}未更新")
+    deadline = stale_at(settings, status.dataset, status.published_at)
+    if deadline is not None and now > deadline:
+        return Freshness(status.dataset, True, age, f"应在 {fmt.moment(deadline)} 前更新，至今未更新")
     return Freshness(status.dataset, False, age, "")

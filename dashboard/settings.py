@@ -57,19 +57,30 @@ def parse_schedule(text: str) -> tuple[str, Any]:
     raise ValueError("格式应为 interval:<数字><s|m|h|d>（如 interval:10m）或 cron:<5 段 cron 表达式>")
 
 
-def schedule_period_seconds(text: str) -> int:
-    """Typical gap between two runs of a schedule, used to decide when data is stale."""
-    kind, value = parse_schedule(text)
+def stale_deadline(schedule: str, published_at: float, stale_after_seconds: int | None = None) -> float:
+    """When data published at ``published_at`` becomes stale: one missed run past the next one due.
+
+    For ``interval:`` that is two periods (plus a minute of grace); for ``cron:`` it is the next
+    firing after the publish plus the gap to the one after, so a cron that sleeps at night
+    (``*/15 8-18 * * *``) does not flag its data as stale all night.
+    """
+    if stale_after_seconds:
+        return published_at + stale_after_seconds
+    kind, value = parse_schedule(schedule)
     if kind == "interval":
-        return value
+        return published_at + 2 * value + 60
     from datetime import datetime
 
     from apscheduler.triggers.cron import CronTrigger
 
     trigger = CronTrigger.from_crontab(value)
-    first = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    start = datetime.fromtimestamp(published_at + 1, trigger.timezone)  # the run after the one that published
+    first = trigger.get_next_fire_time(None, start)
+    if first is None:
+        return float("inf")
     second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
-    return int((second - first).total_seconds()) if first and second else 86400
+    gap = (second - first).total_seconds() if second else 86400
+    return first.timestamp() + gap + 60
 
 
 class _Strict(BaseModel):
@@ -175,10 +186,9 @@ class SourceSettings(_Strict):
             raise ValueError(f"kind = \"{self.kind}\" 需要 {'path' if self.kind == 'files' else 'url'}")
         return self
 
-    @property
-    def stale_after(self) -> int:
-        """Seconds after the last success when this source's data counts as stale."""
-        return self.stale_after_seconds or 2 * schedule_period_seconds(self.schedule) + 60
+    def stale_at(self, published_at: float) -> float:
+        """When this source's data, published at ``published_at``, counts as stale."""
+        return stale_deadline(self.schedule, published_at, self.stale_after_seconds)
 
 
 class CustomTarget(_Strict):

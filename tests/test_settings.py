@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.settings import DEFAULT_CONFIG, SettingsError, load_settings, parse_schedule, schedule_period_seconds
+from dashboard.settings import DEFAULT_CONFIG, SettingsError, load_settings, parse_schedule, stale_deadline
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -94,8 +94,17 @@ def test_duplicate_source_names(tmp_path):
 def test_schedules():
     assert parse_schedule("interval:10m") == ("interval", 600)
     assert parse_schedule("cron:0 */2 * * *") == ("cron", "0 */2 * * *")
-    assert schedule_period_seconds("cron:0 */2 * * *") == 7200
-    assert schedule_period_seconds("interval:1h") == 3600
+
+
+def test_stale_deadlines_follow_the_schedule():
+    from datetime import datetime
+
+    published = datetime(2026, 11, 20, 18, 45).timestamp()
+    assert stale_deadline("interval:10m", published) == published + 1260
+    assert stale_deadline("interval:10m", published, stale_after_seconds=3600) == published + 3600
+    # a cron that sleeps at night: data from 18:45 is current until the 08:00 run is missed
+    night = stale_deadline("cron:*/15 8-18 * * *", published)
+    assert datetime.fromtimestamp(night) == datetime(2026, 11, 21, 8, 16)
 
 
 def test_run_py_reports_bad_settings_without_traceback(tmp_path):
