@@ -10,6 +10,8 @@ from dashboard import db, formatting as fmt, runtime
 from dashboard.freshness import DATASET_LABELS, freshness
 
 IDS = {"interval": "status-interval", "body": "status-body"}
+TRIGGERS = {"schedule": "定时", "retry": "重试", "manual": "手动", "cli": "命令行", "startup": "启动",
+            "benchmark": "基准测试", "test": "测试"}
 
 
 def _table(headers: list[str], rows: list[list], row_classes: list[str] | None = None) -> html.Table:
@@ -33,7 +35,7 @@ def status_body() -> html.Div:
     runs = db.recent_runs(rt.engine, limit=50)
     run_rows = [[r.source, DATASET_LABELS.get(r.dataset, r.dataset), fmt.moment(r.started_at),
                  fmt.duration((r.finished_at or r.started_at) - r.started_at), fmt.count(r.rows_ok),
-                 fmt.count(r.rows_quarantined), r.trigger, r.error or "成功"] for r in runs.itertuples()]
+                 fmt.count(r.rows_quarantined), TRIGGERS.get(r.trigger, r.trigger), r.error or "成功"] for r in runs.itertuples()]
     quarantine = db.quarantined_rows(rt.engine, limit=100)
     quarantine_rows = [[q.source, DATASET_LABELS.get(q.dataset, q.dataset), q.row_number, q.reason,
                         q.row_json[:160]] for q in quarantine.itertuples()]

@@ -12,7 +12,7 @@ def test_status_page_lists_datasets_and_pulls(live_app, open_page):
     assert "数据集" in text and "最近拉取" in text
     for label in ("资源目录", "信息系统", "事件", "目标指标"):
         assert label in text
-    assert "演示-事件" in text and "成功" in text
+    assert "演示-事件" in text and "成功" in text and "测试" in text and "test" not in text.split("最近拉取")[1]
     assert "隔离行" in text and "closed_at 早于 reported_at" in text  # the demo's deliberate bad rows
     assert watch.console_errors == []
     assert watch.off_host() == []
