@@ -6,7 +6,11 @@ import pytest
 from dashboard.geo import fit_zoom, load_geography
 from dashboard.settings import SettingsError, load_settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
+
+@pytest.fixture
+def geo_dir(shared_data) -> Path:
+    """../shared/data/geo, read in place (skipped without it locally, a failure in CI)."""
+    return shared_data / "geo"
 
 
 def settings_for(tmp_path, geojson: Path, id_property="adcode"):
@@ -16,8 +20,8 @@ def settings_for(tmp_path, geojson: Path, id_property="adcode"):
     return load_settings(config, environ={})
 
 
-def test_changsha_districts_by_configuration(tmp_path):
-    geo = load_geography(settings_for(tmp_path, SHARED / "430100.json"))
+def test_changsha_districts_by_configuration(tmp_path, geo_dir):
+    geo = load_geography(settings_for(tmp_path, geo_dir / "430100.json"))
     layer = geo.layer("区县")
     assert len(layer["features"]) == 9
     ids = {f["id"] for f in layer["features"]}
@@ -31,14 +35,14 @@ def test_changsha_districts_by_configuration(tmp_path):
     assert 112.9 < lon < 113.2 and 28.1 < lat < 28.3  # centroid inside 芙蓉区
 
 
-def test_jingdezhen_districts(tmp_path):
-    geo = load_geography(settings_for(tmp_path, SHARED / "360200.json"))
+def test_jingdezhen_districts(tmp_path, geo_dir):
+    geo = load_geography(settings_for(tmp_path, geo_dir / "360200.json"))
     assert {r for r in geo.regions["name"]} >= {"昌江区", "珠山区"}
 
 
-def test_wrong_id_property_names_the_available_ones(tmp_path):
+def test_wrong_id_property_names_the_available_ones(tmp_path, geo_dir):
     with pytest.raises(SettingsError, match="可用属性.*adcode"):
-        load_geography(settings_for(tmp_path, SHARED / "430100.json", id_property="code"))
+        load_geography(settings_for(tmp_path, geo_dir / "430100.json", id_property="code"))
 
 
 def test_missing_file(tmp_path):
