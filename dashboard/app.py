@@ -7,6 +7,7 @@ import dash
 import plotly.io as pio
 
 from dashboard import db, runtime
+from dashboard.first_page import page_shell
 from dashboard.settings import REPO_ROOT, Settings
 from dashboard.store import FrameStore, open_store
 
@@ -37,5 +38,5 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     import layouts.wall, layouts.drill, callbacks.wall  # noqa: F401,E401  the wall (/ and /wall) and its drill-downs
 
     pio.templates.default = "citywall"
-    app.layout = dash.html.Div([dash.page_container], className="cw-root")
+    app.layout = lambda: page_shell(app, className="cw-root")
     return app

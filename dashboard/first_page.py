@@ -1,0 +1,64 @@
+"""The requested page inside the app's first layout response.
+
+Dash Pages answers ``/_dash-layout`` with an empty page container; the page itself follows in a
+second round trip, the routing callback that ``dcc.Location`` fires when it mounts. The browser names
+the page it is on in the Referer of ``/_dash-layout``, so the shell can already hold that page and a
+Location that agrees with the address bar: the Location then has nothing to report and the routing
+callback does not run. A wall is ready one round trip sooner.
+
+Without a usable Referer (none sent, another origin, a ``#fragment`` the server cannot see) the shell
+is Dash's own container and routing works as usual, so this can only save time, never change a page.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import dash
+import flask
+from dash import dcc, html
+from dash._pages import _parse_query_string, _path_to_page  # Dash Pages' own routing, so both agree
+
+log = logging.getLogger("citywall.first_page")
+
+
+def requested_page(app: dash.Dash, referrer: str | None, host: str) -> tuple[str, object, str] | None:
+    """(the page's URL, its layout, its title) for a same-origin Referer naming a registered page, else None."""
+    if not referrer:
+        return None
+    url = urlsplit(referrer)
+    if url.netloc != host or url.fragment:
+        return None
+    search = f"?{url.query}" if url.query else ""
+    page, path_variables = _path_to_page(app.strip_relative_path(url.path))
+    if not page:
+        return None
+    layout = page.get("layout", "")
+    if callable(layout):
+        layout = layout(**{**(path_variables or {}), **_parse_query_string(search)})
+    title = page.get("title", app.title)
+    if callable(title):
+        title = title(**(path_variables or {}))
+    return referrer, layout, title
+
+
+def page_shell(app: dash.Dash, className: str = "") -> html.Div:
+    """The app layout: Dash's page container, holding the requested page when the request names one."""
+    location, content, store, dummy = dash.page_container.children
+    page = None
+    if flask.has_request_context():
+        try:
+            page = requested_page(app, flask.request.referrer, flask.request.host)
+        except Exception:  # the routing callback will run and report it the usual way
+            log.exception("首屏预渲染失败，改由页面路由加载")
+    if page is None:
+        return html.Div([dash.page_container], className=className)
+    href, children, title = page
+    url = urlsplit(href)
+    return html.Div([html.Div([
+        dcc.Location(id=location.id, refresh=location.refresh, href=href, pathname=url.path,
+                     search=f"?{url.query}" if url.query else "", hash=""),
+        html.Div(children, id=content.id, disable_n_clicks=True),
+        dcc.Store(id=store.id, data={"title": title}),  # what the routing callback would have stored
+        html.Div(id=dummy.id, disable_n_clicks=True),
+    ])], className=className)

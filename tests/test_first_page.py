@@ -1,0 +1,81 @@
+"""The requested page rides in the first /_dash-layout response (no routing round trip)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from dashboard.app import create_app
+    from dashboard.pullers import Puller
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    folder = tmp_path_factory.mktemp("first-page")
+    config = folder / "citywall.toml"
+    config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
+                      .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
+                      .replace("incidents = 60000", "incidents = 2000").replace("live = true", "live = false"),
+                      encoding="utf-8")
+    settings = load_settings(config, environ={})
+    store = open_store(settings.app.store, settings.data_dir)
+    puller = Puller(settings, store)
+    assert all(r.ok for r in puller.run_all("test"))
+    return create_app(settings, store, puller.engine).server.test_client()
+
+
+def _layout(client, referrer: str | None) -> dict:
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.get("/_dash-layout", headers=headers)
+    assert response.status_code == 200
+    return orjson.loads(response.data)
+
+
+def _find(node, component_id: str):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        for value in node.values():
+            found = _find(value, component_id)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for value in node:
+            found = _find(value, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_the_wall_arrives_with_the_first_layout_and_a_location_that_matches_the_address_bar(client):
+    layout = _layout(client, "http://localhost/wall?kiosk=1&view=city")
+    location = _find(layout, "_pages_location")["props"]
+    # every Location prop equals window.location, so Location reports nothing and routing does not run
+    assert location["href"] == "http://localhost/wall?kiosk=1&view=city"
+    assert location["pathname"] == "/wall" and location["search"] == "?kiosk=1&view=city" and location["hash"] == ""
+    wall = _find(_find(layout, "_pages_content"), "wall-root")
+    assert wall is not None and "is-kiosk" in wall["props"]["className"]  # the query reached the page layout
+    assert _find(layout, "_pages_store")["props"]["data"]["title"].endswith("智慧城市运行指挥中心")
+
+
+def test_path_variables_reach_the_page(client):
+    layout = _layout(client, "http://localhost/district/D01")
+    assert "D01" in str(_find(layout, "_pages_content")["props"]["children"])
+    assert _find(layout, "_pages_location")["props"]["pathname"] == "/district/D01"
+
+
+@pytest.mark.parametrize("referrer", [
+    None,  # no Referer sent
+    "http://elsewhere.example/wall",  # another origin: not a page of this app
+    "http://localhost/wall#panel",  # the server cannot see what the fragment would change
+    "http://localhost/no-such-page",  # the routing callback answers with its 404
+])
+def test_without_a_usable_referrer_the_shell_is_dash_pages_own(client, referrer):
+    layout = _layout(client, referrer)
+    assert _find(layout, "_pages_content")["props"].get("children") is None
+    assert _find(layout, "_pages_location")["props"].get("pathname") is None
