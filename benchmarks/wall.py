@@ -30,10 +30,25 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
-READY_JS = """(n) => {
-  const graphs = document.querySelectorAll('.js-plotly-plot');
-  return graphs.length >= n && [...graphs].every(g => g.querySelector('.main-svg'));
-}"""
+#: Counts a graph as drawn when its Plotly.react promise resolves: after every trace is drawn,
+#: including a MapLibre map's canvas (the SVG shell of a map graph appears long before that).
+DRAWN_JS = """(() => {
+  window.__cwDrawn = {};
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {configurable: true, get() { return plotly; }, set(value) {
+    plotly = value;
+    const react = value.react;
+    value.react = function (gd, ...rest) {
+      const out = react.call(this, gd, ...rest);
+      Promise.resolve(out).then(() => {
+        const key = (gd.parentElement && gd.parentElement.id) || gd.id;
+        if (!(key in window.__cwDrawn)) window.__cwDrawn[key] = performance.now();
+      });
+      return out;
+    };
+  }});
+})();"""
+READY_JS = "(n) => Object.keys(window.__cwDrawn || {}).length >= n"
 
 
 def _serve(flask_app) -> tuple[str, object]:
@@ -91,11 +106,22 @@ app.layout = html.Div([dcc.Graph(id=f"g{i}", figure={}, style={"width": "400px",
                                  config={"displayModeBar": False}) for i in range(int(sys.argv[1]))])
 serve(app.server, host="127.0.0.1", port=int(sys.argv[2]), threads=8)
 """
+WALL_APP = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from waitress import serve
+from dashboard.app import create_app
+from dashboard.settings import load_settings
+settings = load_settings(Path(sys.argv[1]), environ={})
+serve(create_app(settings).server, host="127.0.0.1", port=int(sys.argv[2]), threads=8)
+"""
 
 
-def _serve_bare(n_graphs: int):
-    """The floor: a bare Dash page with the same number of empty graphs, in its own process (two Dash
-    apps in one process share Dash's global callback registry)."""
+def _serve_process(code: str, *args: str) -> tuple[str, object]:
+    """Serve a Dash app from its own process (two Dash apps in one process share Dash's global
+    callback registry; and the measuring process must not slow either server). It runs in an empty
+    folder, so the bare page picks up no assets."""
     import socket
     import subprocess
     import urllib.request
@@ -103,29 +129,36 @@ def _serve_bare(n_graphs: int):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-c", BARE_APP, str(n_graphs), str(port)],
+    proc = subprocess.Popen([sys.executable, "-c", code, *args[:1], str(port), *args[1:]],
+                            cwd=tempfile.mkdtemp(prefix="citywall-bench-"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return url, proc
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the bare Dash page did not start")
+    proc.terminate()
+    raise RuntimeError(f"the benchmark server did not start: {code.strip().splitlines()[-1]}")
 
 
 def _time_to_ready(browser, url: str, n_graphs: int, runs: int) -> tuple[list[float], list[float]]:
+    """Cold: a fresh browser context (empty HTTP cache, new renderer). Warm: a repeat visit in the
+    same tab, arriving from a small page of the same server (HTTP and code caches warm), so neither
+    measure includes tearing down a previous copy of the page."""
+    origin = url.split("/", 3)
+    light = "/".join(origin[:3]) + "/_dash-layout"  # a few hundred bytes of JSON on the same origin
     cold, warm = [], []
     for _ in range(runs):
-        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-        page = context.new_page()
+        context, page = _new_page(browser)
         page.goto(url, wait_until="commit")
         page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000, polling=16)
-        cold.append(page.evaluate("performance.now()"))
-        page.reload(wait_until="commit")
+        cold.append(page.evaluate("Math.max(...Object.values(window.__cwDrawn))"))
+        page.goto(light)
+        page.goto(url, wait_until="commit")
         page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000, polling=16)
-        warm.append(page.evaluate("performance.now()"))
+        warm.append(page.evaluate("Math.max(...Object.values(window.__cwDrawn))"))
         context.close()
     return cold, warm
 
@@ -140,25 +173,20 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--incidents", type=int, default=2_000_000)
-    parser.add_argument("--runs", type=int, default=5, help="page loads per time-to-ready measure")
-    parser.add_argument("--rounds", type=int, default=10, help="republish rounds for callback server times")
-    args = parser.parse_args()
-
-    from playwright.sync_api import sync_playwright
-
-    from dashboard.app import create_app
+def _city(args) -> Path:
+    """The demo city's config, seeded and pulled (or reused from ``--keep``)."""
     from dashboard.pullers import Puller
     from dashboard.settings import load_settings
     from dashboard.store import open_store
     from datasources.demo import ensure_demo_city
-    from layouts.wall import DATASETS, IDS
 
-    tmp = Path(tempfile.mkdtemp(prefix="citywall-wall-bench-"))
-    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="citywall-wall-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     config = tmp / "citywall.toml"
+    marker = tmp / f"pulled-{args.incidents}"
+    if marker.exists():
+        return config
+    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
     config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp / "data"}"')
                       .replace("incidents = 60000", f"incidents = {args.incidents}")
                       .replace("live = true", "live = false").replace("refresh_seconds = 15", "refresh_seconds = 1"),
@@ -166,85 +194,124 @@ def main() -> None:
     settings = load_settings(config, environ={})
     t0 = time.perf_counter()
     ensure_demo_city(settings, force=True)
-    store = open_store(settings.app.store, settings.data_dir)
-    puller = Puller(settings, store)
-    assert all(r.ok for r in puller.run_all("benchmark"))
+    assert all(r.ok for r in Puller(settings, open_store(settings.app.store, settings.data_dir)).run_all("benchmark"))
     print(f"demo city: {args.incidents:,} incidents seeded and pulled in {time.perf_counter() - t0:.1f} s")
+    marker.touch()
+    return config
 
-    app = create_app(settings, store, puller.engine)
+
+def _new_page(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_init_script(DRAWN_JS)
+    return context, context.new_page()
+
+
+def measure_ready(browser, config: Path, n_graphs: int, runs: int) -> None:
+    bare_url, bare_proc = _serve_process(BARE_APP, str(n_graphs))
+    wall_url, wall_proc = _serve_process(WALL_APP, str(config), str(ROOT))
+    try:
+        _time_to_ready(browser, bare_url, n_graphs, 1)  # warm the browser binary and the font cache
+        _time_to_ready(browser, wall_url + "/wall", n_graphs, 1)  # and the wall's render cache
+        bare_cold, bare_warm = _time_to_ready(browser, bare_url, n_graphs, runs)
+        wall_cold, wall_warm = _time_to_ready(browser, wall_url + "/wall", n_graphs, runs)
+    finally:
+        bare_proc.terminate()
+        wall_proc.terminate()
+    print(f"\n1. time to wall ready at 1920×1080 ({n_graphs} graphs, median of {runs} loads; "
+          "every graph's Plotly draw resolved)")
+    print(f"   {'':26}{'cold ms':>9}{'warm ms':>9}")
+    for label, cold, warm in (("bare Dash, empty graphs", bare_cold, bare_warm),
+                              ("CityWall /wall", wall_cold, wall_warm)):
+        print(f"   {label:26}{statistics.median(cold):>9.0f}{statistics.median(warm):>9.0f}"
+              f"   (cold {', '.join(f'{v:.0f}' for v in cold)}; warm {', '.join(f'{v:.0f}' for v in warm)})")
+    print(f"   ratio wall / bare: cold {statistics.median(wall_cold) / statistics.median(bare_cold):.2f}, "
+          f"warm {statistics.median(wall_warm) / statistics.median(bare_warm):.2f} (goal ≤ 1.5)")
+
+
+def measure_ticks_and_server(browser, config: Path, n_graphs: int, rounds: int) -> None:
+    from dashboard import runtime
+    from dashboard.app import create_app
+    from dashboard.settings import load_settings
+    from layouts.wall import DATASETS, IDS
+
+    app = create_app(load_settings(config, environ={}))
+    store = runtime.current().store
     timer = RequestTimer(app.server)
     wall_url, wall_server = _serve(app.server)
-    n_graphs = len(IDS["graph"])
-    bare_url, bare_proc = _serve_bare(n_graphs)
+    context, page = _new_page(browser)
+    page.goto(wall_url + "/wall", wait_until="networkidle")
+    page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
+    page.wait_for_timeout(3000)
+    start = time.time()
+    page.wait_for_timeout(10_000)
+    idle = timer.since(start)
+    polls = [r for r in idle if IDS["versions"] in r["key"]]
+    others = [r for r in idle if IDS["versions"] not in r["key"]]
+    per_tick = [r["req"] + r["resp"] for r in polls]
+    print("\n2. refresh ticks (period 1 s)")
+    print(f"   unchanged: {len(polls)} ticks in 10 s, {statistics.mean(per_tick):.0f} B per tick "
+          f"(request {statistics.mean(r['req'] for r in polls):.0f} B + response "
+          f"{statistics.mean(r['resp'] for r in polls):.0f} B; goal < 2 KB); other requests: {len(others)}")
+    for dataset in ("exchange", "incidents"):
+        snap = store.snapshot(dataset)
+        start = time.time()
+        store.publish(dataset, snap.frames, snap.meta)
+        page.wait_for_timeout(4000)
+        changed = [r for r in timer.since(start) if IDS["versions"] not in r["key"]]
+        outputs = sorted({o for r in changed for o in _output_ids(r["key"])})
+        print(f"   after a publish to {dataset}: {len(changed)} callback requests, "
+              f"{sum(r['req'] + r['resp'] for r in changed) / 1024:.1f} KB: {', '.join(outputs)}")
 
+    # 3. server time: initial layout (page loads) and figure callbacks (republish every dataset)
+    for _ in range(rounds):
+        page.reload(wait_until="commit")
+        page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
+    page.wait_for_timeout(2000)
+    start = time.time()
+    for _ in range(rounds):
+        for dataset in DATASETS:  # one publish at a time, as pullers publish
+            snap = store.snapshot(dataset)
+            store.publish(dataset, snap.frames, snap.meta)
+            page.wait_for_timeout(1500)
+    callbacks = defaultdict(list)
+    for r in timer.since(start):
+        if IDS["versions"] not in r["key"]:
+            callbacks[r["key"]].append(r["ms"])
+    layouts = [r["ms"] for r in timer.records if "_pages_content" in r["key"] or r["key"] == "/_dash-layout"]
+    print(f"\n3. server time (ms)            {'n':>4}{'p50':>8}{'p95':>8}")
+    print(f"   initial layout (page)       {len(layouts):>4}{_pct(layouts, .5):>8.1f}{_pct(layouts, .95):>8.1f}")
+    everything = []
+    for key, values in sorted(callbacks.items()):
+        everything += values
+        print(f"   {', '.join(_output_ids(key))[:28]:28}{len(values):>4}{_pct(values, .5):>8.1f}{_pct(values, .95):>8.1f}")
+    print(f"   all figure callbacks        {len(everything):>4}{_pct(everything, .5):>8.1f}"
+          f"{_pct(everything, .95):>8.1f}   (goal p95 < 50 ms)")
+    context.close()
+    wall_server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=7, help="page loads per time-to-ready measure")
+    parser.add_argument("--rounds", type=int, default=10, help="republish rounds for callback server times")
+    parser.add_argument("--only", choices=("ready", "ticks"), help="run one part (ticks includes server times)")
+    parser.add_argument("--keep", metavar="DIR", help="seed the city into DIR once and reuse it on later runs")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from layouts.wall import IDS
+
+    config = _city(args)
+    n_graphs = len(IDS["graph"])
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        # 1. time to wall ready
-        _time_to_ready(browser, bare_url, n_graphs, 1)  # warm the browser binary and the font cache
-        bare_cold, bare_warm = _time_to_ready(browser, bare_url, n_graphs, args.runs)
-        wall_cold, wall_warm = _time_to_ready(browser, wall_url + "/wall", n_graphs, args.runs)
-        print(f"\n1. time to wall ready at 1920×1080 ({n_graphs} graphs, median of {args.runs} loads)")
-        print(f"   {'':26}{'cold ms':>9}{'warm ms':>9}")
-        for label, cold, warm in (("bare Dash, empty graphs", bare_cold, bare_warm),
-                                  ("CityWall /wall", wall_cold, wall_warm)):
-            print(f"   {label:26}{statistics.median(cold):>9.0f}{statistics.median(warm):>9.0f}")
-        print(f"   ratio wall / bare: cold {statistics.median(wall_cold) / statistics.median(bare_cold):.2f}, "
-              f"warm {statistics.median(wall_warm) / statistics.median(bare_warm):.2f} (goal ≤ 1.5)")
-
-        # 2. refresh ticks
-        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-        page = context.new_page()
-        page.goto(wall_url + "/wall", wait_until="networkidle")
-        page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
-        page.wait_for_timeout(3000)
-        start = time.time()
-        page.wait_for_timeout(10_000)
-        idle = timer.since(start)
-        polls = [r for r in idle if IDS["versions"] in r["key"]]
-        others = [r for r in idle if IDS["versions"] not in r["key"]]
-        per_tick = [r["req"] + r["resp"] for r in polls]
-        print(f"\n2. refresh ticks (period 1 s)")
-        print(f"   unchanged: {len(polls)} ticks in 10 s, {statistics.mean(per_tick):.0f} B per tick "
-              f"(request {statistics.mean(r['req'] for r in polls):.0f} B + response "
-              f"{statistics.mean(r['resp'] for r in polls):.0f} B; goal < 2 KB); other requests: {len(others)}")
-        for dataset in ("exchange", "incidents"):
-            snap = store.snapshot(dataset)
-            start = time.time()
-            store.publish(dataset, snap.frames, snap.meta)
-            page.wait_for_timeout(4000)
-            changed = [r for r in timer.since(start) if IDS["versions"] not in r["key"]]
-            outputs = sorted({o for r in changed for o in _output_ids(r["key"])})
-            print(f"   after a publish to {dataset}: {len(changed)} callback requests, "
-                  f"{sum(r['req'] + r['resp'] for r in changed) / 1024:.1f} KB: {', '.join(outputs)}")
-
-        # 3. server time: initial layout (page loads) and figure callbacks (republish every dataset)
-        for _ in range(args.rounds):
-            page.reload(wait_until="commit")
-            page.wait_for_function(READY_JS, arg=n_graphs, timeout=60_000)
-        page.wait_for_timeout(2000)
-        start = time.time()
-        for _ in range(args.rounds):
-            for dataset in DATASETS:  # one publish at a time, as pullers publish
-                snap = store.snapshot(dataset)
-                store.publish(dataset, snap.frames, snap.meta)
-                page.wait_for_timeout(1500)
-        callbacks = defaultdict(list)
-        for r in timer.since(start):
-            if IDS["versions"] not in r["key"]:
-                callbacks[r["key"]].append(r["ms"])
-        layouts = [r["ms"] for r in timer.records if "_pages_content" in r["key"]]
-        print(f"\n3. server time (ms)            {'n':>4}{'p50':>8}{'p95':>8}")
-        print(f"   initial layout (page)       {len(layouts):>4}{_pct(layouts, .5):>8.1f}{_pct(layouts, .95):>8.1f}")
-        everything = []
-        for key, values in sorted(callbacks.items()):
-            everything += values
-            print(f"   {', '.join(_output_ids(key))[:28]:28}{len(values):>4}{_pct(values, .5):>8.1f}{_pct(values, .95):>8.1f}")
-        print(f"   all figure callbacks        {len(everything):>4}{_pct(everything, .5):>8.1f}"
-              f"{_pct(everything, .95):>8.1f}   (goal p95 < 50 ms)")
-        context.close()
+        if args.only in (None, "ready"):
+            measure_ready(browser, config, n_graphs, args.runs)
+        if args.only in (None, "ticks"):
+            measure_ticks_and_server(browser, config, n_graphs, args.rounds)
         browser.close()
-    wall_server.close()
-    bare_proc.terminate()
 
 
 if __name__ == "__main__":
