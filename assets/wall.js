@@ -233,6 +233,25 @@
     }, at - now);
   }
 
+  // ---- hover details of the HTML panels (data-tip, see layouts/meters.py) ------------------------------
+  // one element on <body>, outside the scaled canvas and its clipped panels, follows the pointer
+  var tip = null;
+  function hideTip() { if (tip) tip.classList.remove('is-shown'); }
+  function showTip(ev) {
+    var holder = ev.target && ev.target.closest && ev.target.closest('#wall-root [data-tip]');
+    if (!holder || holder.closest('.is-kiosk')) { hideTip(); return; }
+    if (!tip) { tip = document.createElement('div'); tip.className = 'cw-tip'; document.body.appendChild(tip); }
+    var text = holder.getAttribute('data-tip');
+    if (tip.textContent !== text) tip.textContent = text;
+    tip.classList.add('is-shown');
+    var x = ev.clientX + 14, y = ev.clientY + 14;
+    if (x + tip.offsetWidth > window.innerWidth - 4) x = ev.clientX - tip.offsetWidth - 14;
+    if (y + tip.offsetHeight > window.innerHeight - 4) y = ev.clientY - tip.offsetHeight - 14;
+    tip.style.transform = 'translate(' + Math.max(4, x) + 'px, ' + Math.max(4, y) + 'px)';
+  }
+  document.addEventListener('mousemove', showTip, { passive: true });
+  document.addEventListener('mouseleave', hideTip);
+
   // ---- navigation ------------------------------------------------------------------------------------
   function go(href) {
     if (!href || href.charAt(0) !== '/') return;
@@ -353,6 +372,16 @@
       if (!trig || !trig.length || !trig[0].value || !trig[0].value.points) return noUpdate();
       var p = trig[0].value.points[0] || {};
       var cd = p.customdata;
+      // A click on a filled area (the SVG map's districts) has no point number. dcc.Graph then passes
+      // the whole trace's customdata, and only for traces whose mode has lines; otherwise the clicked
+      // trace's own customdata (its first element is the district's URL) is read from the graph.
+      if ((cd === undefined || cd === null) && typeof p.curveNumber === 'number' && typeof p.pointNumber !== 'number') {
+        var propId = trig[0].prop_id || '';
+        var holder = document.getElementById(propId.slice(0, propId.lastIndexOf('.')));
+        var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
+        var trace = gd && gd.data && gd.data[p.curveNumber];
+        cd = trace && trace.customdata;
+      }
       var href = typeof cd === 'string' ? cd : (Array.isArray(cd) && typeof cd[0] === 'string' ? cd[0] : null);
       if (!href && p.location) href = '/district/' + encodeURIComponent(p.location);
       if (href) { go(href); return href; }

@@ -131,21 +131,39 @@ def _redraw(kind: str, names: list[str], datasets, uses_view: bool):
     return redraw
 
 
+#: per trace type, what a publish can change on a map of the same shape (same view, same traces);
+#: other types (the MapLibre path's choropleth and density traces) resend everything but the GeoJSON
+_MAP_DATA_PROPS = {"scatter": ("fillcolor", "text", "customdata", "marker")}
+#: layout parts drawn from the data on the SVG map: the density picture and the district labels
+_MAP_DATA_LAYOUT = ("images", "annotations")
+
+
 def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
     """The map's update: when only its data changed and the browser holds a figure of the same shape
-    (same view, same traces), a Patch of the traces without the GeoJSON (often 100 KB or more, and
-    re-parsed by MapLibre when it is resent); otherwise the whole figure."""
+    (same view, same traces), a Patch of what the data drives and never the district polygons (the
+    SVG map's x/y, the MapLibre map's GeoJSON, often 100 KB or more); otherwise the whole figure.
+
+    SVG map: each district's fill colour, hover text and URL, the colour bar's range (the marker of
+    its trace), the density picture and the labels. MapLibre map (a tile server): every trace
+    property but the GeoJSON, and the labels."""
     if not new_data or client_key != new_key:
         return figure
     patch = Patch()
     for i, trace in enumerate(figure.get("data", [])):
+        props = _MAP_DATA_PROPS.get(trace.get("type"))
         for prop, value in trace.items():
-            if prop != "geojson":
+            if (prop in props) if props is not None else prop != "geojson":
                 patch["data"][i][prop] = value
+    layout = figure.get("layout", {})
+    for part in _MAP_DATA_LAYOUT:  # plotly leaves an empty list out of the figure: it must clear the browser's
+        patch["layout"][part] = layout.get(part, [])
     return patch
 
 
 def map_key(figure: dict, view: str) -> str:
+    """What the browser's map must match for a Patch: the view and the traces' types in order (one
+    trace per district on the SVG map, so a different district layer gives another key). The page's
+    first key is built the same way in layouts.wall.layout."""
     return f"{view}|" + ",".join(t.get("type", "") for t in figure.get("data", []))
 
 
@@ -167,8 +185,7 @@ def redraw_map(_version, view, client_key):
 for _name, _spec in PANELS.items():
     if _name == "map":
         continue
-    _outputs = [Output(IDS["ticker"], "children")] if _name == "ticker" else [Output(IDS["graph"][_name], "figure")]
-    callback(*_outputs, *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
+    callback(Output(*_spec.output(_name)), *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
         _redraw("panel", [_name], _spec.datasets, _spec.uses_view))
 
 # KPI tiles drawn from the same datasets share one callback (one request per publish, not one per tile)
@@ -202,7 +219,7 @@ clientside_callback(
     Input(IDS["config"], "data"),
 )
 
-_POINT_GRAPHS = ("ranking", "map", "migration", "hour_weekday", "category_district", "targets")
+_POINT_GRAPHS = ("map", "hour_weekday", "category_district")  # the HTML panels' rows carry data-href
 clientside_callback(
     ClientsideFunction("citywall", "navigate"),
     Output(IDS["nav"], "data"),

@@ -16,7 +16,11 @@ element of a row); ``assets/wall.js`` navigates there on click.
 """
 from __future__ import annotations
 
+import base64
 import math
+import struct
+import zlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote, urlencode
 
@@ -26,14 +30,10 @@ import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
 from dashboard.geo import fit_zoom
-from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from layouts import theme
 
 NO_DATA = "暂无数据"
 NUMBER_FONT = theme.NUMBER_FONT_FAMILY
-STATUS_COLORS = {MET: theme.GOOD, ON_TRACK: theme.ACCENT, LAGGING: theme.WARN, OVERDUE: theme.BAD}
-STATUS_ORDER = (OVERDUE, LAGGING, ON_TRACK, MET)
-SYSTEM_STATUS_COLORS = {"已上云": theme.ACCENT, "迁移中": theme.WARN, "未迁移": "#3d5f96", "暂缓": "#8a7fb8"}
 SYSTEM_STATUS_ORDER = ("已上云", "迁移中", "未迁移", "暂缓")
 HEAT_SCALE = [[0.0, "#0b1f45"], [0.25, "#0f4c8a"], [0.5, "#1c9bd6"], [0.75, "#ffc24b"], [1.0, "#ff5a6e"]]
 MAP_SCALE = [[0.0, "#0c2452"], [0.35, "#12509a"], [0.7, "#1f9fe0"], [1.0, "#6ff0ff"]]
@@ -183,54 +183,6 @@ def department_href(dept_id: str) -> str:
 
 # ---- 数据共享 ------------------------------------------------------------------------------------
 
-def sharing_gauge(summary: pd.DataFrame | None, target: float | None = SHARING_DEFAULT_TARGET, *,
-                  deadline=None, width: int = 436, height: int = 150, scale: float = 1.0) -> go.Figure:
-    """政务数据共享率 as a gauge against its target, with the share-type counts beside it."""
-    if not has_columns(summary, "sharing_rate"):
-        return empty_figure(width, height, scale, uirevision="sharing-gauge")
-    row = summary.iloc[0]
-    rate = _num(row["sharing_rate"])
-    if rate is None:
-        return empty_figure(width, height, scale, uirevision="sharing-gauge")
-    target = SHARING_DEFAULT_TARGET if _num(target) is None else float(target)
-    met = rate >= target - 1e-12
-    color = theme.GOOD if met else (theme.WARN if rate >= target - 0.1 else theme.BAD)
-    gauge = go.Indicator(
-        mode="gauge+number", value=rate * 100, domain=dict(x=[0.0, 0.52], y=[0.0, 1.0]),
-        number=dict(suffix="%", valueformat=".1f", font=dict(size=_px(30, scale), color=color, family=NUMBER_FONT)),
-        gauge=dict(
-            shape="angular",
-            axis=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100], tickfont=dict(size=_px(10, scale), color=theme.MUTED),
-                      tickwidth=max(1, round(scale)), tickcolor=theme.GRID, ticklen=_px(4, scale)),
-            bar=dict(color=theme.ACCENT, thickness=0.32),
-            bgcolor="rgba(39,211,255,0.07)", borderwidth=0,
-            steps=[dict(range=[0, target * 100], color="rgba(23,48,90,0.55)")],
-            threshold=dict(line=dict(color=theme.WARN, width=_px(3, scale)), thickness=0.95, value=target * 100),
-        ),
-    )
-    gap = (target - rate) * 100
-    lines = [
-        f"<span style='color:{theme.MUTED}'>目标</span> <b style='color:{theme.WARN}'>≥ {fmt.percent(target)}</b>",
-        (f"<span style='color:{theme.MUTED}'>期限 {fmt.day(deadline)}</span>" if not _missing(deadline) else
-         f"<span style='color:{theme.MUTED}'>期限 未配置</span>"),
-        (f"<b style='color:{theme.GOOD}'>已达标</b>" if met else
-         f"<span style='color:{theme.MUTED}'>距目标</span> <b style='color:{color}'>{gap:.1f}</b>"
-         f"<span style='color:{theme.MUTED}'> 个百分点</span>"),
-    ]
-    for label, col, swatch in (("无条件共享", "unconditional", theme.ACCENT), ("有条件共享", "conditional", theme.GOOD),
-                               ("不予共享", "not_shared", theme.BAD)):
-        if col in row.index:
-            lines.append(f"<span style='color:{swatch}'>■</span> <span style='color:{theme.MUTED}'>{label}</span> "
-                         f"<b>{fmt.count(row[col])}</b>")
-    step = 1.0 / (len(lines) + 0.4)
-    annotations = [dict(text=text, x=0.6, y=1 - step * (i + 0.7), xref="paper", yref="paper", xanchor="left",
-                        yanchor="middle", showarrow=False, align="left",
-                        font=dict(size=_px(15 if i == 0 else 13.5, scale), color=theme.TEXT))
-                   for i, text in enumerate(lines)]
-    return go.Figure(data=[gauge], layout=_base_layout(width, height, scale, "sharing-gauge",
-                                                        margin=(14, 4, 14, 0), annotations=annotations))
-
-
 def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None, n: int = 5,
                  value: str = "sharing_rate") -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The best ``n`` and worst ``n`` departments by ``value`` (best first, worst last), with rank
@@ -251,48 +203,6 @@ def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None,
     if len(frame) <= 2 * n:
         return frame, frame.iloc[0:0], len(frame)
     return frame.head(n), frame.tail(n), len(frame)
-
-
-def dept_ranking(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None, n: int = 5, *,
-                 width: int = 436, height: int = 216, scale: float = 1.0) -> go.Figure:
-    """部门共享率排名: the top ``n`` (green) above the bottom ``n`` (red), rank 1 at the top."""
-    best, worst, total = ranking_rows(by_dept, departments, n)
-    if total == 0:
-        return empty_figure(width, height, scale, uirevision="dept-ranking")
-    gap_label = "⋯"
-    order = [f"{r}  {nm}" for r, nm in zip(best["rank"], best["name"])]
-    if len(worst):
-        order += [gap_label] + [f"{r}  {nm}" for r, nm in zip(worst["rank"], worst["name"])]
-
-    def trace(part: pd.DataFrame, color: str, fill: str, label: str) -> go.Bar:
-        rates = part["sharing_rate"].astype(float).to_numpy()
-        shared = part["shared"] if "shared" in part.columns else [None] * len(part)
-        resources = part["resources"] if "resources" in part.columns else [None] * len(part)
-        custom = [[department_href(d), nm, int(r), fmt.percent(v), fmt.count(s), fmt.count(t)]
-                  for d, nm, r, v, s, t in zip(part["dept_id"], part["name"], part["rank"], rates, shared, resources)]
-        return go.Bar(
-            name=label, orientation="h", x=rates.tolist(), y=[f"{r}  {nm}" for r, nm in zip(part["rank"], part["name"])],
-            marker=dict(color=fill, line=dict(color=color, width=max(1, round(scale)))),
-            text=[fmt.percent(v) for v in rates], textposition="outside", cliponaxis=False,
-            textfont=dict(size=_px(13, scale), color=color, family=NUMBER_FONT),
-            customdata=custom,
-            hovertemplate=("<b>%{customdata[1]}</b><br>排名 第 %{customdata[2]} 名 / 共 " + str(total) + " 个部门"
-                           "<br>政务数据共享率 %{customdata[3]}<br>可共享 %{customdata[4]} / %{customdata[5]} 条"
-                           "<extra></extra>"),
-        )
-
-    data = [trace(best, theme.GOOD, "rgba(46,229,157,0.55)", f"前 {len(best)} 名")]
-    if len(worst):
-        data.append(trace(worst, theme.BAD, "rgba(255,90,110,0.55)", f"后 {len(worst)} 名"))
-    left = max(text_px(label, 13) for label in order) + 12
-    layout = _base_layout(
-        width, height, scale, "dept-ranking", margin=(left, 44, 2, 2), bargap=0.32,
-        xaxis=_axis(scale, range=[0, 1.0], visible=False),
-        yaxis=_axis(scale, type="category", categoryorder="array", categoryarray=order, autorange="reversed",
-                    tickfont=dict(size=_px(13, scale), color=theme.TEXT), ticklabelstandoff=round(6 * scale),
-                    showgrid=False),
-    )
-    return go.Figure(data=data, layout=layout)
 
 
 def exchange_trend(daily: pd.DataFrame | None, days: int = 30, *, width: int = 436, height: int = 134,
@@ -423,6 +333,209 @@ def display_layer(layer: dict) -> dict:
     return converted
 
 
+def _parse_colour(text: str) -> tuple[float, float, float, float]:
+    """'#rrggbb', 'rgb(r,g,b)' or 'rgba(r,g,b,a)' → (r, g, b, a) with r, g, b in 0..255 and a in 0..1."""
+    text = text.strip()
+    if text.startswith("#"):
+        return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16), 1.0
+    parts = [float(p) for p in text[text.index("(") + 1:text.rindex(")")].split(",")]
+    return parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0
+
+
+def sample_scale(scale: list, values) -> np.ndarray:
+    """The colours of ``scale`` at ``values`` (0..1, clipped) as an array of (r, g, b, a), linearly interpolated."""
+    positions = np.array([stop[0] for stop in scale], dtype=float)
+    stops = np.array([_parse_colour(stop[1]) for stop in scale], dtype=float)
+    t = np.clip(np.nan_to_num(np.asarray(values, dtype=float)), 0.0, 1.0)
+    return np.stack([np.interp(t, positions, stops[:, c]) for c in range(4)], axis=-1)
+
+
+def _rgba(colour, alpha: float = 1.0) -> str:
+    r, g, b, a = colour
+    return f"rgba({round(r)},{round(g)},{round(b)},{round(a * alpha, 3):g})"
+
+
+KM_PER_DEGREE = 111.32
+DISTRICT_OUTLINE = "#5fd8ff"
+DIMMED = 0.35  # opacity of the districts around the one in focus
+
+
+@dataclass(frozen=True)
+class SvgLayer:
+    """A district layer projected once for the SVG map (x east, y north, in km from the layer's centre).
+
+    Per feature: the outer rings as x and y arrays (float32, rounded to 1 m, rings separated by NaN,
+    which plotly.js draws as gaps: one filled trace per district) and their bounding box. float32
+    arrays travel as base64 typed arrays (4 bytes a coordinate) and skip plotly.py's per-element
+    validation of lists. Holes are left out: a district's fill only needs its outline, and a hole's
+    area belongs to another district drawn over it."""
+    ids: tuple[str, ...]
+    xs: tuple[np.ndarray, ...]
+    ys: tuple[np.ndarray, ...]
+    boxes: tuple[tuple[float, float, float, float] | None, ...]
+    origin: tuple[float, float]  # lon, lat of the projection's centre
+
+    def project(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        return project_km(lon, lat, self.origin)
+
+
+def project_km(lon, lat, origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat → km east and north of ``origin``. An equirectangular projection at the origin's
+    latitude: across a city (< 200 km) its distortion stays far below a pixel."""
+    lon0, lat0 = origin
+    x = (np.asarray(lon, dtype=float) - lon0) * math.cos(math.radians(lat0)) * KM_PER_DEGREE
+    y = (np.asarray(lat, dtype=float) - lat0) * KM_PER_DEGREE
+    return x, y
+
+
+def _outer_rings(geometry: dict) -> list:
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return coords[:1]
+    if kind == "MultiPolygon":
+        return [polygon[0] for polygon in coords if polygon]
+    return []
+
+
+_SVG_LAYERS: dict[int, tuple[dict, SvgLayer]] = {}
+
+
+def svg_layer(layer: dict) -> SvgLayer:
+    """The layer projected for the SVG map, built once per layer object: the figure is rebuilt on every
+    data publish, the polygons only when the city's GeoJSON is reloaded."""
+    hit = _SVG_LAYERS.get(id(layer))
+    if hit is not None and hit[0] is layer:
+        return hit[1]
+    features = [f for f in layer.get("features", []) if f.get("id") is not None]
+    rings = [[np.asarray(ring, dtype=float)[:, :2] for ring in _outer_rings(f.get("geometry") or {}) if len(ring)]
+             for f in features]
+    every = [ring for feature_rings in rings for ring in feature_rings]
+    if every:
+        stacked = np.concatenate(every)
+        lo, hi = stacked.min(axis=0), stacked.max(axis=0)
+        origin = (float(lo[0] + hi[0]) / 2, float(lo[1] + hi[1]) / 2)
+    else:
+        origin = (0.0, 0.0)
+    gap = np.full((1, 2), np.nan)
+    xs, ys, boxes = [], [], []
+    for feature_rings in rings:
+        parts = []
+        for ring in feature_rings:
+            x, y = project_km(ring[:, 0], ring[:, 1], origin)
+            xy = np.round(np.column_stack([x, y]), 3)
+            keep = np.ones(len(xy), dtype=bool)  # drop points that round onto their predecessor
+            keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+            parts.append(xy[keep])
+        joined = np.concatenate([p for part in parts for p in (gap, part)][1:]) if parts else np.empty((0, 2))
+        xs.append(joined[:, 0].astype(np.float32))
+        ys.append(joined[:, 1].astype(np.float32))
+        if parts:
+            both = np.concatenate(parts)
+            boxes.append((float(both[:, 0].min()), float(both[:, 1].min()), float(both[:, 0].max()), float(both[:, 1].max())))
+        else:
+            boxes.append(None)
+    out = SvgLayer(tuple(str(f["id"]) for f in features), tuple(xs), tuple(ys), tuple(boxes), origin)
+    if len(_SVG_LAYERS) > 16:
+        _SVG_LAYERS.clear()
+    _SVG_LAYERS[id(layer)] = (layer, out)
+    return out
+
+
+def fit_view(box: tuple[float, float, float, float], width: float, height: float,
+             padding: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """x and y ranges that show ``box`` (x0, y0, x1, y1) with ``padding`` (a fraction of its size) on a
+    width×height plot at the same scale on both axes, centred."""
+    x0, y0, x1, y1 = box
+    per_px = max((x1 - x0) * (1 + 2 * padding) / max(width, 1), (y1 - y0) * (1 + 2 * padding) / max(height, 1), 1e-6)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = width * per_px / 2, height * per_px / 2
+    return (round(cx - half_w, 4), round(cx + half_w, 4)), (round(cy - half_h, 4), round(cy + half_h, 4))
+
+
+def gaussian_kernel(sigma: float) -> np.ndarray:
+    """A normalised 1-D Gaussian kernel out to 3 σ."""
+    radius = max(1, math.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / max(sigma, 1e-6)) ** 2)
+    return kernel / kernel.sum()
+
+
+def gaussian_blur(grid: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur (zero outside the grid) as two 1-D convolutions, in numpy alone."""
+    kernel = gaussian_kernel(sigma)
+    radius = len(kernel) // 2
+    out = np.asarray(grid, dtype=float)
+    for axis in (0, 1):
+        n = out.shape[axis]
+        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)])
+        acc = np.zeros_like(out)
+        for i, weight in enumerate(kernel):
+            acc += weight * (padded[i:i + n, :] if axis == 0 else padded[:, i:i + n])
+        out = acc
+    return out
+
+
+def density_raster(x, y, weight, x_range: tuple[float, float], y_range: tuple[float, float],
+                   shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """Weighted point density on a ``shape`` (rows, columns) grid over the ranges, blurred with a
+    Gaussian of ``sigma`` cells; rows run north to south, as an image is drawn. Points just outside the
+    ranges still glow in across the edge."""
+    rows, cols = shape
+    (x0, x1), (y0, y1) = x_range, y_range
+    dx, dy = (x1 - x0) / cols, (y1 - y0) / rows
+    pad = max(1, math.ceil(3 * sigma))
+    weight = np.clip(np.nan_to_num(np.asarray(weight, dtype=float)), 0, None)
+    hist, _, _ = np.histogram2d(np.asarray(y, dtype=float), np.asarray(x, dtype=float),
+                                bins=[rows + 2 * pad, cols + 2 * pad], weights=weight,
+                                range=[[y0 - pad * dy, y1 + pad * dy], [x0 - pad * dx, x1 + pad * dx]])
+    return gaussian_blur(hist, sigma)[pad:pad + rows, pad:pad + cols][::-1]
+
+
+LONE_POINT_LEVEL = 0.55  # where on DENSITY_SCALE a lone grid point of the 98th-percentile weight peaks
+DENSITY_LEVELS = 64  # the glow's colour steps: smooth once the browser stretches the image, and a small PNG
+
+
+def density_levels(raster: np.ndarray, top: float, levels: int = DENSITY_LEVELS) -> np.ndarray | None:
+    """The raster as colour indices 0..levels-1 (uint8), the top index from ``top`` up; 0 where
+    nothing is lit; None when nothing is."""
+    peak = float(raster.max()) if raster.size else 0.0
+    if not peak > 0:
+        return None
+    lit = raster > peak * 1e-3
+    out = np.round(np.clip(raster / (top if top > 0 else peak), 0, 1) * (levels - 1)).astype(np.uint8)
+    out[~lit] = 0
+    return out
+
+
+def scale_palette(scale: list, levels: int = DENSITY_LEVELS) -> np.ndarray:
+    """``levels`` colours evenly along ``scale`` as (levels, 4) uint8 RGBA."""
+    rgba = sample_scale(scale, np.linspace(0, 1, levels))
+    rgba[:, 3] *= 255
+    return np.round(rgba).astype(np.uint8)
+
+
+def png_indexed(indices: np.ndarray, palette: np.ndarray) -> bytes:
+    """A PNG of a (rows, cols) uint8 index image with an RGBA palette (≤ 256 colours): a minimal
+    encoder (zlib + struct), so the map needs no imaging library. One byte per pixel compresses to a
+    few KB where RGBA would take twice that."""
+    indices = np.ascontiguousarray(indices, dtype=np.uint8)
+    palette = np.asarray(palette, dtype=np.uint8)
+    rows, cols = indices.shape
+    # each row starts with its filter type, 0 (none): the long runs of equal indices compress best unfiltered
+    raw = np.hstack([np.zeros((rows, 1), dtype=np.uint8), indices]).tobytes()
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, 3, 0, 0, 0))  # 8-bit, colour type 3: indexed
+            + chunk(b"PLTE", palette[:, :3].tobytes()) + chunk(b"tRNS", palette[:, 3].tobytes())
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def parse_view(view: str | None) -> str | None:
     """'district:<region_id>' → region_id; 'city' / None → None."""
     if view and isinstance(view, str) and view.startswith("district:"):
@@ -430,15 +543,44 @@ def parse_view(view: str | None) -> str | None:
     return None
 
 
+def _density_points(by_grid: pd.DataFrame | None, density: pd.DataFrame | None) -> pd.DataFrame | None:
+    """lon, lat, weight: the grid points with their 近30日 incidents, else the lon/lat density bins."""
+    points = None
+    if has_columns(by_grid, "lon", "lat", "incidents_30d"):
+        points = by_grid.loc[by_grid["lon"].notna() & by_grid["lat"].notna(), ["lon", "lat", "incidents_30d"]]
+        points = points.rename(columns={"incidents_30d": "weight"})
+    if (points is None or points.empty) and has_columns(density, "lon", "lat", "incidents"):
+        points = density[["lon", "lat", "incidents"]].rename(columns={"incidents": "weight"})
+    return points if points is not None and not points.empty else None
+
+
+def _colorbar(scale: float) -> dict:
+    return dict(title=dict(text="近30日事件", font=dict(size=_px(12, scale), color=theme.MUTED)),
+                thickness=_px(10, scale), len=0.42, x=0.01, xanchor="left", y=0.04, yanchor="bottom",
+                tickfont=dict(size=_px(11, scale), color=theme.MUTED), outlinewidth=0, bgcolor="rgba(5,13,31,0.55)")
+
+
+def _label(text: str, x: float, y: float, ref: str, focus: bool, dim: bool, scale: float) -> dict:
+    """A district's name: white on a dark plate; muted around a district in focus. ``ref``: the
+    annotation's x and y reference ("x" for data coordinates, "paper" for 0..1)."""
+    return dict(text=f"<b>{text}</b>", x=x, y=y, xref=ref, yref=ref.replace("x", "y"), showarrow=False,
+                font=dict(size=_px(15 if focus else 13, scale), color=theme.MUTED if dim else "#ffffff"),
+                bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0)
+
+
 def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None, geography, focus: str | None = None,
                  tiles: str = "", *, density: pd.DataFrame | None = None, width: int = 700, height: int = 480,
                  scale: float = 1.0) -> go.Figure:
-    """一张图: 近30日 incidents per district (choropleth over the city's own GeoJSON) with a grid-level
-    density layer (grid points, or the lon/lat density bins where there are no grids).
+    """一张图: 近30日 incidents per district over the city's own GeoJSON, with a grid-level density
+    layer (grid points, or the lon/lat density bins where there are no grids).
 
-    District names are SVG annotations at the centroids (MapLibre text would need a glyph server).
-    ``focus`` (a district id) zooms to that district and dims the others. The map is fixed (no pan
-    or scroll zoom), so the labels stay on their districts.
+    Without a tile server (the default) the map is SVG on plain axes: one filled trace per district,
+    the density glow as a small PNG computed here, names as annotations. A WebGL map (MapLibre) costs
+    the wall ~0.4 s to draw in software-rendered browsers and buys nothing without tiles. With a tile
+    server the districts and the density go on a MapLibre map over the tiles.
+
+    ``focus`` (a district id) zooms to that district and dims the others. The map is fixed (no pan or
+    scroll zoom), so the labels stay on their districts.
     """
     layer = geography.layer("区县") if geography is not None else None
     uirev = f"map:{focus or 'city'}"
@@ -456,33 +598,116 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
         return _num(stats.at[rid, col])
 
     z = np.array([stat(rid, "incidents_30d") or 0 for rid in ids], dtype=float)
+    zmax = max(float(z.max()), 1.0)
     focus = focus if focus in ids else None
     uirev = f"map:{focus or 'city'}"
     custom = [[district_href(rid), names.get(rid, rid), fmt.count(stat(rid, "incidents_30d") or 0),
                fmt.count(stat(rid, "open") or 0), fmt.count(stat(rid, "overdue") or 0),
                fmt.percent(stat(rid, "closure_rate_30d")), fmt.count(stat(rid, "today") or 0)] for rid in ids]
+    points = _density_points(by_grid, density)
+    centroids = None
+    if regions is not None and has_columns(regions, "region_id", "lon", "lat"):
+        centroids = regions[regions["region_id"].astype(str).isin(ids)]
+        if "level" in centroids.columns:
+            centroids = centroids[centroids["level"] == "区县"]
+    args = dict(layer=layer, features=features, ids=ids, names=names, z=z, zmax=zmax, custom=custom, focus=focus,
+                points=points, centroids=centroids, bounds=geography.bounds, width=width, height=height,
+                scale=scale, uirev=uirev)
+    return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
+
+
+MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结 {3} 件 · 超期 {4} 件"
+             "<br>近30日办结率 {5}<br><i>点击进入区县</i>")
+
+
+def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, width, height,
+             scale, uirev) -> go.Figure:
+    svg = svg_layer(layer)
+    at = {rid: i for i, rid in enumerate(svg.ids)}
+    box = svg.boxes[at[focus]] if focus is not None else None
+    if box is None:
+        (bx0, bx1), (by0, by1) = svg.project([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+        box = (float(bx0), float(by0), float(bx1), float(by1))
+    x_range, y_range = fit_view(box, width, height, padding=0.06 if focus is None else 0.18)
+    fills = sample_scale(MAP_SCALE, z / zmax)
+    outline = _parse_colour(DISTRICT_OUTLINE)
+    # the district in focus last, so its outline is drawn over its neighbours' fills
+    order = [i for i, rid in enumerate(ids) if rid != focus] + [i for i, rid in enumerate(ids) if rid == focus]
+    data = []
+    for i in order:
+        rid, k = ids[i], at[ids[i]]
+        dim = DIMMED if focus is not None and rid != focus else 1.0
+        data.append(go.Scatter(
+            x=svg.xs[k], y=svg.ys[k], mode="lines", fill="toself", fillcolor=_rgba(fills[i], dim),
+            line=dict(color=theme.WARN if rid == focus else _rgba(outline, dim),
+                      width=_px(3.2, scale) if rid == focus else _px(1.2, scale)),
+            # plotly.js hovers a fill with the trace's scalar ``text`` (it ignores hovertemplate there),
+            # and a click on a fill has no point number: dcc.Graph then passes the trace's whole
+            # customdata, whose first element wall.js opens (the district's URL)
+            hoveron="fills", hoverinfo="text", text=MAP_HOVER.format(*custom[i]), customdata=[custom[i][0]],
+            hoverlabel=dict(align="left"),  # a fill's label sits beside the district, right-aligned by default
+            name=names.get(rid, rid), showlegend=False,
+        ))
+    # the colour bar: a marker trace with no visible point
+    data.append(go.Scatter(
+        x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False, name="近30日事件",
+        marker=dict(color=[0.0], cmin=0, cmax=zmax, colorscale=MAP_SCALE, showscale=True, size=0, opacity=0,
+                    colorbar=_colorbar(scale)),
+    ))
+    images = []
+    if points is not None:
+        px_x, px_y = svg.project(points["lon"].to_numpy(), points["lat"].to_numpy())
+        cols = 160
+        rows = max(8, round(cols * height / max(width, 1)))
+        # the glow's width in px as on the MapLibre heatmap (radius ≈ 3 σ), in raster cells
+        sigma = _px(16 if focus is None else 26, scale) / 3 * cols / max(width, 1)
+        weight = np.nan_to_num(points["weight"].to_numpy(dtype=float))
+        raster = density_raster(px_x, px_y, weight, x_range, y_range, (rows, cols), sigma)
+        # as on the MapLibre heatmap (zmax = the weights' 98th percentile), a lone point of that weight
+        # glows orange and only where hot grids cluster does it turn red; the few hottest grids must
+        # not wash the rest out
+        top = float(np.quantile(weight, 0.98)) * float(gaussian_kernel(sigma).max()) ** 2 / LONE_POINT_LEVEL
+        levels = density_levels(raster, top)
+        if levels is not None:
+            # layer "above": the glow lies over the fills; hover and click still reach the districts
+            # (plotly.js hit-tests the axes' drag layer, not the picture)
+            png = png_indexed(levels, scale_palette(DENSITY_SCALE))
+            images.append(dict(source=png_data_uri(png), xref="x", yref="y", x=x_range[0], y=y_range[1],
+                               sizex=round(x_range[1] - x_range[0], 4), sizey=round(y_range[1] - y_range[0], 4),
+                               xanchor="left", yanchor="top", sizing="stretch", layer="above", opacity=0.9))
+    annotations = []
+    if centroids is not None:
+        cx, cy = svg.project(centroids["lon"].to_numpy(), centroids["lat"].to_numpy())
+        span_x, span_y = x_range[1] - x_range[0], y_range[1] - y_range[0]
+        for rid, x, y in zip(centroids["region_id"].astype(str), cx, cy):
+            fx, fy = (x - x_range[0]) / span_x, (y - y_range[0]) / span_y
+            if not (0.03 < fx < 0.97 and 0.04 < fy < 0.96):
+                continue
+            annotations.append(_label(names.get(rid, rid), round(float(x), 3), round(float(y), 3), "x",
+                                      rid == focus, focus is not None and rid != focus, scale))
+    axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False, automargin=False)
+    layout = _base_layout(
+        width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, hovermode="closest",
+        plot_bgcolor=theme.MAP_BACKGROUND, annotations=annotations, images=images,
+        xaxis=dict(axis, range=list(x_range)), yaxis=dict(axis, range=list(y_range), scaleanchor="x", scaleratio=1),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, tiles, width,
+                  height, scale, uirev) -> go.Figure:
     line_w = [(_px(3.2, scale) if rid == focus else _px(1.2, scale)) for rid in ids]
-    opacity = [1.0 if (focus is None or rid == focus) else 0.35 for rid in ids]
+    opacity = [1.0 if (focus is None or rid == focus) else DIMMED for rid in ids]
     data = [go.Choroplethmap(
-        geojson=display_layer(layer), locations=ids, z=z.tolist(), featureidkey="id", zmin=0, zmax=max(float(z.max()), 1.0),
-        colorscale=MAP_SCALE, marker=dict(line=dict(color=[theme.WARN if rid == focus else "#5fd8ff" for rid in ids],
+        geojson=display_layer(layer), locations=ids, z=z.tolist(), featureidkey="id", zmin=0, zmax=zmax,
+        colorscale=MAP_SCALE, marker=dict(line=dict(color=[theme.WARN if rid == focus else DISTRICT_OUTLINE for rid in ids],
                                                     width=line_w), opacity=opacity),
-        colorbar=dict(title=dict(text="近30日事件", font=dict(size=_px(12, scale), color=theme.MUTED)),
-                      thickness=_px(10, scale), len=0.42, x=0.01, xanchor="left", y=0.04, yanchor="bottom",
-                      tickfont=dict(size=_px(11, scale), color=theme.MUTED), outlinewidth=0, bgcolor="rgba(5,13,31,0.55)"),
+        colorbar=_colorbar(scale),
         customdata=custom,
-        hovertemplate=("<b>%{customdata[1]}</b><br>近30日事件 <b>%{customdata[2]}</b> 件 · 今日 %{customdata[6]} 件"
-                       "<br>未办结 %{customdata[3]} 件 · 超期 %{customdata[4]} 件<br>近30日办结率 %{customdata[5]}"
-                       "<br><i>点击进入区县</i><extra></extra>"),
+        hovertemplate=MAP_HOVER.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
         name="区县",
     )]
-    points = None
-    if has_columns(by_grid, "lon", "lat", "incidents_30d"):
-        points = by_grid.loc[by_grid["lon"].notna() & by_grid["lat"].notna(), ["lon", "lat", "incidents_30d"]]
-        points = points.rename(columns={"incidents_30d": "weight"})
-    if (points is None or points.empty) and has_columns(density, "lon", "lat", "incidents"):
-        points = density[["lon", "lat", "incidents"]].rename(columns={"incidents": "weight"})
-    if points is not None and not points.empty:
+    if points is not None:
         weight = points["weight"].astype(float).to_numpy()
         data.append(go.Densitymap(
             lon=points["lon"].astype(float).round(5).tolist(), lat=points["lat"].astype(float).round(5).tolist(),
@@ -491,26 +716,18 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
             zmin=0, zmax=float(np.quantile(weight, 0.98)) if len(weight) > 1 else float(weight.max() or 1),
             hoverinfo="skip", name="网格事件密度",
         ))
-    bounds = geography.bounds
     if focus is not None:
         bounds = feature_bounds(features[ids.index(focus)]) or bounds
     center = ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
     zoom = fit_zoom(bounds, width, height, padding=0.06 if focus is None else 0.18)
     annotations = []
-    if regions is not None and has_columns(regions, "region_id", "lon", "lat"):
-        cent = regions[regions["region_id"].astype(str).isin(ids)]
-        if "level" in cent.columns:
-            cent = cent[cent["level"] == "区县"]
-        for rid, lon, lat in zip(cent["region_id"].astype(str), cent["lon"], cent["lat"]):
+    if centroids is not None:
+        for rid, lon, lat in zip(centroids["region_id"].astype(str), centroids["lon"], centroids["lat"]):
             px, py = project(float(lon), float(lat), center, zoom, width, height)
             if not (0.03 < px < 0.97 and 0.04 < py < 0.96):
                 continue
-            dim = focus is not None and rid != focus
-            annotations.append(dict(
-                text=f"<b>{names.get(rid, rid)}</b>", x=px, y=py, xref="paper", yref="paper", showarrow=False,
-                font=dict(size=_px(15 if rid == focus else 13, scale), color=theme.MUTED if dim else "#ffffff"),
-                bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0,
-            ))
+            annotations.append(_label(names.get(rid, rid), px, py, "paper", rid == focus,
+                                      focus is not None and rid != focus, scale))
     layout = _base_layout(
         width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, annotations=annotations,
         map=dict(style=map_style(tiles), center=dict(lon=center[0], lat=center[1]), zoom=zoom, uirevision=uirev),
@@ -519,63 +736,6 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
 
 
 # ---- 上云进度 -------------------------------------------------------------------------------------
-
-def cloud_ring(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, deadline=None,
-               width: int = 436, height: int = 150, scale: float = 1.0) -> go.Figure:
-    """非涉密系统上云率: a ring of the systems by status (已上云 first, from 12 o'clock) inside a thin
-    track with a tick at the target, the rate in the centre and the counts beside it."""
-    if not has_columns(summary, "cloud_migration_rate"):
-        return empty_figure(width, height, scale, uirevision="cloud-ring")
-    row = summary.iloc[0]
-    rate = _num(row["cloud_migration_rate"])
-    counts = [int(_num(row.get(s)) or 0) for s in SYSTEM_STATUS_ORDER]
-    if rate is None or sum(counts) == 0:
-        return empty_figure(width, height, scale, uirevision="cloud-ring")
-    target = CLOUD_DEFAULT_TARGET if _num(target) is None else float(target)
-    met = rate >= target - 1e-12
-    color = theme.GOOD if met else (theme.WARN if rate >= target - 0.15 else theme.BAD)
-    side = min(height / width, 0.45)
-    tick = 0.006
-    data = [
-        go.Pie(values=[target, tick, max(1 - target - tick, 0)], hole=0.9, sort=False, direction="clockwise",
-               rotation=0, marker=dict(colors=["rgba(127,156,199,0.22)", theme.WARN, "rgba(127,156,199,0.22)"],
-                                       line=dict(width=0)),
-               textinfo="none", hoverinfo="skip", domain=dict(x=[0, side], y=[0, 1]), name="目标"),
-        go.Pie(labels=list(SYSTEM_STATUS_ORDER), values=counts, hole=0.74, sort=False, direction="clockwise",
-               rotation=0, marker=dict(colors=[SYSTEM_STATUS_COLORS[s] for s in SYSTEM_STATUS_ORDER],
-                                       line=dict(color=theme.BACKGROUND, width=max(1, round(scale)))),
-               textinfo="none", domain=dict(x=[side * 0.09, side * 0.91], y=[0.09, 0.91]), name="系统状态",
-               hovertemplate="%{label}<br><b>%{value}</b> 个系统（%{percent}）<extra></extra>"),
-    ]
-    cx = side / 2
-    gap = (target - rate) * 100
-    swatches = "   ".join(f"<span style='color:{SYSTEM_STATUS_COLORS[s]}'>●</span> {s} <b>{c}</b>"
-                           for s, c in zip(SYSTEM_STATUS_ORDER[:2], counts[:2]))
-    swatches2 = "   ".join(f"<span style='color:{SYSTEM_STATUS_COLORS[s]}'>●</span> {s} <b>{c}</b>"
-                            for s, c in zip(SYSTEM_STATUS_ORDER[2:], counts[2:]))
-    lines = [
-        f"<span style='color:{theme.MUTED}'>目标</span> <b style='color:{theme.WARN}'>≥ {fmt.percent(target, 0)}</b>"
-        + (f"<span style='color:{theme.MUTED}'> · {fmt.day(deadline)}</span>" if not _missing(deadline) else ""),
-        (f"<b style='color:{theme.GOOD}'>已达标</b>" if met else
-         f"<span style='color:{theme.MUTED}'>距目标</span> <b style='color:{color}'>{gap:.1f}</b>"
-         f"<span style='color:{theme.MUTED}'> 个百分点</span>"),
-        swatches, swatches2,
-        f"<span style='color:{theme.MUTED}'>非涉密系统</span> <b>{fmt.count(sum(counts))}</b>"
-        + (f"<span style='color:{theme.MUTED}'> · 逾期未迁</span> <b style='color:{theme.BAD}'>{int(_num(row.get('behind_plan')) or 0)}</b>"
-           if "behind_plan" in row.index else ""),
-    ]
-    step = 1.0 / (len(lines) + 0.4)
-    annotations = [
-        dict(text=fmt.percent(rate), x=cx, y=0.56, xref="paper", yref="paper", showarrow=False,
-             font=dict(size=_px(24, scale), color=color, family=NUMBER_FONT)),
-        dict(text="上云率", x=cx, y=0.33, xref="paper", yref="paper", showarrow=False,
-             font=dict(size=_px(12, scale), color=theme.MUTED)),
-    ] + [dict(text=text, x=side + 0.06, y=1 - step * (i + 0.7), xref="paper", yref="paper", xanchor="left",
-              yanchor="middle", showarrow=False, align="left",
-              font=dict(size=_px(15 if i < 2 else 13.5, scale), color=theme.TEXT)) for i, text in enumerate(lines)]
-    return go.Figure(data=data, layout=_base_layout(width, height, scale, "cloud-ring", margin=(6, 4, 6, 6),
-                                                     annotations=annotations))
-
 
 def migration_laggards(by_dept_status: pd.DataFrame | None, departments: pd.DataFrame | None, n: int = 8) -> pd.DataFrame:
     """The ``n`` departments lowest in 上云率 (more systems first on ties), lowest first, with names."""
@@ -593,42 +753,6 @@ def migration_laggards(by_dept_status: pd.DataFrame | None, departments: pd.Data
     names = _names(departments, "dept_id", "short_name", "name")
     frame["name"] = [names.get(d, d) for d in frame["dept_id"]]
     return frame.reset_index(drop=True)
-
-
-def dept_migration_stack(by_dept_status: pd.DataFrame | None, departments: pd.DataFrame | None, n: int = 8, *,
-                         width: int = 436, height: int = 216, scale: float = 1.0) -> go.Figure:
-    """部门上云状态: the departments furthest behind, their systems stacked 已上云 / 迁移中 / 未迁移 / 暂缓."""
-    frame = migration_laggards(by_dept_status, departments, n)
-    if frame.empty:
-        return empty_figure(width, height, scale, uirevision="dept-migration")
-    labels = list(frame["name"])
-    hrefs = [department_href(d) for d in frame["dept_id"]]
-    data = []
-    for status in SYSTEM_STATUS_ORDER:
-        counts = frame[status].astype(int).to_numpy()
-        data.append(go.Bar(
-            name=status, orientation="h", y=labels, x=counts.tolist(), marker=dict(color=SYSTEM_STATUS_COLORS[status], line=dict(width=0)),
-            customdata=[[h, nm, c, fmt.percent(r)] for h, nm, c, r in zip(hrefs, labels, counts, frame["cloud_migration_rate"])],
-            hovertemplate=("<b>%{customdata[1]}</b><br>" + status + " <b>%{customdata[2]}</b> 个"
-                           "<br>部门上云率 %{customdata[3]}<extra></extra>"),
-        ))
-    totals = frame["total"].astype(float).to_numpy()
-    xmax = float(totals.max()) if len(totals) else 1.0
-    annotations = [dict(x=t, y=nm, text=fmt.percent(r, 0), xanchor="left", xshift=_px(5, scale), showarrow=False,
-                        font=dict(size=_px(12, scale), color=theme.MUTED, family=NUMBER_FONT))
-                   for t, nm, r in zip(totals, labels, frame["cloud_migration_rate"])]
-    left = max(text_px(label, 13) for label in labels) + 12
-    layout = _base_layout(
-        width, height, scale, "dept-migration", margin=(left, 40, 30, 20), barmode="stack", bargap=0.35,
-        xaxis=_axis(scale, range=[0, xmax * 1.02], nticks=5, showgrid=True),
-        yaxis=_axis(scale, type="category", autorange="reversed", showgrid=False,
-                    tickfont=dict(size=_px(13, scale), color=theme.TEXT), ticklabelstandoff=round(6 * scale)),
-        annotations=annotations + [dict(
-            text="   ".join(f"<span style='color:{SYSTEM_STATUS_COLORS[s]}'>■</span> {s}" for s in SYSTEM_STATUS_ORDER),
-            x=0, y=1, xref="paper", yref="paper", xanchor="left", yanchor="bottom", yshift=_px(6, scale),
-            showarrow=False, font=dict(size=_px(12.5, scale), color=theme.MUTED))],
-    )
-    return go.Figure(data=data, layout=layout)
 
 
 def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
@@ -803,16 +927,6 @@ def category_district_heatmap(category_district: pd.DataFrame | None, regions: p
 
 # ---- 目标指标 --------------------------------------------------------------------------------------
 
-def _progress(current, target, comparator: str) -> float | None:
-    """Achievement 0..1+ toward a target (for '<=', reaching a value at or under the target)."""
-    cur, tgt = _num(current), _num(target)
-    if cur is None or tgt is None:
-        return None
-    if comparator == "<=":
-        return 1.0 if cur <= tgt else (tgt / cur if cur else 0.0)
-    return cur / tgt if tgt else 1.0
-
-
 def ordered_targets(targets: pd.DataFrame | None) -> pd.DataFrame:
     """Targets in a stable order for the wall: 省级 first, then by deadline and name."""
     if not has_columns(targets, "name", "target"):
@@ -824,95 +938,3 @@ def ordered_targets(targets: pd.DataFrame | None) -> pd.DataFrame:
         columns=["_level", "_deadline"]).reset_index(drop=True)
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def target_bullets(targets: pd.DataFrame | None, *, width: int = 620, height: int = 250, scale: float = 1.0) -> go.Figure:
-    """省级/市级目标指标: one bullet per target — the actual as a bar in its status colour and the target
-    as a tick; the name, deadline and status above, actual / target beside; the source document on hover.
-
-    Rates are drawn on 0–100%; counts on 0 to a little past the larger of target and actual. Targets
-    that do not fit the panel are counted in a note (the 目标 drill-down lists them all).
-    """
-    frame = ordered_targets(targets)
-    if frame.empty:
-        return empty_figure(width, height, scale, uirevision="target-bullets")
-    n = len(frame)
-    row_h = 35 * scale
-    cols = 1 if n * row_h <= height or width < 520 * scale else 2
-    rows_fit = max(1, int(height // row_h))
-    capacity = rows_fit * cols
-    shown = frame if n <= capacity else frame.head(capacity - 1)
-    rows = math.ceil(len(shown) / cols) if n <= capacity else rows_fit
-    col_w, col_gap, track = 1.0, 0.07, 0.62
-    name_chars = max(6, int((width / cols / scale - 150) // 12.5))
-    base, ys, lens, colors, custom, tgt_x, tgt_y, annotations = [], [], [], [], [], [], [], []
-    labels: dict[str, list] = {"name": [], "status": [], "value": []}
-    for i, t in enumerate(shown.itertuples(index=False)):
-        c, r = divmod(i, rows)
-        x0 = c * (col_w + col_gap)
-        unit = getattr(t, "unit", "%") or "%"
-        comparator = getattr(t, "comparator", ">=") or ">="
-        target, current = _num(t.target), _num(getattr(t, "current", None))
-        # rates on 0–100%; counts on 0 to a little past the larger of target and actual
-        axis_max = max(1.0, target or 0, current or 0) if unit == "%" else (max(target or 0, current or 0) * 1.15 or 1.0)
-        status = getattr(t, "status", "") or ""
-        color = STATUS_COLORS.get(status, theme.MUTED)
-        y = r + 0.74
-        frac = 0.0 if current is None else max(0.0, min(current / axis_max, 1.0))
-        base.append(x0)
-        ys.append(y)
-        lens.append(frac * track)
-        colors.append(color)
-        deadline = getattr(t, "deadline", None)
-        doc = getattr(t, "source_doc", "") or "—"
-        level = getattr(t, "level", "") or ""
-        sign = {">=": "≥", "<=": "≤", "==": "="}.get(comparator, "")
-        forecast = _num(getattr(t, "forecast", None))
-        custom.append([_href("/targets", target=getattr(t, "target_id", None)), t.name, level, value_text(current, unit),
-                       f"{sign} {value_text(target, unit)}", fmt.day(deadline), status or "—", doc,
-                       value_text(forecast, unit) if forecast is not None else "—"])
-        if target is not None:
-            tgt_x.append(x0 + track * min(target / axis_max, 1.0))
-            tgt_y.append(y)
-        dl = pd.Timestamp(deadline) if not _missing(deadline) else None
-        # the labels are text traces, not annotations: plotly lays out one text trace far faster than
-        # dozens of annotations (this panel is on the wall's first paint)
-        labels["name"].append((x0, r + 0.3, f"<span style='color:{theme.ACCENT if level == '省' else theme.MUTED}'>{level}</span> "
-                                            f"{_short(str(t.name), name_chars)}"))
-        labels["status"].append((x0 + col_w, r + 0.3,
-                                 (f"<span style='color:{theme.MUTED}'>{dl.year}-{dl.month:02d}</span> " if dl is not None else "")
-                                 + f"<b style='color:{color}'>{status}</b>"))
-        labels["value"].append((x0 + col_w, y, f"<b style='color:{color}'>{value_text(current, unit)}</b>"
-                                               f"<span style='color:{theme.MUTED}'> / {sign}{value_text(target, unit)}</span>"))
-    hover = ("<b>%{customdata[1]}</b>（%{customdata[2]}级）<br>实际 <b>%{customdata[3]}</b> · 目标 %{customdata[4]}"
-             "<br>期限 %{customdata[5]} · %{customdata[6]}<br>趋势预测（期限日） %{customdata[8]}"
-             "<br>依据：%{customdata[7]}<extra></extra>")
-    data = [
-        go.Bar(orientation="h", base=base, x=[track] * len(base), y=ys, width=0.3,
-               marker=dict(color="rgba(39,211,255,0.08)", line=dict(color=theme.GRID, width=max(1, round(scale)))),
-               customdata=custom, hovertemplate=hover, name="目标"),
-        go.Bar(orientation="h", base=base, x=lens, y=ys, width=0.18, marker=dict(color=colors, line=dict(width=0)),
-               customdata=custom, hovertemplate=hover, name="实际"),
-        go.Scatter(x=tgt_x, y=tgt_y, mode="markers", hoverinfo="skip", name="目标值",
-                   marker=dict(symbol="line-ns", size=_px(15, scale), line=dict(color=theme.WARN, width=_px(2.5, scale)))),
-    ]
-    for key, position, size, family in (("name", "middle right", 12.5, None), ("status", "middle left", 12, None),
-                                        ("value", "middle left", 13, NUMBER_FONT)):
-        xs_, ys_, texts_ = zip(*labels[key])
-        data.append(go.Scatter(x=list(xs_), y=list(ys_), text=list(texts_), mode="text", textposition=position,
-                               textfont=dict(size=_px(size, scale), color=theme.TEXT, **({"family": family} if family else {})),
-                               hoverinfo="skip", cliponaxis=False, name=f"标签-{key}"))
-    if len(shown) < n:
-        annotations.append(dict(
-            text=f"另有 {n - len(shown)} 项目标 · 点击查看全部 ›", x=(cols - 1) * (col_w + col_gap) + col_w,
-            y=rows - 0.5, xref="x", yref="y", xanchor="right", yanchor="middle", showarrow=False,
-            font=dict(size=_px(12, scale), color=theme.ACCENT)))
-    layout = _base_layout(
-        width, height, scale, "target-bullets", margin=(2, 4, 0, 0), barmode="overlay",
-        xaxis=dict(visible=False, range=[-0.005, cols * col_w + (cols - 1) * col_gap + 0.005], fixedrange=True),
-        yaxis=dict(visible=False, range=[rows, 0], fixedrange=True),
-        annotations=annotations, hovermode="closest",
-    )
-    return go.Figure(data=data, layout=layout)

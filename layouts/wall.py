@@ -21,12 +21,14 @@ from typing import Callable
 
 import dash
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard import runtime
 from dashboard.freshness import freshness
 from dashboard.indicators import FORMULAS, INDICATORS
 from layouts import components as cx
 from layouts import figures as fg
+from layouts import meters
 
 log = logging.getLogger("citywall.wall")
 SCALE_MODES = ("fit", "fill-width", "stretch")
@@ -44,9 +46,9 @@ IDS = {
     "updated": cx.UPDATED, "view": "wall-view", "rotate": "wall-rotate", "view_label": cx.VIEW_LABEL,
     "nav": "wall-nav", "clock_time": cx.CLOCK_TIME, "clock_date": cx.CLOCK_DATE,
     "panel": cx.PANEL, "badge": cx.BADGE,  # pattern-matching id types {"type", "name", "ds"}
-    "graph": {name: f"wall-g-{name}" for name in (
-        "sharing", "ranking", "exchange", "map", "cloud", "migration", "burnup", "hour_weekday",
-        "category_district", "targets")},
+    # Plotly graphs where a panel needs axes or a map; the lighter panels are HTML (layouts/meters.py)
+    "graph": {name: f"wall-g-{name}" for name in ("exchange", "map", "burnup", "hour_weekday", "category_district")},
+    "body": {name: f"wall-b-{name}" for name in ("sharing", "ranking", "cloud", "migration", "targets")},
     "kpi": {name: f"wall-kpi-{name}" for name in ("sharing", "aggregation", "cloud", "today", "closure", "targets")},
     "ticker": "wall-ticker-list", "districts": "wall-district-list",
     "map_key": "wall-map-key",  # the shape of the map figure the browser holds (view and trace types)
@@ -195,9 +197,17 @@ class Panel:
     title: str
     datasets: tuple[str, ...]
     href: str
-    render: Callable  # (frames, ctx) -> figure / components
+    render: Callable  # (frames, ctx) -> figure (a graph panel) / components (an HTML panel)
     tooltip: str = ""
     uses_view: bool = False
+
+    def output(self, name: str) -> tuple[str, str]:
+        """The (component id, property) its render fills."""
+        if name in IDS["graph"]:
+            return IDS["graph"][name], "figure"
+        if name in IDS["body"]:
+            return IDS["body"][name], "children"
+        return IDS["ticker"], "children"
 
 
 @dataclass(frozen=True)
@@ -221,11 +231,11 @@ def _size(c: Ctx, name: str) -> dict:
 
 def _sharing(f, c):
     target, deadline = _target(f, "sharing_rate", fg.SHARING_DEFAULT_TARGET, c.today)
-    return fg.sharing_gauge(f.frame("catalog", "summary"), target, deadline=deadline, **_size(c, "sharing"))
+    return meters.sharing_meter(f.frame("catalog", "summary"), target, deadline=deadline)
 
 
 def _ranking(f, c):
-    return fg.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5, **_size(c, "ranking"))
+    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5)
 
 
 def _exchange(f, c):
@@ -245,14 +255,13 @@ def _districts(f, c):
 
 def _cloud(f, c):
     target, deadline = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
-    return fg.cloud_ring(f.frame("systems", "summary"), target, deadline=deadline, **_size(c, "cloud"))
+    return meters.cloud_meter(f.frame("systems", "summary"), target, deadline=deadline)
 
 
 def _migration(f, c):
-    w, h = plot_size(c.geo["migration"], c.geo["s"])
-    n = max(3, min(12, int((h / c.geo["s"] - 50) // 22)))
-    return fg.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n,
-                                   **_size(c, "migration"))
+    _, h = plot_size(c.geo["migration"], c.geo["s"])
+    n = max(3, min(12, int((h / c.geo["s"] - 24) // 24)))  # rows of ~24 px under the legend
+    return meters.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n)
 
 
 def _burnup(f, c):
@@ -282,7 +291,7 @@ def _ticker(f, c):
 
 
 def _targets(f, c):
-    return fg.target_bullets(f.frame("targets", "targets"), **_size(c, "targets"))
+    return meters.target_bullets(f.frame("targets", "targets"), **_size(c, "targets"))
 
 
 PANELS: dict[str, Panel] = {
@@ -394,7 +403,7 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
 def _build(key, fn, frames: Frames, ctx: Ctx, owner: bool):
     try:
         out = fn(frames, ctx)
-        if hasattr(out, "to_plotly_json"):
+        if hasattr(out, "to_plotly_json") and not isinstance(out, Component):  # a figure: cached as a plain dict
             out = out.to_plotly_json()
         with _CACHE_LOCK:
             out = _CACHE.setdefault(key, out)  # a concurrent build of the same key keeps the first
@@ -467,6 +476,10 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     def graph_panel(name, points=False, className=""):
         return panel(name, cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points), className)
 
+    def html_panel(name, subtitle=""):
+        return panel(name, html.Div(render("panel", name, frames, ctx), id=IDS["body"][name], className="cw-html-body"),
+                     subtitle=subtitle)
+
     _, map_h = plot_size(geo["map"], s)
     map_figure = render("panel", "map", frames, ctx)
     tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
@@ -475,20 +488,19 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     canvas_children = [
         cx.header(settings.city.name, updated=updated,
                   view_label=view_label(view, districts), toolbar=cx.toolbar(mode), box=geo["header"]),
-        graph_panel("sharing"), graph_panel("ranking", points=True), graph_panel("exchange"),
+        html_panel("sharing"), html_panel("ranking"), graph_panel("exchange"),
         *tiles,
         panel("map", html.Div([
             cx.graph(IDS["graph"]["map"], map_figure, points=True),
             html.Div(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
                      style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
         ], className="cw-map-wrap"), className="cw-panel--map", subtitle="近30日 · 点击区县下钻"),
-        graph_panel("cloud"), graph_panel("migration", points=True), graph_panel("burnup"),
+        html_panel("cloud"), html_panel("migration"), graph_panel("burnup"),
         graph_panel("hour_weekday", points=True), graph_panel("category_district", points=True),
         panel("ticker", html.Div(html.Div(html.Ul(render("panel", "ticker", frames, ctx), id=IDS["ticker"],
                                                   className="cw-ticker-list"), className="cw-ticker-track"),
                                  className="cw-ticker"), subtitle="实时滚动"),
-        panel("targets", cx.graph(IDS["graph"]["targets"], render("panel", "targets", frames, ctx), points=True),
-              subtitle="含市级目标 · 悬停查看依据文件"),
+        html_panel("targets", subtitle="含市级目标 · 悬停查看依据文件"),
     ]
     config = {"canvas": list(geo["canvas"]), "mode": mode, "kiosk": kiosk, "rotate": rotate_s, "views": views,
               "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds}

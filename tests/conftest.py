@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: the shared sample data folder and a real local HTTP server."""
+"""Shared pytest fixtures: the shared sample data folder, a real local HTTP server, and small
+ready-to-draw frames for the figure and meter tests."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
 import pytest
+
+from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -88,3 +92,45 @@ def http_server() -> Iterator[LocalServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# ---- small frames shaped like dashboard/frames.py publishes them (figure and meter tests) ------------
+
+@pytest.fixture
+def departments() -> pd.DataFrame:
+    ids = [f"D{i:02d}" for i in range(1, 13)]
+    return pd.DataFrame({"dept_id": ids, "name": [f"第{i}局全称" for i in range(1, 13)],
+                         "short_name": [f"第{i}局" for i in range(1, 13)], "kind": "委办局"})
+
+
+@pytest.fixture
+def by_dept() -> pd.DataFrame:
+    # D01 best … D12 worst; D06 has no catalog rows (no rate) and must be left out
+    rates = [0.99, 0.95, 0.93, 0.90, 0.88, None, 0.80, 0.70, 0.60, 0.50, 0.40, 0.30]
+    ids = [f"D{i:02d}" for i in range(1, 13)]
+    frame = pd.DataFrame({"dept_id": ids, "resources": [100] * 12, "sharing_rate": rates})
+    frame["shared"] = (frame["sharing_rate"].fillna(0) * 100).astype(int)
+    return frame.sample(frac=1, random_state=3).reset_index(drop=True)  # order must not matter
+
+
+@pytest.fixture
+def targets() -> pd.DataFrame:
+    return pd.DataFrame([
+        {"target_id": "p:sharing_rate", "indicator_id": "sharing_rate", "name": "政务数据共享率", "level": "市", "unit": "%",
+         "target": 0.95, "deadline": pd.Timestamp("2027-12-31"), "comparator": ">=", "source_doc": "示范市三年行动方案",
+         "binding": True, "preset": "自定", "current": 0.9, "forecast": 0.96, "status": ON_TRACK},
+        {"target_id": "s:gov", "indicator_id": "gov_aggregation_rate", "name": "政务数据汇聚率", "level": "省", "unit": "%",
+         "target": 0.8, "deadline": pd.Timestamp("2021-12-31"), "comparator": ">=", "source_doc": "陕政办发〔2018〕47号",
+         "binding": True, "preset": "陕西省-2021", "current": 0.83, "forecast": None, "status": MET},
+        {"target_id": "s:six", "indicator_id": "six_ones", "name": "\"六个一\"基础工程", "level": "省", "unit": "项",
+         "target": 6.0, "deadline": pd.Timestamp("2021-12-31"), "comparator": ">=", "source_doc": "陕政办发〔2018〕47号",
+         "binding": True, "preset": "陕西省-2021", "current": 5.0, "forecast": None, "status": OVERDUE},
+        {"target_id": "j:cloud", "indicator_id": "cloud_migration_rate", "name": "非涉密政务信息系统上云率", "level": "市",
+         "unit": "%", "target": 0.8, "deadline": pd.Timestamp("2022-12-31"), "comparator": ">=",
+         "source_doc": "济源新型智慧城市建设指导意见", "binding": True, "preset": "济源-2022", "current": 0.76,
+         "forecast": 0.7, "status": OVERDUE},
+        {"target_id": "c:cloud", "indicator_id": "cloud_migration_rate", "name": "非涉密政务信息系统上云率", "level": "市",
+         "unit": "%", "target": 0.9, "deadline": pd.Timestamp("2027-06-30"), "comparator": ">=",
+         "source_doc": "示范市三年行动方案", "binding": True, "preset": "自定", "current": 0.76, "forecast": 0.8,
+         "status": LAGGING},
+    ])

@@ -24,36 +24,12 @@ from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from layouts import components as cx
 from layouts import figures as fg
 from layouts import theme
+from tests.components import find, texts
 
 W, H = 400, 240
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
-
-def texts(component) -> str:
-    """All text inside a Dash component tree."""
-    if component is None:
-        return ""
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return "".join(texts(c) for c in component)
-    return texts(getattr(component, "children", None))
-
-
-def find(component, predicate):
-    """Every component in a tree for which predicate(component) holds."""
-    out = []
-    if isinstance(component, (list, tuple)):
-        for c in component:
-            out += find(c, predicate)
-        return out
-    if component is None or isinstance(component, (str, int, float)):
-        return out
-    if predicate(component):
-        out.append(component)
-    return out + find(getattr(component, "children", None), predicate)
-
 
 def annotation_texts(fig: go.Figure) -> str:
     return " ".join(a.text or "" for a in fig.layout.annotations)
@@ -76,61 +52,16 @@ def geography() -> Geography:
     return Geography({"区县": {"type": "FeatureCollection", "features": features}}, regions, (113.0, 28.0, 113.2, 28.2))
 
 
-@pytest.fixture
-def departments() -> pd.DataFrame:
-    ids = [f"D{i:02d}" for i in range(1, 13)]
-    return pd.DataFrame({"dept_id": ids, "name": [f"第{i}局全称" for i in range(1, 13)],
-                         "short_name": [f"第{i}局" for i in range(1, 13)], "kind": "委办局"})
-
-
-@pytest.fixture
-def by_dept() -> pd.DataFrame:
-    # D01 best … D12 worst; D06 has no catalog rows (no rate) and must be left out
-    rates = [0.99, 0.95, 0.93, 0.90, 0.88, None, 0.80, 0.70, 0.60, 0.50, 0.40, 0.30]
-    ids = [f"D{i:02d}" for i in range(1, 13)]
-    frame = pd.DataFrame({"dept_id": ids, "resources": [100] * 12, "sharing_rate": rates})
-    frame["shared"] = (frame["sharing_rate"].fillna(0) * 100).astype(int)
-    return frame.sample(frac=1, random_state=3).reset_index(drop=True)  # order must not matter
-
-
-@pytest.fixture
-def targets() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"target_id": "p:sharing_rate", "indicator_id": "sharing_rate", "name": "政务数据共享率", "level": "市", "unit": "%",
-         "target": 0.95, "deadline": pd.Timestamp("2027-12-31"), "comparator": ">=", "source_doc": "示范市三年行动方案",
-         "binding": True, "preset": "自定", "current": 0.9, "forecast": 0.96, "status": ON_TRACK},
-        {"target_id": "s:gov", "indicator_id": "gov_aggregation_rate", "name": "政务数据汇聚率", "level": "省", "unit": "%",
-         "target": 0.8, "deadline": pd.Timestamp("2021-12-31"), "comparator": ">=", "source_doc": "陕政办发〔2018〕47号",
-         "binding": True, "preset": "陕西省-2021", "current": 0.83, "forecast": None, "status": MET},
-        {"target_id": "s:six", "indicator_id": "six_ones", "name": "\"六个一\"基础工程", "level": "省", "unit": "项",
-         "target": 6.0, "deadline": pd.Timestamp("2021-12-31"), "comparator": ">=", "source_doc": "陕政办发〔2018〕47号",
-         "binding": True, "preset": "陕西省-2021", "current": 5.0, "forecast": None, "status": OVERDUE},
-        {"target_id": "j:cloud", "indicator_id": "cloud_migration_rate", "name": "非涉密政务信息系统上云率", "level": "市",
-         "unit": "%", "target": 0.8, "deadline": pd.Timestamp("2022-12-31"), "comparator": ">=",
-         "source_doc": "济源新型智慧城市建设指导意见", "binding": True, "preset": "济源-2022", "current": 0.76,
-         "forecast": 0.7, "status": OVERDUE},
-        {"target_id": "c:cloud", "indicator_id": "cloud_migration_rate", "name": "非涉密政务信息系统上云率", "level": "市",
-         "unit": "%", "target": 0.9, "deadline": pd.Timestamp("2027-06-30"), "comparator": ">=",
-         "source_doc": "示范市三年行动方案", "binding": True, "preset": "自定", "current": 0.76, "forecast": 0.8,
-         "status": LAGGING},
-    ])
-
-
 # ---- empty and missing frames ---------------------------------------------------------------------------
 
 EMPTY = pd.DataFrame()
 
 
 @pytest.mark.parametrize("build", [
-    lambda f: fg.sharing_gauge(f, 0.9, width=W, height=H),
-    lambda f: fg.dept_ranking(f, None, width=W, height=H),
     lambda f: fg.exchange_trend(f, width=W, height=H),
-    lambda f: fg.cloud_ring(f, width=W, height=H),
-    lambda f: fg.dept_migration_stack(f, None, width=W, height=H),
     lambda f: fg.migration_burnup(f, width=W, height=H),
     lambda f: fg.hour_weekday_heatmap(f, width=W, height=H),
     lambda f: fg.category_district_heatmap(f, None, width=W, height=H),
-    lambda f: fg.target_bullets(f, width=W, height=H),
     lambda f: fg.incident_map(f, f, None, width=W, height=H),
 ])
 @pytest.mark.parametrize("frame", [None, EMPTY, pd.DataFrame({"unrelated": [1]})])
@@ -141,64 +72,12 @@ def test_missing_or_empty_frames_say_no_data(build, frame):
     assert fig.layout.width == W and fig.layout.height == H and fig.layout.uirevision
 
 
-def test_rate_of_none_is_no_data():
-    assert is_no_data(fg.sharing_gauge(pd.DataFrame({"sharing_rate": [None]}), 0.9, width=W, height=H))
-
-
 def test_map_without_district_layer_is_no_data(geography):
     empty_geo = Geography()
     assert is_no_data(fg.incident_map(None, None, empty_geo, width=W, height=H))
 
 
 # ---- 数据共享 -------------------------------------------------------------------------------------------
-
-def test_ranking_shows_best_and_worst_in_order(by_dept, departments):
-    best, worst, total = fg.ranking_rows(by_dept, departments, n=3)
-    assert total == 11  # D06 has no rate
-    assert list(best["dept_id"]) == ["D01", "D02", "D03"]
-    assert list(worst["dept_id"]) == ["D10", "D11", "D12"]
-    assert list(worst["rank"]) == [9, 10, 11]
-
-    fig = fg.dept_ranking(by_dept, departments, n=3, width=W, height=H)
-    top, bottom = fig.data
-    assert list(top.y) == ["1  第1局", "2  第2局", "3  第3局"]
-    assert list(bottom.y) == ["9  第10局", "10  第11局", "11  第12局"]
-    assert list(top.x) == pytest.approx([0.99, 0.95, 0.93])
-    assert list(bottom.x) == pytest.approx([0.5, 0.4, 0.3])
-    assert list(top.text) == ["99.0%", "95.0%", "93.0%"]
-    # rank 1 drawn at the top, the worst at the bottom, a gap row between the two groups
-    assert fig.layout.yaxis.autorange == "reversed"
-    assert list(fig.layout.yaxis.categoryarray) == list(top.y) + ["⋯"] + list(bottom.y)
-    # a click opens the department's drill-down
-    assert top.customdata[0][0] == "/department/D01"
-    assert "共享率" in top.hovertemplate and "%{customdata" in top.hovertemplate
-
-
-def test_ranking_with_few_departments_lists_them_once(by_dept, departments):
-    few = by_dept[by_dept["dept_id"].isin(["D01", "D02", "D06", "D09", "D12"])]
-    best, worst, total = fg.ranking_rows(few, departments, n=5)
-    assert total == len(best) == 4 and worst.empty  # D06 has no rate
-    assert len(fg.dept_ranking(few, departments, n=5, width=W, height=H).data) == 1
-
-
-def test_ranking_falls_back_to_ids_without_departments(by_dept):
-    fig = fg.dept_ranking(by_dept, None, n=2, width=W, height=H)
-    assert fig.data[0].y[0] == "1  D01"
-
-
-def test_sharing_gauge_against_target():
-    summary = pd.DataFrame({"sharing_rate": [0.876], "unconditional": [700], "conditional": [176], "not_shared": [124],
-                            "resources": [1000]})
-    fig = fg.sharing_gauge(summary, 0.95, deadline=pd.Timestamp("2027-12-31"), width=W, height=H)
-    gauge = fig.data[0]
-    assert gauge.type == "indicator" and gauge.value == pytest.approx(87.6)
-    assert gauge.gauge.threshold.value == pytest.approx(95.0)
-    notes = annotation_texts(fig)
-    assert "95.0%" in notes and "2027年12月31日" in notes and "7.4" in notes  # gap in percentage points
-    assert "无条件共享" in notes and "700" in notes and "不予共享" in notes
-    met = fg.sharing_gauge(summary.assign(sharing_rate=0.97), 0.95, width=W, height=H)
-    assert "已达标" in annotation_texts(met)
-
 
 def test_target_for_picks_the_next_deadline_else_the_latest(targets):
     assert fg.target_for(targets, "cloud_migration_rate", date(2026, 11, 22))["target"] == 0.9
@@ -234,10 +113,159 @@ def by_district_frame() -> pd.DataFrame:
                          "overdue": [1, 4, 0], "today": [2, 5, 0], "closure_rate_30d": [0.9, 0.92, 0.75]})
 
 
+def decode_png(source: str) -> tuple[int, int, np.ndarray]:
+    """A data-URI PNG as written by fg.png_indexed → (width, height, (rows, cols, 4) RGBA), checking
+    each chunk's CRC on the way."""
+    import base64
+    import struct
+    import zlib
+
+    prefix = "data:image/png;base64,"
+    assert source.startswith(prefix)
+    png = base64.b64decode(source[len(prefix):])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at:at + 4])
+        tag, body = png[at + 4:at + 8], png[at + 8:at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length:at + 12 + length])[0] == zlib.crc32(tag + body)
+        chunks[tag] = chunks.get(tag, b"") + body
+        at += 12 + length
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert (depth, colour_type, interlace) == (8, 3, 0) and b"IEND" in chunks
+    raw = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(height, width + 1)
+    assert (raw[:, 0] == 0).all()  # filter "none" on every row
+    palette = np.frombuffer(chunks[b"PLTE"], dtype=np.uint8).reshape(-1, 3)
+    alpha = np.frombuffer(chunks[b"tRNS"], dtype=np.uint8)
+    rgba = np.column_stack([palette, alpha])[raw[:, 1:]]
+    return width, height, rgba
+
+
+def rgba_of(text: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in text[text.index("(") + 1:-1].split(","))
+
+
+def test_png_encoder_round_trips():
+    indices = np.array([[0, 1, 2], [2, 1, 0]], dtype=np.uint8)
+    palette = np.array([[0, 0, 0, 0], [255, 138, 61, 179], [255, 90, 110, 242]], dtype=np.uint8)
+    width, height, rgba = decode_png(fg.png_data_uri(fg.png_indexed(indices, palette)))
+    assert (width, height) == (3, 2)
+    assert rgba[0, 2].tolist() == [255, 90, 110, 242] and rgba[1, 1].tolist() == [255, 138, 61, 179]
+    assert rgba[0, 0, 3] == 0 and rgba[1, 2, 3] == 0
+    # the density palette: transparent at 0, DENSITY_SCALE's last colour at the top
+    density = fg.scale_palette(fg.DENSITY_SCALE)
+    assert density[0].tolist() == [255, 194, 75, 0] and density[-1].tolist() == [255, 90, 110, 242]
+
+
 def test_map_draws_districts_from_the_citys_geojson(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
     fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    *districts, colorbar = fig.data
+    assert all(t.type == "scatter" for t in fig.data) and not fig.layout.map.style  # SVG, no MapLibre
+    assert [t.name for t in districts] == ["东湖区", "西城区"]
+    # each district's outline from the GeoJSON, in km on both axes: the 0.1° squares are 11.13 km high
+    # and 0.1° × cos(28.1°) wide, D2 north-east of D1
+    d1, d2 = districts
+    assert d1.fill == "toself" and d1.mode == "lines" and d1.hoveron == "fills"
+    x1, y1, x2, y2 = (np.asarray(v, dtype=float) for v in (d1.x, d1.y, d2.x, d2.y))
+    assert len(x1) == 5 and x1[0] == x1[-1] and y1[0] == y1[-1]
+    assert np.ptp(y1) == pytest.approx(11.132, abs=2e-3)
+    assert np.ptp(x1) == pytest.approx(11.132 * np.cos(np.radians(28.1)), abs=2e-3)
+    assert x2.min() == pytest.approx(x1.max(), abs=2e-3) and y2.min() == pytest.approx(y1.max(), abs=2e-3)
+    # fill colour from MAP_SCALE by the counts: D1 (120, the most) at the top of the scale, D2 (30) darker
+    assert rgba_of(d1.fillcolor) == (111, 240, 255, 1)
+    assert sum(rgba_of(d2.fillcolor)[:3]) < sum(rgba_of(d1.fillcolor)[:3])
+    assert d1.line.color == "rgba(95,216,255,1)" and d1.line.width == 1.2  # fg.DISTRICT_OUTLINE, as before
+    # hover: plotly.js shows a fill's scalar text; a click carries the trace's customdata (the URL)
+    assert d1.hoverinfo == "text" and "东湖区" in d1.text and "近30日事件 <b>120</b> 件" in d1.text
+    assert "未办结 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
+    assert list(d1.customdata) == ["/district/D1"] and list(d2.customdata) == ["/district/D2"]
+    # the colour bar: an invisible marker trace over the same scale, 0 … the most incidents
+    assert colorbar.marker.showscale and colorbar.marker.cmax == 120 and colorbar.marker.cmin == 0
+    assert colorbar.marker.colorbar.title.text == "近30日事件" and colorbar.hoverinfo == "skip"
+    # labels are SVG annotations at the centroids, in data coordinates, inside the map
+    labels = fig.layout.annotations
+    assert [a.text for a in labels] == ["<b>东湖区</b>", "<b>西城区</b>"] and {a.xref for a in labels} == {"x"}
+    xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert all(xr[0] < a.x < xr[1] and yr[0] < a.y < yr[1] for a in labels)
+    assert labels[0].x == pytest.approx((x1.min() + x1.max()) / 2, abs=2e-3)
+    # fixed axes, same scale both ways, fitted to the city's bounds
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.xaxis.fixedrange and fig.layout.yaxis.fixedrange
+    assert not fig.layout.xaxis.visible and not fig.layout.yaxis.visible and fig.layout.dragmode is False
+    assert (xr[1] - xr[0]) / (yr[1] - yr[0]) == pytest.approx(700 / 480, rel=1e-3)
+    assert xr[0] < x1.min() and x2.max() < xr[1] and yr[0] < y1.min() and y2.max() < yr[1]
+    assert fig.layout.uirevision == "map:city"
+
+
+def test_map_density_is_a_small_png_over_the_districts(geography):
+    grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
+                         "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
+    fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    (image,) = fig.layout.images
+    xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert (image.xref, image.yref, image.sizing, image.layer) == ("x", "y", "stretch", "above")
+    assert (image.x, image.y) == (xr[0], yr[1]) and image.sizex == pytest.approx(xr[1] - xr[0])
+    assert image.sizey == pytest.approx(yr[1] - yr[0])
+    assert len(image.source) < 20_000
+    width, height, rgba = decode_png(image.source)
+    assert (width, height) == (160, 110)
+    # the hottest pixel sits on G1 (the heavier grid) and is orange: a lone grid of the 98th-percentile
+    # weight glows, only clusters of hot grids turn red
+    row, col = np.unravel_index(np.argmax(rgba[..., 3]), rgba.shape[:2])
+    hot_x = xr[0] + (col + 0.5) / width * (xr[1] - xr[0])
+    hot_y = yr[1] - (row + 0.5) / height * (yr[1] - yr[0])
+    d1 = fig.data[0]
+    centre = ((np.nanmin(d1.x) + np.nanmax(d1.x)) / 2, (np.nanmin(d1.y) + np.nanmax(d1.y)) / 2)  # G1 is at D1's centre
+    assert abs(hot_x - centre[0]) < 0.5 and abs(hot_y - centre[1]) < 0.5
+    r, g, b, a = rgba[row, col].tolist()
+    assert r == 255 and 138 <= g <= 194 and 0.35 * 255 < a < 0.7 * 255
+    assert rgba[0, 0, 3] == 0 and rgba[-1, -1, 3] == 0  # transparent away from the grids
+    # nothing to draw: no picture
+    assert not fg.incident_map(by_district_frame(), None, geography, width=700, height=480).layout.images
+
+
+def test_map_uses_density_bins_where_there_are_no_grids(geography):
+    density = pd.DataFrame({"lon": [113.01, 113.11, 113.12], "lat": [28.01, 28.02, 28.03], "incidents": [5, 7, 9]})
+    fig = fg.incident_map(by_district_frame(), pd.DataFrame(), geography, density=density, width=700, height=480)
+    _, _, rgba = decode_png(fig.layout.images[0].source)
+    assert rgba[..., 3].max() > 0
+    tiled = fg.incident_map(by_district_frame(), pd.DataFrame(), geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
+                            density=density, width=700, height=480)
+    assert tiled.data[1].type == "densitymap" and list(tiled.data[1].z) == [5, 7, 9]
+
+
+def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
+    city = fg.incident_map(by_district_frame(), None, geography, width=700, height=480)
+    focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", width=700, height=480)
+    span = lambda fig: fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]  # noqa: E731
+    assert span(focus) < span(city) / 1.5
+    d1, d2 = focus.data[0], focus.data[1]  # the district in focus last: its outline over its neighbours
+    assert (d1.name, d2.name) == ("东湖区", "西城区")
+    x2, y2 = np.asarray(d2.x, dtype=float), np.asarray(d2.y, dtype=float)
+    assert sum(focus.layout.xaxis.range) / 2 == pytest.approx((x2.min() + x2.max()) / 2, abs=1e-3)
+    assert sum(focus.layout.yaxis.range) / 2 == pytest.approx((y2.min() + y2.max()) / 2, abs=1e-3)
+    assert d2.line.color == theme.WARN and d2.line.width > d1.line.width
+    assert rgba_of(d2.fillcolor)[3] == 1 and rgba_of(d1.fillcolor)[3] == pytest.approx(0.35)
+    assert rgba_of(d1.line.color)[3] == pytest.approx(0.35)
+    assert [a.text for a in focus.layout.annotations] == ["<b>西城区</b>"]  # D1's centre is out of view
+    assert focus.layout.uirevision == "map:D2" != city.layout.uirevision
+    # an unknown district falls back to the city view
+    assert fg.incident_map(by_district_frame(), None, geography, focus="XX", width=700, height=480).layout.uirevision == "map:city"
+
+
+def test_map_requests_nothing_off_host(geography):
+    grid = pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5], "lon": [113.05], "lat": [28.05]})
+    fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    sent = str(fig.to_plotly_json())
+    assert "http" not in sent and "url(" not in sent and sent.count("data:image/png;base64,") == 1
+
+
+def test_map_with_tiles_is_maplibre_over_the_raster_source(geography):
+    grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
+                         "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
+    tiles = "http://10.0.0.5/tiles/{z}/{x}/{y}.png"
+    fig = fg.incident_map(by_district_frame(), grid, geography, tiles=tiles, width=700, height=480)
     districts, density = fig.data
     assert districts.type == "choroplethmap" and density.type == "densitymap"
     sent = districts.geojson  # the same GeoJSON, rings as arrays (one orjson call each when serialized)
@@ -249,43 +277,44 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     assert orjson.loads(fig.to_json())["data"][0]["geojson"]["features"][0]["geometry"]["coordinates"][0][0] == [113.0, 28.0]
     assert list(districts.locations) == ["D1", "D2"] and list(districts.z) == [120, 30]
     assert districts.customdata[0][0] == "/district/D1" and districts.customdata[0][1] == "东湖区"
-    assert "近30日事件" in districts.hovertemplate
+    assert "近30日事件" in districts.hovertemplate and "%{customdata[2]}" in districts.hovertemplate
     assert list(density.z) == [100, 20]
-    # labels are SVG annotations (MapLibre text would need a glyph server), one per district, inside the map
-    labels = [a.text for a in fig.layout.annotations]
-    assert labels == ["<b>东湖区</b>", "<b>西城区</b>"]
-    assert all(0 < a.x < 1 and 0 < a.y < 1 for a in fig.layout.annotations)
-    assert fig.layout.map.center.lon == pytest.approx(113.1) and fig.layout.uirevision == "map:city"
-
-
-def test_map_style_requests_nothing_off_host(geography):
-    fig = fg.incident_map(by_district_frame(), None, geography, width=700, height=480)
     style = fig.layout.map.style
+    assert style["sources"]["citywall-tiles"]["tiles"] == [tiles]
+    assert [layer["type"] for layer in style["layers"]] == ["background", "raster"]
+    assert [a.text for a in fig.layout.annotations] == ["<b>东湖区</b>", "<b>西城区</b>"]
+    assert all(0 < a.x < 1 and 0 < a.y < 1 and a.xref == "paper" for a in fig.layout.annotations)
+    assert fig.layout.map.center.lon == pytest.approx(113.1) and fig.layout.uirevision == "map:city"
+    focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", tiles=tiles, width=700, height=480)
+    assert focus.layout.map.zoom > fig.layout.map.zoom and list(focus.data[0].marker.opacity) == [0.35, 1.0]
+
+
+def test_map_style_requests_nothing_off_host():
+    style = fg.map_style()
     assert isinstance(style, dict) and style["sources"]  # never empty: plotly.js would drop it on an update
     assert all("url" not in src and "tiles" not in src for src in style["sources"].values())
-    assert "glyphs" not in style and "sprite" not in style
-    assert "http" not in str(fig.to_plotly_json()["layout"]["map"])
+    assert "glyphs" not in style and "sprite" not in style and "http" not in str(style)
     tiled = fg.map_style("http://10.0.0.5/tiles/{z}/{x}/{y}.png")
     assert tiled["sources"]["citywall-tiles"]["tiles"] == ["http://10.0.0.5/tiles/{z}/{x}/{y}.png"]
     assert [layer["type"] for layer in tiled["layers"]] == ["background", "raster"]
     assert tiled["layers"][1]["source"] == "citywall-tiles"
 
 
-def test_map_uses_density_bins_where_there_are_no_grids(geography):
-    density = pd.DataFrame({"lon": [113.01, 113.11, 113.12], "lat": [28.01, 28.02, 28.03], "incidents": [5, 7, 9]})
-    fig = fg.incident_map(by_district_frame(), pd.DataFrame(), geography, density=density, width=700, height=480)
-    assert fig.data[1].type == "densitymap" and list(fig.data[1].z) == [5, 7, 9]
-
-
-def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
-    city = fg.incident_map(by_district_frame(), None, geography, width=700, height=480)
-    focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", width=700, height=480)
-    assert focus.layout.map.zoom > city.layout.map.zoom
-    assert focus.layout.map.center.lon == pytest.approx(113.15)
-    assert list(focus.data[0].marker.opacity) == [0.35, 1.0]
-    assert focus.layout.uirevision == "map:D2" != city.layout.uirevision
-    # an unknown district falls back to the city view
-    assert fg.incident_map(by_district_frame(), None, geography, focus="XX", width=700, height=480).layout.uirevision == "map:city"
+def test_svg_layer_is_projected_once_per_layer():
+    two_islands = {"type": "MultiPolygon", "coordinates": [square(113.0, 28.0)["coordinates"],
+                                                           square(113.3, 28.0, 0.05)["coordinates"]]}
+    layer = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "D1", "properties": {}, "geometry": two_islands},
+        {"type": "Feature", "properties": {}, "geometry": square(114.0, 29.0)}]}  # no id: not drawn
+    svg = fg.svg_layer(layer)
+    assert svg is fg.svg_layer(layer) and svg.ids == ("D1",)
+    x = np.asarray(svg.xs[0], dtype=float)
+    assert np.isnan(x).sum() == 1 and len(x) == 11  # both outer rings in one trace, a gap between them
+    x0, y0, x1, y1 = svg.boxes[0]
+    assert x1 - x0 == pytest.approx(0.35 * 111.32 * np.cos(np.radians(svg.origin[1])), abs=2e-3)
+    assert svg.origin == pytest.approx((113.175, 28.05))
+    # a district of thousands of points costs no per-point Python work per figure: float32 arrays
+    assert svg.xs[0].dtype == np.float32
 
 
 def test_projection_centre_and_direction():
@@ -300,33 +329,6 @@ def test_parse_view():
 
 
 # ---- 上云进度 ----------------------------------------------------------------------------------------------
-
-def systems_summary(rate=0.6) -> pd.DataFrame:
-    return pd.DataFrame([{"nonclassified": 100, "已上云": 60, "迁移中": 20, "未迁移": 15, "暂缓": 5,
-                          "exempt_approved": 4, "behind_plan": 7, "cloud_migration_rate": rate}])
-
-
-def test_cloud_ring_against_target():
-    fig = fg.cloud_ring(systems_summary(), 0.8, width=W, height=150)
-    track, ring = fig.data
-    assert list(ring.labels) == ["已上云", "迁移中", "未迁移", "暂缓"] and list(ring.values) == [60, 20, 15, 5]
-    assert track.values[0] == pytest.approx(0.8)  # the target tick sits at 80% of the circle
-    assert ring.direction == track.direction == "clockwise" and ring.sort is False
-    notes = annotation_texts(fig)
-    assert "60.0%" in notes and "80%" in notes and "20.0" in notes and "逾期未迁" in notes
-
-
-def test_dept_migration_stack_shows_laggards(departments):
-    frame = pd.DataFrame({"dept_id": ["D01", "D02", "D03", "D04"], "未迁移": [1, 5, 0, 3], "迁移中": [1, 0, 0, 1],
-                          "已上云": [8, 1, 4, 1], "暂缓": [0, 1, 0, 0]})
-    frame["total"] = frame[["未迁移", "迁移中", "已上云", "暂缓"]].sum(axis=1)
-    frame["cloud_migration_rate"] = frame["已上云"] / frame["total"]
-    fig = fg.dept_migration_stack(frame, departments, n=3, width=W, height=H)
-    assert [t.name for t in fig.data] == ["已上云", "迁移中", "未迁移", "暂缓"]
-    assert list(fig.data[0].y) == ["第2局", "第4局", "第1局"]  # lowest rate first; D03 (100%) left out
-    assert list(fig.data[2].x) == [5, 3, 1]
-    assert fig.layout.barmode == "stack"
-
 
 def test_burnup_stops_actuals_at_the_current_month():
     months = pd.date_range("2026-09-01", periods=6, freq="MS")
@@ -391,35 +393,6 @@ def test_district_list_ranks_districts(geography):
 
 
 # ---- 目标指标 -------------------------------------------------------------------------------------------------
-
-def test_target_bullets_one_per_target(targets):
-    fig = fg.target_bullets(targets, width=620, height=250)
-    track, actual, ticks, names_, statuses, values = fig.data
-    assert len(track.base) == len(actual.x) == len(targets) == len(ticks.x) == len(names_.text) == len(values.text)
-    # 省级 first, then by deadline
-    names = [c[1] for c in actual.customdata]
-    assert sorted(names[:2]) == sorted(["政务数据汇聚率", "\"六个一\"基础工程"]) and names[2] == "非涉密政务信息系统上云率"
-    # status colour, source document and deadline on hover
-    colors = dict(zip(names, actual.marker.color))
-    assert colors["政务数据汇聚率"] == theme.GOOD and colors["\"六个一\"基础工程"] == theme.BAD
-    assert "依据" in actual.hovertemplate
-    docs = {c[1]: c[7] for c in actual.customdata}
-    assert docs["政务数据汇聚率"] == "陕政办发〔2018〕47号"
-    six = next(c for c in actual.customdata if c[1] == "\"六个一\"基础工程")
-    assert six[3] == "5 项" and six[4] == "≥ 6 项" and six[5] == "2021年12月31日" and six[6] == OVERDUE
-    notes = " ".join(statuses.text) + " ".join(values.text)
-    assert "2021-12" in notes and "逾期未达标" in notes and "83.0%" in notes and "≥80.0%" in notes
-    assert "政务数据汇聚率" in " ".join(names_.text)
-    assert actual.customdata[0][0].startswith("/targets?target=")
-
-
-def test_target_bullets_count_what_does_not_fit(targets):
-    many = pd.concat([targets] * 6, ignore_index=True)
-    fig = fg.target_bullets(many, width=620, height=140)
-    shown = len(fig.data[1].x)
-    assert shown < len(many)
-    assert f"另有 {len(many) - shown} 项目标" in annotation_texts(fig)
-
 
 def test_value_text_units():
     assert fg.value_text(0.8, "%") == "80.0%" and fg.value_text(6, "项") == "6 项"
@@ -587,9 +560,13 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     for g in graphs:
         assert g.config["displayModeBar"] is False and g.config["responsive"] is False and g.figure["layout"]["uirevision"]
     by_id = {g.id: g.figure for g in graphs}
-    assert [d["type"] for d in by_id["wall-g-map"]["data"]][0] == "choroplethmap"
+    assert {d["type"] for d in by_id["wall-g-map"]["data"]} == {"scatter"}  # the SVG map (no tile server)
     assert by_id["wall-g-map"]["layout"]["uirevision"] == "map:D2"  # the view from the URL
     stores = {s.id: s.data for s in find(page, lambda c: type(c).__name__ == "Store")}
+    import callbacks.wall as cb  # noqa: PLC0415
+
+    # the page's first map key is the one the refresh compares with: the first publish is a Patch
+    assert stores[wall.IDS["map_key"]] == cb.map_key(by_id["wall-g-map"], "district:D2")
     assert stores["wall-v-catalog"] == rt.store.status("catalog").version == 1
     assert stores["wall-v-systems"] == 0  # never published: drawn as 暂无数据 and marked stale
     assert "systems" in stores["wall-fresh"] and stores["wall-view"] == "district:D2"
@@ -685,16 +662,60 @@ def test_warm_draws_every_panel_once(wall, rt):
         "panel", "map", wall.Frames(rt.store, wall.DATASETS), wall._context("city"))
 
 
-def test_map_refresh_is_a_patch_without_the_geojson(wall, rt):
+def apply_patch(figure: dict, patch) -> dict:
+    """What dash-renderer does with a Patch of Assign operations."""
+    import copy
+
+    out = copy.deepcopy(figure)
+    for op in patch.to_plotly_json()["operations"]:
+        assert op["operation"] == "Assign"
+        *path, last = op["location"]
+        target = out
+        for step in path:
+            target = target[step]
+        target[last] = op["params"]["value"]
+    return out
+
+
+def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     import callbacks.wall as cb  # noqa: PLC0415
 
-    figure = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
+    before = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
+    key = cb.map_key(before, "city")
+    assert key == "city|scatter,scatter,scatter"  # two districts and the colour bar
+    # a publish that changes the counts: D2's grid gets many more incidents
+    snap = rt.store.snapshot("incidents")
+    frames = {name: frame.copy() for name, frame in snap.frames.items()}
+    frames["by_district"]["incidents_30d"] = np.where(frames["by_district"]["district_id"] == "D2", 500, 3)
+    frames["by_grid"]["incidents_30d"] = np.where(frames["by_grid"]["district_id"] == "D2", 500, 3)
+    rt.store.publish("incidents", frames, snap.meta)
+    after = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
+    assert cb.map_key(after, "city") == key
+    assert before["layout"]["images"][0]["source"] != after["layout"]["images"][0]["source"]
+    patch = cb.map_patch(after, key, key, new_data=True)
+    changed = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
+    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 2, "marker"), ("layout", "images"),
+            ("layout", "annotations")} <= changed
+    assert not any(loc[-1] in ("x", "y", "geojson") for loc in changed)  # never the polygons
+    # the browser's figure after the patch is the new figure
+    assert apply_patch(before, patch) == after
+    assert apply_patch(before, patch)["data"][0]["fillcolor"] != before["data"][0]["fillcolor"]
+    # another shape, or a view change: the whole figure
+    assert cb.map_patch(after, "district:D1|scatter,scatter,scatter", key, new_data=True) is after
+    assert cb.map_patch(after, key, key, new_data=False) is after
+    # a picture that is gone is cleared, not left behind (plotly leaves an empty list out of a figure)
+    bare = {**after, "layout": {k: v for k, v in after["layout"].items() if k != "images"}}
+    assert apply_patch(after, cb.map_patch(bare, key, key, new_data=True))["layout"]["images"] == []
+
+
+def test_map_refresh_with_tiles_is_a_patch_without_the_geojson(geography):
+    import callbacks.wall as cb  # noqa: PLC0415
+
+    grid = pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5], "lon": [113.05], "lat": [28.05]})
+    figure = fg.incident_map(by_district_frame(), grid, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
+                             width=700, height=480).to_plotly_json()
     key = cb.map_key(figure, "city")
     assert key == "city|choroplethmap,densitymap"
-    patch = cb.map_patch(figure, key, key, new_data=True)
-    ops = patch.to_plotly_json()["operations"]
-    changed = {tuple(op["location"]) for op in ops}
-    assert ("data", 0, "z") in changed and ("data", 1, "lat") in changed
+    changed = {tuple(op["location"]) for op in cb.map_patch(figure, key, key, new_data=True).to_plotly_json()["operations"]}
+    assert ("data", 0, "z") in changed and ("data", 1, "lat") in changed and ("layout", "annotations") in changed
     assert not any("geojson" in loc for loc in changed)
-    assert cb.map_patch(figure, "district:D1|choroplethmap", key, new_data=True) is figure  # another shape: all
-    assert cb.map_patch(figure, key, key, new_data=False) is figure  # a view change: all

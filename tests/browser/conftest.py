@@ -90,7 +90,9 @@ class PageWatch:
         self.page = page
         self.requests: list[str] = []
         self.console_errors: list[str] = []
+        self.posts: list[str] = []  # callback requests: their POST bodies
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("request", lambda r: r.method == "POST" and self.posts.append(r.post_data or ""))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
 

@@ -1,10 +1,9 @@
 """The wall in headless Chromium: every panel drawn at 1920×1080 and 3840×2160, no console error,
-no scrollbar, no request off 127.0.0.1, silent per-dataset refresh, stale badges, kiosk mode."""
-import time
-
+no scrollbar, no request off 127.0.0.1, the page in the first layout response, silent per-dataset
+refresh, stale badges, kiosk mode, drill-down clicks."""
 import pytest
 
-from layouts.wall import DATASETS, IDS
+from layouts.wall import IDS
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +40,11 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
         assert traces > 0, graph_id
         text = page.inner_text(f"#{graph_id}")
         assert "暂无数据" not in text, graph_id
+    for body_id in IDS["body"].values():  # the HTML panels (meters, rankings, bullets) have their rows
+        text = page.inner_text(f"#{body_id}")
+        assert text.strip() and "暂无数据" not in text, body_id
+    assert page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").count() == 10
+    assert page.locator(f"#{IDS['body']['targets']} .cw-bullet").count() >= 5
     for kpi_id in IDS["kpi"].values():
         value = page.inner_text(f"#{kpi_id}").strip()
         assert value and not value.startswith("—"), (kpi_id, value)
@@ -56,6 +60,8 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
     page.wait_for_timeout(1500)  # a few refresh ticks
     assert watch.console_errors == []
     assert watch.off_host() == [], watch.off_host()
+    # the page came with the first /_dash-layout response: no routing callback was needed
+    assert not [u for u in watch.posts if "_pages_content" in u], watch.posts
     watch.screenshot(f"wall-{width}x{height}")
 
 
@@ -81,7 +87,9 @@ def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
     page.wait_for_timeout(2500)
     outputs = []
     page.on("request", lambda r: (out := callback_output(r)) and outputs.append(out))
-    map_before = page.evaluate(f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data[0].z")
+    map_fills = f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data.map(t => t.fillcolor)"
+    map_before = page.evaluate(map_fills)
+    assert map_before and all(map_before[:3]), map_before  # one filled trace per district
     page.wait_for_timeout(2500)  # unchanged ticks: only the poll
     assert outputs and all(IDS["versions"] in o for o in outputs), outputs
     outputs.clear()
@@ -95,10 +103,10 @@ def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
     page.wait_for_timeout(2500)
     redraws = [o for o in outputs if IDS["versions"] not in o]
     assert any(IDS["graph"]["exchange"] in o for o in redraws), redraws
-    for name in ("map", "sharing", "cloud", "targets", "hour_weekday"):
-        assert not any(IDS["graph"][name] in o for o in redraws), (name, redraws)
-    map_after = page.evaluate(f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data[0].z")
-    assert map_after == map_before
+    for other in (IDS["graph"]["map"], IDS["graph"]["hour_weekday"], IDS["body"]["sharing"], IDS["body"]["cloud"],
+                  IDS["body"]["targets"], IDS["kpi"]["today"]):
+        assert not any(other in o for o in redraws), (other, redraws)
+    assert page.evaluate(map_fills) == map_before
     last = page.evaluate(f"document.getElementById('{IDS['graph']['exchange']}').querySelector('.js-plotly-plot').data[0].y.slice(-1)[0]")
     assert last == pytest.approx(int(daily["records"].iloc[-1]), rel=1e-6) or last == pytest.approx(
         int(daily["records"].iloc[-1]) / 1e4, rel=1e-6)
@@ -108,7 +116,6 @@ def test_stale_dataset_shows_its_badge(live_app, open_page):
     watch = open_page(live_app.url + "/wall")
     page = watch.page
     wait_ready(page)
-    badge = page.locator('[id*="\\"type\\":\\"wall-badge\\""][id*="cloud"]').first
     try:
         live_app.store.mark_failed("systems", "数据源「演示-信息系统」无法连接: 测试", ("演示-信息系统",))
         page.wait_for_function("""() => [...document.querySelectorAll('.cw-panel.is-stale')]
@@ -156,4 +163,18 @@ def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
     page.locator(f"#{IDS['districts']} a").first.click()
     page.wait_for_url("**/district/*", timeout=10_000)
     assert "/district/" in page.url
+    assert watch.console_errors == []
+
+
+def test_html_panels_show_details_on_hover_and_open_drill_downs(live_app, open_page):
+    watch = open_page(live_app.url + "/wall")
+    page = watch.page
+    wait_ready(page)
+    page.locator(f"#{IDS['body']['targets']} .cw-bullet").first.hover()
+    page.wait_for_selector(".cw-tip.is-shown", timeout=5_000)
+    tip = page.inner_text(".cw-tip")
+    assert "依据：" in tip and "期限" in tip and "目标" in tip
+    page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").first.click()
+    page.wait_for_url("**/department/*", timeout=10_000)
+    assert "部门下钻" in page.inner_text("body")
     assert watch.console_errors == []

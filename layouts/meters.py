@@ -1,0 +1,260 @@
+"""The wall's light panels drawn as HTML and CSS: rate meters, rankings, stacked status bars and
+target bullets.
+
+These panels are rows of labelled bars and one ring; a Plotly graph for each costs a text-measuring
+layout pass in the browser on the wall's first paint, while the same picture in a few dozen
+elements costs almost nothing (benchmarks/README.md). Plotly stays for what needs axes or a map.
+
+Like :mod:`layouts.figures`, every function here only selects from ready-to-draw frames, formats
+numbers through :mod:`dashboard.formatting`, returns Dash components, and answers a missing or empty
+frame with "暂无数据", never an exception. Colours come from the CSS (assets/wall.css) through
+classes; widths and angles are inline styles in percent and degrees, so everything scales with the
+canvas. Hover details are ``data-tip`` texts (shown by wall.js); clickable rows carry ``data-href`` (wall.js opens it in place).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from dash import html
+
+from dashboard import formatting as fmt
+from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from layouts.figures import (CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, SYSTEM_STATUS_ORDER, _href,
+                             _missing, _num, department_href, ordered_targets, ranking_rows, migration_laggards,
+                             value_text)
+
+STATUS_TONES = {MET: "good", ON_TRACK: "accent", LAGGING: "warn", OVERDUE: "bad"}
+SYSTEM_STATUS_CLASSES = {"已上云": "s-cloud", "迁移中": "s-moving", "未迁移": "s-waiting", "暂缓": "s-deferred"}
+GAUGE_SWEEP = 270  # degrees of the rate gauge's arc, open at the bottom
+
+
+def no_data(text: str = NO_DATA) -> html.Div:
+    return html.Div(text, className="cw-no-data")
+
+
+def _tone(rate: float, target: float, warn_band: float) -> str:
+    return "good" if rate >= target - 1e-12 else ("warn" if rate >= target - warn_band else "bad")
+
+
+def _gap_line(rate: float, target: float, tone: str) -> html.Div:
+    if tone == "good":
+        return html.Div(html.B("已达标", className="is-good"))
+    return html.Div([html.Span("距目标 ", className="cw-muted"), html.B(f"{(target - rate) * 100:.1f}", className=f"is-{tone}"),
+                     html.Span(" 个百分点", className="cw-muted")])
+
+
+def _target_line(target: float, deadline, digits: int = 1) -> html.Div:
+    return html.Div([html.Span("目标 ", className="cw-muted"), html.B(f"≥ {fmt.percent(target, digits)}", className="is-warn"),
+                     html.Span(f" · 期限 {fmt.day(deadline) if not _missing(deadline) else '未配置'}", className="cw-muted")])
+
+
+def _legend_line(label: str, value, swatch: str) -> html.Div:
+    return html.Div([html.I(className=f"cw-swatch {swatch}"), html.Span(f"{label} ", className="cw-muted"),
+                     html.B(fmt.count(value))])
+
+
+def gauge_background(rate: float) -> str:
+    """The gauge arc as one conic gradient: the rate in accent, the rest of the sweep as track."""
+    filled = max(0.0, min(rate, 1.0)) * GAUGE_SWEEP
+    start = 180 + (360 - GAUGE_SWEEP) / 2  # the arc opens downwards, symmetric about 6 o'clock
+    return (f"conic-gradient(from {start:g}deg, var(--cw-accent) 0deg {filled:.1f}deg, "
+            f"var(--cw-track) {filled:.1f}deg {GAUGE_SWEEP}deg, transparent {GAUGE_SWEEP}deg)")
+
+
+def tick_angle(fraction: float, sweep: float = 360.0, start: float = 0.0) -> float:
+    """Clockwise degrees from 12 o'clock of a tick at ``fraction`` of an arc starting at ``start``."""
+    return (start + max(0.0, min(fraction, 1.0)) * sweep) % 360
+
+
+def sharing_meter(summary: pd.DataFrame | None, target: float | None = SHARING_DEFAULT_TARGET, *,
+                  deadline=None) -> html.Div:
+    """政务数据共享率 on a 270° gauge against its target (a tick), with the share-type counts beside it."""
+    rate = _num(summary.iloc[0]["sharing_rate"]) if _has(summary, "sharing_rate") else None
+    if rate is None:
+        return no_data()
+    row = summary.iloc[0]
+    target = SHARING_DEFAULT_TARGET if _num(target) is None else float(target)
+    tone = _tone(rate, target, 0.1)
+    start = 180 + (360 - GAUGE_SWEEP) / 2
+    lines = [_target_line(target, deadline), _gap_line(rate, target, tone)]
+    lines += [_legend_line(label, row[col], swatch) for label, col, swatch in (
+        ("无条件共享", "unconditional", "is-accent"), ("有条件共享", "conditional", "is-good"),
+        ("不予共享", "not_shared", "is-bad")) if col in row.index]
+    tip = f"政务数据共享率 {fmt.percent(rate)}\n目标 ≥ {fmt.percent(target)}"
+    return html.Div([
+        html.Div([
+            html.Div(className="cw-meter-arc", style={"background": gauge_background(rate)}),
+            html.I(className="cw-meter-tick", style={"transform": f"rotate({tick_angle(target, GAUGE_SWEEP, start):.1f}deg)"}),
+            html.Div([html.B(fmt.percent(rate), className=f"cw-meter-value is-{tone}"),
+                      html.Span("共享率", className="cw-meter-label")], className="cw-meter-centre"),
+        ], className="cw-meter", **{"data-tip": tip}),
+        html.Div(lines, className="cw-meter-lines"),
+    ], className="cw-meter-panel")
+
+
+def ring_background(counts: list[int]) -> str:
+    """The systems by status as one conic gradient from 12 o'clock, clockwise, 已上云 first."""
+    total = sum(counts) or 1
+    stops, at = [], 0.0
+    for status, n in zip(SYSTEM_STATUS_ORDER, counts):
+        end = at + 360 * n / total
+        stops.append(f"var(--cw-{SYSTEM_STATUS_CLASSES[status]}) {at:.1f}deg {end:.1f}deg")
+        at = end
+    return "conic-gradient(" + ", ".join(stops) + ")"
+
+
+def cloud_meter(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *,
+                deadline=None) -> html.Div:
+    """非涉密系统上云率: a ring of the systems by status (已上云 first, from 12 o'clock) with a tick at
+    the target, the rate in the centre and the counts beside it."""
+    rate = _num(summary.iloc[0]["cloud_migration_rate"]) if _has(summary, "cloud_migration_rate") else None
+    row = summary.iloc[0] if rate is not None else None
+    counts = [int(_num(row.get(s)) or 0) for s in SYSTEM_STATUS_ORDER] if row is not None else []
+    if rate is None or sum(counts) == 0:
+        return no_data()
+    target = CLOUD_DEFAULT_TARGET if _num(target) is None else float(target)
+    tone = _tone(rate, target, 0.15)
+    legend = html.Div([html.Span([html.I(className=f"cw-swatch {SYSTEM_STATUS_CLASSES[s]}"), f"{s} ", html.B(str(c))],
+                                 className="cw-legend-item") for s, c in zip(SYSTEM_STATUS_ORDER, counts)],
+                      className="cw-legend cw-legend--grid")
+    total = [html.Span("非涉密系统 ", className="cw-muted"), html.B(fmt.count(sum(counts)))]
+    if "behind_plan" in row.index:
+        total += [html.Span(" · 逾期未迁 ", className="cw-muted"), html.B(str(int(_num(row.get("behind_plan")) or 0)), className="is-bad")]
+    tip = "\n".join(f"{s} {c} 个系统（{c / sum(counts):.0%}）" for s, c in zip(SYSTEM_STATUS_ORDER, counts))
+    return html.Div([
+        html.Div([
+            html.Div(className="cw-meter-ring", style={"background": ring_background(counts)}),
+            html.I(className="cw-meter-tick", style={"transform": f"rotate({tick_angle(target):.1f}deg)"}),
+            html.Div([html.B(fmt.percent(rate), className=f"cw-meter-value is-{tone}"),
+                      html.Span("上云率", className="cw-meter-label")], className="cw-meter-centre"),
+        ], className="cw-meter", **{"data-tip": tip}),
+        html.Div([_target_line(target, deadline, 0), _gap_line(rate, target, tone), legend, html.Div(total)],
+                 className="cw-meter-lines"),
+    ], className="cw-meter-panel")
+
+
+def _has(frame: pd.DataFrame | None, column: str) -> bool:
+    return isinstance(frame, pd.DataFrame) and not frame.empty and column in frame.columns
+
+
+def _bar_row(rank, name: str, fraction: float, value: str, tone: str, href: str, tip: str) -> html.Div:
+    return html.Div([
+        html.Span(str(rank), className="cw-bar-rank"),
+        html.Span(name, className="cw-bar-name"),
+        html.Span(html.I(className=f"cw-bar-fill is-{tone}", style={"width": f"{max(0.0, min(fraction, 1.0)) * 100:.1f}%"}),
+                  className="cw-bar-track"),
+        html.B(value, className=f"cw-bar-value is-{tone}"),
+    ], className="cw-bar-row", **{"data-href": href, "data-tip": tip})
+
+
+def dept_ranking(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None, n: int = 5) -> html.Div:
+    """部门共享率排名: the top ``n`` (green) above the bottom ``n`` (red), rank 1 at the top; each row
+    opens its department."""
+    best, worst, total = ranking_rows(by_dept, departments, n)
+    if total == 0:
+        return no_data()
+
+    def rows(part: pd.DataFrame, tone: str) -> list:
+        out = []
+        for t in part.itertuples(index=False):
+            shared, resources = getattr(t, "shared", None), getattr(t, "resources", None)
+            tip = (f"{t.name}\n排名 第 {t.rank} 名 / 共 {total} 个部门\n政务数据共享率 {fmt.percent(t.sharing_rate)}"
+                   + (f"\n可共享 {fmt.count(shared)} / {fmt.count(resources)} 条" if resources is not None else ""))
+            out.append(_bar_row(t.rank, t.name, float(t.sharing_rate), fmt.percent(t.sharing_rate), tone,
+                                department_href(t.dept_id), tip))
+        return out
+
+    children = rows(best, "good")
+    if len(worst):
+        children += [html.Div("⋯", className="cw-bar-gap")] + rows(worst, "bad")
+    return html.Div(children, className="cw-bars")
+
+
+def dept_migration_stack(by_dept_status: pd.DataFrame | None, departments: pd.DataFrame | None,
+                         n: int = 8) -> html.Div:
+    """部门上云状态: the departments furthest behind, their systems stacked 已上云 / 迁移中 / 未迁移 /
+    暂缓 on one scale (the largest department fills the track), the rate at the end."""
+    frame = migration_laggards(by_dept_status, departments, n)
+    if frame.empty:
+        return no_data()
+    widest = float(frame["total"].max()) or 1.0
+    legend = html.Div([html.Span([html.I(className=f"cw-swatch {SYSTEM_STATUS_CLASSES[s]}"), s], className="cw-legend-item")
+                       for s in SYSTEM_STATUS_ORDER], className="cw-legend")
+    rows = []
+    for t in frame.itertuples(index=False):
+        counts = {s: int(getattr(t, s, 0) or 0) for s in SYSTEM_STATUS_ORDER}
+        segments = [html.I(className=f"cw-stack-seg {SYSTEM_STATUS_CLASSES[s]}", style={"width": f"{c / widest * 100:.2f}%"})
+                    for s, c in counts.items() if c]
+        tip = f"{t.name}\n" + "\n".join(f"{s} {c} 个" for s, c in counts.items()) + f"\n部门上云率 {fmt.percent(t.cloud_migration_rate)}"
+        href = department_href(t.dept_id)
+        rows.append(html.Div([html.Span(t.name, className="cw-bar-name"), html.Span(segments, className="cw-stack"),
+                            html.Span(fmt.percent(t.cloud_migration_rate, 0), className="cw-bar-value cw-muted")],
+                           className="cw-stack-row", **{"data-href": href, "data-tip": tip}))
+    return html.Div([legend, html.Div(rows, className="cw-stack-rows")], className="cw-bars")
+
+
+TARGET_ROW_PX = 35  # one bullet (label line + bar) in canvas px at scale 1
+
+
+def target_layout(n: int, width: float, height: float, scale: float = 1.0) -> tuple[int, int, int]:
+    """(columns, rows per column, bullets shown) for ``n`` targets in a ``width``×``height`` px area:
+    two columns when one does not fit and the panel is wide enough; when even two do not fit, the
+    last place says how many more there are."""
+    row_h = TARGET_ROW_PX * scale
+    cols = 1 if n * row_h <= height or width < 520 * scale else 2
+    rows_fit = max(1, int(height // row_h))
+    capacity = rows_fit * cols
+    if n <= capacity:
+        return cols, math.ceil(n / cols), n
+    return cols, rows_fit, capacity - 1
+
+
+def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: float = 250,
+                   scale: float = 1.0) -> html.Div:
+    """省级/市级目标指标: one bullet per target — the actual as a bar in its status colour and the target
+    as a tick; name, deadline and status above, actual / target beside; the source document on hover.
+
+    Rates are drawn on 0–100%; counts on 0 to a little past the larger of target and actual.
+    """
+    frame = ordered_targets(targets)
+    if frame.empty:
+        return no_data()
+    cols, rows, shown = target_layout(len(frame), width, height, scale)
+    items = []
+    for t in frame.head(shown).itertuples(index=False):
+        unit = getattr(t, "unit", "%") or "%"
+        comparator = getattr(t, "comparator", ">=") or ">="
+        target, current = _num(t.target), _num(getattr(t, "current", None))
+        axis_max = max(1.0, target or 0, current or 0) if unit == "%" else (max(target or 0, current or 0) * 1.15 or 1.0)
+        status = getattr(t, "status", "") or ""
+        tone = STATUS_TONES.get(status, "muted")
+        level = getattr(t, "level", "") or ""
+        deadline = getattr(t, "deadline", None)
+        sign = {">=": "≥", "<=": "≤", "==": "="}.get(comparator, "")
+        forecast = _num(getattr(t, "forecast", None))
+        dl = pd.Timestamp(deadline) if not _missing(deadline) else None
+        tip = (f"{t.name}（{level}级）\n实际 {value_text(current, unit)} · 目标 {sign} {value_text(target, unit)}"
+               f"\n期限 {fmt.day(deadline)} · {status or '—'}"
+               f"\n趋势预测（期限日） {value_text(forecast, unit) if forecast is not None else '—'}"
+               f"\n依据：{getattr(t, 'source_doc', '') or '—'}")
+        href = _href("/targets", target=getattr(t, "target_id", None))
+        fill = 0.0 if current is None else max(0.0, min(current / axis_max, 1.0))
+        tick = None if target is None else min(target / axis_max, 1.0)
+        items.append(html.Div([
+            html.Div([html.Span(level, className="cw-level" + (" is-province" if level == "省" else "")),
+                      html.Span(str(t.name), className="cw-bullet-name"),
+                      html.Span(f"{dl.year}-{dl.month:02d}" if dl is not None else "", className="cw-muted cw-bullet-deadline"),
+                      html.B(status, className=f"is-{tone}")], className="cw-bullet-head"),
+            html.Div([html.Span([html.I(className=f"cw-bar-fill is-{tone}", style={"width": f"{fill * 100:.1f}%"}),
+                                 html.I(className="cw-bullet-tick", style={"left": f"{tick * 100:.1f}%"}) if tick is not None else None],
+                                className="cw-bar-track cw-bullet-track"),
+                      html.Span([html.B(value_text(current, unit), className=f"is-{tone}"),
+                                 html.Span(f" / {sign}{value_text(target, unit)}", className="cw-muted")],
+                                className="cw-bullet-value")], className="cw-bullet-body"),
+        ], className="cw-bullet", **{"data-href": href, "data-tip": tip}))
+    if shown < len(frame):
+        items.append(html.Div(f"另有 {len(frame) - shown} 项目标 · 点击查看全部 ›",
+                            className="cw-bullet cw-bullet-more", **{"data-href": "/targets"}))
+    return html.Div(items, className="cw-bullets", style={"gridTemplateColumns": f"repeat({cols}, 1fr)",
+                                                          "gridTemplateRows": f"repeat({rows}, 1fr)"})

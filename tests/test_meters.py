@@ -1,0 +1,154 @@
+"""The wall's HTML panels (layouts/meters.py) on small frames built by hand: what each shows, in
+which order, with which tone, tooltip and drill-down link; and "暂无数据" for missing frames."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.targets import OVERDUE
+from layouts import meters as mt
+from tests.components import find, texts
+
+
+def classes(component) -> str:
+    return getattr(component, "className", "") or ""
+
+
+def with_class(tree, name: str) -> list:
+    return find(tree, lambda c: name in classes(c).split())
+
+
+def attr(component, name: str):
+    return getattr(component, name, None)
+
+
+@pytest.mark.parametrize("build", [
+    lambda f: mt.sharing_meter(f, 0.9),
+    lambda f: mt.cloud_meter(f),
+    lambda f: mt.dept_ranking(f, None),
+    lambda f: mt.dept_migration_stack(f, None),
+    lambda f: mt.target_bullets(f),
+])
+@pytest.mark.parametrize("frame", [None, pd.DataFrame(), pd.DataFrame({"other": [1]})])
+def test_missing_frames_say_no_data(build, frame):
+    assert texts(build(frame)) == "暂无数据"
+
+
+def test_a_rate_of_none_is_no_data():
+    assert texts(mt.sharing_meter(pd.DataFrame({"sharing_rate": [None]}), 0.9)) == "暂无数据"
+    assert texts(mt.cloud_meter(pd.DataFrame({"cloud_migration_rate": [0.5], "已上云": [0]}))) == "暂无数据"
+
+
+def test_sharing_meter_against_target():
+    summary = pd.DataFrame({"sharing_rate": [0.876], "unconditional": [700], "conditional": [176], "not_shared": [124]})
+    meter = mt.sharing_meter(summary, 0.95, deadline=pd.Timestamp("2027-12-31"))
+    text = texts(meter)
+    assert "87.6%" in text and "≥ 95.0%" in text and "2027年12月31日" in text and "7.4" in text  # gap in points
+    assert "无条件共享" in text and "700" in text and "不予共享" in text
+    value = with_class(meter, "cw-meter-value")[0]
+    assert "is-warn" in classes(value)  # within 10 points of the target
+    # the arc is filled to the rate and the target tick sits at 95% of the 270° sweep
+    assert f"{0.876 * mt.GAUGE_SWEEP:.1f}deg" in with_class(meter, "cw-meter-arc")[0].style["background"]
+    tick = with_class(meter, "cw-meter-tick")[0].style["transform"]
+    assert tick == f"rotate({mt.tick_angle(0.95, 270, 225):.1f}deg)"
+    met = mt.sharing_meter(summary.assign(sharing_rate=0.97), 0.95)
+    assert "已达标" in texts(met) and "is-good" in classes(with_class(met, "cw-meter-value")[0])
+    assert "is-bad" in classes(with_class(mt.sharing_meter(summary.assign(sharing_rate=0.5), 0.95), "cw-meter-value")[0])
+
+
+def test_tick_angle_runs_clockwise_from_twelve():
+    assert mt.tick_angle(0.0) == 0 and mt.tick_angle(0.25) == 90 and mt.tick_angle(0.8) == pytest.approx(288)
+    assert mt.tick_angle(1.5) == 0  # clamped to a full turn
+    assert mt.tick_angle(0.5, 270, 225) == pytest.approx(0)  # the middle of the gauge points up
+
+
+def systems_summary(rate=0.6) -> pd.DataFrame:
+    return pd.DataFrame([{"nonclassified": 100, "已上云": 60, "迁移中": 20, "未迁移": 15, "暂缓": 5,
+                          "behind_plan": 7, "cloud_migration_rate": rate}])
+
+
+def test_cloud_meter_ring_by_status_against_target():
+    meter = mt.cloud_meter(systems_summary(), 0.8)
+    ring = with_class(meter, "cw-meter-ring")[0].style["background"]
+    # 已上云 first from 12 o'clock, then 迁移中 / 未迁移 / 暂缓, in proportion
+    assert ring == ("conic-gradient(var(--cw-s-cloud) 0.0deg 216.0deg, var(--cw-s-moving) 216.0deg 288.0deg, "
+                    "var(--cw-s-waiting) 288.0deg 342.0deg, var(--cw-s-deferred) 342.0deg 360.0deg)")
+    assert with_class(meter, "cw-meter-tick")[0].style["transform"] == "rotate(288.0deg)"  # target 80%
+    text = texts(meter)
+    assert "60.0%" in text and "≥ 80%" in text and "20.0" in text and "逾期未迁" in text and "7" in text
+    assert "已上云 60 个系统（60%）" in attr(with_class(meter, "cw-meter")[0], "data-tip")
+
+
+def test_ranking_shows_best_and_worst_in_order(by_dept, departments):
+    ranking = mt.dept_ranking(by_dept, departments, n=3)
+    rows = with_class(ranking, "cw-bar-row")
+    assert [texts(with_class(r, "cw-bar-name")) for r in rows] == ["第1局", "第2局", "第3局", "第10局", "第11局", "第12局"]
+    assert [texts(with_class(r, "cw-bar-rank")) for r in rows] == ["1", "2", "3", "9", "10", "11"]
+    assert texts(with_class(rows[0], "cw-bar-value")) == "99.0%"
+    assert with_class(rows[0], "cw-bar-fill")[0].style["width"] == "99.0%"
+    assert "is-good" in classes(with_class(rows[0], "cw-bar-fill")[0])
+    assert "is-bad" in classes(with_class(rows[-1], "cw-bar-fill")[0])
+    assert len(with_class(ranking, "cw-bar-gap")) == 1  # between the best and the worst
+    # a click opens the department's drill-down; the hover names the rank and the counts
+    assert attr(rows[0], "data-href") == "/department/D01"
+    assert "排名 第 1 名 / 共 11 个部门" in attr(rows[0], "data-tip") and "99 / 100" in attr(rows[0], "data-tip")
+
+
+def test_ranking_with_few_departments_lists_them_once(by_dept, departments):
+    few = by_dept[by_dept["dept_id"].isin(["D01", "D02", "D06", "D09", "D12"])]
+    ranking = mt.dept_ranking(few, departments, n=5)
+    assert len(with_class(ranking, "cw-bar-row")) == 4 and not with_class(ranking, "cw-bar-gap")  # D06 has no rate
+
+
+def test_migration_stack_shows_laggards_on_one_scale(departments):
+    frame = pd.DataFrame({"dept_id": ["D01", "D02", "D03", "D04"], "未迁移": [1, 5, 0, 3], "迁移中": [1, 0, 0, 1],
+                          "已上云": [8, 1, 4, 1], "暂缓": [0, 1, 0, 0]})
+    frame["total"] = frame[["未迁移", "迁移中", "已上云", "暂缓"]].sum(axis=1)
+    frame["cloud_migration_rate"] = frame["已上云"] / frame["total"]
+    stack = mt.dept_migration_stack(frame, departments, n=3)
+    rows = with_class(stack, "cw-stack-row")
+    assert [texts(with_class(r, "cw-bar-name")) for r in rows] == ["第2局", "第4局", "第1局"]  # lowest rate first
+    segments = with_class(rows[0], "cw-stack-seg")  # 第2局: 已上云 1, 未迁移 5, 暂缓 1 of the widest 10
+    assert [s.className.split()[1] for s in segments] == ["s-cloud", "s-waiting", "s-deferred"]
+    assert [s.style["width"] for s in segments] == ["10.00%", "50.00%", "10.00%"]
+    assert texts(with_class(rows[0], "cw-bar-value")) == "14%"
+    assert attr(rows[0], "data-href") == "/department/D02" and "未迁移 5 个" in attr(rows[0], "data-tip")
+    assert "暂缓" in texts(with_class(stack, "cw-legend"))
+
+
+def test_target_bullets_one_per_target(targets):
+    bullets = mt.target_bullets(targets, width=620, height=250)
+    items = with_class(bullets, "cw-bullet")
+    assert len(items) == len(targets)
+    names = [texts(with_class(i, "cw-bullet-name")) for i in items]
+    # 省级 first, then by deadline
+    assert sorted(names[:2]) == sorted(["政务数据汇聚率", "\"六个一\"基础工程"]) and names[2] == "非涉密政务信息系统上云率"
+    by_name = dict(zip(names, items))
+    assert "is-good" in classes(with_class(by_name["政务数据汇聚率"], "cw-bar-fill")[0])
+    six = by_name["\"六个一\"基础工程"]
+    assert "is-bad" in classes(with_class(six, "cw-bar-fill")[0]) and OVERDUE in texts(six)
+    assert "5 项" in texts(six) and "≥6 项" in texts(six) and "2021-12" in texts(six)
+    # the actual fills its share of the axis and the target tick sits at the target
+    gov = by_name["政务数据汇聚率"]
+    assert with_class(gov, "cw-bar-fill")[0].style["width"] == "83.0%"
+    assert with_class(gov, "cw-bullet-tick")[0].style["left"] == "80.0%"
+    tip = attr(gov, "data-tip")
+    assert "依据：陕政办发〔2018〕47号" in tip and "期限 2021年12月31日" in tip
+    assert attr(items[0], "data-href").startswith("/targets?target=")
+    assert bullets.style["gridTemplateColumns"] == "repeat(1, 1fr)"  # five rows fit one column
+
+
+def test_target_bullets_count_what_does_not_fit(targets):
+    many = pd.concat([targets] * 6, ignore_index=True)
+    bullets = mt.target_bullets(many, width=620, height=140)
+    cols, rows, shown = mt.target_layout(len(many), 620, 140)
+    assert (cols, rows, shown) == (2, 4, 7)
+    assert len(with_class(bullets, "cw-bullet-name")) == shown
+    assert f"另有 {len(many) - shown} 项目标" in texts(with_class(bullets, "cw-bullet-more"))
+
+
+def test_target_layout_uses_two_columns_only_when_needed():
+    assert mt.target_layout(5, 620, 250) == (1, 5, 5)
+    assert mt.target_layout(12, 620, 250) == (2, 6, 12)
+    assert mt.target_layout(12, 400, 250) == (1, 7, 6)  # too narrow for two: the last place counts the rest
+    assert mt.target_layout(12, 1240, 500, scale=2.0) == (2, 6, 12)  # the same picture on a 4K canvas
