@@ -284,9 +284,15 @@
     state.mode = MODES.indexOf(cfg.mode) >= 0 ? cfg.mode : 'fit';
     applyScale();
     startClock();
-    startTicker();
-    watchKpis();
     scheduleNightly(cfg.nightly);
+    // the ticker measures its rows and the KPI watchers observe the tiles: neither is needed for the
+    // first paint, so they wait until the browser is idle (after the graphs are drawn)
+    whenIdle(function () { startTicker(); watchKpis(); });
+  }
+
+  function whenIdle(fn) {
+    if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 2000 });
+    else setTimeout(fn, 500);
   }
   CW.mount = mount;
 

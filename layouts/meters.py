@@ -138,12 +138,20 @@ def _has(frame: pd.DataFrame | None, column: str) -> bool:
     return isinstance(frame, pd.DataFrame) and not frame.empty and column in frame.columns
 
 
+def bar_track(fraction: float, tone: str, className: str = "cw-bar-track", tick: float | None = None) -> html.Span:
+    """A bar in one element: the track's gradient fills ``fraction`` in the tone's colour (CSS
+    variables, no child elements: the wall draws a few hundred of these components on first paint)."""
+    style = {"--fill": f"{max(0.0, min(fraction, 1.0)) * 100:.1f}%"}
+    if tick is not None:
+        style["--tick"] = f"{max(0.0, min(tick, 1.0)) * 100:.1f}%"
+    return html.Span(className=f"{className} is-{tone}" + (" has-tick" if tick is not None else ""), style=style)
+
+
 def _bar_row(rank, name: str, fraction: float, value: str, tone: str, href: str, tip: str) -> html.Div:
     return html.Div([
         html.Span(str(rank), className="cw-bar-rank"),
         html.Span(name, className="cw-bar-name"),
-        html.Span(html.I(className=f"cw-bar-fill is-{tone}", style={"width": f"{max(0.0, min(fraction, 1.0)) * 100:.1f}%"}),
-                  className="cw-bar-track"),
+        bar_track(fraction, tone),
         html.B(value, className=f"cw-bar-value is-{tone}"),
     ], className="cw-bar-row", **{"data-href": href, "data-tip": tip})
 
@@ -241,17 +249,16 @@ def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: 
         href = _href("/targets", target=getattr(t, "target_id", None))
         fill = 0.0 if current is None else max(0.0, min(current / axis_max, 1.0))
         tick = None if target is None else min(target / axis_max, 1.0)
+        # level, deadline and target are data attributes drawn by CSS (::before/::after): fewer components
         items.append(html.Div([
-            html.Div([html.Span(level, className="cw-level" + (" is-province" if level == "省" else "")),
-                      html.Span(str(t.name), className="cw-bullet-name"),
-                      html.Span(f"{dl.year}-{dl.month:02d}" if dl is not None else "", className="cw-muted cw-bullet-deadline"),
-                      html.B(status, className=f"is-{tone}")], className="cw-bullet-head"),
-            html.Div([html.Span([html.I(className=f"cw-bar-fill is-{tone}", style={"width": f"{fill * 100:.1f}%"}),
-                                 html.I(className="cw-bullet-tick", style={"left": f"{tick * 100:.1f}%"}) if tick is not None else None],
-                                className="cw-bar-track cw-bullet-track"),
-                      html.Span([html.B(value_text(current, unit), className=f"is-{tone}"),
-                                 html.Span(f" / {sign}{value_text(target, unit)}", className="cw-muted")],
-                                className="cw-bullet-value")], className="cw-bullet-body"),
+            html.Div([html.Span(str(t.name), className="cw-bullet-name" + (" is-province" if level == "省" else ""),
+                                **{"data-level": level}),
+                      html.B(status, className=f"cw-bullet-status is-{tone}",
+                             **{"data-deadline": f"{dl.year}-{dl.month:02d} " if dl is not None else ""})],
+                     className="cw-bullet-head"),
+            html.Div([bar_track(fill, tone, "cw-bar-track cw-bullet-track", tick),
+                      html.B(value_text(current, unit), className=f"cw-bullet-value is-{tone}",
+                             **{"data-target": f" / {sign}{value_text(target, unit)}"})], className="cw-bullet-body"),
         ], className="cw-bullet", **{"data-href": href, "data-tip": tip}))
     if shown < len(frame):
         items.append(html.Div(f"另有 {len(frame) - shown} 项目标 · 点击查看全部 ›",

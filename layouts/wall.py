@@ -281,7 +281,7 @@ def _category_district(f, c):
                                         focus=fg.parse_view(c.view), **_size(c, "category_district"))
 
 
-TICKER_ROWS = 30  # the newest of the published latest incidents; a loop of ~40 s
+TICKER_ROWS = 20  # the newest of the published latest incidents; a loop of ~25 s
 
 
 def _ticker(f, c):

@@ -85,9 +85,9 @@ def test_ranking_shows_best_and_worst_in_order(by_dept, departments):
     assert [texts(with_class(r, "cw-bar-name")) for r in rows] == ["第1局", "第2局", "第3局", "第10局", "第11局", "第12局"]
     assert [texts(with_class(r, "cw-bar-rank")) for r in rows] == ["1", "2", "3", "9", "10", "11"]
     assert texts(with_class(rows[0], "cw-bar-value")) == "99.0%"
-    assert with_class(rows[0], "cw-bar-fill")[0].style["width"] == "99.0%"
-    assert "is-good" in classes(with_class(rows[0], "cw-bar-fill")[0])
-    assert "is-bad" in classes(with_class(rows[-1], "cw-bar-fill")[0])
+    assert with_class(rows[0], "cw-bar-track")[0].style["--fill"] == "99.0%"
+    assert "is-good" in classes(with_class(rows[0], "cw-bar-track")[0])
+    assert "is-bad" in classes(with_class(rows[-1], "cw-bar-track")[0])
     assert len(with_class(ranking, "cw-bar-gap")) == 1  # between the best and the worst
     # a click opens the department's drill-down; the hover names the rank and the counts
     assert attr(rows[0], "data-href") == "/department/D01"
@@ -124,14 +124,18 @@ def test_target_bullets_one_per_target(targets):
     # 省级 first, then by deadline
     assert sorted(names[:2]) == sorted(["政务数据汇聚率", "\"六个一\"基础工程"]) and names[2] == "非涉密政务信息系统上云率"
     by_name = dict(zip(names, items))
-    assert "is-good" in classes(with_class(by_name["政务数据汇聚率"], "cw-bar-fill")[0])
+    assert "is-good" in classes(with_class(by_name["政务数据汇聚率"], "cw-bar-track")[0])
     six = by_name["\"六个一\"基础工程"]
-    assert "is-bad" in classes(with_class(six, "cw-bar-fill")[0]) and OVERDUE in texts(six)
-    assert "5 项" in texts(six) and "≥6 项" in texts(six) and "2021-12" in texts(six)
+    assert "is-bad" in classes(with_class(six, "cw-bar-track")[0]) and OVERDUE in texts(six)
+    # level, deadline and target are attributes the CSS draws beside the text
+    assert "5 项" in texts(six) and attr(with_class(six, "cw-bullet-value")[0], "data-target") == " / ≥6 项"
+    assert attr(with_class(six, "cw-bullet-status")[0], "data-deadline") == "2021-12 "
+    assert attr(with_class(six, "cw-bullet-name")[0], "data-level") == "省" and "is-province" in classes(
+        with_class(six, "cw-bullet-name")[0])
     # the actual fills its share of the axis and the target tick sits at the target
     gov = by_name["政务数据汇聚率"]
-    assert with_class(gov, "cw-bar-fill")[0].style["width"] == "83.0%"
-    assert with_class(gov, "cw-bullet-tick")[0].style["left"] == "80.0%"
+    track = with_class(gov, "cw-bullet-track")[0]
+    assert track.style == {"--fill": "83.0%", "--tick": "80.0%"} and "has-tick" in classes(track)
     tip = attr(gov, "data-tip")
     assert "依据：陕政办发〔2018〕47号" in tip and "期限 2021年12月31日" in tip
     assert attr(items[0], "data-href").startswith("/targets?target=")
