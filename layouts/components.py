@@ -16,6 +16,7 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from layouts.figures import _num, district_href, has_columns, target_for
+from layouts.meters import rate_tone
 
 # ids the header owns (collected with every other id in layouts.wall.IDS)
 PANEL = "wall-panel"  # pattern-matching id types
@@ -105,13 +106,6 @@ def _split_percent(value) -> tuple[str, str]:
     return (text[:-1], "%") if text.endswith("%") else (text, "")
 
 
-def _tone(value, target) -> str:
-    v, t = _num(value), _num(target)
-    if v is None or t is None:
-        return ""
-    return "good" if v >= t - 1e-12 else ("warn" if v >= t - 0.1 else "bad")
-
-
 def _row0(frame: pd.DataFrame | None, column: str):
     return frame.iloc[0][column] if has_columns(frame, column) else None
 
@@ -127,7 +121,7 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
     target_row = target_for(targets, indicator_id, today)
     target = target_row["target"] if target_row else default_target
     number, unit = _split_percent(value)
-    tone = _tone(value, target)
+    tone = rate_tone(value, target)
     if target is None:
         lines = [[html.Span("未配置目标", className="cw-muted")]]
     elif _num(value) is None:

@@ -21,20 +21,25 @@ from dash import html
 from dashboard import formatting as fmt
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from layouts.figures import (CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, SYSTEM_STATUS_ORDER, _href,
-                             _missing, _num, department_href, ordered_targets, ranking_rows, migration_laggards,
+                             _missing, _num, department_href, has_columns, ordered_targets, ranking_rows, migration_laggards,
                              value_text)
 
 STATUS_TONES = {MET: "good", ON_TRACK: "accent", LAGGING: "warn", OVERDUE: "bad"}
 SYSTEM_STATUS_CLASSES = {"已上云": "s-cloud", "迁移中": "s-moving", "未迁移": "s-waiting", "暂缓": "s-deferred"}
 GAUGE_SWEEP = 270  # degrees of the rate gauge's arc, open at the bottom
+GAUGE_START = 180 + (360 - GAUGE_SWEEP) / 2  # where the arc starts, clockwise from 12 o'clock: symmetric about 6
 
 
 def no_data(text: str = NO_DATA) -> html.Div:
     return html.Div(text, className="cw-no-data")
 
 
-def _tone(rate: float, target: float, warn_band: float) -> str:
-    return "good" if rate >= target - 1e-12 else ("warn" if rate >= target - warn_band else "bad")
+def rate_tone(value, target, warn_band: float = 0.1) -> str:
+    """'good' at or past the target, 'warn' within ``warn_band`` of it, else 'bad'; '' without both."""
+    v, t = _num(value), _num(target)
+    if v is None or t is None:
+        return ""
+    return "good" if v >= t - 1e-12 else ("warn" if v >= t - warn_band else "bad")
 
 
 def _gap_line(rate: float, target: float, tone: str) -> html.Div:
@@ -54,11 +59,25 @@ def _legend_line(label: str, value, swatch: str) -> html.Div:
                      html.B(fmt.count(value))])
 
 
+def rate_meter(shape: str, background: str, tick_deg: float, rate: float, tone: str, label: str, tip: str,
+               lines: list) -> html.Div:
+    """A round meter (``shape``: cw-meter-arc or cw-meter-ring) with the target tick and the rate in
+    its centre, and the text ``lines`` beside it."""
+    return html.Div([
+        html.Div([
+            html.Div(className=shape, style={"background": background}),
+            html.I(className="cw-meter-tick", style={"transform": f"rotate({tick_deg:.1f}deg)"}),
+            html.Div([html.B(fmt.percent(rate), className=f"cw-meter-value is-{tone}"),
+                      html.Span(label, className="cw-meter-label")], className="cw-meter-centre"),
+        ], className="cw-meter", **{"data-tip": tip}),
+        html.Div(lines, className="cw-meter-lines"),
+    ], className="cw-meter-panel")
+
+
 def gauge_background(rate: float) -> str:
     """The gauge arc as one conic gradient: the rate in accent, the rest of the sweep as track."""
     filled = max(0.0, min(rate, 1.0)) * GAUGE_SWEEP
-    start = 180 + (360 - GAUGE_SWEEP) / 2  # the arc opens downwards, symmetric about 6 o'clock
-    return (f"conic-gradient(from {start:g}deg, var(--cw-accent) 0deg {filled:.1f}deg, "
+    return (f"conic-gradient(from {GAUGE_START:g}deg, var(--cw-accent) 0deg {filled:.1f}deg, "
             f"var(--cw-track) {filled:.1f}deg {GAUGE_SWEEP}deg, transparent {GAUGE_SWEEP}deg)")
 
 
@@ -70,27 +89,19 @@ def tick_angle(fraction: float, sweep: float = 360.0, start: float = 0.0) -> flo
 def sharing_meter(summary: pd.DataFrame | None, target: float | None = SHARING_DEFAULT_TARGET, *,
                   deadline=None) -> html.Div:
     """政务数据共享率 on a 270° gauge against its target (a tick), with the share-type counts beside it."""
-    rate = _num(summary.iloc[0]["sharing_rate"]) if _has(summary, "sharing_rate") else None
+    rate = _num(summary.iloc[0]["sharing_rate"]) if has_columns(summary, "sharing_rate") else None
     if rate is None:
         return no_data()
     row = summary.iloc[0]
     target = SHARING_DEFAULT_TARGET if _num(target) is None else float(target)
-    tone = _tone(rate, target, 0.1)
-    start = 180 + (360 - GAUGE_SWEEP) / 2
+    tone = rate_tone(rate, target, 0.1)
     lines = [_target_line(target, deadline), _gap_line(rate, target, tone)]
     lines += [_legend_line(label, row[col], swatch) for label, col, swatch in (
         ("无条件共享", "unconditional", "is-accent"), ("有条件共享", "conditional", "is-good"),
         ("不予共享", "not_shared", "is-bad")) if col in row.index]
     tip = f"政务数据共享率 {fmt.percent(rate)}\n目标 ≥ {fmt.percent(target)}"
-    return html.Div([
-        html.Div([
-            html.Div(className="cw-meter-arc", style={"background": gauge_background(rate)}),
-            html.I(className="cw-meter-tick", style={"transform": f"rotate({tick_angle(target, GAUGE_SWEEP, start):.1f}deg)"}),
-            html.Div([html.B(fmt.percent(rate), className=f"cw-meter-value is-{tone}"),
-                      html.Span("共享率", className="cw-meter-label")], className="cw-meter-centre"),
-        ], className="cw-meter", **{"data-tip": tip}),
-        html.Div(lines, className="cw-meter-lines"),
-    ], className="cw-meter-panel")
+    return rate_meter("cw-meter-arc", gauge_background(rate), tick_angle(target, GAUGE_SWEEP, GAUGE_START), rate, tone,
+                      "共享率", tip, lines)
 
 
 def ring_background(counts: list[int]) -> str:
@@ -108,13 +119,13 @@ def cloud_meter(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAU
                 deadline=None) -> html.Div:
     """非涉密系统上云率: a ring of the systems by status (已上云 first, from 12 o'clock) with a tick at
     the target, the rate in the centre and the counts beside it."""
-    rate = _num(summary.iloc[0]["cloud_migration_rate"]) if _has(summary, "cloud_migration_rate") else None
+    rate = _num(summary.iloc[0]["cloud_migration_rate"]) if has_columns(summary, "cloud_migration_rate") else None
     row = summary.iloc[0] if rate is not None else None
     counts = [int(_num(row.get(s)) or 0) for s in SYSTEM_STATUS_ORDER] if row is not None else []
     if rate is None or sum(counts) == 0:
         return no_data()
     target = CLOUD_DEFAULT_TARGET if _num(target) is None else float(target)
-    tone = _tone(rate, target, 0.15)
+    tone = rate_tone(rate, target, 0.15)
     legend = html.Div([html.Span([html.I(className=f"cw-swatch {SYSTEM_STATUS_CLASSES[s]}"), f"{s} ", html.B(str(c))],
                                  className="cw-legend-item") for s, c in zip(SYSTEM_STATUS_ORDER, counts)],
                       className="cw-legend cw-legend--grid")
@@ -122,20 +133,8 @@ def cloud_meter(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAU
     if "behind_plan" in row.index:
         total += [html.Span(" · 逾期未迁 ", className="cw-muted"), html.B(str(int(_num(row.get("behind_plan")) or 0)), className="is-bad")]
     tip = "\n".join(f"{s} {c} 个系统（{c / sum(counts):.0%}）" for s, c in zip(SYSTEM_STATUS_ORDER, counts))
-    return html.Div([
-        html.Div([
-            html.Div(className="cw-meter-ring", style={"background": ring_background(counts)}),
-            html.I(className="cw-meter-tick", style={"transform": f"rotate({tick_angle(target):.1f}deg)"}),
-            html.Div([html.B(fmt.percent(rate), className=f"cw-meter-value is-{tone}"),
-                      html.Span("上云率", className="cw-meter-label")], className="cw-meter-centre"),
-        ], className="cw-meter", **{"data-tip": tip}),
-        html.Div([_target_line(target, deadline, 0), _gap_line(rate, target, tone), legend, html.Div(total)],
-                 className="cw-meter-lines"),
-    ], className="cw-meter-panel")
-
-
-def _has(frame: pd.DataFrame | None, column: str) -> bool:
-    return isinstance(frame, pd.DataFrame) and not frame.empty and column in frame.columns
+    return rate_meter("cw-meter-ring", ring_background(counts), tick_angle(target), rate, tone, "上云率", tip,
+                      [_target_line(target, deadline, 0), _gap_line(rate, target, tone), legend, html.Div(total)])
 
 
 def bar_track(fraction: float, tone: str, className: str = "cw-bar-track", tick: float | None = None) -> html.Span:

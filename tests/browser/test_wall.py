@@ -19,6 +19,13 @@ def wait_ready(page):
     page.wait_for_function(READY, arg=GRAPH_IDS, timeout=60_000)
 
 
+def open_wall(open_page, url: str, *size):
+    """The wall at ``url`` in a new page, every graph drawn; → its PageWatch."""
+    watch = open_page(url, *size)
+    wait_ready(watch.page)
+    return watch
+
+
 def callback_output(request) -> str | None:
     """The output of a Dash callback request (Dash 4 posts them to a hashed URL), else None."""
     if request.method != "POST":
@@ -31,9 +38,8 @@ def callback_output(request) -> str | None:
 
 @pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
 def test_wall_draws_every_panel(live_app, open_page, width, height):
-    watch = open_page(live_app.url + "/wall", width, height)
+    watch = open_wall(open_page, live_app.url + "/wall", width, height)
     page = watch.page
-    wait_ready(page)
     for graph_id in GRAPH_IDS:  # every figure has data, not the "暂无数据" placeholder
         traces = page.evaluate("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data.length",
                                graph_id)
@@ -67,9 +73,8 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
 
 @pytest.mark.parametrize("mode", ["fill-width", "stretch"])
 def test_scale_modes_have_no_scrollbars(live_app, open_page, mode):
-    watch = open_page(live_app.url + f"/wall?scale={mode}", 1600, 1200)
+    watch = open_wall(open_page, live_app.url + f"/wall?scale={mode}", 1600, 1200)
     page = watch.page
-    wait_ready(page)
     box = page.evaluate(f"document.getElementById('{IDS['canvas']}').getBoundingClientRect().toJSON()")
     assert abs(box["width"] - 1600) <= 2, box
     if mode == "stretch":
@@ -81,9 +86,8 @@ def test_scale_modes_have_no_scrollbars(live_app, open_page, mode):
 
 
 def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
-    watch = open_page(live_app.url + "/wall")
+    watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
-    wait_ready(page)
     page.wait_for_timeout(2500)
     outputs = []
     page.on("request", lambda r: (out := callback_output(r)) and outputs.append(out))
@@ -113,9 +117,8 @@ def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
 
 
 def test_stale_dataset_shows_its_badge(live_app, open_page):
-    watch = open_page(live_app.url + "/wall")
+    watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
-    wait_ready(page)
     try:
         live_app.store.mark_failed("systems", "数据源「演示-信息系统」无法连接: 测试", ("演示-信息系统",))
         page.wait_for_function("""() => [...document.querySelectorAll('.cw-panel.is-stale')]
@@ -130,9 +133,8 @@ def test_stale_dataset_shows_its_badge(live_app, open_page):
 
 
 def test_kiosk_hides_controls_and_cursor(live_app, open_page):
-    watch = open_page(live_app.url + "/wall?kiosk=1")
+    watch = open_wall(open_page, live_app.url + "/wall?kiosk=1")
     page = watch.page
-    wait_ready(page)
     cursor = page.evaluate(f"getComputedStyle(document.getElementById('{IDS['root']}')).cursor")
     assert cursor == "none"
     visible_controls = page.evaluate("""() => [...document.querySelectorAll('.cw-toolbar, .cw-toolbar *')]
@@ -144,11 +146,9 @@ def test_kiosk_hides_controls_and_cursor(live_app, open_page):
 def test_rotation_cycles_views_and_url_reopens_a_view(live_app, open_page):
     district = live_app.store.frame("regions", "regions").query("level == '区县'")["region_id"].iloc[0]
     name = live_app.store.frame("regions", "regions").set_index("region_id").loc[district, "name"]
-    watch = open_page(live_app.url + f"/wall?view=district:{district}")
-    wait_ready(watch.page)
+    watch = open_wall(open_page, live_app.url + f"/wall?view=district:{district}")
     assert name in watch.page.inner_text(f"#{IDS['view_label']}")
-    rotating = open_page(live_app.url + "/wall?rotate=1")
-    wait_ready(rotating.page)
+    rotating = open_wall(open_page, live_app.url + "/wall?rotate=1")
     labels = set()
     for _ in range(8):
         labels.add(rotating.page.inner_text(f"#{IDS['view_label']}"))
@@ -157,9 +157,8 @@ def test_rotation_cycles_views_and_url_reopens_a_view(live_app, open_page):
 
 
 def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
-    watch = open_page(live_app.url + "/wall")
+    watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
-    wait_ready(page)
     page.locator(f"#{IDS['districts']} a").first.click()
     page.wait_for_url("**/district/*", timeout=10_000)
     assert "/district/" in page.url
@@ -167,9 +166,8 @@ def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
 
 
 def test_html_panels_show_details_on_hover_and_open_drill_downs(live_app, open_page):
-    watch = open_page(live_app.url + "/wall")
+    watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
-    wait_ready(page)
     page.locator(f"#{IDS['body']['targets']} .cw-bullet").first.hover()
     page.wait_for_selector(".cw-tip.is-shown", timeout=5_000)
     tip = page.inner_text(".cw-tip")
