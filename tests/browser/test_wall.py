@@ -50,6 +50,9 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
         text = page.inner_text(f"#{body_id}")
         assert text.strip() and "暂无数据" not in text, body_id
     assert page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").count() == 10
+    cut_off = page.evaluate("""() => [...document.querySelectorAll('.cw-html-body')]
+        .filter(b => b.firstChild && b.firstChild.scrollHeight > b.clientHeight + 1).map(b => b.id)""")
+    assert cut_off == [], cut_off  # every row of every HTML panel fits its panel
     assert page.locator(f"#{IDS['body']['targets']} .cw-bullet").count() >= 5
     for kpi_id in IDS["kpi"].values():
         value = page.inner_text(f"#{kpi_id}").strip()
