@@ -266,7 +266,17 @@
     if (!target || !target.closest) return;
     var scaleBtn = target.closest('#wall-root [data-scale]');
     if (scaleBtn) { setMode(scaleBtn.getAttribute('data-scale')); return; }
-    if (!target.closest('#wall-root') || target.closest('a, button')) return;
+    if (!target.closest('#wall-root') || ev.defaultPrevented || target.closest('button')) return;
+    var link = target.closest('a[href]');
+    if (link) {
+      // a dcc.Link handled its click above (defaultPrevented); a link inside server-rendered markup
+      // (layouts/markup.py) opens in place too, unless asked for a new tab
+      var path = link.getAttribute('href');
+      if (path.charAt(0) !== '/' || link.target || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button) return;
+      ev.preventDefault();
+      go(path);
+      return;
+    }
     if (target.closest('.cw-graph--points')) return; // those graphs navigate per point (clickData)
     var holder = target.closest('[data-href]');
     var href = holder && holder.getAttribute('data-href');

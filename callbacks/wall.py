@@ -168,7 +168,7 @@ def map_key(figure: dict, view: str) -> str:
 
 
 @callback(
-    Output(IDS["graph"]["map"], "figure"), Output(IDS["districts"], "children"), Output(IDS["map_key"], "data"),
+    Output(IDS["graph"]["map"], "figure"), Output(IDS["districts"], "html"), Output(IDS["map_key"], "data"),
     Input(IDS["version"]["incidents"], "data"), Input(IDS["view"], "data"), State(IDS["map_key"], "data"),
     prevent_initial_call=True,
 )
@@ -193,7 +193,7 @@ _kpi_groups: dict[tuple, list[str]] = defaultdict(list)
 for _name, _spec in KPIS.items():
     _kpi_groups[_spec.datasets].append(_name)
 for _datasets, _names in _kpi_groups.items():
-    callback(*[Output(IDS["kpi"][n], "children") for n in _names], *_inputs(_datasets, False),
+    callback(*[Output(IDS["kpi"][n], "html") for n in _names], *_inputs(_datasets, False),
              prevent_initial_call=True)(_redraw("kpi", _names, _datasets, False))
 
 

@@ -16,6 +16,7 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from layouts.figures import _num, district_href, has_columns, target_for
+from layouts.markup import html_block
 from layouts.meters import rate_tone
 
 # ids the header owns (collected with every other id in layouts.wall.IDS)
@@ -91,7 +92,7 @@ def kpi_tile(label: str, body, *, name: str, datasets, body_id: str, box, href: 
     return html.Div([
         html.Div([html.Span(label, className="cw-kpi-label", title=tooltip or None),
                   stale_badge(badge, reason, name=name, datasets=datasets)], className="cw-kpi-head"),
-        html.Div(body, id=body_id, className="cw-kpi-body"),
+        html_block(body, id=body_id, className="cw-kpi-body"),
     ], id={"type": PANEL, "name": name, "ds": _ds(datasets)}, className=classes, style=box_style(box),
         **{"data-href": href or ""})
 

@@ -28,6 +28,7 @@ from dashboard.freshness import freshness
 from dashboard.indicators import FORMULAS, INDICATORS
 from layouts import components as cx
 from layouts import figures as fg
+from layouts import markup
 from layouts import meters
 
 log = logging.getLogger("citywall.wall")
@@ -197,7 +198,7 @@ class Panel:
     title: str
     datasets: tuple[str, ...]
     href: str
-    render: Callable  # (frames, ctx) -> figure (a graph panel) / components (an HTML panel)
+    render: Callable  # (frames, ctx) -> figure (a graph panel) / components (an HTML panel, cached as markup)
     tooltip: str = ""
     uses_view: bool = False
 
@@ -206,8 +207,8 @@ class Panel:
         if name in IDS["graph"]:
             return IDS["graph"][name], "figure"
         if name in IDS["body"]:
-            return IDS["body"][name], "children"
-        return IDS["ticker"], "children"
+            return IDS["body"][name], "html"
+        return IDS["ticker"], "html"
 
 
 @dataclass(frozen=True)
@@ -376,8 +377,9 @@ _IN_FLIGHT: dict[tuple, threading.Event] = {}
 
 
 def render(kind: str, name: str, frames: Frames, ctx: Ctx):
-    """A panel's figure (as a plain dict) or components, built once per (datasets' versions, view,
-    canvas, day) and shared by every wall; a second caller of a render in progress waits for it."""
+    """A panel's figure (as a plain dict) or its markup (components rendered by layouts.markup),
+    built once per (datasets' versions, view, canvas, day) and shared by every wall; a second caller
+    of a render in progress waits for it."""
     spec = {"panel": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
     fn = spec.render if spec else EXTRA_RENDERS[name]
     datasets = spec.datasets if spec else ("incidents",)
@@ -403,7 +405,9 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
 def _build(key, fn, frames: Frames, ctx: Ctx, owner: bool):
     try:
         out = fn(frames, ctx)
-        if hasattr(out, "to_plotly_json") and not isinstance(out, Component):  # a figure: cached as a plain dict
+        if isinstance(out, (Component, list)):  # an HTML panel: cached as its markup
+            out = markup.to_html(out)
+        elif hasattr(out, "to_plotly_json"):  # a figure: cached as a plain dict
             out = out.to_plotly_json()
         with _CACHE_LOCK:
             out = _CACHE.setdefault(key, out)  # a concurrent build of the same key keeps the first
@@ -444,13 +448,16 @@ def _seconds(value, default: int) -> int:
         return default
 
 
+_PAGES: OrderedDict = OrderedDict()  # a page per (query, versions, badges and header text, day)
+_PAGES_SIZE = 32
+
+
 def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div:
+    """The wall page for a URL's parameters. Every wall asking for the same view of the same data
+    shares one page: a reload or a second screen costs a few status reads, not a build."""
     rt = runtime.current()
     settings = rt.settings
-    geo = wall_geometry(settings.city.canvas)
-    s = geo["s"]
-    geography = geography_of(rt)
-    districts = district_names(geography)
+    districts = district_names(geography_of(rt))
     views = playlist_views(settings.wall.playlist, districts)
     rotate_s = _seconds(rotate, settings.wall.rotate_seconds) if rotate is not None else settings.wall.rotate_seconds
     if rotate_s and len(views) < 2:  # rotation asked for, but the playlist is one view: the city, then each district
@@ -458,15 +465,38 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     rotate_s = rotate_s if len(views) > 1 else 0
     view = valid_view(view if view else (views[0]["id"] if rotate_s else "city"), districts)
     mode = scale if scale in SCALE_MODES else settings.city.scale_mode
-    kiosk = _truthy(kiosk)
 
     frames = Frames(rt.store, DATASETS)
-    ctx = Ctx(geo, settings, geography, view, date.today())
     statuses = rt.store.statuses()
     now = time.time()
     fresh = freshness_map(settings, statuses, DATASETS, now)
-    versions = {ds: frames.version(ds) for ds in DATASETS}
     updated = header_updated(statuses, fresh, DATASETS, now)
+    shown = {ds: (f["b"], f["r"]) for ds, f in fresh.items()}  # badges and reasons; ages move every second
+    key = (id(settings), _truthy(kiosk), rotate_s, view, mode, tuple(frames.version(ds) for ds in DATASETS),
+           poll_signature(shown, updated), date.today())
+    with _CACHE_LOCK:
+        if key in _PAGES:
+            _PAGES.move_to_end(key)
+            return _PAGES[key]
+    page = wall_page(frames, fresh, updated, kiosk=_truthy(kiosk), rotate_s=rotate_s, views=views, view=view, mode=mode)
+    with _CACHE_LOCK:
+        _PAGES[key] = page
+        while len(_PAGES) > _PAGES_SIZE:
+            _PAGES.popitem(last=False)
+    return page
+
+
+def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate_s: int, views: list[dict],
+              view: str, mode: str) -> html.Div:
+    """The page: the header, every panel drawn from ``frames``, the stores the callbacks start from."""
+    rt = runtime.current()
+    settings = rt.settings
+    geo = wall_geometry(settings.city.canvas)
+    s = geo["s"]
+    geography = geography_of(rt)
+    districts = district_names(geography)
+    ctx = Ctx(geo, settings, geography, view, date.today())
+    versions = {ds: frames.version(ds) for ds in DATASETS}
 
     def panel(name, body, className="", subtitle=""):
         spec = PANELS[name]
@@ -477,8 +507,8 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
         return panel(name, cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points), className)
 
     def html_panel(name, subtitle=""):
-        return panel(name, html.Div(render("panel", name, frames, ctx), id=IDS["body"][name], className="cw-html-body"),
-                     subtitle=subtitle)
+        return panel(name, markup.html_block(render("panel", name, frames, ctx), id=IDS["body"][name],
+                                             className="cw-html-body"), subtitle=subtitle)
 
     _, map_h = plot_size(geo["map"], s)
     map_figure = render("panel", "map", frames, ctx)
@@ -492,14 +522,14 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
         *tiles,
         panel("map", html.Div([
             cx.graph(IDS["graph"]["map"], map_figure, points=True),
-            html.Div(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
-                     style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
+            markup.html_block(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
+                              style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
         ], className="cw-map-wrap"), className="cw-panel--map", subtitle="近30日 · 点击区县下钻"),
         html_panel("cloud"), html_panel("migration"), graph_panel("burnup"),
         graph_panel("hour_weekday", points=True), graph_panel("category_district", points=True),
-        panel("ticker", html.Div(html.Div(html.Ul(render("panel", "ticker", frames, ctx), id=IDS["ticker"],
-                                                  className="cw-ticker-list"), className="cw-ticker-track"),
-                                 className="cw-ticker"), subtitle="实时滚动"),
+        panel("ticker", html.Div(html.Div(markup.html_block(render("panel", "ticker", frames, ctx), id=IDS["ticker"],
+                                                            className="cw-ticker-list", tag="ul"),
+                                          className="cw-ticker-track"), className="cw-ticker"), subtitle="实时滚动"),
         html_panel("targets", subtitle="含市级目标 · 悬停查看依据文件"),
     ]
     config = {"canvas": list(geo["canvas"]), "mode": mode, "kiosk": kiosk, "rotate": rotate_s, "views": views,

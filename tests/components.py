@@ -1,5 +1,19 @@
-"""Reading Dash component trees in tests."""
+"""Reading Dash component trees in tests (server-rendered markup blocks included)."""
 from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from layouts.markup import HtmlBlock
+
+
+def markup_text(markup: str) -> str:
+    """The text of a markup string, entities decoded."""
+    parts: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = parts.append
+    parser.feed(markup)
+    parser.close()
+    return "".join(parts)
 
 
 def texts(component) -> str:
@@ -10,6 +24,8 @@ def texts(component) -> str:
         return str(component)
     if isinstance(component, (list, tuple)):
         return "".join(texts(c) for c in component)
+    if isinstance(component, HtmlBlock):
+        return markup_text(component.html)
     return texts(getattr(component, "children", None))
 
 

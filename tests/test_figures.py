@@ -719,3 +719,14 @@ def test_map_refresh_with_tiles_is_a_patch_without_the_geojson(geography):
     changed = {tuple(op["location"]) for op in cb.map_patch(figure, key, key, new_data=True).to_plotly_json()["operations"]}
     assert ("data", 0, "z") in changed and ("data", 1, "lat") in changed and ("layout", "annotations") in changed
     assert not any("geojson" in loc for loc in changed)
+
+
+def test_wall_page_is_shared_until_its_data_or_query_changes(wall, rt):
+    page = wall.layout()
+    assert wall.layout() is page  # a reload or a second screen: the same page, no build
+    assert wall.layout(kiosk="1") is not page and wall.layout(kiosk="1") is wall.layout(kiosk="yes")
+    rt.store.publish("incidents", rt.store.snapshot("incidents").frames)
+    fresh_page = wall.layout()
+    assert fresh_page is not page
+    versions = find(fresh_page, lambda c: getattr(c, "id", None) == wall.IDS["versions"])[0]
+    assert versions.data["incidents"] == rt.store.snapshot("incidents").version  # the page says what it drew

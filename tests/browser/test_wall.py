@@ -162,9 +162,12 @@ def test_rotation_cycles_views_and_url_reopens_a_view(live_app, open_page):
 def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
     watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
-    page.locator(f"#{IDS['districts']} a").first.click()
+    page.evaluate("window.__samePage = true")
+    page.locator(f"#{IDS['districts']} a").first.click()  # a link in server-rendered markup
     page.wait_for_url("**/district/*", timeout=10_000)
     assert "/district/" in page.url
+    page.wait_for_selector("h1:has-text('区县下钻')", timeout=10_000)
+    assert page.evaluate("window.__samePage === true")  # opened in place, not by reloading the app
     assert watch.console_errors == []
 
 
