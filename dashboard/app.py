@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 import dash
+import flask
 import plotly.io as pio
 
 from dashboard import db, runtime
@@ -39,4 +40,18 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     pio.templates.default = "citywall"
     app.layout = lambda: page_shell(app, className="cw-root")
+    app.server.after_request(cache_versioned_assets)
     return app
+
+
+def cache_versioned_assets(response):
+    """Let the browser keep assets/ files Dash links with their modification time (``?m=…``): a changed
+    file gets a new URL. Flask would answer them ``no-cache``, so every page load revalidated the
+    stylesheet and scripts before it could render: round trips on the wall's critical path."""
+    request = flask.request
+    if (request.endpoint or "").endswith(".static") and "m" in request.args and response.status_code == 200:
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = 31_536_000
+        response.cache_control.immutable = True
+    return response
