@@ -8,11 +8,19 @@ import flask
 import plotly.io as pio
 
 from dashboard import db, runtime
-from dashboard.first_page import page_shell
+from dashboard.first_page import layout_json, page_shell
 from dashboard.settings import REPO_ROOT, Settings
 from dashboard.store import FrameStore, open_store
 
 log = logging.getLogger("citywall.app")
+
+
+class CityWallDash(dash.Dash):
+    """Dash answering ``/_dash-layout`` from :func:`layout_json`: a page shared by many walls is
+    serialised once, not once per screen and reload."""
+
+    def serve_layout(self):
+        return self.backend.make_response(layout_json(self.get_layout()), mimetype="application/json")
 
 
 def create_app(settings: Settings, store: FrameStore | None = None, engine=None) -> dash.Dash:
@@ -21,7 +29,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     engine = engine if engine is not None else db.connect(settings.database_url)
     runtime.install(runtime.Runtime(settings, store, engine))
 
-    app = dash.Dash(
+    app = CityWallDash(
         __name__,
         title=f"{settings.city.name} 智慧城市运行指挥中心",
         use_pages=True,

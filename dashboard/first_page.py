@@ -8,18 +8,37 @@ callback does not run. A wall is ready one round trip sooner.
 
 Without a usable Referer (none sent, another origin, a ``#fragment`` the server cannot see) the shell
 is Dash's own container and routing works as usual, so this can only save time, never change a page.
+
+A page layout may hand out the same page object to many requests (the wall does, per data version);
+its shell is then the same object too, and :func:`layout_json` serialises it once.
 """
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from urllib.parse import urlsplit
 
 import dash
 import flask
 from dash import dcc, html
 from dash._pages import _parse_query_string, _path_to_page  # Dash Pages' own routing, so both agree
+from dash._utils import to_json
 
 log = logging.getLogger("citywall.first_page")
+_LOCK = threading.Lock()
+_CACHE_SIZE = 32
+_SHELLS: OrderedDict = OrderedDict()  # (href, id(page), title, class) → shell; the shell keeps its page alive
+_SERIALISED: OrderedDict = OrderedDict()  # id(layout) → (layout, its JSON); the entry keeps the layout alive
+
+
+def _remember(cache: OrderedDict, key, value):
+    with _LOCK:
+        value = cache.setdefault(key, value)
+        cache.move_to_end(key)
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
 
 
 def requested_page(app: dash.Dash, referrer: str | None, host: str) -> tuple[str, object, str] | None:
@@ -54,11 +73,25 @@ def page_shell(app: dash.Dash, className: str = "") -> html.Div:
     if page is None:
         return html.Div([dash.page_container], className=className)
     href, children, title = page
+    key = (href, id(children), title, className)  # an id is unique while its shell, in the cache, holds the page
+    with _LOCK:
+        shell = _SHELLS.get(key)
+    if shell is not None:
+        return shell
     url = urlsplit(href)
-    return html.Div([html.Div([
+    return _remember(_SHELLS, key, html.Div([html.Div([
         dcc.Location(id=location.id, refresh=location.refresh, href=href, pathname=url.path,
                      search=f"?{url.query}" if url.query else "", hash=""),
         html.Div(children, id=content.id, disable_n_clicks=True),
         dcc.Store(id=store.id, data={"title": title}),  # what the routing callback would have stored
         html.Div(id=dummy.id, disable_n_clicks=True),
-    ])], className=className)
+    ])], className=className))
+
+
+def layout_json(layout) -> str:
+    """Dash's JSON of a layout, made once per layout object (a shared page's shell is one object)."""
+    with _LOCK:
+        hit = _SERIALISED.get(id(layout))
+    if hit is not None and hit[0] is layout:
+        return hit[1]
+    return _remember(_SERIALISED, id(layout), (layout, to_json(layout)))[1]

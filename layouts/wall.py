@@ -466,19 +466,21 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     view = valid_view(view if view else (views[0]["id"] if rotate_s else "city"), districts)
     mode = scale if scale in SCALE_MODES else settings.city.scale_mode
 
-    frames = Frames(rt.store, DATASETS)
     statuses = rt.store.statuses()
     now = time.time()
     fresh = freshness_map(settings, statuses, DATASETS, now)
     updated = header_updated(statuses, fresh, DATASETS, now)
     shown = {ds: (f["b"], f["r"]) for ds, f in fresh.items()}  # badges and reasons; ages move every second
-    key = (id(settings), _truthy(kiosk), rotate_s, view, mode, tuple(frames.version(ds) for ds in DATASETS),
+    key = (id(settings), _truthy(kiosk), rotate_s, view, mode,
+           tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
            poll_signature(shown, updated), date.today())
     with _CACHE_LOCK:
         if key in _PAGES:
             _PAGES.move_to_end(key)
             return _PAGES[key]
-    page = wall_page(frames, fresh, updated, kiosk=_truthy(kiosk), rotate_s=rotate_s, views=views, view=view, mode=mode)
+    # the page records the versions it draws (a publish since the statuses were read is drawn, not lost)
+    page = wall_page(Frames(rt.store, DATASETS), fresh, updated, kiosk=_truthy(kiosk), rotate_s=rotate_s,
+                     views=views, view=view, mode=mode)
     with _CACHE_LOCK:
         _PAGES[key] = page
         while len(_PAGES) > _PAGES_SIZE:

@@ -79,3 +79,23 @@ def test_without_a_usable_referrer_the_shell_is_dash_pages_own(client, referrer)
     layout = _layout(client, referrer)
     assert _find(layout, "_pages_content")["props"].get("children") is None
     assert _find(layout, "_pages_location")["props"].get("pathname") is None
+
+
+def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, monkeypatch):
+    import dashboard.first_page as first_page
+    from dashboard import runtime
+
+    calls = []
+    real_to_json = first_page.to_json
+    monkeypatch.setattr(first_page, "to_json", lambda layout: calls.append(1) or real_to_json(layout))
+    referrer = "http://localhost/wall?scale=stretch"
+    first = client.get("/_dash-layout", headers={"Referer": referrer}).data
+    assert client.get("/_dash-layout", headers={"Referer": referrer}).data == first
+    assert len(calls) == 1  # the second screen (or reload) got the same bytes without serialising again
+    assert _find(orjson.loads(first), "wall-root")["props"]["data-mode"] == "stretch"
+
+    store = runtime.current().store
+    store.publish("exchange", store.snapshot("exchange").frames, store.snapshot("exchange").meta)
+    after = orjson.loads(client.get("/_dash-layout", headers={"Referer": referrer}).data)
+    assert len(calls) == 2
+    assert _find(after, "wall-versions")["props"]["data"]["exchange"] == store.snapshot("exchange").version
