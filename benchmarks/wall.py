@@ -190,16 +190,20 @@ def _city(args) -> Path:
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="citywall-wall-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
     config = tmp / "citywall.toml"
+    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
+    # no pullers run while measuring, so every source is hourly: the wall stays fresh for the whole
+    # run instead of turning stale (hatched panels, pulsing badges) a few minutes in
+    config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp / "data"}"')
+                      .replace("incidents = 60000", f"incidents = {args.incidents}")
+                      .replace("live = true", "live = false").replace("refresh_seconds = 15", "refresh_seconds = 1")
+                      .replace('schedule = "interval:1m"', 'schedule = "interval:1h"')
+                      .replace('schedule = "interval:10m"', 'schedule = "interval:1h"')
+                      .replace('schedule = "interval:30m"', 'schedule = "interval:1h"'), encoding="utf-8")
     marker = tmp / f"pulled-{args.incidents}"
     if marker.exists():  # pull again: a wall of hours-old data would be measured with its stale badges
         settings = load_settings(config, environ={})
         assert all(r.ok for r in Puller(settings, open_store(settings.app.store, settings.data_dir)).run_all("benchmark"))
         return config
-    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
-    config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp / "data"}"')
-                      .replace("incidents = 60000", f"incidents = {args.incidents}")
-                      .replace("live = true", "live = false").replace("refresh_seconds = 15", "refresh_seconds = 1"),
-                      encoding="utf-8")
     settings = load_settings(config, environ={})
     t0 = time.perf_counter()
     ensure_demo_city(settings, force=True)

@@ -134,8 +134,9 @@ def _redraw(kind: str, names: list[str], datasets, uses_view: bool):
 #: per trace type, what a publish can change on a map of the same shape (same view, same traces);
 #: other types (the MapLibre path's choropleth and density traces) resend everything but the GeoJSON
 _MAP_DATA_PROPS = {"scatter": ("fillcolor", "text", "customdata", "marker")}
-#: layout parts drawn from the data on the SVG map: the density picture and the district labels
-_MAP_DATA_LAYOUT = ("images", "annotations")
+#: layout parts drawn from the data: the SVG map's density picture, the MapLibre map's district labels
+_MAP_DATA_LAYOUT = {"scatter": ("images",)}
+_MAPLIBRE_DATA_LAYOUT = ("annotations",)
 
 
 def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
@@ -144,7 +145,7 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
     SVG map's x/y, the MapLibre map's GeoJSON, often 100 KB or more); otherwise the whole figure.
 
     SVG map: each district's fill colour, hover text and URL, the colour bar's range (the marker of
-    its trace), the density picture and the labels. MapLibre map (a tile server): every trace
+    its trace), the names' trace and the density picture. MapLibre map (a tile server): every trace
     property but the GeoJSON, and the labels."""
     if not new_data or client_key != new_key:
         return figure
@@ -155,8 +156,9 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
             if (prop in props) if props is not None else prop != "geojson":
                 patch["data"][i][prop] = value
     layout = figure.get("layout", {})
-    for part in _MAP_DATA_LAYOUT:  # plotly leaves an empty list out of the figure: it must clear the browser's
-        patch["layout"][part] = layout.get(part, [])
+    first_type = (figure.get("data") or [{}])[0].get("type")
+    for part in _MAP_DATA_LAYOUT.get(first_type, _MAPLIBRE_DATA_LAYOUT):
+        patch["layout"][part] = layout.get(part, [])  # plotly leaves an empty list out: it must clear the browser's
     return patch
 
 

@@ -161,7 +161,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
     fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
-    *districts, colorbar = fig.data
+    *districts, colorbar, labels = fig.data
     assert all(t.type == "scatter" for t in fig.data) and not fig.layout.map.style  # SVG, no MapLibre
     assert [t.name for t in districts] == ["东湖区", "西城区"]
     # each district's outline from the GeoJSON, in km on both axes: the 0.1° squares are 11.13 km high
@@ -184,12 +184,12 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     # the colour bar: an invisible marker trace over the same scale, 0 … the most incidents
     assert colorbar.marker.showscale and colorbar.marker.cmax == 120 and colorbar.marker.cmin == 0
     assert colorbar.marker.colorbar.title.text == "近30日事件" and colorbar.hoverinfo == "skip"
-    # labels are SVG annotations at the centroids, in data coordinates, inside the map
-    labels = fig.layout.annotations
-    assert [a.text for a in labels] == ["<b>东湖区</b>", "<b>西城区</b>"] and {a.xref for a in labels} == {"x"}
+    # the names: one text trace at the centroids, in data coordinates, inside the map, not hoverable
+    assert labels.mode == "text" and labels.hoverinfo == "skip" and not fig.layout.annotations
+    assert list(labels.text) == ["<b>东湖区</b>", "<b>西城区</b>"] and list(labels.textfont.color) == ["#ffffff"] * 2
     xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
-    assert all(xr[0] < a.x < xr[1] and yr[0] < a.y < yr[1] for a in labels)
-    assert labels[0].x == pytest.approx((x1.min() + x1.max()) / 2, abs=2e-3)
+    assert all(xr[0] < x < xr[1] and yr[0] < y < yr[1] for x, y in zip(labels.x, labels.y))
+    assert labels.x[0] == pytest.approx((x1.min() + x1.max()) / 2, abs=2e-3)
     # fixed axes, same scale both ways, fitted to the city's bounds
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.xaxis.fixedrange and fig.layout.yaxis.fixedrange
     assert not fig.layout.xaxis.visible and not fig.layout.yaxis.visible and fig.layout.dragmode is False
@@ -248,7 +248,7 @@ def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
     assert d2.line.color == theme.WARN and d2.line.width > d1.line.width
     assert rgba_of(d2.fillcolor)[3] == 1 and rgba_of(d1.fillcolor)[3] == pytest.approx(0.35)
     assert rgba_of(d1.line.color)[3] == pytest.approx(0.35)
-    assert [a.text for a in focus.layout.annotations] == ["<b>西城区</b>"]  # D1's centre is out of view
+    assert list(focus.data[-1].text) == ["<b>西城区</b>"]  # D1's centre is out of view
     assert focus.layout.uirevision == "map:D2" != city.layout.uirevision
     # an unknown district falls back to the city view
     assert fg.incident_map(by_district_frame(), None, geography, focus="XX", width=700, height=480).layout.uirevision == "map:city"
@@ -682,7 +682,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
 
     before = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
     key = cb.map_key(before, "city")
-    assert key == "city|scatter,scatter,scatter"  # two districts and the colour bar
+    assert key == "city|scatter,scatter,scatter,scatter"  # two districts, the colour bar and the names
     # a publish that changes the counts: D2's grid gets many more incidents
     snap = rt.store.snapshot("incidents")
     frames = {name: frame.copy() for name, frame in snap.frames.items()}
@@ -694,8 +694,8 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     assert before["layout"]["images"][0]["source"] != after["layout"]["images"][0]["source"]
     patch = cb.map_patch(after, key, key, new_data=True)
     changed = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
-    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 2, "marker"), ("layout", "images"),
-            ("layout", "annotations")} <= changed
+    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 2, "marker"), ("data", 3, "text"),
+            ("layout", "images")} <= changed
     assert not any(loc[-1] in ("x", "y", "geojson") for loc in changed)  # never the polygons
     # the browser's figure after the patch is the new figure
     assert apply_patch(before, patch) == after
