@@ -423,7 +423,8 @@ def _build(key, fn, frames: Frames, ctx: Ctx, owner: bool):
 
 
 def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
-    """Render every panel of the default view into the cache; returns the dataset versions drawn."""
+    """Render every panel of the default view and the default page (``/wall`` without parameters)
+    into the caches; returns the dataset versions drawn."""
     ctx = ctx or _context("city")
     frames = Frames(store, DATASETS)
     for name in PANELS:
@@ -432,6 +433,7 @@ def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
         render("kpi", name, frames, ctx)
     for name in EXTRA_RENDERS:
         render("extra", name, frames, ctx)
+    layout()  # and the default page itself, so the first wall to load after a publish finds it built
     return {ds: frames.version(ds) for ds in DATASETS}
 
 
