@@ -9,10 +9,10 @@ from urllib.parse import unquote
 import dash
 from dash import dcc, html
 
+from dashboard import formatting as fmt
 from dashboard import runtime
 
 QUERY_LABELS = {"category": "事件分类", "target": "目标", "weekday": "星期", "hour": "小时", "dept": "部门"}
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def _region_name(region_id: str) -> str:
@@ -48,7 +48,7 @@ def _query_details(query: dict) -> list[tuple[str, str]]:
     for key, value in query.items():
         if key in QUERY_LABELS and value not in (None, ""):
             if key == "weekday" and str(value).isdigit() and int(value) < 7:
-                value = WEEKDAYS[int(value)]
+                value = fmt.WEEKDAYS_SHORT[int(value)]
             elif key == "hour":
                 value = f"{value} 时"
             out.append((QUERY_LABELS[key], str(value)))

@@ -17,6 +17,7 @@ element of a row); ``assets/wall.js`` navigates there on click.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import struct
 import zlib
@@ -29,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
+from dashboard.formatting import _missing
 from dashboard.geo import fit_zoom
 from layouts import theme
 
@@ -48,10 +50,6 @@ CLOUD_DEFAULT_TARGET = 0.8
 def has_columns(frame, *columns: str) -> bool:
     """A non-empty DataFrame with every named column."""
     return isinstance(frame, pd.DataFrame) and not frame.empty and all(c in frame.columns for c in columns)
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def _num(value) -> float | None:
@@ -304,17 +302,30 @@ def feature_bounds(feature: dict) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-_DISPLAY_LAYERS: dict[int, tuple[dict, dict]] = {}
+def once_per_layer(build):
+    """Memoise ``build(layer)`` by the layer object's identity: a GeoJSON layer is read once and kept,
+    and a reloaded one is a new object."""
+    memo: dict[int, tuple[dict, object]] = {}
+
+    @functools.wraps(build)
+    def cached(layer: dict):
+        hit = memo.get(id(layer))
+        if hit is not None and hit[0] is layer:
+            return hit[1]
+        out = build(layer)
+        if len(memo) > 16:
+            memo.clear()
+        memo[id(layer)] = (layer, out)  # the entry keeps the layer alive, so its id stays its own
+        return out
+    return cached
 
 
+@once_per_layer
 def display_layer(layer: dict) -> dict:
     """The layer with each ring's coordinates as an (n, 2) float array, built once per layer.
 
     The browser receives the same GeoJSON, but serializing it is one orjson call per ring instead of
     a Python walk over every coordinate (the wall's layout carries the whole district layer)."""
-    hit = _DISPLAY_LAYERS.get(id(layer))
-    if hit is not None and hit[0] is layer:
-        return hit[1]
 
     def rings(geometry: dict) -> dict:
         kind, coords = geometry.get("type"), geometry.get("coordinates") or []
@@ -326,11 +337,7 @@ def display_layer(layer: dict) -> dict:
 
     features = [{"type": "Feature", "id": f.get("id"), "properties": {"name": (f.get("properties") or {}).get("name")},
                  "geometry": rings(f.get("geometry") or {})} for f in layer.get("features", [])]
-    converted = {"type": "FeatureCollection", "features": features}
-    if len(_DISPLAY_LAYERS) > 16:
-        _DISPLAY_LAYERS.clear()
-    _DISPLAY_LAYERS[id(layer)] = (layer, converted)
-    return converted
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _parse_colour(text: str) -> tuple[float, float, float, float]:
@@ -397,15 +404,10 @@ def _outer_rings(geometry: dict) -> list:
     return []
 
 
-_SVG_LAYERS: dict[int, tuple[dict, SvgLayer]] = {}
-
-
+@once_per_layer
 def svg_layer(layer: dict) -> SvgLayer:
     """The layer projected for the SVG map, built once per layer object: the figure is rebuilt on every
     data publish, the polygons only when the city's GeoJSON is reloaded."""
-    hit = _SVG_LAYERS.get(id(layer))
-    if hit is not None and hit[0] is layer:
-        return hit[1]
     features = [f for f in layer.get("features", []) if f.get("id") is not None]
     rings = [[np.asarray(ring, dtype=float)[:, :2] for ring in _outer_rings(f.get("geometry") or {}) if len(ring)]
              for f in features]
@@ -434,11 +436,7 @@ def svg_layer(layer: dict) -> SvgLayer:
             boxes.append((float(both[:, 0].min()), float(both[:, 1].min()), float(both[:, 0].max()), float(both[:, 1].max())))
         else:
             boxes.append(None)
-    out = SvgLayer(tuple(str(f["id"]) for f in features), tuple(xs), tuple(ys), tuple(boxes), origin)
-    if len(_SVG_LAYERS) > 16:
-        _SVG_LAYERS.clear()
-    _SVG_LAYERS[id(layer)] = (layer, out)
-    return out
+    return SvgLayer(tuple(str(f["id"]) for f in features), tuple(xs), tuple(ys), tuple(boxes), origin)
 
 
 def fit_view(box: tuple[float, float, float, float], width: float, height: float,
