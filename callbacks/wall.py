@@ -36,7 +36,7 @@ from dash import ctx as dash_ctx
 
 from dashboard import runtime
 from layouts.wall import (DATASETS, IDS, KPIS, PANELS, Frames, _context, freshness_map, header_updated,
-                          poll_signature, render, warm)
+                          map_key, poll_signature, render, shown_freshness, warm)
 
 pio.json.config.default_engine = "orjson"
 log = logging.getLogger("citywall.wall")
@@ -61,8 +61,8 @@ clientside_callback(
 def poll(request, ack):
     """Read only the datasets' statuses (a small file each); send what changed, else no_update.
 
-    The browser sends back only the previous answer's signatures (ack.v for the versions, ack.s for
-    the badges and header text), so an unchanged tick carries no data either way.
+    The browser sends back only the previous answer's signatures (ack.v for the versions, ack.f for
+    the badges, ack.u for the header text), so an unchanged tick carries no data either way.
     """
     rt = runtime.current()
     now = time.time()
@@ -70,7 +70,7 @@ def poll(request, ack):
     versions = announced_versions(rt, statuses, now)
     fresh = freshness_map(rt.settings, statuses, DATASETS, now)
     updated = header_updated(statuses, fresh, DATASETS, now)
-    sigs = {"v": poll_signature(versions), "f": poll_signature(fresh), "u": poll_signature(updated)}
+    sigs = {"v": poll_signature(versions), "f": poll_signature(shown_freshness(fresh)), "u": poll_signature(updated)}
     ack = ack or {}
     return (no_update if ack.get("v") == sigs["v"] else versions,
             no_update if ack.get("f") == sigs["f"] else fresh,
@@ -160,13 +160,6 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
     for part in _MAP_DATA_LAYOUT.get(first_type, _MAPLIBRE_DATA_LAYOUT):
         patch["layout"][part] = layout.get(part, [])  # plotly leaves an empty list out: it must clear the browser's
     return patch
-
-
-def map_key(figure: dict, view: str) -> str:
-    """What the browser's map must match for a Patch: the view and the traces' types in order (one
-    trace per district on the SVG map, so a different district layer gives another key). The page's
-    first key is built the same way in layouts.wall.layout."""
-    return f"{view}|" + ",".join(t.get("type", "") for t in figure.get("data", []))
 
 
 @callback(

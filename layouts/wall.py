@@ -461,7 +461,7 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     settings = rt.settings
     districts = district_names(geography_of(rt))
     views = playlist_views(settings.wall.playlist, districts)
-    rotate_s = _seconds(rotate, settings.wall.rotate_seconds) if rotate is not None else settings.wall.rotate_seconds
+    rotate_s = _seconds(rotate, settings.wall.rotate_seconds)
     if rotate_s and len(views) < 2:  # rotation asked for, but the playlist is one view: the city, then each district
         views = playlist_views(["city", "districts"], districts)
     rotate_s = rotate_s if len(views) > 1 else 0
@@ -472,10 +472,9 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     now = time.time()
     fresh = freshness_map(settings, statuses, DATASETS, now)
     updated = header_updated(statuses, fresh, DATASETS, now)
-    shown = {ds: (f["b"], f["r"]) for ds, f in fresh.items()}  # badges and reasons; ages move every second
     key = (id(settings), _truthy(kiosk), rotate_s, view, mode,
            tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
-           poll_signature(shown, updated), date.today())
+           poll_signature(shown_freshness(fresh), updated), date.today())
     with _CACHE_LOCK:
         if key in _PAGES:
             _PAGES.move_to_end(key)
@@ -545,10 +544,10 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         *[dcc.Store(id=IDS["version"][ds], data=versions[ds]) for ds in DATASETS],
         dcc.Store(id=IDS["fresh"], data=fresh),
         dcc.Store(id=IDS["poll"], data={"n": 0, "t": 0}),
-        dcc.Store(id=IDS["ack"], data={"n": 0, "v": poll_signature(versions), "f": poll_signature(fresh),
-                                       "u": poll_signature(updated)}),
+        dcc.Store(id=IDS["ack"], data={"n": 0, "v": poll_signature(versions),
+                                       "f": poll_signature(shown_freshness(fresh)), "u": poll_signature(updated)}),
         dcc.Store(id=IDS["view"], data=view),
-        dcc.Store(id=IDS["map_key"], data=f"{view}|" + ",".join(t.get("type", "") for t in map_figure.get("data", []))),
+        dcc.Store(id=IDS["map_key"], data=map_key(map_figure, view)),
         dcc.Store(id=IDS["nav"], data=None),
         dcc.Interval(id=IDS["tick"], interval=poll_ms),
         dcc.Interval(id=IDS["rotate"], interval=max(rotate_s, 1) * 1000, disabled=not rotate_s),
@@ -558,6 +557,19 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas", style={
         "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}"})],
         id=IDS["root"], className=classes, **{"data-mode": mode})
+
+
+def shown_freshness(fresh: dict) -> dict:
+    """What the wall shows of a freshness map: each stale dataset's badge and reason. Its ages move
+    every second, so a signature over the whole map would never settle while anything is stale."""
+    return {ds: (info.get("b"), info.get("r")) for ds, info in fresh.items()}
+
+
+def map_key(figure: dict, view: str) -> str:
+    """What the browser's map must match for a Patch (callbacks/wall.py): the view and the traces'
+    types in order (one trace per district on the SVG map, so a different district layer gives
+    another key)."""
+    return f"{view}|" + ",".join(t.get("type", "") for t in figure.get("data", []))
 
 
 def poll_signature(*parts) -> str:

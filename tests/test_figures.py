@@ -730,3 +730,17 @@ def test_wall_page_is_shared_until_its_data_or_query_changes(wall, rt):
     assert fresh_page is not page
     versions = find(fresh_page, lambda c: getattr(c, "id", None) == wall.IDS["versions"])[0]
     assert versions.data["incidents"] == rt.store.snapshot("incidents").version  # the page says what it drew
+
+
+def test_poll_of_a_stale_wall_settles_between_badge_changes(wall, rt, monkeypatch):
+    import callbacks.wall as cb  # noqa: PLC0415
+
+    rt.store.mark_failed("incidents", "事件库不可达")
+    page = wall.layout()
+    ack = next(s.data for s in find(page, lambda c: type(c).__name__ == "Store") if s.id == wall.IDS["ack"])
+    now = time.time()
+    monkeypatch.setattr(cb.time, "time", lambda: now + 5)  # the stale data's age moved on by 5 s
+    out = cb.poll({"n": 1, "t": 0}, ack)
+    assert out[1] is no_update  # the badge reads the same, so the freshness map is not sent again
+    monkeypatch.setattr(cb.time, "time", lambda: now + 7200)  # the badge now says another age
+    assert "incidents" in cb.poll({"n": 2, "t": 0}, out[3])[1]
