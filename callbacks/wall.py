@@ -84,7 +84,7 @@ def announced_versions(rt, statuses: dict, now: float) -> dict[str, int]:
     the cache; if the warmer lags, the version is announced anyway after HOLD_SECONDS (a wall must not
     keep showing old numbers while its badges say the data is fresh)."""
     versions = {ds: statuses[ds].version if ds in statuses else 0 for ds in DATASETS}
-    warmed = _WARMED.get(id(rt)) if WARMING.is_set() else None
+    warmed = _WARMED.get(rt.generation) if WARMING.is_set() else None
     if not warmed:
         return versions
     out = {}
@@ -238,12 +238,12 @@ def _warm_loop(period: float = 0.5) -> None:
     while True:
         try:
             rt = runtime.current()
-            versions = (id(rt), rt.store.versions())
+            versions = (rt.generation, rt.store.versions())
             if not WARMING.is_set():
                 _WARMED.clear()
                 seen = None
             elif versions != seen:
-                _WARMED[id(rt)] = warm(rt.store)
+                _WARMED[rt.generation] = warm(rt.store)
                 seen = versions
         except Exception:  # no runtime yet, or a store hiccup: the callbacks render on demand anyway
             log.debug("wall cache warm-up skipped", exc_info=True)

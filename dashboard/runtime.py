@@ -5,7 +5,8 @@ of the app they read through :func:`current`, which :func:`dashboard.app.create_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
@@ -19,6 +20,8 @@ class Runtime:
     settings: Settings
     store: FrameStore
     engine: Engine
+    #: set by install(): caches keyed by it never serve one app's pages to another (ids can be reused)
+    generation: int = field(default=0, init=False, compare=False)
 
     @cached_property
     def geography(self):
@@ -28,10 +31,12 @@ class Runtime:
 
 
 _current: Runtime | None = None
+_generations = itertools.count(1)
 
 
 def install(runtime: Runtime) -> Runtime:
     global _current
+    runtime.generation = next(_generations)
     _current = runtime
     return runtime
 

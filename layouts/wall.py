@@ -385,7 +385,7 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
     datasets = spec.datasets if spec else ("incidents",)
     uses_view = spec.uses_view if spec else True
     key = (kind, name, tuple(frames.version(ds) for ds in datasets), ctx.view if uses_view else "",
-           ctx.geo["canvas"], ctx.today, id(ctx.settings))
+           ctx.geo["canvas"], ctx.today, runtime.current().generation)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -472,7 +472,7 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
     now = time.time()
     fresh = freshness_map(settings, statuses, DATASETS, now)
     updated = header_updated(statuses, fresh, DATASETS, now)
-    key = (id(settings), _truthy(kiosk), rotate_s, view, mode,
+    key = (rt.generation, _truthy(kiosk), rotate_s, view, mode,
            tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
            poll_signature(shown_freshness(fresh), updated), date.today())
     with _CACHE_LOCK:
