@@ -226,7 +226,7 @@ clientside_callback(
 # ---- cache warming ------------------------------------------------------------------------------------
 
 HOLD_SECONDS = 10.0
-_WARMED: dict[int, dict[str, int]] = {}  # id(runtime) → versions the cache holds the city view of
+_WARMED: dict[int, dict[str, int]] = {}  # runtime generation → versions the cache holds the city view of
 WARMING = threading.Event()  # cleared: the warmer idles and every version is announced at once (tests)
 WARMING.set()
 

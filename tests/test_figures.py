@@ -639,7 +639,7 @@ def test_new_versions_are_announced_once_drawn_or_after_a_hold(wall, rt):
     statuses = rt.store.statuses()
     current = {ds: statuses[ds].version if ds in statuses else 0 for ds in wall.DATASETS}
     assert cb.announced_versions(rt, statuses, now) == current  # no warmer: announced at once
-    cb._WARMED[id(rt)] = {**current, "incidents": current["incidents"] - 1}
+    cb._WARMED[rt.generation] = {**current, "incidents": current["incidents"] - 1}
     cb.WARMING.set()
     try:
         held = cb.announced_versions(rt, statuses, now)
@@ -648,7 +648,7 @@ def test_new_versions_are_announced_once_drawn_or_after_a_hold(wall, rt):
         assert cb.announced_versions(rt, statuses, now + cb.HOLD_SECONDS + 1) == current
     finally:
         cb.WARMING.clear()
-        cb._WARMED.pop(id(rt), None)
+        cb._WARMED.pop(rt.generation, None)
 
 
 def test_warm_draws_every_panel_once(wall, rt):
