@@ -558,10 +558,10 @@ def _colorbar(scale: float) -> dict:
                 tickfont=dict(size=_px(11, scale), color=theme.MUTED), outlinewidth=0, bgcolor="rgba(5,13,31,0.55)")
 
 
-def _label(text: str, x: float, y: float, ref: str, focus: bool, dim: bool, scale: float) -> dict:
-    """A district's name: white on a dark plate; muted around a district in focus. ``ref``: the
-    annotation's x and y reference ("x" for data coordinates, "paper" for 0..1)."""
-    return dict(text=f"<b>{text}</b>", x=x, y=y, xref=ref, yref=ref.replace("x", "y"), showarrow=False,
+def _label(text: str, x: float, y: float, focus: bool, dim: bool, scale: float) -> dict:
+    """A district's name on the MapLibre map, at (x, y) in 0..1 of the map: white on a dark plate;
+    muted around a district in focus."""
+    return dict(text=f"<b>{text}</b>", x=x, y=y, xref="paper", yref="paper", showarrow=False,
                 font=dict(size=_px(15 if focus else 13, scale), color=theme.MUTED if dim else "#ffffff"),
                 bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0)
 
@@ -736,7 +736,7 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
             px, py = project(float(lon), float(lat), center, zoom, width, height)
             if not (0.03 < px < 0.97 and 0.04 < py < 0.96):
                 continue
-            annotations.append(_label(names.get(rid, rid), px, py, "paper", rid == focus,
+            annotations.append(_label(names.get(rid, rid), px, py, rid == focus,
                                       focus is not None and rid != focus, scale))
     layout = _base_layout(
         width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, annotations=annotations,

@@ -6,7 +6,8 @@ layout pass in the browser on the wall's first paint, while the same picture in 
 elements costs almost nothing (benchmarks/README.md). Plotly stays for what needs axes or a map.
 
 Like :mod:`layouts.figures`, every function here only selects from ready-to-draw frames, formats
-numbers through :mod:`dashboard.formatting`, returns Dash components, and answers a missing or empty
+numbers through :mod:`dashboard.formatting`, returns Dash components (the wall renders them once
+per data version into one markup block, :mod:`layouts.markup`), and answers a missing or empty
 frame with "暂无数据", never an exception. Colours come from the CSS (assets/wall.css) through
 classes; widths and angles are inline styles in percent and degrees, so everything scales with the
 canvas. Hover details are ``data-tip`` texts (shown by wall.js); clickable rows carry ``data-href`` (wall.js opens it in place).
@@ -139,7 +140,7 @@ def cloud_meter(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAU
 
 def bar_track(fraction: float, tone: str, className: str = "cw-bar-track", tick: float | None = None) -> html.Span:
     """A bar in one element: the track's gradient fills ``fraction`` in the tone's colour (CSS
-    variables, no child elements: the wall draws a few hundred of these components on first paint)."""
+    variables, no child elements: the wall's panels hold a few hundred bars)."""
     style = {"--fill": f"{max(0.0, min(fraction, 1.0)) * 100:.1f}%"}
     if tick is not None:
         style["--tick"] = f"{max(0.0, min(tick, 1.0)) * 100:.1f}%"
@@ -248,7 +249,7 @@ def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: 
         href = _href("/targets", target=getattr(t, "target_id", None))
         fill = 0.0 if current is None else max(0.0, min(current / axis_max, 1.0))
         tick = None if target is None else min(target / axis_max, 1.0)
-        # level, deadline and target are data attributes drawn by CSS (::before/::after): fewer components
+        # level, deadline and target are data attributes drawn by CSS (::before/::after): fewer elements
         items.append(html.Div([
             html.Div([html.Span(str(t.name), className="cw-bullet-name" + (" is-province" if level == "省" else ""),
                                 **{"data-level": level}),
