@@ -562,6 +562,10 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     by_id = {g.id: g.figure for g in graphs}
     assert {d["type"] for d in by_id["wall-g-map"]["data"]} == {"scatter"}  # the SVG map (no tile server)
     assert by_id["wall-g-map"]["layout"]["uirevision"] == "map:D2"  # the view from the URL
+    from dashboard.app import PLOTLY_BUNDLE_TRACES  # noqa: PLC0415
+
+    # the partial plotly.js the page loads (no tile server) can draw every trace of the wall
+    assert {d["type"] for g in graphs for d in g.figure["data"]} <= PLOTLY_BUNDLE_TRACES
     stores = {s.id: s.data for s in find(page, lambda c: type(c).__name__ == "Store")}
     import callbacks.wall as cb  # noqa: PLC0415
 
@@ -577,14 +581,6 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     assert not any(p.id["name"] == "hour_weekday" for p in stale_panels)  # incidents is fresh (no schedule)
     assert not find(page, lambda c: type(c).__name__ == "Loading")  # no spinner anywhere on the wall
     assert "东湖区" in texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
-
-
-def test_layout_is_fast(wall, rt):
-    wall.layout()  # warm the figure cache
-    start = time.perf_counter()
-    for _ in range(5):
-        wall.layout()
-    assert (time.perf_counter() - start) / 5 < 0.05
 
 
 def test_poll_sends_only_what_changed(wall, rt):

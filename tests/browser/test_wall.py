@@ -3,6 +3,7 @@ no scrollbar, no request off 127.0.0.1, the page in the first layout response, s
 refresh, stale badges, kiosk mode, drill-down clicks."""
 import pytest
 
+from dashboard.app import PLOTLY_BUNDLE_TRACES
 from layouts.wall import IDS
 
 pytestmark = pytest.mark.browser
@@ -71,6 +72,10 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
     assert watch.off_host() == [], watch.off_host()
     # the page came with the first /_dash-layout response: no routing callback was needed
     assert not [u for u in watch.posts if "_pages_content" in u], watch.posts
+    # the figures were drawn by the cartesian bundle, and the full plotly.js was never fetched
+    assert not [u for u in watch.requests if "plotly.min.js" in u], watch.requests
+    registered = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
+    assert set(registered) == PLOTLY_BUNDLE_TRACES
     watch.screenshot(f"wall-{width}x{height}")
 
 
