@@ -121,19 +121,20 @@ def _inputs(datasets, uses_view: bool) -> list:
     return inputs + ([Input(IDS["view"], "data")] if uses_view else [])
 
 
-def _redraw(kind: str, names: list[str], datasets, uses_view: bool):
+def _redraw(parts: list[tuple[str, str]], datasets, uses_view: bool):
+    """A callback body that renders ``parts`` ((kind, name) pairs, see layouts.wall.render)."""
     def redraw(*args):
         view = args[-1] if uses_view else "city"
         frames = Frames(runtime.current().store, datasets)
         ctx = _context(view or "city")
-        out = [render(kind, name, frames, ctx) for name in names]
+        out = [render(kind, name, frames, ctx) for kind, name in parts]
         return out if len(out) > 1 else out[0]
     return redraw
 
 
 #: per trace type, what a publish can change on a map of the same shape (same view, same traces);
 #: other types (the MapLibre path's choropleth and density traces) resend everything but the GeoJSON
-_MAP_DATA_PROPS = {"scatter": ("fillcolor", "text", "customdata", "marker")}
+_MAP_DATA_PROPS = {"scatter": ("fillcolor", "text", "customdata")}
 #: layout parts drawn from the data: the SVG map's density picture, the MapLibre map's district labels
 _MAP_DATA_LAYOUT = {"scatter": ("images",)}
 _MAPLIBRE_DATA_LAYOUT = ("annotations",)
@@ -144,8 +145,8 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
     (same view, same traces), a Patch of what the data drives and never the district polygons (the
     SVG map's x/y, the MapLibre map's GeoJSON, often 100 KB or more); otherwise the whole figure.
 
-    SVG map: each district's fill colour, hover text and URL, the colour bar's range (the marker of
-    its trace), the names' trace and the density picture. MapLibre map (a tile server): every trace
+    SVG map: each district's fill colour, hover text and URL, the names' trace and the density
+    picture. MapLibre map (a tile server): every trace
     property but the GeoJSON, and the labels."""
     if not new_data or client_key != new_key:
         return figure
@@ -163,7 +164,8 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
 
 
 @callback(
-    Output(IDS["graph"]["map"], "figure"), Output(IDS["districts"], "html"), Output(IDS["map_key"], "data"),
+    Output(IDS["graph"]["map"], "figure"), Output(IDS["caption"]["map"], "html"), Output(IDS["districts"], "html"),
+    Output(IDS["map_key"], "data"),
     Input(IDS["version"]["incidents"], "data"), Input(IDS["view"], "data"), State(IDS["map_key"], "data"),
     prevent_initial_call=True,
 )
@@ -174,14 +176,19 @@ def redraw_map(_version, view, client_key):
     figure = render("panel", "map", frames, ctx)
     key = map_key(figure, view)
     new_data = dash_ctx.triggered_id == IDS["version"]["incidents"]
-    return map_patch(figure, client_key, key, new_data), render("extra", "districts", frames, ctx), key
+    return (map_patch(figure, client_key, key, new_data), render("caption", "map", frames, ctx),
+            render("extra", "districts", frames, ctx), key)
 
 
 for _name, _spec in PANELS.items():
     if _name == "map":
         continue
-    callback(Output(*_spec.output(_name)), *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
-        _redraw("panel", [_name], _spec.datasets, _spec.uses_view))
+    _outputs, _parts = [Output(*_spec.output(_name))], [("panel", _name)]
+    if _spec.caption:  # a graph and the HTML line over it change together
+        _outputs.append(Output(IDS["caption"][_name], "html"))
+        _parts.append(("caption", _name))
+    callback(*_outputs, *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
+        _redraw(_parts, _spec.datasets, _spec.uses_view))
 
 # KPI tiles drawn from the same datasets share one callback (one request per publish, not one per tile)
 _kpi_groups: dict[tuple, list[str]] = defaultdict(list)
@@ -189,7 +196,7 @@ for _name, _spec in KPIS.items():
     _kpi_groups[_spec.datasets].append(_name)
 for _datasets, _names in _kpi_groups.items():
     callback(*[Output(IDS["kpi"][n], "html") for n in _names], *_inputs(_datasets, False),
-             prevent_initial_call=True)(_redraw("kpi", _names, _datasets, False))
+             prevent_initial_call=True)(_redraw([("kpi", n) for n in _names], _datasets, False))
 
 
 # ---- views, navigation, the browser side -----------------------------------------------------------

@@ -81,8 +81,12 @@ def _base_layout(width: int, height: int, scale: float, uirevision: str, *, marg
 
 
 def _axis(scale: float, **extra) -> dict:
+    """An axis of the wall's fixed-size figures. The margins are explicit, so plotly.js need not
+    measure its tick labels: no automargin, a fixed tick angle (``auto`` measures every label for
+    overlaps) and labels allowed past the plot (the default checks each label's box against the div
+    after placing each label, a forced layout per label on a fresh page)."""
     axis = dict(tickfont=dict(size=_px(12, scale)), gridwidth=max(1, round(scale)), linewidth=max(1, round(scale)),
-                fixedrange=True, automargin=False, zeroline=False)
+                fixedrange=True, automargin=False, zeroline=False, tickangle=0, ticklabeloverflow="allow")
     axis.update(extra)
     return axis
 
@@ -203,12 +207,20 @@ def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None,
     return frame.head(n), frame.tail(n), len(frame)
 
 
+def exchange_window(daily: pd.DataFrame | None, days: int = 30) -> pd.DataFrame | None:
+    """The last ``days`` days of the ``exchange.daily`` frame, oldest first; None without it."""
+    if not has_columns(daily, "date", "records"):
+        return None
+    return daily.sort_values("date").tail(days)
+
+
 def exchange_trend(daily: pd.DataFrame | None, days: int = 30, *, width: int = 436, height: int = 134,
                    scale: float = 1.0) -> go.Figure:
-    """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis."""
-    if not has_columns(daily, "date", "records"):
+    """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
+    (their key and the total are HTML above the plot: layouts/captions.py)."""
+    frame = exchange_window(daily, days)
+    if frame is None:
         return empty_figure(width, height, scale, uirevision="exchange-trend")
-    frame = daily.sort_values("date").tail(days)
     dates = pd.to_datetime(frame["date"])
     records = frame["records"].astype(float).to_numpy()
     hover_day = [f"{fmt.day(d)} {fmt.WEEKDAYS_SHORT[d.weekday()]}" for d in dates]
@@ -242,16 +254,6 @@ def exchange_trend(daily: pd.DataFrame | None, days: int = 30, *, width: int = 4
         layout["yaxis2"] = _axis(scale, overlaying="y", side="right", range=[0, cvals[-1] * 1.02], tickvals=cvals,
                                  ticktext=[tick_text(t) for t in cvals], showgrid=False,
                                  tickfont=dict(size=_px(12, scale), color=theme.WARN))
-    total = float(np.nansum(records))
-    layout["annotations"] = [
-        dict(text=f"<span style='color:{theme.ACCENT}'>━</span> 交换记录（条）"
-                  + (f"   <span style='color:{theme.WARN}'>┅</span> 接口调用（次）" if len(data) > 1 else ""),
-             x=0, y=1, xref="paper", yref="paper", xanchor="left", yanchor="bottom", yshift=_px(6, scale),
-             showarrow=False, font=dict(size=_px(12, scale), color=theme.MUTED)),
-        dict(text=f"近{len(frame)}日合计 <b style='color:{theme.ACCENT}'>{fmt.count(total)}</b> 条",
-             x=1, y=1, xref="paper", yref="paper", xanchor="right", yanchor="bottom", yshift=_px(6, scale),
-             showarrow=False, font=dict(size=_px(12.5, scale), color=theme.TEXT)),
-    ]
     return go.Figure(data=data, layout=layout)
 
 
@@ -552,12 +554,6 @@ def _density_points(by_grid: pd.DataFrame | None, density: pd.DataFrame | None) 
     return points if points is not None and not points.empty else None
 
 
-def _colorbar(scale: float) -> dict:
-    return dict(title=dict(text="近30日事件", font=dict(size=_px(12, scale), color=theme.MUTED)),
-                thickness=_px(10, scale), len=0.42, x=0.01, xanchor="left", y=0.04, yanchor="bottom",
-                tickfont=dict(size=_px(11, scale), color=theme.MUTED), outlinewidth=0, bgcolor="rgba(5,13,31,0.55)")
-
-
 def _label(text: str, x: float, y: float, focus: bool, dim: bool, scale: float) -> dict:
     """A district's name on the MapLibre map, at (x, y) in 0..1 of the map: white on a dark plate;
     muted around a district in focus."""
@@ -616,7 +612,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
         return _num(stats.at[rid, col])
 
     z = np.array([stat(rid, "incidents_30d") or 0 for rid in ids], dtype=float)
-    zmax = max(float(z.max()), 1.0)
+    zmax = map_scale_max(z)
     focus = focus if focus in ids else None
     uirev = f"map:{focus or 'city'}"
     custom = [[district_href(rid), names.get(rid, rid), fmt.count(stat(rid, "incidents_30d") or 0),
@@ -632,6 +628,21 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
                 points=points, centroids=centroids, bounds=geography.bounds, width=width, height=height,
                 scale=scale, uirev=uirev)
     return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
+
+
+def map_scale_max(z) -> float:
+    """The top of the map's colour scale: the most 近30日 incidents of a district, at least 1."""
+    return max(float(np.max(z)) if len(z) else 0.0, 1.0)
+
+
+def district_incidents(by_district: pd.DataFrame | None, geography) -> np.ndarray:
+    """近30日 incidents of each district of the map's layer (0 where the frame has none)."""
+    layer = geography.layer("区县") if geography is not None else None
+    ids = [str(f["id"]) for f in (layer or {}).get("features", []) if f.get("id") is not None]
+    if not ids or not has_columns(by_district, "district_id", "incidents_30d"):
+        return np.zeros(len(ids))
+    counts = dict(zip(by_district["district_id"].astype(str), by_district["incidents_30d"]))
+    return np.array([_num(counts.get(rid)) or 0 for rid in ids], dtype=float)
 
 
 MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结 {3} 件 · 超期 {4} 件"
@@ -666,12 +677,6 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
             hoverlabel=dict(align="left"),  # a fill's label sits beside the district, right-aligned by default
             name=names.get(rid, rid), showlegend=False,
         ))
-    # the colour bar: a marker trace with no visible point
-    data.append(go.Scatter(
-        x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False, name="近30日事件",
-        marker=dict(color=[0.0], cmin=0, cmax=zmax, colorscale=MAP_SCALE, showscale=True, size=0, opacity=0,
-                    colorbar=_colorbar(scale)),
-    ))
     images = []
     if points is not None:
         px_x, px_y = svg.project(points["lon"].to_numpy(), points["lat"].to_numpy())
@@ -712,7 +717,7 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
         geojson=display_layer(layer), locations=ids, z=z.tolist(), featureidkey="id", zmin=0, zmax=zmax,
         colorscale=MAP_SCALE, marker=dict(line=dict(color=[theme.WARN if rid == focus else DISTRICT_OUTLINE for rid in ids],
                                                     width=line_w), opacity=opacity),
-        colorbar=_colorbar(scale),
+        showscale=False,  # the scale is the HTML legend over the map (layouts/captions.py)
         customdata=custom,
         hovertemplate=MAP_HOVER.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
         name="区县",
@@ -765,16 +770,22 @@ def migration_laggards(by_dept_status: pd.DataFrame | None, departments: pd.Data
     return frame.reset_index(drop=True)
 
 
-def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
-                     width: int = 436, height: int = 134, scale: float = 1.0) -> go.Figure:
-    """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
-    target line (target × non-classified systems). Actuals stop at the current month."""
-    if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
-        return empty_figure(width, height, scale, uirevision="burnup")
+def burnup_actuals(burnup: pd.DataFrame, today=None):
+    """(frame by month, its months, the current month, actual_cum up to the current month, NaN after)."""
     frame = burnup.sort_values("month")
     months = pd.to_datetime(frame["month"])
     now_month = pd.Timestamp(today or datetime.now()).to_period("M").to_timestamp()
-    actual = frame["actual_cum"].astype(float).where(months <= now_month)
+    return frame, months, now_month, frame["actual_cum"].astype(float).where(months <= now_month)
+
+
+def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
+                     width: int = 436, height: int = 134, scale: float = 1.0) -> go.Figure:
+    """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
+    target line (target × non-classified systems). Actuals stop at the current month. The key and
+    the progress are HTML above the plot (layouts/captions.py)."""
+    if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
+        return empty_figure(width, height, scale, uirevision="burnup")
+    frame, months, now_month, actual = burnup_actuals(burnup, today)
     planned = frame["planned_cum"].astype(float)
     month_text = [f"{m.year}年{m.month}月" for m in months]
     month_axis = months.dt.strftime("%Y-%m-%d").tolist()
@@ -802,17 +813,6 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
     if months.min() <= now_month <= months.max():
         shapes.append(dict(type="line", x0=now_month, x1=now_month, yref="paper", y0=0, y1=1,
                            line=dict(color=theme.MUTED, width=max(1, round(scale)), dash="dot")))
-    annotations.append(dict(
-        text=f"<span style='color:{theme.ACCENT}'>━</span> 实际累计   <span style='color:{theme.WARN}'>╍</span> 计划累计",
-        x=0, y=1, xref="paper", yref="paper", xanchor="left", yanchor="bottom", yshift=_px(6, scale), showarrow=False,
-        font=dict(size=_px(12, scale), color=theme.MUTED)))
-    last = actual.dropna()
-    if len(last):
-        annotations.append(dict(
-            text=f"已上云 <b style='color:{theme.ACCENT}'>{fmt.count(last.iloc[-1])}</b>"
-                 + (f" / {fmt.count(total)} 个" if total else " 个"),
-            x=1, y=1, xref="paper", yref="paper", xanchor="right", yanchor="bottom", yshift=_px(6, scale),
-            showarrow=False, font=dict(size=_px(12.5, scale), color=theme.TEXT)))
     ticks = nice_ticks(ymax, 3)
     layout = _base_layout(
         width, height, scale, "burnup", margin=(40, 10, 26, 22), shapes=shapes, annotations=annotations,
@@ -838,7 +838,8 @@ def hour_weekday_matrix(hour_weekday: pd.DataFrame | None) -> np.ndarray:
 
 def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436, height: int = 250,
                          scale: float = 1.0) -> go.Figure:
-    """事件时段热力: 近30日 incidents by hour of day × weekday."""
+    """事件时段热力: 近30日 incidents by hour of day × weekday (the peak and the colour scale are HTML
+    above the plot: layouts/captions.py)."""
     if not has_columns(hour_weekday, "weekday", "hour", "incidents"):
         return empty_figure(width, height, scale, uirevision="hour-weekday")
     z = hour_weekday_matrix(hour_weekday)
@@ -848,20 +849,14 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
     gap = max(1, round(2 * scale))
     data = [go.Heatmap(
         z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, xgap=gap, ygap=gap, customdata=hrefs,
-        colorbar=dict(thickness=_px(8, scale), len=1, x=1.0, xpad=_px(4, scale), outlinewidth=0,
-                      tickfont=dict(size=_px(10.5, scale), color=theme.MUTED)),
+        showscale=False,
         hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
     )]
-    peak = np.unravel_index(int(np.argmax(z)), z.shape)
     layout = _base_layout(
         width, height, scale, "hour-weekday", margin=(40, 6, 22, 26),
         xaxis=_axis(scale, tickvals=[hours[h] for h in range(0, 24, 3)], ticktext=[str(h) for h in range(0, 24, 3)],
                     showgrid=False, ticks=""),
         yaxis=_axis(scale, autorange="reversed", showgrid=False, ticks="", tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
-        annotations=[dict(text=f"高峰 <b style='color:{theme.WARN}'>{days[peak[0]]} {peak[1]}时</b> · "
-                               f"{fmt.count(z[peak])} 件   <span style='color:{theme.MUTED}'>横轴：时</span>",
-                          x=0, y=1, xref="paper", yref="paper", xanchor="left", yanchor="bottom", yshift=_px(5, scale),
-                          showarrow=False, font=dict(size=_px(12, scale), color=theme.TEXT))],
     )
     return go.Figure(data=data, layout=layout)
 

@@ -26,6 +26,7 @@ from dash.development.base_component import Component
 from dashboard import runtime
 from dashboard.freshness import freshness
 from dashboard.indicators import FORMULAS, INDICATORS
+from layouts import captions
 from layouts import components as cx
 from layouts import figures as fg
 from layouts import markup
@@ -50,6 +51,8 @@ IDS = {
     # Plotly graphs where a panel needs axes or a map; the lighter panels are HTML (layouts/meters.py)
     "graph": {name: f"wall-g-{name}" for name in ("exchange", "map", "burnup", "hour_weekday", "category_district")},
     "body": {name: f"wall-b-{name}" for name in ("sharing", "ranking", "cloud", "migration", "targets")},
+    # the HTML keys, headlines and colour scales over the graphs (layouts/captions.py)
+    "caption": {name: f"wall-c-{name}" for name in ("exchange", "map", "burnup", "hour_weekday")},
     "kpi": {name: f"wall-kpi-{name}" for name in ("sharing", "aggregation", "cloud", "today", "closure", "targets")},
     "ticker": "wall-ticker-list", "districts": "wall-district-list",
     "map_key": "wall-map-key",  # the shape of the map figure the browser holds (view and trace types)
@@ -201,6 +204,7 @@ class Panel:
     render: Callable  # (frames, ctx) -> figure (a graph panel) / components (an HTML panel, cached as markup)
     tooltip: str = ""
     uses_view: bool = False
+    caption: Callable | None = None  # (frames, ctx) -> components: a graph's HTML key, headline or scale
 
     def output(self, name: str) -> tuple[str, str]:
         """The (component id, property) its render fills."""
@@ -274,6 +278,22 @@ def _hour_weekday(f, c):
     return fg.hour_weekday_heatmap(f.frame("incidents", "hour_weekday"), **_size(c, "hour_weekday"))
 
 
+def _exchange_caption(f, c):
+    return captions.exchange_caption(f.frame("exchange", "daily"), 30)
+
+
+def _map_legend(f, c):
+    return captions.map_legend(f.frame("incidents", "by_district"), c.geography)
+
+
+def _burnup_caption(f, c):
+    return captions.burnup_caption(f.frame("systems", "burnup"), c.today)
+
+
+def _hour_weekday_caption(f, c):
+    return captions.hour_weekday_caption(f.frame("incidents", "hour_weekday"))
+
+
 def _category_district(f, c):
     regions = f.frame("regions", "regions")
     if regions is None:
@@ -299,15 +319,17 @@ PANELS: dict[str, Panel] = {
     "sharing": Panel("数据共享 · 共享率", ("catalog", "targets"), "/sharing", _sharing, FORMULAS["sharing_rate"]),
     "ranking": Panel("数据共享 · 部门排名", ("catalog", "departments"), "/sharing", _ranking,
                      "各部门政务数据共享率（前 5 名与后 5 名）。" + FORMULAS["sharing_rate"]),
-    "exchange": Panel("数据共享 · 近30日交换量", ("exchange",), "/exchange", _exchange, FORMULAS["exchange_records"]),
+    "exchange": Panel("数据共享 · 近30日交换量", ("exchange",), "/exchange", _exchange, FORMULAS["exchange_records"],
+                      caption=_exchange_caption),
     "map": Panel("一张图 · 事件热力", ("incidents",), "/incidents", _map,
-                 "近30日各区县事件数（区县面）与网格事件密度（热力）；点击区县下钻", uses_view=True),
+                 "近30日各区县事件数（区县面）与网格事件密度（热力）；点击区县下钻", uses_view=True, caption=_map_legend),
     "cloud": Panel("上云进度 · 上云率", ("systems", "targets"), "/cloud", _cloud, FORMULAS["cloud_migration_rate"]),
     "migration": Panel("上云进度 · 部门状态", ("systems", "departments"), "/cloud", _migration,
                        "上云率最低的部门，按系统状态堆叠（已上云 / 迁移中 / 未迁移 / 暂缓）"),
     "burnup": Panel("上云进度 · 实际与计划", ("systems", "targets"), "/cloud", _burnup,
-                    "非涉密系统按月累计：实际已上云与计划上云；虚线为目标"),
-    "hour_weekday": Panel("事件 · 时段热力", ("incidents",), "/incidents", _hour_weekday, "近30日事件按星期 × 小时分布"),
+                    "非涉密系统按月累计：实际已上云与计划上云；虚线为目标", caption=_burnup_caption),
+    "hour_weekday": Panel("事件 · 时段热力", ("incidents",), "/incidents", _hour_weekday, "近30日事件按星期 × 小时分布",
+                          caption=_hour_weekday_caption),
     "category_district": Panel("事件 · 分类 × 区县", ("incidents", "regions"), "/incidents", _category_district,
                                "近30日各区县主要事件分类的数量", uses_view=True),
     "ticker": Panel("事件 · 最新事件", ("incidents", "regions"), "/incidents", _ticker, "最新受理的事件（滚动）"),
@@ -380,8 +402,8 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
     """A panel's figure (as a plain dict) or its markup (components rendered by layouts.markup),
     built once per (datasets' versions, view, canvas, day) and shared by every wall; a second caller
     of a render in progress waits for it."""
-    spec = {"panel": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
-    fn = spec.render if spec else EXTRA_RENDERS[name]
+    spec = {"panel": PANELS, "caption": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
+    fn = (spec.caption if kind == "caption" else spec.render) if spec else EXTRA_RENDERS[name]
     datasets = spec.datasets if spec else ("incidents",)
     uses_view = spec.uses_view if spec else True
     key = (kind, name, tuple(frames.version(ds) for ds in datasets), ctx.view if uses_view else "",
@@ -427,8 +449,10 @@ def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
     into the caches; returns the dataset versions drawn."""
     ctx = ctx or _context("city")
     frames = Frames(store, DATASETS)
-    for name in PANELS:
+    for name, spec in PANELS.items():
         render("panel", name, frames, ctx)
+        if spec.caption:
+            render("caption", name, frames, ctx)
     for name in KPIS:
         render("kpi", name, frames, ctx)
     for name in EXTRA_RENDERS:
@@ -506,8 +530,12 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name], href=spec.href,
                         tooltip=spec.tooltip, fresh=fresh, className=className, subtitle=subtitle)
 
+    def caption(name, className="cw-caption"):
+        return markup.html_block(render("caption", name, frames, ctx), id=IDS["caption"][name], className=className)
+
     def graph_panel(name, points=False, className=""):
-        return panel(name, cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points), className)
+        graph = cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points)
+        return panel(name, [graph, caption(name)] if PANELS[name].caption else graph, className)
 
     def html_panel(name, subtitle=""):
         return panel(name, markup.html_block(render("panel", name, frames, ctx), id=IDS["body"][name],
@@ -525,6 +553,7 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         *tiles,
         panel("map", html.Div([
             cx.graph(IDS["graph"]["map"], map_figure, points=True),
+            caption("map", "cw-map-legend"),
             markup.html_block(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
                               style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
         ], className="cw-map-wrap"), className="cw-panel--map", subtitle="近30日 · 点击区县下钻"),

@@ -101,6 +101,9 @@ def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
     page.on("request", lambda r: (out := callback_output(r)) and outputs.append(out))
     map_fills = f"document.getElementById('{IDS['graph']['map']}').querySelector('.js-plotly-plot').data.map(t => t.fillcolor)"
     map_before = page.evaluate(map_fills)
+    caption = f"document.getElementById('{IDS['caption']['exchange']}').innerText"
+    caption_before = page.evaluate(caption)
+    assert "近30日合计" in caption_before
     assert map_before and all(map_before[:3]), map_before  # one filled trace per district
     page.wait_for_timeout(2500)  # unchanged ticks: only the poll
     assert outputs and all(IDS["versions"] in o for o in outputs), outputs
@@ -119,6 +122,7 @@ def test_publish_to_one_dataset_redraws_only_its_panels(live_app, open_page):
                   IDS["body"]["targets"], IDS["kpi"]["today"]):
         assert not any(other in o for o in redraws), (other, redraws)
     assert page.evaluate(map_fills) == map_before
+    assert page.evaluate(caption) != caption_before  # the total over the trend changed with it
     last = page.evaluate(f"document.getElementById('{IDS['graph']['exchange']}').querySelector('.js-plotly-plot').data[0].y.slice(-1)[0]")
     assert last == pytest.approx(int(daily["records"].iloc[-1]), rel=1e-6) or last == pytest.approx(
         int(daily["records"].iloc[-1]) / 1e4, rel=1e-6)

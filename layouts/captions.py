@@ -1,0 +1,91 @@
+"""The lines of HTML that go with the wall's figures: their keys, headline numbers and colour scales.
+
+In a Plotly figure each of these is an annotation or a colour bar, and plotly.js measures every one
+of them on the wall's first draw (a colour bar also costs a margin pass): together about a tenth of
+the wall's time to ready (benchmarks/README.md). As HTML laid over the figure's top margin they cost
+the browser nothing it does not already do for the panel's title.
+
+Like :mod:`layouts.meters`, every function takes ready-to-draw frames, shares its arithmetic with
+the figure it explains (:mod:`layouts.figures`), and returns Dash components that the wall renders
+once per data version into markup. A missing frame gives no caption: the figure says "暂无数据".
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dash import html
+
+from dashboard import formatting as fmt
+from layouts import figures as fg
+
+
+def css_gradient(colorscale: list) -> str:
+    """A plotly colour scale ``[[0, colour], …, [1, colour]]`` as a left-to-right CSS gradient."""
+    stops = ", ".join(f"{colour} {position * 100:g}%" for position, colour in colorscale)
+    return f"linear-gradient(90deg, {stops})"
+
+
+def colour_scale(colorscale: list, top: float, title: str = "") -> html.Span:
+    """0 ▬▬▬ top: the scale a heatmap or the map is coloured on."""
+    return html.Span([html.Span(title, className="cw-scale-title") if title else None,
+                      html.Span("0", className="cw-scale-end"),
+                      html.Span(className="cw-scale-bar", style={"background": css_gradient(colorscale)}),
+                      html.Span(fmt.count(top), className="cw-scale-end")], className="cw-scale")
+
+
+def line_key(glyph: str, tone: str, label: str) -> html.Span:
+    """A line's key: its glyph in its colour (━ solid, ┅ dotted, ╍ dashed) and what it counts."""
+    return html.Span([html.Span(glyph, className=f"cw-key-glyph is-{tone}"), label], className="cw-key")
+
+
+def caption(left: list, right) -> html.Div:
+    """The row over a figure's top margin: keys or a headline on the left, a number or scale on the right."""
+    return html.Div([html.Span(left, className="cw-caption-left"), html.Span(right, className="cw-caption-right")],
+                    className="cw-caption-row")
+
+
+def _stat(before: str, value: str, after: str, tone: str = "accent") -> list:
+    return [before, html.B(value, className=f"is-{tone}"), after]
+
+
+def exchange_caption(daily: pd.DataFrame | None, days: int = 30) -> list:
+    """Keys of the exchange trend's lines and its window's total records."""
+    frame = fg.exchange_window(daily, days)
+    if frame is None:
+        return []
+    keys = [line_key("━", "accent", "交换记录（条）")]
+    if "api_calls" in frame.columns:
+        keys.append(line_key("┅", "warn", "接口调用（次）"))
+    total = float(np.nansum(frame["records"].astype(float).to_numpy()))
+    return [caption(keys, _stat(f"近{len(frame)}日合计 ", fmt.count(total), " 条"))]
+
+
+def burnup_caption(burnup: pd.DataFrame | None, today=None) -> list:
+    """Keys of the burn-up's lines and the systems on the cloud now (of all non-classified systems)."""
+    if not fg.has_columns(burnup, "month", "planned_cum", "actual_cum"):
+        return []
+    frame, _, _, actual = fg.burnup_actuals(burnup, today)
+    keys = [line_key("━", "accent", "实际累计"), line_key("╍", "warn", "计划累计")]
+    done = actual.dropna()
+    total = fg._num(frame["total"].iloc[-1]) if "total" in frame.columns else None
+    right = _stat("已上云 ", fmt.count(done.iloc[-1]), f" / {fmt.count(total)} 个" if total else " 个") if len(done) else None
+    return [caption(keys, right)]
+
+
+def hour_weekday_caption(hour_weekday: pd.DataFrame | None) -> list:
+    """The busiest hour of the week and the heatmap's colour scale."""
+    if not fg.has_columns(hour_weekday, "weekday", "hour", "incidents"):
+        return []
+    z = fg.hour_weekday_matrix(hour_weekday)
+    day, hour = np.unravel_index(int(np.argmax(z)), z.shape)
+    peak = ["高峰 ", html.B(f"{fmt.WEEKDAYS_SHORT[day]} {hour}时", className="is-warn"), f" · {fmt.count(z[day, hour])} 件",
+            html.Span("横轴：时", className="cw-caption-note")]
+    return [caption(peak, colour_scale(fg.HEAT_SCALE, float(z.max())))]
+
+
+def map_legend(by_district: pd.DataFrame | None, geography) -> list:
+    """The map's colour scale: 0 to the most 近30日 incidents of a district."""
+    z = fg.district_incidents(by_district, geography)
+    if not len(z):
+        return []
+    return [colour_scale(fg.MAP_SCALE, fg.map_scale_max(z), "近30日事件")]
