@@ -225,8 +225,13 @@ def measure_ready(browser, config: Path, n_graphs: int, runs: int) -> None:
     try:
         _time_to_ready(browser, bare_url, n_graphs, 1)  # warm the browser binary and the font cache
         _time_to_ready(browser, wall_url + "/wall", n_graphs, 1)  # and the wall's render cache
-        bare_cold, bare_warm = _time_to_ready(browser, bare_url, n_graphs, runs)
-        wall_cold, wall_warm = _time_to_ready(browser, wall_url + "/wall", n_graphs, runs)
+        # interleaved, one bare run then one wall run: a shared machine's drift weighs on both alike
+        bare_cold, bare_warm, wall_cold, wall_warm = [], [], [], []
+        for _ in range(runs):
+            for url, cold, warm in ((bare_url, bare_cold, bare_warm), (wall_url + "/wall", wall_cold, wall_warm)):
+                one_cold, one_warm = _time_to_ready(browser, url, n_graphs, 1)
+                cold += one_cold
+                warm += one_warm
     finally:
         bare_proc.terminate()
         wall_proc.terminate()
