@@ -146,8 +146,8 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
     SVG map's x/y, the MapLibre map's GeoJSON, often 100 KB or more); otherwise the whole figure.
 
     SVG map: each district's fill colour, hover text and URL, the names' trace and the density
-    picture. MapLibre map (a tile server): every trace
-    property but the GeoJSON, and the labels."""
+    picture. MapLibre map (a tile server): every trace property but the GeoJSON, and the labels.
+    (The colour scale's legend is HTML, redrawn beside the figure.)"""
     if not new_data or client_key != new_key:
         return figure
     patch = Patch()

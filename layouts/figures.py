@@ -611,7 +611,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
             return None
         return _num(stats.at[rid, col])
 
-    z = np.array([stat(rid, "incidents_30d") or 0 for rid in ids], dtype=float)
+    z = district_incidents(by_district, geography)
     zmax = map_scale_max(z)
     focus = focus if focus in ids else None
     uirev = f"map:{focus or 'city'}"

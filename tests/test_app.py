@@ -42,7 +42,7 @@ def test_the_vendored_bundle_matches_the_plotly_package():
 
 @pytest.mark.parametrize("asset", ["wall.css", "wall.js", "components.js"])
 def test_assets_linked_with_their_version_are_kept_a_year(asset):
-    scripts, client = _index_scripts()
+    _, client = _index_scripts()
     response = client.get(f"/assets/{asset}?m=1")
     assert response.cache_control.max_age == 31_536_000 and response.cache_control.immutable
     assert client.get(f"/assets/{asset}").cache_control.max_age != 31_536_000  # unversioned: revalidated
