@@ -9,13 +9,16 @@ callback does not run. A wall is ready one round trip sooner.
 Without a usable Referer (none sent, another origin, a ``#fragment`` the server cannot see) the shell
 is Dash's own container and routing works as usual, so this can only save time, never change a page.
 
-A page layout may hand out the same page object to many requests (the wall does, per data version);
-its shell is then the same object too, and :func:`layout_json` serialises it once.
+A page layout may hand out the same page object to many requests (the wall does, per data version)
+and say so with :func:`share`; its shell is then the same object too, and :func:`layout_json`
+serialises it once. Pages built for one request (a drill-down, the status page) are not kept, so
+visits to them never push a shared page out of the caches.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -30,6 +33,13 @@ _LOCK = threading.Lock()
 _CACHE_SIZE = 32
 _SHELLS: OrderedDict = OrderedDict()  # (href, id(page), title, class) → shell; the shell keeps its page alive
 _SERIALISED: OrderedDict = OrderedDict()  # id(layout) → (layout, its JSON); the entry keeps the layout alive
+_SHARED: weakref.WeakSet = weakref.WeakSet()  # pages handed to many requests, and their shells
+
+
+def share(page):
+    """Mark ``page`` as handed out to many requests: its shell and JSON are made once. → page"""
+    _SHARED.add(page)
+    return page
 
 
 def _remember(cache: OrderedDict, key, value):
@@ -73,23 +83,27 @@ def page_shell(app: dash.Dash, className: str = "") -> html.Div:
     if page is None:
         return html.Div([dash.page_container], className=className)
     href, children, title = page
+    shared = children in _SHARED
     key = (href, id(children), title, className)  # an id is unique while its shell, in the cache, holds the page
     with _LOCK:
-        shell = _SHELLS.get(key)
+        shell = _SHELLS.get(key) if shared else None
     if shell is not None:
         return shell
     url = urlsplit(href)
-    return _remember(_SHELLS, key, html.Div([html.Div([
+    shell = html.Div([html.Div([
         dcc.Location(id=location.id, refresh=location.refresh, href=href, pathname=url.path,
                      search=f"?{url.query}" if url.query else "", hash=""),
         html.Div(children, id=content.id, disable_n_clicks=True),
         dcc.Store(id=store.id, data={"title": title}),  # what the routing callback would have stored
         html.Div(id=dummy.id, disable_n_clicks=True),
-    ])], className=className))
+    ])], className=className)
+    return share(_remember(_SHELLS, key, shell)) if shared else shell
 
 
 def layout_json(layout) -> str:
-    """Dash's JSON of a layout, made once per layout object (a shared page's shell is one object)."""
+    """Dash's JSON of a layout, made once per shared layout object (a shared page's shell is one object)."""
+    if layout not in _SHARED:
+        return to_json(layout)
     with _LOCK:
         hit = _SERIALISED.get(id(layout))
     if hit is not None and hit[0] is layout:

@@ -23,7 +23,7 @@ import dash
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard import runtime
+from dashboard import first_page, runtime
 from dashboard.freshness import freshness
 from dashboard.indicators import FORMULAS, INDICATORS
 from layouts import captions
@@ -504,8 +504,8 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
             _PAGES.move_to_end(key)
             return _PAGES[key]
     # the page records the versions it draws (a publish since the statuses were read is drawn, not lost)
-    page = wall_page(Frames(rt.store, DATASETS), fresh, updated, kiosk=_truthy(kiosk), rotate_s=rotate_s,
-                     views=views, view=view, mode=mode)
+    page = first_page.share(wall_page(Frames(rt.store, DATASETS), fresh, updated, kiosk=_truthy(kiosk),
+                                      rotate_s=rotate_s, views=views, view=view, mode=mode))
     with _CACHE_LOCK:
         _PAGES[key] = page
         while len(_PAGES) > _PAGES_SIZE:

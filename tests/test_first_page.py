@@ -99,3 +99,22 @@ def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, 
     after = orjson.loads(client.get("/_dash-layout", headers={"Referer": referrer}).data)
     assert len(calls) == 2
     assert _find(after, "wall-versions")["props"]["data"]["exchange"] == store.snapshot("exchange").version
+
+
+def test_pages_built_per_request_are_not_kept_and_never_push_the_wall_out(client, monkeypatch):
+    import dashboard.first_page as first_page
+
+    calls = []
+    real_to_json = first_page.to_json
+    monkeypatch.setattr(first_page, "to_json", lambda layout: calls.append(1) or real_to_json(layout))
+    wall = "http://localhost/wall?scale=fill-width"
+    first = client.get("/_dash-layout", headers={"Referer": wall}).data
+    shells = len(first_page._SHELLS)
+    for n in range(first_page._CACHE_SIZE + 8):  # more status and drill-down visits than the caches hold
+        status = _layout(client, f"http://localhost/status?visit={n}")
+        assert _find(status, "_pages_content") is not None
+        _layout(client, f"http://localhost/district/D{n:03d}")
+    assert len(first_page._SHELLS) == shells  # none of those pages was kept
+    calls.clear()
+    assert client.get("/_dash-layout", headers={"Referer": wall}).data == first
+    assert calls == []  # the wall's page is still serialised
