@@ -95,7 +95,8 @@ import sys
 import dash
 from dash import dcc, html
 from waitress import serve
-app = dash.Dash(__name__, serve_locally=True, update_title=None)
+# argv[3], optional: an assets folder (the wall's plotly.js bundle) for a like-for-like floor
+app = dash.Dash(__name__, serve_locally=True, update_title=None, **({"assets_folder": sys.argv[3]} if len(sys.argv) > 3 else {}))
 app.layout = html.Div([dcc.Graph(id=f"g{i}", figure={}, style={"width": "400px", "height": "250px"},
                                  config={"displayModeBar": False}) for i in range(int(sys.argv[1]))])
 serve(app.server, host="127.0.0.1", port=int(sys.argv[2]), threads=8)
@@ -220,30 +221,37 @@ def _new_page(browser):
 
 
 def measure_ready(browser, config: Path, n_graphs: int, runs: int) -> None:
+    """The goal's floor is a bare Dash page (full plotly.js); the second floor loads the wall's
+    cartesian bundle too, so the wall's own cost shows apart from the smaller bundle's."""
     bare_url, bare_proc = _serve_process(BARE_APP, str(n_graphs))
+    slim_url, slim_proc = _serve_process(BARE_APP, str(n_graphs), str(ROOT / "assets" / "vendor"))
     wall_url, wall_proc = _serve_process(WALL_APP, str(config), str(ROOT))
+    pages = {"bare Dash, empty graphs": bare_url, "  with the wall's bundle": slim_url,
+             "CityWall /wall": wall_url + "/wall"}
+    times = {label: ([], []) for label in pages}
     try:
-        _time_to_ready(browser, bare_url, n_graphs, 1)  # warm the browser binary and the font cache
-        _time_to_ready(browser, wall_url + "/wall", n_graphs, 1)  # and the wall's render cache
-        # interleaved, one bare run then one wall run: a shared machine's drift weighs on both alike
-        bare_cold, bare_warm, wall_cold, wall_warm = [], [], [], []
+        for url in pages.values():  # warm the browser binary, the font cache and the wall's render cache
+            _time_to_ready(browser, url, n_graphs, 1)
+        # interleaved, one run of each page in turn: a shared machine's drift weighs on all alike
         for _ in range(runs):
-            for url, cold, warm in ((bare_url, bare_cold, bare_warm), (wall_url + "/wall", wall_cold, wall_warm)):
+            for label, url in pages.items():
                 one_cold, one_warm = _time_to_ready(browser, url, n_graphs, 1)
-                cold += one_cold
-                warm += one_warm
+                times[label][0].extend(one_cold)
+                times[label][1].extend(one_warm)
     finally:
-        bare_proc.terminate()
-        wall_proc.terminate()
+        for proc in (bare_proc, slim_proc, wall_proc):
+            proc.terminate()
     print(f"\n1. time to wall ready at 1920×1080 ({n_graphs} graphs, median of {runs} loads; "
           "every graph's Plotly draw resolved)")
     print(f"   {'':26}{'cold ms':>9}{'warm ms':>9}")
-    for label, cold, warm in (("bare Dash, empty graphs", bare_cold, bare_warm),
-                              ("CityWall /wall", wall_cold, wall_warm)):
+    for label, (cold, warm) in times.items():
         print(f"   {label:26}{statistics.median(cold):>9.0f}{statistics.median(warm):>9.0f}"
               f"   (cold {', '.join(f'{v:.0f}' for v in cold)}; warm {', '.join(f'{v:.0f}' for v in warm)})")
-    print(f"   ratio wall / bare: cold {statistics.median(wall_cold) / statistics.median(bare_cold):.2f}, "
-          f"warm {statistics.median(wall_warm) / statistics.median(bare_warm):.2f} (goal ≤ 1.5)")
+    (wall_cold, wall_warm) = times["CityWall /wall"]
+    for label, note in (("bare Dash, empty graphs", " (goal ≤ 1.5)"), ("  with the wall's bundle", "")):
+        cold, warm = times[label]
+        print(f"   ratio wall / {label.strip()}: cold {statistics.median(wall_cold) / statistics.median(cold):.2f}, "
+              f"warm {statistics.median(wall_warm) / statistics.median(warm):.2f}{note}")
 
 
 def measure_ticks_and_server(browser, config: Path, n_graphs: int, rounds: int) -> None:

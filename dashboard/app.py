@@ -18,8 +18,8 @@ log = logging.getLogger("citywall.app")
 # plotly package's full bundle). The wall's figures are scatter and heatmap traces on an SVG map, so
 # the browser fetches and evaluates 1.5 MB instead of 4.8 MB: about 100 ms of every wall load.
 # dcc.Graph uses a ``window.Plotly`` that is already there instead of loading the full bundle.
-PLOTLY_BUNDLE = "vendor/plotly-cartesian-4.1.1.min.js"
 PLOTLY_BUNDLE_VERSION = "4.1.1"
+PLOTLY_BUNDLE = f"vendor/plotly-cartesian-{PLOTLY_BUNDLE_VERSION}.min.js"
 PLOTLY_BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
                                   "histogram2dcontour", "image", "pie", "scatter", "scatterternary", "violin"})
 

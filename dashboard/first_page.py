@@ -37,7 +37,8 @@ _SHARED: weakref.WeakSet = weakref.WeakSet()  # pages handed to many requests, a
 
 
 def share(page):
-    """Mark ``page`` as handed out to many requests: its shell and JSON are made once. → page"""
+    """Mark ``page`` (a component: it is held weakly) as handed out to many requests: its shell and
+    JSON are made once. → page"""
     _SHARED.add(page)
     return page
 

@@ -7,7 +7,8 @@ the browser nothing it does not already do for the panel's title.
 
 Like :mod:`layouts.meters`, every function takes ready-to-draw frames, shares its arithmetic with
 the figure it explains (:mod:`layouts.figures`), and returns Dash components that the wall renders
-once per data version into markup. A missing frame gives no caption: the figure says "暂无数据".
+once per data version into markup. A missing frame gives no caption (the figure says "暂无数据"),
+except the map's legend, which shows 0 … 1 like the map's fills while the districts have no counts.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _stat(before: str, value: str, after: str, tone: str = "accent") -> list:
     return [before, html.B(value, className=f"is-{tone}"), after]
 
 
-def exchange_caption(daily: pd.DataFrame | None, days: int = 30) -> list:
+def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS) -> list:
     """Keys of the exchange trend's lines and its window's total records."""
     frame = fg.exchange_window(daily, days)
     if frame is None:
@@ -64,10 +65,9 @@ def burnup_caption(burnup: pd.DataFrame | None, today=None) -> list:
     """Keys of the burn-up's lines and the systems on the cloud now (of all non-classified systems)."""
     if not fg.has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return []
-    frame, _, _, actual = fg.burnup_actuals(burnup, today)
+    *_, actual, total = fg.burnup_actuals(burnup, today)
     keys = [line_key("━", "accent", "实际累计"), line_key("╍", "warn", "计划累计")]
     done = actual.dropna()
-    total = fg._num(frame["total"].iloc[-1]) if "total" in frame.columns else None
     right = _stat("已上云 ", fmt.count(done.iloc[-1]), f" / {fmt.count(total)} 个" if total else " 个") if len(done) else None
     return [caption(keys, right)]
 
@@ -80,7 +80,7 @@ def hour_weekday_caption(hour_weekday: pd.DataFrame | None) -> list:
     day, hour = np.unravel_index(int(np.argmax(z)), z.shape)
     peak = ["高峰 ", html.B(f"{fmt.WEEKDAYS_SHORT[day]} {hour}时", className="is-warn"), f" · {fmt.count(z[day, hour])} 件",
             html.Span("横轴：时", className="cw-caption-note")]
-    return [caption(peak, colour_scale(fg.HEAT_SCALE, float(z.max())))]
+    return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)))]
 
 
 def map_legend(by_district: pd.DataFrame | None, geography) -> list:
@@ -88,4 +88,4 @@ def map_legend(by_district: pd.DataFrame | None, geography) -> list:
     z = fg.district_incidents(by_district, geography)
     if not len(z):
         return []
-    return [colour_scale(fg.MAP_SCALE, fg.map_scale_max(z), "近30日事件")]
+    return [colour_scale(fg.MAP_SCALE, fg.scale_max(z), "近30日事件")]

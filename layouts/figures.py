@@ -42,6 +42,7 @@ MAP_SCALE = [[0.0, "#0c2452"], [0.35, "#12509a"], [0.7, "#1f9fe0"], [1.0, "#6ff0
 DENSITY_SCALE = [[0.0, "rgba(255,194,75,0)"], [0.3, "rgba(255,194,75,0.35)"], [0.65, "rgba(255,138,61,0.7)"],
                  [1.0, "rgba(255,90,110,0.95)"]]
 SHARING_DEFAULT_TARGET = 0.9
+EXCHANGE_DAYS = 30  # the exchange trend's window (数据共享 · 近30日交换量), its total over the same days
 CLOUD_DEFAULT_TARGET = 0.8
 
 
@@ -207,14 +208,14 @@ def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None,
     return frame.head(n), frame.tail(n), len(frame)
 
 
-def exchange_window(daily: pd.DataFrame | None, days: int = 30) -> pd.DataFrame | None:
+def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS) -> pd.DataFrame | None:
     """The last ``days`` days of the ``exchange.daily`` frame, oldest first; None without it."""
     if not has_columns(daily, "date", "records"):
         return None
     return daily.sort_values("date").tail(days)
 
 
-def exchange_trend(daily: pd.DataFrame | None, days: int = 30, *, width: int = 436, height: int = 134,
+def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, width: int = 436, height: int = 134,
                    scale: float = 1.0) -> go.Figure:
     """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
     (their key and the total are HTML above the plot: layouts/captions.py)."""
@@ -612,7 +613,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
         return _num(stats.at[rid, col])
 
     z = district_incidents(by_district, geography)
-    zmax = map_scale_max(z)
+    zmax = scale_max(z)
     focus = focus if focus in ids else None
     uirev = f"map:{focus or 'city'}"
     custom = [[district_href(rid), names.get(rid, rid), fmt.count(stat(rid, "incidents_30d") or 0),
@@ -630,9 +631,12 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
     return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
 
 
-def map_scale_max(z) -> float:
-    """The top of the map's colour scale: the most 近30日 incidents of a district, at least 1."""
-    return max(float(np.max(z)) if len(z) else 0.0, 1.0)
+def scale_max(z) -> float:
+    """The top of a count's colour scale from 0 (the map's, the heatmaps'): the largest count, at
+    least 1. Figures set it as ``zmax`` (with ``zmin`` alone plotly.js scales to the data's own
+    range) and the HTML scales print it."""
+    z = np.asarray(z, dtype=float)
+    return max(float(np.nanmax(z)) if z.size and not np.isnan(z).all() else 0.0, 1.0)
 
 
 def district_incidents(by_district: pd.DataFrame | None, geography) -> np.ndarray:
@@ -771,11 +775,13 @@ def migration_laggards(by_dept_status: pd.DataFrame | None, departments: pd.Data
 
 
 def burnup_actuals(burnup: pd.DataFrame, today=None):
-    """(frame by month, its months, the current month, actual_cum up to the current month, NaN after)."""
+    """(frame by month, its months, the current month, actual_cum up to the current month (NaN
+    after), the non-classified systems in total or None)."""
     frame = burnup.sort_values("month")
     months = pd.to_datetime(frame["month"])
     now_month = pd.Timestamp(today or datetime.now()).to_period("M").to_timestamp()
-    return frame, months, now_month, frame["actual_cum"].astype(float).where(months <= now_month)
+    total = _num(frame["total"].iloc[-1]) if "total" in frame.columns and len(frame) else None
+    return frame, months, now_month, frame["actual_cum"].astype(float).where(months <= now_month), total
 
 
 def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
@@ -785,7 +791,7 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
     the progress are HTML above the plot (layouts/captions.py)."""
     if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return empty_figure(width, height, scale, uirevision="burnup")
-    frame, months, now_month, actual = burnup_actuals(burnup, today)
+    frame, months, now_month, actual, total = burnup_actuals(burnup, today)
     planned = frame["planned_cum"].astype(float)
     month_text = [f"{m.year}年{m.month}月" for m in months]
     month_axis = months.dt.strftime("%Y-%m-%d").tolist()
@@ -798,7 +804,6 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
                    customdata=[[t, fmt.count(None if pd.isna(v) else v)] for t, v in zip(month_text, actual)],
                    hovertemplate="%{customdata[0]}<br>实际累计上云 <b>%{customdata[1]}</b> 个<extra></extra>"),
     ]
-    total = _num(frame["total"].iloc[-1]) if "total" in frame.columns else None
     ymax = max(float(np.nanmax(planned)) if len(planned) else 0, float(np.nanmax(actual)) if actual.notna().any() else 0,
                total or 0)
     target = CLOUD_DEFAULT_TARGET if _num(target) is None else float(target)
@@ -848,7 +853,8 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
     hrefs = [[_href("/incidents", weekday=d, hour=h) for h in range(24)] for d in range(7)]
     gap = max(1, round(2 * scale))
     data = [go.Heatmap(
-        z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, xgap=gap, ygap=gap, customdata=hrefs,
+        z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,
+        customdata=hrefs,
         showscale=False,
         hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
     )]
@@ -908,7 +914,8 @@ def category_district_heatmap(category_district: pd.DataFrame | None, regions: p
     gap = max(1, round(2 * scale))
     show_text = (width - 90 * scale) / max(len(districts), 1) >= 30 * scale
     data = [go.Heatmap(
-        z=z.tolist(), x=names, y=categories, colorscale=HEAT_SCALE, zmin=0, xgap=gap, ygap=gap, showscale=False,
+        z=z.tolist(), x=names, y=categories, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,
+        showscale=False,
         customdata=hrefs, texttemplate="%{z:,.0f}" if show_text else None,
         textfont=dict(size=_px(11, scale), color="#ffffff", family=NUMBER_FONT),
         hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",

@@ -244,7 +244,7 @@ def _ranking(f, c):
 
 
 def _exchange(f, c):
-    return fg.exchange_trend(f.frame("exchange", "daily"), 30, **_size(c, "exchange"))
+    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, **_size(c, "exchange"))
 
 
 def _map(f, c):
@@ -279,7 +279,7 @@ def _hour_weekday(f, c):
 
 
 def _exchange_caption(f, c):
-    return captions.exchange_caption(f.frame("exchange", "daily"), 30)
+    return captions.exchange_caption(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS)
 
 
 def _map_legend(f, c):
@@ -404,6 +404,8 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
     of a render in progress waits for it."""
     spec = {"panel": PANELS, "caption": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
     fn = (spec.caption if kind == "caption" else spec.render) if spec else EXTRA_RENDERS[name]
+    if fn is None:
+        raise KeyError(f"panel {name!r} has no caption")
     datasets = spec.datasets if spec else ("incidents",)
     uses_view = spec.uses_view if spec else True
     key = (kind, name, tuple(frames.version(ds) for ds in datasets), ctx.view if uses_view else "",

@@ -64,6 +64,11 @@ def test_hour_weekday_caption_names_the_peak_and_its_scale():
     assert [s.children for s in _classes(scale, "cw-scale-end")] == ["0", "1,100"]
     bar, = _classes(scale, "cw-scale-bar")
     assert bar.style["background"] == cp.css_gradient(fg.HEAT_SCALE)
+    figure = fg.hour_weekday_heatmap(hw)
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (0, 1100)  # the heatmap is coloured on that scale
+    quiet = cp.hour_weekday_caption(hw.assign(incidents=0))  # no incidents: 0 … 1, as the figure
+    assert [s.children for s in _classes(quiet, "cw-scale-end")] == ["0", "1"]
+    assert fg.hour_weekday_heatmap(hw.assign(incidents=0)).data[0].zmax == 1
 
 
 def test_map_legend_tops_at_the_busiest_district():

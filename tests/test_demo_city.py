@@ -304,7 +304,7 @@ def test_top_up_is_the_same_in_any_chunking(city, tmp_path):
     assert (old["status"] != "已办结").sum() < (before["status"] != "已办结").sum()
 
 
-def test_top_up_noop_is_cheap_and_backlog_is_capped(city, tmp_path):
+def test_top_up_with_nothing_due_writes_nothing_and_backlog_is_capped(city, tmp_path):
     db = tmp_path / "live.db"
     shutil.copy(city["db"], db)
     assert dc.top_up_incidents(db, AS_OF) == 0

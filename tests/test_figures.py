@@ -276,6 +276,7 @@ def test_map_with_tiles_is_maplibre_over_the_raster_source(geography):
 
     assert orjson.loads(fig.to_json())["data"][0]["geojson"]["features"][0]["geometry"]["coordinates"][0][0] == [113.0, 28.0]
     assert list(districts.locations) == ["D1", "D2"] and list(districts.z) == [120, 30]
+    assert districts.showscale is False and districts.zmax == 120  # the scale is the HTML legend, 0 … 120
     assert districts.customdata[0][0] == "/district/D1" and districts.customdata[0][1] == "东湖区"
     assert "近30日事件" in districts.hovertemplate and "%{customdata[2]}" in districts.hovertemplate
     assert list(density.z) == [100, 20]
@@ -354,6 +355,7 @@ def test_hour_weekday_heatmap_matrix():
     assert fig.data[0].x[9] == "9时" and fig.layout.yaxis.autorange == "reversed"
     assert fig.data[0].customdata[3][14] == "/incidents?weekday=3&hour=14"
     assert fig.data[0].showscale is False and not fig.layout.annotations  # scale and peak are HTML
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 11)  # both set: colours from 0, as the HTML scale says
 
 
 def test_category_district_heatmap_matrix():
