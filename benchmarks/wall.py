@@ -6,7 +6,8 @@ With the demo city at ``--incidents`` rows, the wall is served on 127.0.0.1 by w
 server `python run.py` uses) in a process of its own, and driven by headless Debian Chromium at 1920×1080:
 
 1. time to wall ready: navigation start → every graph drawn, cold (fresh browser context) and warm
-   (a repeat visit in the same tab), beside the same measure for a bare Dash page holding the same number of empty graphs;
+   (a repeat visit in the same tab), beside the same measure for a bare Dash page holding the same number of empty graphs
+   (the goal's floor) and for that page with the wall's cartesian plotly.js bundle;
 2. refresh ticks: bytes on the wire (request + response) of a tick when nothing changed, and which
    callbacks run and how many bytes they move after a publish to one dataset;
 3. server time of the initial layout and of every figure callback (p50 / p95), measured by request
