@@ -81,13 +81,21 @@ def test_without_a_usable_referrer_the_shell_is_dash_pages_own(client, referrer)
     assert _find(layout, "_pages_location")["props"].get("pathname") is None
 
 
-def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, monkeypatch):
+@pytest.fixture
+def serialisations(monkeypatch) -> list:
+    """One entry per layout first_page serialises."""
     import dashboard.first_page as first_page
-    from dashboard import runtime
 
     calls = []
     real_to_json = first_page.to_json
     monkeypatch.setattr(first_page, "to_json", lambda layout: calls.append(1) or real_to_json(layout))
+    return calls
+
+
+def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, serialisations):
+    from dashboard import runtime
+
+    calls = serialisations
     referrer = "http://localhost/wall?scale=stretch"
     first = client.get("/_dash-layout", headers={"Referer": referrer}).data
     assert client.get("/_dash-layout", headers={"Referer": referrer}).data == first
@@ -101,12 +109,10 @@ def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, 
     assert _find(after, "wall-versions")["props"]["data"]["exchange"] == store.snapshot("exchange").version
 
 
-def test_pages_built_per_request_are_not_kept_and_never_push_the_wall_out(client, monkeypatch):
+def test_pages_built_per_request_are_not_kept_and_never_push_the_wall_out(client, serialisations):
     import dashboard.first_page as first_page
 
-    calls = []
-    real_to_json = first_page.to_json
-    monkeypatch.setattr(first_page, "to_json", lambda layout: calls.append(1) or real_to_json(layout))
+    calls = serialisations
     wall = "http://localhost/wall?scale=fill-width"
     first = client.get("/_dash-layout", headers={"Referer": wall}).data
     shells = len(first_page._SHELLS)
