@@ -32,25 +32,36 @@ class Geography:
         return self.layers.get(level)
 
 
-def _rings(geometry: dict):
-    if geometry["type"] == "Polygon":
-        yield from geometry["coordinates"][:1]
-    elif geometry["type"] == "MultiPolygon":
-        for polygon in geometry["coordinates"]:
-            yield from polygon[:1]
+def outer_rings(geometry: dict | None) -> list:
+    """The outer ring of each polygon of a Polygon or MultiPolygon (holes and other types ignored)."""
+    kind, coords = (geometry or {}).get("type"), (geometry or {}).get("coordinates") or []
+    if kind == "Polygon":
+        return coords[:1]
+    if kind == "MultiPolygon":
+        return [polygon[0] for polygon in coords if polygon]
+    return []
+
+
+def rings_bounds(rings) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) over the rings' points; None without any."""
+    xs, ys = [], []
+    for ring in rings:
+        xs.extend(p[0] for p in ring)
+        ys.extend(p[1] for p in ring)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
 def _centroid(geometry: dict) -> tuple[float, float]:
     """Area-weighted centroid of the outer rings (good enough for labels and density points)."""
     total = cx = cy = 0.0
-    for ring in _rings(geometry):
+    for ring in outer_rings(geometry):
         for (x0, y0), (x1, y1) in zip(ring, ring[1:]):
             cross = x0 * y1 - x1 * y0
             total += cross
             cx += (x0 + x1) * cross
             cy += (y0 + y1) * cross
     if abs(total) < 1e-15:
-        ring = next(_rings(geometry))
+        ring = outer_rings(geometry)[0]
         return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
     return cx / (3 * total), cy / (3 * total)
 
@@ -85,13 +96,8 @@ def load_layer(path: Path, level: str, id_property: str, name_property: str) -> 
 
 
 def _bounds(collections: list[dict]) -> tuple[float, float, float, float]:
-    xs, ys = [], []
-    for collection in collections:
-        for feature in collection["features"]:
-            for ring in _rings(feature["geometry"]):
-                xs.extend(p[0] for p in ring)
-                ys.extend(p[1] for p in ring)
-    return min(xs), min(ys), max(xs), max(ys)
+    return rings_bounds(ring for collection in collections for feature in collection["features"]
+                        for ring in outer_rings(feature["geometry"]))
 
 
 def geo_paths(settings: Settings) -> dict[str, Path]:

@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
 from dashboard.formatting import _missing
-from dashboard.geo import fit_zoom
+from dashboard.geo import fit_zoom, outer_rings, rings_bounds
 from layouts import theme
 
 NO_DATA = "暂无数据"
@@ -293,16 +293,7 @@ def project(lon: float, lat: float, center: tuple[float, float], zoom: float, wi
 
 
 def feature_bounds(feature: dict) -> tuple[float, float, float, float] | None:
-    geometry = feature.get("geometry") or {}
-    polygons = geometry.get("coordinates") or []
-    if geometry.get("type") == "Polygon":
-        polygons = [polygons]
-    xs, ys = [], []
-    for polygon in polygons:
-        for ring in polygon[:1]:
-            xs.extend(p[0] for p in ring)
-            ys.extend(p[1] for p in ring)
-    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+    return rings_bounds(outer_rings(feature.get("geometry")))
 
 
 def once_per_layer(build):
@@ -398,21 +389,12 @@ def project_km(lon, lat, origin: tuple[float, float]) -> tuple[np.ndarray, np.nd
     return x, y
 
 
-def _outer_rings(geometry: dict) -> list:
-    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
-    if kind == "Polygon":
-        return coords[:1]
-    if kind == "MultiPolygon":
-        return [polygon[0] for polygon in coords if polygon]
-    return []
-
-
 @once_per_layer
 def svg_layer(layer: dict) -> SvgLayer:
     """The layer projected for the SVG map, built once per layer object: the figure is rebuilt on every
     data publish, the polygons only when the city's GeoJSON is reloaded."""
     features = [f for f in layer.get("features", []) if f.get("id") is not None]
-    rings = [[np.asarray(ring, dtype=float)[:, :2] for ring in _outer_rings(f.get("geometry") or {}) if len(ring)]
+    rings = [[np.asarray(ring, dtype=float)[:, :2] for ring in outer_rings(f.get("geometry")) if len(ring)]
              for f in features]
     every = [ring for feature_rings in rings for ring in feature_rings]
     if every:
