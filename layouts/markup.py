@@ -5,7 +5,7 @@ and each refresh cost (components × updates). The wall's rows — ticker, ranki
 KPI tiles, the district list — are read-only pictures of a frame: no callback reads or targets
 anything inside them. Each is built with Dash's own ``html`` vocabulary (so the builders stay
 plain functions, tested as component trees) and rendered here, once per dataset version, to one
-escaped HTML string carried by one :class:`HtmlBlock`. The page drops from ~680 components to ~160
+escaped HTML string carried by one :class:`HtmlBlock`. The page drops from ~680 components to ~170
 and its layout JSON to a third (benchmarks/README.md).
 
 Hover texts (``data-tip``) and clicks (``data-href``, and links) work on the markup through
