@@ -1,4 +1,4 @@
-"""Command line: serve (default), pull, seed."""
+"""Command line: serve (default), pull, seed, db."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import logging
 import sys
 
 from dashboard import formatting as fmt
+from dashboard.migrations import SchemaError
 from dashboard.settings import Settings, SettingsError, load_settings
 
 
@@ -27,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="生成（或重新生成）演示城市数据库与地理数据")
     seed.add_argument("--incidents", type=int, help="事件条数（默认取配置 demo.incidents）")
     seed.add_argument("--seed", type=int, help="随机种子（默认取配置 demo.seed）")
+    database = sub.add_parser("db", help="应用数据库的结构版本（Alembic 迁移）")
+    database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
+                          help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
     return parser
 
 
@@ -63,6 +67,23 @@ def cmd_seed(settings: Settings, incidents: int | None, seed: int | None) -> int
     return 0
 
 
+def cmd_db(settings: Settings, action: str) -> int:
+    from dashboard import db, migrations
+
+    engine = db.connect(settings.database_url, migrate=False)
+    where = engine.url.render_as_string(hide_password=True)
+    with engine.connect() as conn:
+        at = migrations.current(conn)
+    if action == "upgrade":
+        after = migrations.upgrade(engine)
+        print(f"数据库已是最新结构版本 {after}（{where}）" if after == at else
+              f"数据库结构已升级: {at or '（无）'} → {after}（{where}）")
+        return 0
+    state = "最新" if at == migrations.head() else f"落后，最新为 {migrations.head()}，请运行 python run.py db upgrade"
+    print(f"当前结构版本: {at or '（无）'}（{state}）  数据库: {where}")
+    return 0 if at == migrations.head() else 1
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
     from waitress import serve
 
@@ -95,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_pull(settings, args.source)
         if args.command == "seed":
             return cmd_seed(settings, args.incidents, args.seed)
+        if args.command == "db":
+            return cmd_db(settings, args.action)
         return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
                          not getattr(args, "no_scheduler", False))
-    except SettingsError as exc:
+    except (SettingsError, SchemaError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -1,4 +1,8 @@
-"""The app database (SQLAlchemy; SQLite by default): pull log, quarantine and indicator history."""
+"""The app database (SQLAlchemy; SQLite by default): pull log, quarantine and indicator history.
+
+The tables below are the schema's current shape; its changes are Alembic revisions in
+dashboard/migrations, which :func:`connect` applies to SQLite (see dashboard.migrations).
+"""
 from __future__ import annotations
 
 import time
@@ -6,9 +10,11 @@ from pathlib import Path
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import (Column, Date, Float, Integer, MetaData, String, Table, Text, create_engine, delete,
-                        event, insert, select)
-from sqlalchemy.engine import Engine
+from sqlalchemy import (Column, Date, Float, Identity, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        and_, bindparam, create_engine, delete, event, insert, select)
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import migrations
 
 metadata = MetaData()
 
@@ -38,13 +44,19 @@ quarantine = Table(
 
 indicator_history = Table(
     "indicator_history", metadata,
-    Column("indicator_id", String(100), primary_key=True),
-    Column("date", Date, primary_key=True),
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("indicator_id", String(100), nullable=False),
+    Column("date", Date, nullable=False),
     Column("value", Float, nullable=False),
+    UniqueConstraint("indicator_id", "date", name="uq_indicator_history_indicator_id_date"),
 )
+HISTORY_KEY = ("indicator_id", "date")
 
 
-def connect(url: str) -> Engine:
+def connect(url: str, *, migrate: bool = True) -> Engine:
+    """An engine on the app database at the code's schema revision: an SQLite database (the embedded
+    default) is upgraded on the spot; any other must have been upgraded with ``run.py db upgrade``
+    (:class:`migrations.SchemaError` says so). ``migrate=False`` leaves the schema alone."""
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":
@@ -56,7 +68,11 @@ def connect(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
-    metadata.create_all(engine)
+    if migrate:
+        if engine.dialect.name == "sqlite":
+            migrations.upgrade(engine)
+        else:
+            migrations.require_head(engine)
     return engine
 
 
@@ -102,33 +118,42 @@ def quarantined_rows(engine: Engine, source: str | None = None, limit: int = 100
 
 def upsert_history(engine: Engine, values: dict[str, float], on: date) -> None:
     """Write one day's indicator values; a later pull on the same day overwrites the earlier one."""
-    if not values:
-        return
-    with engine.begin() as conn:
-        conn.execute(delete(indicator_history).where(
-            indicator_history.c.date == on, indicator_history.c.indicator_id.in_(list(values))))
-        conn.execute(insert(indicator_history), [
-            {"indicator_id": k, "date": on, "value": float(v)} for k, v in values.items() if v is not None])
+    write_history(engine, pd.DataFrame({"indicator_id": list(values), "date": on, "value": list(values.values())}))
 
 
 def load_history(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
-        frame = pd.read_sql(select(indicator_history), conn)
+        frame = pd.read_sql(select(*(indicator_history.c[k] for k in (*HISTORY_KEY, "value"))), conn)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
 
 
-def seed_history(engine: Engine, frame: pd.DataFrame) -> int:
-    """Load history rows (indicator_id, date, value) for days the app database has no value for."""
-    existing = load_history(engine)
-    merged = frame.assign(date=pd.to_datetime(frame["date"]))
-    if len(existing):
-        key = ["indicator_id", "date"]
-        merged = merged.merge(existing[key], on=key, how="left", indicator=True)
-        merged = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
-    records = [{"indicator_id": r.indicator_id, "date": r.date.date(), "value": float(r.value)}
-               for r in merged.itertuples()]
+def write_history(engine: Engine, frame: pd.DataFrame) -> int:
+    """Upsert history rows (indicator_id, date, value) by (indicator_id, date): the source wins, so
+    a corrected past day or today replaces the value held. Rows without a value are skipped.
+    Returns the number of rows written."""
+    rows = frame.dropna(subset=["value"])
+    records = [{"indicator_id": str(i), "date": pd.Timestamp(d).date(), "value": float(v)}
+               for i, d, v in zip(rows["indicator_id"], rows["date"], rows["value"])]
     if records:
         with engine.begin() as conn:
-            conn.execute(insert(indicator_history), records)
+            _upsert(conn, records)
     return len(records)
+
+
+def _upsert(conn: Connection, records: list[dict]) -> None:
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        stmt = dialect_insert(indicator_history)
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(HISTORY_KEY), set_={"value": stmt.excluded.value}),
+                     records)
+        return
+    # other databases: the same upsert as delete + insert, in the caller's transaction
+    c = indicator_history.c
+    conn.execute(delete(indicator_history).where(and_(c.indicator_id == bindparam("k_id"), c.date == bindparam("k_date"))),
+                 [{"k_id": r["indicator_id"], "k_date": r["date"]} for r in records])
+    conn.execute(insert(indicator_history), records)

@@ -100,8 +100,8 @@ class Puller:
             result = validate(source.dataset, raw, date_format=source.date_format, now=now,
                               bbox=self.settings.city.bbox if source.dataset == "incidents" else None)
             if source.dataset == "indicator_history":
-                # history from a source is merged into the app database, which is the history of record
-                db.seed_history(self.engine, result.good)
+                # the source wins: corrected past days and today replace what the app database holds
+                db.write_history(self.engine, result.good)
             self._keep_last_good(source, result.good)
             db.replace_quarantine(self.engine, source.name, source.dataset, result.quarantined)
             self._source_errors.pop(source.name, None)
