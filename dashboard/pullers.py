@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +30,8 @@ from dashboard import db
 from dashboard.frames import PullContext, build_frames, indicator_values
 from dashboard.settings import Settings, SourceSettings
 from dashboard.store import FrameStore
-from dashboard.targets import (configured_targets, milestone_history, milestone_value, target_status,
-                               trend_forecast)
+from dashboard.targets import (configured_targets, forecast_value, item_count, milestone_value, target_status,
+                               with_milestones)
 from datasources.contracts import ContractError, validate
 
 log = logging.getLogger("citywall.pull")
@@ -181,12 +181,8 @@ class Puller:
         today = now.date()
         for indicator_id, items in self.settings.targets.milestones.items():
             db.upsert_history(self.engine, {indicator_id: milestone_value(items, today)}, today)
-        history = db.load_history(self.engine)
-        for indicator_id, items in self.settings.targets.milestones.items():
-            # a checklist's history is exact: it steps up on each item's done date
-            exact = milestone_history(items, today - timedelta(days=730), today)
-            history = pd.concat([history[history["indicator_id"] != indicator_id], pd.DataFrame({
-                "indicator_id": indicator_id, "date": pd.to_datetime(exact.index), "value": exact.to_numpy()})])
+        # a checklist's history is exact (it steps up on each item's done date) and wins over a source's
+        history = with_milestones(db.load_history(self.engine), self.settings.targets.milestones, today)
         ctx = PullContext(now=now)
         version = self._publish_if_changed("indicator_history", build_frames("indicator_history", history, ctx),
                                            {"rows": len(history)})
@@ -211,18 +207,21 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def evaluate_targets(settings: Settings, history: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Every configured target with its current value, least-squares forecast and status."""
+    """Every configured target with its current value, least-squares forecast (a value the indicator
+    can take, None past the deadline) and status, from the history as of ``today``."""
     rows = []
     for t in configured_targets(settings.targets):
         series = history[history["indicator_id"] == t.indicator_id].set_index("date")["value"].sort_index()
+        series = series[series.index <= pd.Timestamp(today)]
         series.index = series.index.date if len(series) else series.index
         current = float(series.iloc[-1]) if len(series) else None
-        forecast = trend_forecast(series, t.deadline) if len(series) else None
+        items = item_count(t.indicator_id, settings.targets.milestones)
+        forecast = forecast_value(t, series, today, items) if len(series) else None
         rows.append({
             "target_id": t.target_id, "indicator_id": t.indicator_id, "name": t.name, "level": t.level,
             "unit": t.unit, "target": t.target, "deadline": pd.Timestamp(t.deadline),
             "comparator": t.comparator, "source_doc": t.source_doc, "binding": t.binding, "preset": t.preset,
-            "current": current, "forecast": forecast, "status": target_status(current, t, series, today),
+            "current": current, "forecast": forecast, "status": target_status(current, t, series, today, items),
         })
     columns = ["target_id", "indicator_id", "name", "level", "unit", "target", "deadline", "comparator",
                "source_doc", "binding", "preset", "current", "forecast", "status"]

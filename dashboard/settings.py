@@ -208,6 +208,8 @@ class TargetSettings(_Strict):
     custom: list[CustomTarget] = []
     # milestone checklists: milestone indicator_id → {item: done date or ""}
     milestones: dict[str, dict[str, date | Literal[""]]] = {}
+    # deadlines the city sets where a preset's document leaves them to it: target_id → date
+    deadlines: dict[str, date] = {}
     scoreboard_weights: dict[str, float] = {}
 
     @field_validator("milestones")
@@ -231,6 +233,17 @@ class TargetSettings(_Strict):
         if unknown:
             raise ValueError(f"未知预设 {unknown}；可选: {sorted(PRESETS)}")
         return value
+
+    @model_validator(mode="after")
+    def _deadlines_of_undated_presets(self) -> "TargetSettings":
+        from dashboard.targets import undated_preset_targets
+
+        undated = undated_preset_targets(self.presets)
+        unknown = [k for k in self.deadlines if k not in undated]
+        if unknown:
+            raise ValueError(f"deadlines 中的 {unknown} 不是所选预设中文件未定期限的目标；"
+                             f"可设: {'、'.join(undated) or '（无，所选预设都已定期限）'}")
+        return self
 
 
 class DemoSettings(_Strict):

@@ -1,4 +1,5 @@
-"""Target presets from the source documents, and target status (已达标 / 按期可达 / 滞后 / 逾期未达标).
+"""Target presets from the source documents, and target status (已达标 / 按期可达 / 滞后 / 逾期未达标,
+or 未设期限 for a target whose deadline nobody has set yet).
 
 A target compares one indicator (by ``indicator_id``) against a number by a deadline. Rates are
 fractions (0.8 means 80%). Milestone targets ("six of six built") are checklists whose value is
@@ -6,14 +7,19 @@ the number of items done, and whose history is exact: it steps up on each item's
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-MET, ON_TRACK, LAGGING, OVERDUE = "已达标", "按期可达", "滞后", "逾期未达标"
-STATUSES = (MET, ON_TRACK, LAGGING, OVERDUE)
+MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE = "已达标", "按期可达", "滞后", "逾期未达标", "未设期限"
+STATUSES = (MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE)
+#: the trend behind 按期可达 / 滞后: today and the 179 days before it
+TREND_WINDOW_DAYS = 180
+#: units of whole things: targets on them are met by whole items, and forecast as whole items
+COUNT_UNITS = ("个", "项", "条", "件")
 
 
 @dataclass(frozen=True)
@@ -24,12 +30,11 @@ class Target:
     level: str
     unit: str
     target: float
-    deadline: date
+    deadline: date | None  # None: the document leaves the date to the city, which has not set it yet
     comparator: str
     source_doc: str
     binding: bool = True
     preset: str = ""
-    deadline_set_by_document: bool = True  # False: the document leaves the date to the city
 
 
 SHAANXI = "陕政办发〔2018〕47号"
@@ -46,9 +51,9 @@ MILESTONES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _t(preset, indicator_id, name, level, unit, target, deadline, doc) -> Target:
+def _t(preset, indicator_id, name, level, unit, target, deadline: str | None, doc) -> Target:
     return Target(f"{preset}:{indicator_id}", indicator_id, name, level, unit, target,
-                  date.fromisoformat(deadline), ">=", doc, True, preset)
+                  date.fromisoformat(deadline) if deadline else None, ">=", doc, True, preset)
 
 
 PRESETS: dict[str, tuple[Target, ...]] = {
@@ -69,17 +74,21 @@ PRESETS: dict[str, tuple[Target, ...]] = {
         _t("济源-2022", "smart_towns", "智慧镇（街道）", "市", "个", 3, "2022-12-31", JIYUAN),
         _t("济源-2022", "smart_parks", "智慧园区", "市", "个", 1, "2022-12-31", JIYUAN),
     ),
-    # 长沙's document sets no date: 2027-12-31 stands in until the city sets its own with a custom target.
-    "长沙": (
-        replace(_t("长沙", "six_databases", "六大基础数据库", "市", "项", 6, "2027-12-31", CHANGSHA),
-                deadline_set_by_document=False),
-    ),
+    # 长沙's document leaves the date to the city ("可配置"): no deadline until it sets one
+    # ([targets.deadlines] or a custom target)
+    "长沙": (_t("长沙", "six_databases", "六大基础数据库", "市", "项", 6, None, CHANGSHA),),
 }
+
+
+def undated_preset_targets(presets: list[str]) -> list[str]:
+    """The target ids of the picked presets whose document sets no deadline."""
+    return [t.target_id for p in presets for t in PRESETS[p] if t.deadline is None]
 
 
 def configured_targets(target_settings) -> list[Target]:
     """The presets a city picked plus its own targets. A custom target replaces a preset one for the
-    same indicator with the same deadline year, or one whose document leaves the date to the city."""
+    same indicator with the same deadline year, or one whose document leaves the date to the city;
+    ``[targets.deadlines]`` dates the remaining undated ones."""
     chosen: dict[str, Target] = {}
     for preset in target_settings.presets:
         for t in PRESETS[preset]:
@@ -89,9 +98,19 @@ def configured_targets(target_settings) -> list[Target]:
                    c.unit, c.target, c.deadline, c.comparator, c.source_doc, c.binding, "自定")
         chosen = {k: v for k, v in chosen.items()
                   if not (v.indicator_id == t.indicator_id
-                          and (v.deadline.year == t.deadline.year or not v.deadline_set_by_document))}
+                          and (v.deadline is None or v.deadline.year == t.deadline.year))}
         chosen[t.target_id] = t
-    return sorted(chosen.values(), key=lambda t: (t.deadline, t.target_id))
+    chosen = {k: replace(v, deadline=target_settings.deadlines[k]) if k in target_settings.deadlines else v
+              for k, v in chosen.items()}
+    return sorted(chosen.values(), key=lambda t: (t.deadline or date.max, t.target_id))
+
+
+def required_count(target_rate: float, total: float) -> int:
+    """The fewest whole items that meet a rate target: ceil(target_rate × total), so 90% of 329
+    systems is 297 (296 would be 89.97%). A product that is whole up to float error stays whole
+    (80% of 10 is 8, not 9)."""
+    product = float(target_rate) * float(total)
+    return max(0, math.ceil(product - 1e-9 * max(1.0, abs(product))))
 
 
 # ---- milestones ---------------------------------------------------------------------------------
@@ -109,6 +128,25 @@ def milestone_history(items: dict[str, date | str], start: date, end: date) -> p
     return pd.Series(counts, index=days.date, dtype=float)
 
 
+def with_milestones(history: pd.DataFrame, milestones: dict[str, dict[str, date | str]], today: date,
+                    days: int = 730) -> pd.DataFrame:
+    """The history targets are judged on. A checklist the city configures wins over any history
+    source for its indicator: that indicator's rows are replaced by the checklist's exact daily
+    counts over the last ``days`` days."""
+    for indicator_id, items in milestones.items():
+        exact = milestone_history(items, today - timedelta(days=days), today)
+        history = pd.concat([history[history["indicator_id"] != indicator_id], pd.DataFrame({
+            "indicator_id": indicator_id, "date": pd.to_datetime(exact.index), "value": exact.to_numpy()})],
+            ignore_index=True)
+    return history
+
+
+def item_count(indicator_id: str, milestones: dict[str, dict]) -> int | None:
+    """How many items a count indicator can reach: the city's checklist, else the document's list."""
+    items = milestones.get(indicator_id) or MILESTONES.get(indicator_id, ("", ()))[1]
+    return len(items) or None
+
+
 # ---- status ----------------------------------------------------------------------------------
 
 def _meets(value: float, target: float, comparator: str) -> bool:
@@ -119,33 +157,64 @@ def _meets(value: float, target: float, comparator: str) -> bool:
     return abs(value - target) < 1e-9
 
 
-def trend_forecast(history: pd.Series, on: date, window_days: int = 180) -> float | None:
-    """Least-squares line over the last ``window_days`` of history, evaluated on ``on``.
-
-    ``history`` is indexed by date. Needs two distinct days, else None.
-    """
+def trend_forecast(history: pd.Series, on: date, *, today: date,
+                   window_days: int = TREND_WINDOW_DAYS) -> float | None:
+    """Least-squares line over the history of the last ``window_days`` days (today and the
+    ``window_days - 1`` days before it, anchored on today, not on the last history date),
+    evaluated on ``on``. ``history`` is indexed by date. Needs two distinct days, else None."""
     if history is None or history.dropna().empty:
         return None
     h = history.dropna()
     idx = pd.to_datetime(pd.Index(h.index))
-    keep = idx >= idx.max() - pd.Timedelta(days=window_days)
-    x = (idx[keep] - idx.max()).days.to_numpy(dtype=float)
+    anchor = pd.Timestamp(today)
+    keep = (idx > anchor - pd.Timedelta(days=window_days)) & (idx <= anchor)
+    x = (idx[keep] - anchor).days.to_numpy(dtype=float)
     y = h.to_numpy(dtype=float)[keep]
     if len(np.unique(x)) < 2:
         return None
     slope, intercept = np.polyfit(x, y, 1)
-    return float(intercept + slope * (pd.Timestamp(on) - idx.max()).days)
+    return float(intercept + slope * (pd.Timestamp(on) - anchor).days)
 
 
-def target_status(current: float | None, target: Target, history: pd.Series | None, today: date) -> str:
-    """已达标 if the current value meets the target; past the deadline otherwise 逾期未达标; before it,
-    按期可达 when the least-squares trend over indicator_history meets the target on the deadline,
-    else 滞后 (also when there is no value or too little history to draw a trend)."""
+def value_bounds(target: Target, items: int | None = None) -> tuple[float, float | None]:
+    """What the target's indicator can be: a rate 0–100%, a count 0 to its number of items (no
+    upper bound when unknown), anything else at least 0."""
+    if target.unit == "%":
+        return 0.0, 1.0
+    return 0.0, (float(items) if items and target.unit in COUNT_UNITS else None)
+
+
+def forecast_value(target: Target, history: pd.Series | None, today: date, items: int | None = None) -> float | None:
+    """The trend's value on the deadline, as a value the indicator can take: clipped to
+    :func:`value_bounds`, and for counts a whole number of items (rounded towards missing the
+    target, so "5.86 项" forecasts 5, not a 6 that the status would contradict). None without a
+    deadline, once the deadline has passed, or without a trend."""
+    if target.deadline is None or today > target.deadline or history is None:
+        return None
+    forecast = trend_forecast(history, target.deadline, today=today)
+    if forecast is None:
+        return None
+    low, high = value_bounds(target, items)
+    forecast = max(low, forecast if high is None else min(high, forecast))
+    if target.unit in COUNT_UNITS:
+        whole = {">=": math.floor, "<=": math.ceil}.get(target.comparator, round)
+        forecast = float(whole(forecast + (1e-9 if target.comparator == ">=" else -1e-9)))
+    return forecast
+
+
+def target_status(current: float | None, target: Target, history: pd.Series | None, today: date,
+                  items: int | None = None) -> str:
+    """已达标 if the current value meets the target; else 未设期限 without a deadline; past the
+    deadline 逾期未达标; before it, 按期可达 when the least-squares trend over the last 180 days of
+    indicator_history (:func:`forecast_value`) meets the target on the deadline, else 滞后 (also
+    when there is no value or too little history to draw a trend)."""
     if current is not None and _meets(current, target.target, target.comparator):
         return MET
+    if target.deadline is None:
+        return NO_DEADLINE
     if today > target.deadline:
         return OVERDUE
-    forecast = trend_forecast(history, target.deadline) if history is not None else None
+    forecast = forecast_value(target, history, today, items)
     if forecast is not None and _meets(forecast, target.target, target.comparator):
         return ON_TRACK
     return LAGGING

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
-from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE, STATUSES
 from layouts.figures import _num, district_href, has_columns, target_for
 from layouts.markup import html_block
 from layouts.meters import rate_tone
@@ -169,11 +169,11 @@ def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日") -> list:
 
 
 def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
-    """How many targets are in each status, plus 'total'."""
+    """How many targets are in each status (未设期限 ones in neither 按期可达 nor 滞后), plus 'total'."""
     if not has_columns(targets, "status"):
-        return {"total": 0, MET: 0, ON_TRACK: 0, LAGGING: 0, OVERDUE: 0}
+        return {"total": 0, **{s: 0 for s in STATUSES}}
     counts = targets["status"].value_counts()
-    return {"total": int(len(targets)), **{s: int(counts.get(s, 0)) for s in (MET, ON_TRACK, LAGGING, OVERDUE)}}
+    return {"total": int(len(targets)), **{s: int(counts.get(s, 0)) for s in STATUSES}}
 
 
 def kpi_targets(targets: pd.DataFrame | None) -> list:
@@ -189,7 +189,9 @@ def kpi_targets(targets: pd.DataFrame | None) -> list:
                    [html.Span("滞后 ", className="cw-muted"),
                     html.Span(str(counts[LAGGING]), className="cw-sub-num" + (" is-warn" if counts[LAGGING] else "")),
                     html.Span(" · 逾期 ", className="cw-muted"),
-                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else ""))])]
+                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else "")),
+                    *([html.Span(" · 未设期限 ", className="cw-muted"), html.Span(str(counts[NO_DEADLINE]), className="cw-sub-num")]
+                      if counts[NO_DEADLINE] else [])])]
 
 
 # ---- header ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import plotly.graph_objects as go
 from dashboard import formatting as fmt
 from dashboard.formatting import _missing
 from dashboard.geo import fit_zoom, outer_rings, rings_bounds
+from dashboard.targets import required_count
 from layouts import theme
 
 NO_DATA = "暂无数据"
@@ -141,7 +142,7 @@ def value_text(value, unit: str) -> str:
         return fmt.hours(value)
     if unit == "条":
         return f"{fmt.count(value)} 条"
-    return f"{float(value):g} {unit}".strip()
+    return f"{fmt.count(value)} {unit}".strip()  # counts (个, 项): whole items
 
 
 def target_for(targets: pd.DataFrame | None, indicator_id: str, today: date | None = None) -> dict | None:
@@ -791,7 +792,7 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
     target = CLOUD_DEFAULT_TARGET if _num(target) is None else float(target)
     shapes, annotations = [], []
     if total:
-        goal = target * total
+        goal = required_count(target, total)
         shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=goal, y1=goal,
                            line=dict(color=theme.GOOD, width=_px(1.4, scale), dash="dot")))
         annotations.append(dict(x=0, y=goal, xref="paper", text=f"{fmt.percent(target, 0)}目标 {fmt.count(goal)} 个",

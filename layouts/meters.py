@@ -20,12 +20,12 @@ import pandas as pd
 from dash import html
 
 from dashboard import formatting as fmt
-from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
 from layouts.figures import (CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, SYSTEM_STATUS_ORDER, _href,
                              _missing, _num, department_href, has_columns, ordered_targets, ranking_rows, migration_laggards,
                              value_text)
 
-STATUS_TONES = {MET: "good", ON_TRACK: "accent", LAGGING: "warn", OVERDUE: "bad"}
+STATUS_TONES = {MET: "good", ON_TRACK: "accent", LAGGING: "warn", OVERDUE: "bad", NO_DEADLINE: "muted"}
 SYSTEM_STATUS_CLASSES = {"已上云": "s-cloud", "迁移中": "s-moving", "未迁移": "s-waiting", "暂缓": "s-deferred"}
 GAUGE_SWEEP = 270  # degrees of the rate gauge's arc, open at the bottom
 GAUGE_START = 180 + (360 - GAUGE_SWEEP) / 2  # where the arc starts, clockwise from 12 o'clock: symmetric about 6
@@ -243,7 +243,7 @@ def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: 
         forecast = _num(getattr(t, "forecast", None))
         dl = pd.Timestamp(deadline) if not _missing(deadline) else None
         tip = (f"{t.name}（{level}级）\n实际 {value_text(current, unit)} · 目标 {sign} {value_text(target, unit)}"
-               f"\n期限 {fmt.day(deadline)} · {status or '—'}"
+               f"\n期限 {fmt.day(deadline) if dl is not None else '未设（文件未定，由城市配置）'} · {status or '—'}"
                f"\n趋势预测（期限日） {value_text(forecast, unit) if forecast is not None else '—'}"
                f"\n依据：{getattr(t, 'source_doc', '') or '—'}")
         href = _href("/targets", target=getattr(t, "target_id", None))

@@ -20,7 +20,7 @@ from dashboard import runtime
 from dashboard.geo import Geography
 from dashboard.settings import Settings
 from dashboard.store import DatasetStatus, MemoryFrameStore
-from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
 from layouts import components as cx
 from layouts import figures as fg
 from layouts import theme
@@ -423,7 +423,7 @@ def test_kpi_incident_and_target_tiles(targets):
     closure = texts(cx.kpi_closure(summary))
     assert "89.1" in closure and "按期办结率" in closure and "94.7%" in closure
     counts = cx.target_counts(targets)
-    assert counts == {"total": 5, MET: 1, ON_TRACK: 1, LAGGING: 1, OVERDUE: 2}
+    assert counts == {"total": 5, MET: 1, ON_TRACK: 1, LAGGING: 1, OVERDUE: 2, NO_DEADLINE: 0}  # every status counted
     tile = texts(cx.kpi_targets(targets))
     assert tile.startswith("1/5") and "逾期 2" in tile.replace(" · ", " ")
 

@@ -202,3 +202,68 @@ def test_run_py_pull_prints_a_summary_table(city):
     lines = out.stdout.splitlines()
     assert lines[0].split()[:5] == ["数据源", "数据集", "结果", "合格行", "隔离行"]
     assert any(line.startswith("12345热线") and "成功" in line and " 1 " in line for line in lines)
+
+
+# ---- indicator history from a source: the source wins, except over a configured checklist ---------
+
+def history_city(tmp_path, extra: str = ""):
+    config = tmp_path / "history.toml"
+    config.write_text(f"""
+[app]
+data_dir = "var"
+[targets]
+presets = ["长沙"]
+[[targets.custom]]   # the city dates the preset its document leaves undated
+indicator_id = "six_databases"
+name = "六大基础数据库"
+unit = "项"
+target = 6
+deadline = 2027-12-31
+source_doc = "长沙市新型智慧城市建设管理应用办法"
+{extra}
+[[sources]]
+name = "指标历史"
+dataset = "indicator_history"
+kind = "files"
+path = "history.csv"
+schedule = "interval:1h"
+""", encoding="utf-8")
+    return load_settings(config, environ={})
+
+
+def history_csv(path, values: dict[str, float]):
+    path.write_text("indicator_id,date,value\n" + "".join(f"six_databases,{d},{v}\n" for d, v in values.items()),
+                    encoding="utf-8")
+
+
+def test_corrected_history_from_the_source_wins_and_restatuses_targets(tmp_path):
+    history_csv(tmp_path / "history.csv", {"2026-11-20": 5, "2026-11-21": 5, "2026-11-22": 5})
+    puller = make_puller(history_city(tmp_path))
+    assert puller.run_source("指标历史").ok
+    row = puller.store.frame("targets", "targets").set_index("indicator_id").loc["six_databases"]
+    assert (row["current"], row["status"]) == (5, "滞后")
+
+    # the source corrects a past day (5 → 4) and today (5 → 6)
+    history_csv(tmp_path / "history.csv", {"2026-11-20": 4, "2026-11-21": 5, "2026-11-22": 6})
+    assert puller.run_source("指标历史").ok
+    row = puller.store.frame("targets", "targets").set_index("indicator_id").loc["six_databases"]
+    assert (row["current"], row["status"]) == (6, "已达标")
+    latest = puller.store.frame("indicator_history", "latest").set_index("indicator_id")
+    assert latest.loc["six_databases", "value"] == 6
+    stored = db.load_history(puller.engine).set_index("date")["value"]
+    assert stored.to_dict() == {pd.Timestamp("2026-11-20"): 4, pd.Timestamp("2026-11-21"): 5,
+                                pd.Timestamp("2026-11-22"): 6}
+
+
+def test_a_configured_checklist_wins_over_a_history_source(tmp_path):
+    history_csv(tmp_path / "history.csv", {"2026-11-21": 6, "2026-11-22": 6})
+    checklist = ('[targets.milestones.six_databases]\n"人口" = 2020-01-01\n"法人" = 2021-01-01\n'
+                 '"地理空间" = 2026-11-21\n"经济信息" = ""\n"房产房屋" = ""\n"城市部件" = ""\n')
+    puller = make_puller(history_city(tmp_path, checklist))
+    assert puller.run_source("指标历史").ok
+    row = puller.store.frame("targets", "targets").set_index("indicator_id").loc["six_databases"]
+    assert row["current"] == 3 and row["status"] == "滞后"  # 3 of 6 done by the checklist, not the source's 6
+    latest = puller.store.frame("indicator_history", "latest").set_index("indicator_id")
+    assert latest.loc["six_databases", "value"] == 3
+    today = db.load_history(puller.engine).set_index("date")["value"][pd.Timestamp(NOW.date())]
+    assert today == 3  # the app database's day of record is the checklist's too
