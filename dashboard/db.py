@@ -64,10 +64,15 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # the web server and the scheduler share the file
+            dbapi_conn.isolation_level = None  # SQLAlchemy begins (below), so DDL is transactional too
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # write_lock (a migration): processes starting at once take turns
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write_lock") else "BEGIN")
     if migrate:
         if engine.dialect.name == "sqlite":
             migrations.upgrade(engine)

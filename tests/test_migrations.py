@@ -155,3 +155,19 @@ def test_run_py_db_upgrade_and_current(tmp_path):
     assert after.returncode == 0 and f"当前结构版本: {migrations.head()}（最新）" in after.stdout
     with sqlite3.connect(tmp_path / "old.db") as conn:
         assert conn.execute("SELECT count(*) FROM indicator_history").fetchone() == (3,)
+
+
+
+def test_an_interrupted_upgrade_leaves_the_previous_schema_whole(tmp_path):
+    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+    migrations.upgrade(engine, migrations.BASELINE)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO indicator_history VALUES ('six_databases', '2026-11-22', 5.0)"))
+    with pytest.raises(RuntimeError), engine.connect() as conn, conn.begin():
+        command.upgrade(migrations.config(connection=conn), "head")
+        raise RuntimeError("进程在提交前被终止")  # every step ran, the commit never came
+    # SQLite's DDL rolled back with the rest: no half-copied table left to break the next upgrade
+    assert revision(engine) == migrations.BASELINE
+    assert not [t for t in sa.inspect(engine).get_table_names() if t.startswith("_alembic_tmp")]
+    assert migrations.upgrade(engine) == migrations.head()
+    assert db.load_history(engine)["value"].tolist() == [5.0]

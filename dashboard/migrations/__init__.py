@@ -53,11 +53,15 @@ def current(conn: Connection) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Bring the database to ``revision`` (default: the newest); returns the revision it is at."""
-    with engine.begin() as conn:
+    """Bring the database to ``revision`` (default: the newest), in one transaction that holds the
+    write lock on SQLite (another process upgrading at the same time waits, then finds it done);
+    returns the revision it is at."""
+    with engine.connect() as conn:
         at = current(conn)
-        if at == head() and revision == "head":
-            return at  # the common case on every start: nothing to read or run
+    if at == head() and revision == "head":
+        return at  # the common case on every start: nothing to read or run
+    with engine.connect() as conn, conn.execution_options(write_lock=True).begin():
+        at = current(conn)
         if at is None and _stamp_pre_migration_database(conn):
             log.info("数据库 %s 建于迁移之前：已标记为 %s", conn.engine.url.render_as_string(hide_password=True), BASELINE)
         command.upgrade(config(connection=conn), revision)
