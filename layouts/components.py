@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
-from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE, STATUSES
+from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE, STATUSES
 from layouts.figures import _num, district_href, has_columns, target_for
 from layouts.markup import html_block
 from layouts.meters import rate_tone
@@ -177,7 +177,8 @@ def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
 
 
 def kpi_targets(targets: pd.DataFrame | None) -> list:
-    """目标达标: met / total, with the on-track, lagging and overdue counts."""
+    """目标达标: met / total, with the on-track, lagging and overdue counts (a 未设期限 target is in the
+    total and in none of them: the tile has no room for a fourth count; its bullet says 未设期限)."""
     counts = target_counts(targets)
     if not counts["total"]:
         return [html.Div(_big(fmt.MISSING), className="cw-kpi-value"), *_subs([html.Span("未配置目标", className="cw-muted")])]
@@ -189,9 +190,7 @@ def kpi_targets(targets: pd.DataFrame | None) -> list:
                    [html.Span("滞后 ", className="cw-muted"),
                     html.Span(str(counts[LAGGING]), className="cw-sub-num" + (" is-warn" if counts[LAGGING] else "")),
                     html.Span(" · 逾期 ", className="cw-muted"),
-                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else "")),
-                    *([html.Span(" · 未设期限 ", className="cw-muted"), html.Span(str(counts[NO_DEADLINE]), className="cw-sub-num")]
-                      if counts[NO_DEADLINE] else [])])]
+                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else ""))])]
 
 
 # ---- header ----------------------------------------------------------------------------------------

@@ -140,9 +140,7 @@ def value_text(value, unit: str) -> str:
         return fmt.percent(value)
     if unit == "小时":
         return fmt.hours(value)
-    if unit == "条":
-        return f"{fmt.count(value)} 条"
-    return f"{fmt.count(value)} {unit}".strip()  # counts (个, 项): whole items
+    return f"{fmt.count(value)} {unit}".strip()  # counts (个, 项, 条): whole items
 
 
 def target_for(targets: pd.DataFrame | None, indicator_id: str, today: date | None = None) -> dict | None:

@@ -79,7 +79,7 @@ def test_target_tile_counts_an_undated_target_in_neither_lagging_nor_on_track(fr
     assert counts["按期可达"] + counts["滞后"] + counts["逾期未达标"] + counts["已达标"] == 3
     assert counts["按期可达"] == 0 and counts["滞后"] == 2 and counts["逾期未达标"] == 1
     tile = texts(cx.kpi_targets(frame))
-    assert tile.startswith("0/4") and "滞后 2" in tile and "未设期限 1" in tile
+    assert tile.startswith("0/4") and "按期可达 0" in tile and "滞后 2" in tile
 
 
 def test_burnup_target_line_rounds_the_count_up():
