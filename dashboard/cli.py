@@ -68,12 +68,17 @@ def cmd_seed(settings: Settings, incidents: int | None, seed: int | None) -> int
 
 
 def cmd_db(settings: Settings, action: str) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from dashboard import db, migrations
 
     engine = db.connect(settings.database_url, migrate=False)
     where = engine.url.render_as_string(hide_password=True)
-    with engine.connect() as conn:
-        at = migrations.current(conn)
+    try:
+        with engine.connect() as conn:
+            at = migrations.current(conn)
+    except DBAPIError as exc:
+        raise SchemaError(f"无法打开应用数据库 {where}: {exc.orig}；请检查 app.database_url") from exc
     if action == "upgrade":
         after = migrations.upgrade(engine)
         print(f"数据库已是最新结构版本 {after}（{where}）" if after == at else

@@ -171,3 +171,19 @@ def test_an_interrupted_upgrade_leaves_the_previous_schema_whole(tmp_path):
     assert not [t for t in sa.inspect(engine).get_table_names() if t.startswith("_alembic_tmp")]
     assert migrations.upgrade(engine) == migrations.head()
     assert db.load_history(engine)["value"].tolist() == [5.0]
+
+
+def test_db_command_names_a_database_it_cannot_open(tmp_path, capsys):
+    from dashboard.cli import main
+
+    config = tmp_path / "city.toml"
+    config.write_text(f'[app]\ndatabase_url = "sqlite:///{tmp_path}"\n', encoding="utf-8")  # a folder, not a file
+    assert main(["--config", str(config), "db", "current"]) == 2
+    error = capsys.readouterr().err
+    assert f"无法打开应用数据库 sqlite:///{tmp_path}" in error and "请检查 app.database_url" in error
+
+
+def test_a_config_with_only_a_url_migrates_too(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    command.upgrade(migrations.config(url), "head")
+    assert revision(db.connect(url, migrate=False)) == migrations.head()

@@ -16,7 +16,13 @@ if context.is_offline_mode():
     context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
-else:
+elif config.attributes.get("connection") is not None:
     context.configure(connection=config.attributes["connection"], **OPTIONS)
     with context.begin_transaction():
+        context.run_migrations()
+else:  # a Config with only a URL (e.g. from a script): open the app database the app's way
+    from dashboard.db import connect
+
+    with connect(config.get_main_option("sqlalchemy.url"), migrate=False).begin() as connection:
+        context.configure(connection=connection, **OPTIONS)
         context.run_migrations()
