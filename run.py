@@ -1,4 +1,4 @@
-"""CityWall entry point: ``python run.py [serve|pull|seed] --help``."""
+"""CityWall entry point: ``python run.py [serve|pull|seed|db] --help``."""
 import sys
 
 from dashboard.cli import main
