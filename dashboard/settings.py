@@ -133,18 +133,51 @@ class AppSettings(_Strict):
         return value
 
 
+class ExtractRule(_Strict):
+    """A value pulled out of free text: ``pattern`` searched in each ``from`` column in turn; the
+    first match (its capture group, or the whole match) fills ``column``, recoded by ``values``."""
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    column: str = Field(min_length=1, description="填充的合约列")
+    from_: list[str] = Field(alias="from", min_length=1, description="从这些源列的文本中提取，按顺序")
+    pattern: str = Field(min_length=1, description="正则表达式；有捕获组时取第一组")
+    values: dict[str, str] = Field({}, description="提取出的文本 → 合约取值")
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        groups = _compiled(value).groups
+        if groups > 1:
+            raise ValueError(f"正则表达式最多只能有 1 个捕获组（现有 {groups} 个；不需要的组请写成 (?:…)）")
+        return value
+
+
+def _compiled(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"不是合法的正则表达式: {exc}") from None
+
+
+_DATE_LAYOUT = re.compile(r"%[YmdHMSIpyjbBf]")
+
+
 class SourceSettings(_Strict):
     name: str = Field(min_length=1)
     dataset: SourceDataset
-    kind: Literal["sql", "files", "http", "demo"]
+    kind: Literal["sql", "files", "http", "demo", "geo"]
     schedule: str = "interval:10m"
     owner: str = ""
     stale_after_seconds: int | None = Field(None, ge=1)
     # how a source's own names and codes map onto the contract
-    columns: dict[str, str] = {}
+    columns: dict[str, str | list[str]] = Field({}, description="源列 → 合约列（一个源列可填多个合约列）")
     values: dict[str, dict[str, str]] = {}
     constants: dict[str, Any] = {}
-    date_format: str = ""
+    date_format: str | list[str] = Field("", description="日期格式，或按顺序尝试的多个格式")
+    required: list[str] = Field([], description="此数据源必须填写的可选合约列")
+    extract: list[ExtractRule] = []
+    composite: dict[str, list[str]] = Field({}, description="合约列 → 拼接成它的多个源列（组合键）")
+    composite_separator: str = "-"
     # sql
     url: str = ""
     table: str = ""
@@ -154,10 +187,29 @@ class SourceSettings(_Strict):
     path: str = ""
     sheet: str | int | None = None
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    header_row: int | None = Field(None, ge=1, description="表头所在行（从 1 起）；不填则自动查找")
+    skip_rows: int = Field(0, ge=0, description="表头下方要跳过的非数据行数")
+    footer: str = Field("", description="正则；首个非空单元格匹配的行（填报人、注、合计）不是数据")
     # http
     records_path: str = ""
     headers: dict[str, str] = {}
     timeout_seconds: float | None = Field(None, gt=0, le=600)
+
+    @field_validator("footer")
+    @classmethod
+    def _footer_regex(cls, value: str) -> str:
+        if value:
+            _compiled(value)
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_layouts(cls, value: str | list[str]) -> str | list[str]:
+        for layout in [value] if isinstance(value, str) else value:
+            if layout and layout not in ("ISO8601", "excel") and not _DATE_LAYOUT.search(layout):
+                raise ValueError(f"日期格式 {layout!r} 无效：应为 strftime 格式（如 \"%Y年%m月%d日 %H:%M\"）、"
+                                 "\"ISO8601\" 或 \"excel\"（Excel 序列日期）")
+        return value
 
     @field_validator("schedule")
     @classmethod
@@ -170,9 +222,15 @@ class SourceSettings(_Strict):
         from datasources.contracts import CONTRACTS
 
         names = CONTRACTS[self.dataset].names
-        unknown = sorted({*self.columns.values(), *self.values, *self.constants} - set(names))
+        targets = {t for v in self.columns.values() for t in ([v] if isinstance(v, str) else v)}
+        fed = {*targets, *self.values, *self.constants, *self.required, *self.composite,
+               *(rule.column for rule in self.extract)}
+        unknown = sorted(fed - set(names))
         if unknown:
             raise ValueError(f"映射到了 {self.dataset} 合约中不存在的列 {unknown}；合约列: {', '.join(names)}")
+        empty = sorted(k for k, parts in self.composite.items() if not parts)
+        if empty:
+            raise ValueError(f"composite 中 {empty} 没有列出源列")
         return self
 
     @model_validator(mode="after")
@@ -182,6 +240,8 @@ class SourceSettings(_Strict):
                 raise ValueError("kind = \"sql\" 需要 url（SQLAlchemy 连接串）")
             if bool(self.table) == bool(self.query):
                 raise ValueError("kind = \"sql\" 需要 table 或 query 二者之一")
+        if self.kind == "geo" and self.dataset != "regions":
+            raise ValueError("kind = \"geo\" 只能用于 dataset = \"regions\"（区域取自 city.geo 的 GeoJSON）")
         if self.kind in ("files", "http") and not (self.path if self.kind == "files" else self.url):
             raise ValueError(f"kind = \"{self.kind}\" 需要 {'path' if self.kind == 'files' else 'url'}")
         return self

@@ -23,6 +23,7 @@ READERS: dict[str, tuple[str, str]] = {
     "files": ("datasources.files", "read_files"),
     "http": ("datasources.http", "read_http"),
     "demo": ("datasources.demo", "read_demo"),
+    "geo": ("datasources.georegions", "read_geo"),
 }
 
 
@@ -80,7 +81,7 @@ def reader_for(kind: str) -> Reader:
 
 def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
     """Read ``source`` and map it onto its dataset's contract column names (values still raw)."""
-    from datasources.mapping import apply_mapping
+    from datasources.mapping import apply_mapping, require_contract_columns
 
     try:
         frame = reader_for(source.kind)(source, settings)
@@ -89,6 +90,10 @@ def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
     except Exception as exc:  # every failure of one source must reach the puller as a SourceError
         raise SourceError(source.name, describe(exc)) from exc
     try:
-        return apply_mapping(frame, source)
+        mapped = apply_mapping(frame, source)
+    except SourceError:
+        raise
     except Exception as exc:
         raise SourceError(source.name, f"按配置映射列失败: {exc}") from exc
+    require_contract_columns(source, mapped, [str(c).strip() for c in frame.columns])
+    return mapped

@@ -1,28 +1,31 @@
-"""Read a source from CSV / XLSX files in a drop folder: one file or a glob of several.
+"""Read a source from files in a drop folder (one file or a glob of several): CSV, XLSX, JSON and
+JSON Lines.
 
-CSV columns are read as text so ids like 000123 keep their zeros and "NA" stays a code; the
-contract does the typing. Chinese department exports come as UTF-8, UTF-8 with BOM, GBK or
-GB18030, so ``encoding = "auto"`` tries those in turn with strict decoding.
+Every cell stays as the file gave it (CSV as text, so ids like 000123 keep their zeros and "NA" stays
+a code); the contract does the typing. Chinese department exports come as UTF-8, UTF-8 with BOM, GBK
+or GB18030, so ``encoding = "auto"`` tries those in turn with strict decoding. Title rows, rows
+below the header and footers are skipped by the layout settings (:mod:`datasources.layout`).
 """
 from __future__ import annotations
 
 import glob
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from datasources.adapters import SourceError
+from datasources.csvfile import AUTO_ENCODINGS, EmptyFile, read_csv_file
+from datasources.jsonrecords import json_frame
+from datasources.layout import drop_footers, footer_pattern, header_index, unique_names
+from datasources.validation import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import Settings, SourceSettings
 
-# utf-8-sig reads plain UTF-8 too; GBK before GB18030 because GB18030 accepts nearly any bytes,
-# so it is the last resort rather than a guess that always "succeeds".
-AUTO_ENCODINGS = ("utf-8-sig", "gbk", "gb18030")
 CSV_SUFFIXES = {".csv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+JSON_SUFFIXES = {".json": False, ".jsonl": True, ".ndjson": True}  # suffix → JSON Lines
 
 
 def matching_files(source: SourceSettings, settings: Settings) -> list[Path]:
@@ -39,51 +42,56 @@ def matching_files(source: SourceSettings, settings: Settings) -> list[Path]:
     return files
 
 
-def decode(data: bytes, encoding: str) -> tuple[str, str]:
-    """→ (text, encoding used). ``auto`` tries :data:`AUTO_ENCODINGS`; decoding is always strict."""
-    *firsts, final = AUTO_ENCODINGS if encoding == "auto" else (encoding,)
-    for candidate in firsts:
-        try:
-            return data.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
-    return data.decode(final), final  # its UnicodeDecodeError says where the bytes went wrong
-
-
-def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
-    text, _ = decode(path.read_bytes(), encoding)
-    # a BOM read with a declared plain "utf-8" would otherwise stick to the first header
-    frame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False)
-    return frame.where(frame != "", None)
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_xlsx(path: Path, source: SourceSettings) -> pd.DataFrame:
     # dtype=object keeps each cell as Excel gave it (int, float, text, datetime); keep_default_na
     # stops text such as "NA" or "null" turning into missing values.
-    frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl",
-                          dtype=object, keep_default_na=False)
-    return frame.where(frame != "", None)
+    sheet = pd.read_excel(path, sheet_name=0 if source.sheet is None else source.sheet, engine="openpyxl",
+                          header=None, dtype=object, keep_default_na=False)
+    sheet = sheet.where(sheet != "", None)
+    if sheet.empty:
+        return sheet
+    header_at = header_index(sheet.head(60).values.tolist(), source)
+    frame = sheet.iloc[header_at + 1 + source.skip_rows:].reset_index(drop=True)
+    frame.columns = unique_names(sheet.iloc[header_at])
+    frame = frame.dropna(how="all").reset_index(drop=True)  # blank rows between data and footers
+    return drop_footers(frame, footer_pattern(source))
+
+
+def _read_one(path: Path, source: SourceSettings) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return read_csv_file(path, source)
+    if suffix in XLSX_SUFFIXES:
+        return _read_xlsx(path, source)
+    if suffix in JSON_SUFFIXES:
+        if path.stat().st_size == 0:
+            raise EmptyFile(f"文件为空（0 字节）: {path}")
+        return json_frame(source, path.read_bytes(), f"文件 {path.name} 的", lines=JSON_SUFFIXES[suffix])
+    raise SourceError(source.name, f"不支持的文件类型 {path.suffix or '(无扩展名)'}: {path}"
+                                   "（支持 .csv .txt .xlsx .xlsm .json .jsonl）")
 
 
 def read_files(source: SourceSettings, settings: Settings) -> pd.DataFrame:
-    """Read every matching file and concatenate them in path order."""
+    """Read every matching file and concatenate them in path order; set-aside lines travel along."""
     frames = []
     for path in matching_files(source, settings):
-        suffix = path.suffix.lower()
         try:
-            if suffix in CSV_SUFFIXES:
-                frames.append(_read_csv(path, source.encoding))
-            elif suffix in XLSX_SUFFIXES:
-                frames.append(_read_xlsx(path, source.sheet))
-            else:
-                raise SourceError(source.name, f"不支持的文件类型 {path.suffix or '(无扩展名)'}: {path}"
-                                               "（支持 .csv .txt .xlsx .xlsm）")
+            frames.append(_read_one(path, source))
         except UnicodeDecodeError as exc:
             tried = "、".join(AUTO_ENCODINGS) if source.encoding == "auto" else source.encoding
             raise SourceError(source.name, f"文件编码无法识别（已尝试 {tried}）: {path}"
                                            f"（第 {exc.start} 字节附近）") from exc
+        except EmptyFile as exc:
+            raise SourceError(source.name, str(exc)) from exc
         except SourceError:
             raise
         except Exception as exc:
             raise SourceError(source.name, f"读取文件失败: {path}: {type(exc).__name__}: {exc}") from exc
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) == 1:
+        return frames[0]
+    rejected = [f.attrs[REJECTED] for f in frames if REJECTED in f.attrs]
+    frame = pd.concat(frames, ignore_index=True)
+    frame.attrs.pop(REJECTED, None)
+    if rejected:
+        frame.attrs[REJECTED] = pd.concat(rejected, ignore_index=True)
+    return frame

@@ -1,4 +1,4 @@
-"""Read a source from an HTTP JSON API: a list of records, or an object holding one.
+"""Read a source from an HTTP JSON API: a list of records, an object holding one, or JSON Lines.
 
 Every failure (HTTP status, timeout, refused connection, bad JSON, wrong ``records_path``)
 becomes a :class:`SourceError` that says in Chinese what went wrong, so operations staff can act
@@ -13,11 +13,10 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import orjson
 import pandas as pd
 
 from datasources.adapters import SourceError
-from datasources.contracts import CONTRACTS
+from datasources.jsonrecords import json_frame
 
 if TYPE_CHECKING:
     from dashboard.settings import Settings, SourceSettings
@@ -67,47 +66,14 @@ def _connect_problem(reason: Any, url: str, timeout: float) -> str:
     return f"无法连接: {url}: {reason}"
 
 
-def _records(source: SourceSettings, document: Any) -> list:
-    """Follow ``records_path`` (dotted keys; a number indexes a list) to the list of records."""
-    node = document
-    walked: list[str] = []
-    for part in filter(None, source.records_path.split(".")):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            where = ".".join(walked) or "(根)"
-            keys = f"，该处可用的键: {', '.join(map(str, list(node)[:20]))}" if isinstance(node, dict) else ""
-            raise SourceError(source.name, f"返回的 JSON 中找不到 records_path「{source.records_path}」"
-                                           f"（在 {where} 下没有「{part}」{keys}）")
-        walked.append(part)
-    if isinstance(node, list):
-        return node
-    if isinstance(node, dict) and not source.records_path:
-        raise SourceError(source.name, "返回的 JSON 是对象而不是记录列表，请配置 records_path"
-                                       f"（可用的键: {', '.join(map(str, list(node)[:20]))}）")
-    where = f"records_path「{source.records_path}」处" if source.records_path else "返回的 JSON"
-    raise SourceError(source.name, f"{where}不是记录列表，而是 {type(node).__name__}")
-
-
 def read_http(source: SourceSettings, settings: Settings) -> pd.DataFrame:
     """GET ``source.url`` and turn its JSON records into a frame (nested objects as ``a.b`` columns)."""
     timeout = source.timeout_seconds or settings.app.http_timeout_seconds
     body = _fetch(source, timeout)
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        preview = body[:80].decode("utf-8", errors="replace")
-        raise SourceError(source.name, f"返回的内容不是合法的 JSON（{exc}）: {preview!r}") from exc
-    records = _records(source, document)
-    if not records:
-        # an empty list carries no keys: give the columns the config expects, so an empty day
-        # validates as zero rows rather than failing as "required columns missing"
-        mapped = set(source.columns.values())
-        names = list(source.columns) + [c for c in CONTRACTS[source.dataset].names if c not in mapped]
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
-    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
-    if bad is not None:
-        raise SourceError(source.name, f"第 {bad + 1} 条记录不是 JSON 对象，而是 {type(records[bad]).__name__}")
-    return pd.json_normalize(records, sep=".")
+    return parse_body(source, body)
+
+
+def parse_body(source: SourceSettings, body: bytes) -> pd.DataFrame:
+    """The records in a response body: a JSON document, or JSON Lines (one object per line)."""
+    named_lines = source.url.split("?")[0].lower().endswith((".jsonl", ".ndjson"))
+    return json_frame(source, body, "返回的", lines=named_lines or None)

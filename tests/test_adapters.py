@@ -169,7 +169,8 @@ def test_sql_group_by_pushdown_moves_only_aggregates(city_db: Path):
 
 def test_sql_relative_sqlite_path_resolves_against_config_folder(tmp_path: Path, city_db: Path):
     source = SourceSettings(name="交换平台", dataset="exchange", kind="sql", url="sqlite:///city.db",
-                            query="SELECT COUNT(*) AS records FROM exchange_log")
+                            query="SELECT MIN(day) AS date, provider AS provider_dept, consumer AS consumer_dept,"
+                                  " COUNT(*) AS records, SUM(calls) AS api_calls FROM exchange_log")
     settings = settings_for(source, config_path=str(tmp_path / "citywall.toml"))
     assert read_source(source, settings)["records"].tolist() == [300]
 
@@ -263,7 +264,8 @@ def test_csv_wrong_declared_encoding_is_a_source_error(tmp_path: Path):
 
 def test_csv_keeps_leading_zeros_and_text_codes(tmp_path: Path):
     path = tmp_path / "ids.csv"
-    path.write_text("工单编号,所属网格,状态\n000123,0042,1\n007,NA,3\n", encoding="utf-8")
+    path.write_text("工单编号,类别,受理时间,所属网格,状态\n000123,噪声,2024-03-01,0042,1\n007,噪声,2024-03-01,NA,3\n",
+                    encoding="utf-8")
     source = files_source(path)
     frame = read_source(source, settings_for(source))
     assert frame["incident_id"].tolist() == ["000123", "007"]
@@ -300,8 +302,9 @@ def test_xlsx_first_sheet_and_named_sheet(tmp_path: Path):
     assert result.good["reported_at"].iloc[0] == pd.Timestamp("2024-03-05 14:20")
 
     first = files_source(path)  # no sheet: the first one, which has none of the columns
-    with pytest.raises(ContractError, match="incident_id"):
-        validate("incidents", read_source(first, settings_for(first)))
+    with pytest.raises(SourceError, match="数据源「12345热线」的事件数据缺少必需列: incident_id（配置 columns 映射自「工单编号」"
+                                          ".*文件的列: 本表为 12345 工单导出；"):
+        read_source(first, settings_for(first))
 
 
 def test_xlsx_written_by_pandas_with_sheet_index(tmp_path: Path):

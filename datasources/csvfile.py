@@ -1,0 +1,115 @@
+"""Read one department CSV: encoding detected, title rows and footers skipped, bad lines set aside.
+
+Read with pyarrow's CSV reader, streaming in blocks and keeping every column as Arrow-backed text,
+so a 200 MB export does not become two million Python strings. Every cell stays text (000123 keeps
+its zeros, "NA" stays a code); the contract does the typing.
+
+A line with more or fewer fields than the header (an unquoted comma in row 9) does not reject the
+file: it is returned in ``frame.attrs[REJECTED]`` with its line number, a Chinese reason and the raw
+line, and the validation quarantines it while the rest of the file loads.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from datasources.contracts import REASON, ROW
+from datasources.layout import drop_footers, footer_pattern, header_index, is_footer_line, unique_names
+from datasources.validation import RAW, REJECTED
+
+if TYPE_CHECKING:
+    from dashboard.settings import SourceSettings
+
+# utf-8-sig reads plain UTF-8 too; GBK before GB18030 because GB18030 accepts nearly any bytes,
+# so it is the last resort rather than a guess that always "succeeds".
+AUTO_ENCODINGS = ("utf-8-sig", "gbk", "gb18030")
+_HEAD_BYTES = 256 * 1024
+_CHUNK = 4 * 1024 * 1024
+
+
+class EmptyFile(ValueError):
+    """The file holds no bytes, or no header line."""
+
+
+def _decodes(path: Path, encoding: str) -> None:
+    """Raise UnicodeDecodeError (with the byte offset) unless the whole file decodes strictly."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise UnicodeDecodeError(exc.encoding, exc.object, offset + exc.start, offset + exc.end,
+                                         exc.reason) from None
+            offset += len(chunk)
+        decoder.decode(b"", final=True)
+
+
+def detect_encoding(path: Path, encoding: str) -> str:
+    """``auto`` tries :data:`AUTO_ENCODINGS` in turn; decoding is always strict."""
+    *firsts, final = AUTO_ENCODINGS if encoding == "auto" else (encoding,)
+    for candidate in firsts:
+        try:
+            _decodes(path, candidate)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    _decodes(path, final)  # its UnicodeDecodeError says where the bytes went wrong
+    return final
+
+
+def _head_rows(path: Path, encoding: str) -> list[list[str]]:
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    text = head.decode(encoding, errors="ignore").removeprefix("\ufeff")
+    lines = text.splitlines()[:-1] if len(head) == _HEAD_BYTES else text.splitlines()
+    return list(csv.reader(lines[:60]))
+
+
+def read_csv_file(path: Path, source: SourceSettings) -> pd.DataFrame:
+    """One CSV as text columns (blank cells missing); rejected lines in ``attrs[REJECTED]``."""
+    if path.stat().st_size == 0:
+        raise EmptyFile(f"文件为空（0 字节）: {path}")
+    encoding = detect_encoding(path, source.encoding)
+    rows = _head_rows(path, encoding)
+    if not rows:
+        raise EmptyFile(f"文件中没有表头行: {path}")
+    header_at = header_index(rows, source)
+    if header_at >= len(rows):
+        raise EmptyFile(f"header_row = {header_at + 1} 超出了文件的行数: {path}")
+    names = unique_names(rows[header_at])
+    footer = footer_pattern(source)
+    rejected: list[dict] = []
+
+    def set_aside(row: pacsv.InvalidRow) -> str:
+        if not is_footer_line(row.text, footer):
+            fewer = row.actual_columns < row.expected_columns
+            problem = (f"只有 {row.actual_columns} 个字段，少于表头的 {row.expected_columns} 列（字段缺失或错位）"
+                       if fewer else f"有 {row.actual_columns} 个字段，多于表头的 {row.expected_columns} 列"
+                                     "（可能含未加引号的逗号）")
+            rejected.append({ROW: row.number, REASON: f"文件 {path.name} 第 {row.number} 行{problem}，无法拆分为字段",
+                             RAW: row.text})
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            encoding="utf8" if encoding.startswith("utf-8") else encoding, column_names=names,
+            skip_rows=header_at + 1, skip_rows_after_names=source.skip_rows,
+            use_threads=False),  # single-threaded so each set-aside line knows its number
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=set_aside),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, null_values=[""],
+            strings_can_be_null=True, quoted_strings_can_be_null=True))
+    frame = drop_footers(table.to_pandas(), footer)
+    if rejected:
+        frame.attrs[REJECTED] = pd.DataFrame(rejected)
+    return frame
+
