@@ -78,5 +78,5 @@ def drop_footers(frame: pd.DataFrame, pattern: re.Pattern | None) -> pd.DataFram
         if not still.any():
             break
         first = first.where(~still, frame[name].astype(object))
-    footer = first.astype(str).str.strip().str.contains(pattern, na=False) & first.notna()
+    footer = first.astype(str).str.strip().str.count(pattern).gt(0) & first.notna()  # count: no group warning
     return frame[~footer.to_numpy()].reset_index(drop=True)

@@ -64,6 +64,8 @@ encoding = "auto"
 schedule = "interval:1d"
 owner = "北京市经济和信息化局"
 date_format = "%Y年%m月%d日"
+# records whose fields slid over a column lose their publication date: quarantine them
+required = ["updated_at"]
 
 [sources.columns]
 "name" = "resource_id"
@@ -218,8 +220,15 @@ def test_beijing_other_quarantine_reasons_match_the_file(beijing):
     raw, _, result = beijing
     no_owner = raw["资源所有权单位"].str.strip().eq("")
     repeats = raw["name"].str.strip().duplicated(keep="first")
+    # Changed on purpose (issue 10, item 8): the example now requires updated_at, so a record whose
+    # 资源出版日期 is empty is quarantined instead of kept with a blank date. In this export those are
+    # the records whose fields slid (资源类型 "表格\t\t", the date gone) and a few undated ones.
+    no_date = raw["资源出版日期"].str.strip().eq("")
     assert int(result.quarantined["_reason"].str.contains("dept_id 为空").sum()) == int(no_owner.sum())
-    assert result.rows_quarantined == int((no_owner | repeats).sum())
+    assert int(result.quarantined["_reason"].str.contains("updated_at 为空").sum()) == int(no_date.sum()) == 34
+    assert int(no_owner.sum()) == 208 and int(repeats.sum()) == 340
+    assert result.rows_quarantined == int((no_owner | repeats | no_date).sum()) == 565
+    assert result.good["updated_at"].notna().all()
 
 
 def test_beijing_constants_and_dates(beijing):
@@ -240,5 +249,6 @@ def test_beijing_example_config_matches(shared_data: Path):
     tested = tomllib.loads(BEIJING_CONFIG.format(path="x"))["sources"][0]
     assert example.columns == tested["columns"]
     assert example.constants == tested["constants"]
+    assert example.required == tested["required"] == ["updated_at"]
     assert settings.resolve(example.path) == \
         (shared_data / "catalog" / "beijing_open_data_catalog_2021.csv").resolve()
