@@ -180,6 +180,11 @@ def test_csv_with_a_title_row_and_footer_lines(tmp_path: Path):
     assert result.good["incident_id"].tolist() == ["000", "001", "002", "003", "004"]
 
 
+def test_a_bad_footer_regex_is_a_chinese_error(tmp_path: Path):
+    with pytest.raises(SettingsError, match="footer = '\\^\\(填报人': 不是合法的正则表达式"):
+        configure(tmp_path, "x.csv", 'footer = "^(填报人"')
+
+
 def test_header_row_beyond_the_file_is_a_source_error(tmp_path: Path):
     path = tmp_path / "12345.csv"
     path.write_text(f"{HEADER}\n1,噪声,2024/7/1,,1\n", encoding="utf-8")
