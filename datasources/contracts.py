@@ -161,7 +161,8 @@ CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
         Col("planned_date", "date", required=False, future="plan"),
         Col("migrated_date", "date", required=False),
     ), key=("system_id",), rules=(
-        RowRule("migrated_without_date", "status 为 已上云 但 migrated_date 为空", _migrated_without_date, ("status", "migrated_date")),
+        RowRule("migrated_without_date", "status 为 已上云 但 migrated_date 为空", _migrated_without_date,
+                ("status", "migrated_date")),
     ), label="信息系统"),
     Contract("incidents", (
         Col("incident_id", "str"), Col("source", "str"), Col("category", "str"),
@@ -173,9 +174,11 @@ CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
         Col("closed_at", "datetime", required=False),
         Col("status", "str", allowed=INCIDENT_STATUSES),
     ), key=("incident_id",), rules=(
-        RowRule("closed_before_reported", "closed_at 早于 reported_at", _closed_before_reported, ("closed_at", "reported_at")),
+        RowRule("closed_before_reported", "closed_at 早于 reported_at", _closed_before_reported,
+                ("closed_at", "reported_at")),
         RowRule("closed_without_time", "status 为 已办结 但 closed_at 为空", _closed_without_time, ("status", "closed_at")),
-        RowRule("deadline_before_reported", "deadline_at 早于 reported_at", _deadline_before_reported, ("deadline_at", "reported_at")),
+        RowRule("deadline_before_reported", "deadline_at 早于 reported_at", _deadline_before_reported,
+                ("deadline_at", "reported_at")),
         RowRule("null_island", "坐标为占位值 (0, 0)", _null_island, ("lon", "lat")),
         RowRule("half_coordinates", "lon 与 lat 必须同时填写或同时为空", _half_coordinates, ("lon", "lat")),
     ), label="事件"),

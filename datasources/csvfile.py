@@ -5,23 +5,25 @@ so a 200 MB export does not become two million Python strings. Every cell stays 
 its zeros, "NA" stays a code); the contract does the typing.
 
 A line with more or fewer fields than the header (an unquoted comma in row 9) does not reject the
-file: it is returned in ``frame.attrs[REJECTED]`` with its line number, a Chinese reason and the raw
-line, and the validation quarantines it while the rest of the file loads.
+file: it keeps its place as an empty row, listed in ``frame.attrs[REJECTED]`` with a Chinese reason
+that names its line and the raw line, and the validation quarantines it with that reason alone while
+the rest of the file loads. Every ``_row`` so stays the row's 1-based position in the frame read.
 """
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from datasources.contracts import REASON, ROW
 from datasources.layout import drop_footers, footer_pattern, header_index, is_footer_line, unique_names
-from datasources.validation import RAW, REJECTED
+from datasources.validation import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import SourceSettings
@@ -86,16 +88,21 @@ def read_csv_file(path: Path, source: SourceSettings) -> pd.DataFrame:
         raise EmptyFile(f"header_row = {header_at + 1} 超出了文件的行数: {path}")
     names = unique_names(rows[header_at])
     footer = footer_pattern(source)
-    rejected: list[dict] = []
+    set_aside: list[tuple[int, str, str]] = []  # (data record number, reason, raw line)
+    first_record = header_at + source.skip_rows + 2  # pyarrow numbers records from 1, header included
+    skipped_footers = 0
 
-    def set_aside(row: pacsv.InvalidRow) -> str:
-        if not is_footer_line(row.text, footer):
+    def handle(row: pacsv.InvalidRow) -> str:
+        nonlocal skipped_footers
+        if is_footer_line(row.text, footer):
+            skipped_footers += 1
+        else:
             fewer = row.actual_columns < row.expected_columns
             problem = (f"只有 {row.actual_columns} 个字段，少于表头的 {row.expected_columns} 列（字段缺失或错位）"
                        if fewer else f"有 {row.actual_columns} 个字段，多于表头的 {row.expected_columns} 列"
                                      "（可能含未加引号的逗号）")
-            rejected.append({ROW: row.number, REASON: f"文件 {path.name} 第 {row.number} 行{problem}，无法拆分为字段",
-                             RAW: row.text})
+            set_aside.append((row.number - first_record - skipped_footers,
+                              f"文件 {path.name} 第 {row.number} 行{problem}，无法拆分为字段", row.text))
         return "skip"
 
     table = pacsv.read_csv(
@@ -104,12 +111,31 @@ def read_csv_file(path: Path, source: SourceSettings) -> pd.DataFrame:
             encoding="utf8" if encoding.startswith("utf-8") else encoding, column_names=names,
             skip_rows=header_at + 1, skip_rows_after_names=source.skip_rows,
             use_threads=False),  # single-threaded so each set-aside line knows its number
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=set_aside),
+        # blank lines stay rows (dropped below) so that record numbers and row positions agree
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                         invalid_row_handler=handle),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names}, null_values=[""],
             strings_can_be_null=True, quoted_strings_can_be_null=True))
-    frame = drop_footers(table.to_pandas(), footer)
-    if rejected:
-        frame.attrs[REJECTED] = pd.DataFrame(rejected)
-    return frame
+    return with_placeholders(table.to_pandas(), set_aside, footer)
 
+
+def with_placeholders(frame: pd.DataFrame, set_aside: list[tuple[int, str, str]],
+                      footer: re.Pattern | None) -> pd.DataFrame:
+    """Put an empty row where each set-aside line was, so every row keeps its place in the file,
+    drop blank and footer rows, and list the set-aside rows as (_row, _reason, _raw) in attrs."""
+    if set_aside:
+        spots = np.array([spot for spot, _, _ in set_aside], dtype="int64")
+        total = len(frame) + len(spots)
+        frame.index = np.setdiff1d(np.arange(total), spots, assume_unique=True)
+        frame = frame.reindex(np.arange(total))
+        blank = frame.isna().all(axis=1).to_numpy() & ~np.isin(np.arange(total), spots)
+    else:
+        blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame[~blank]
+    frame = drop_footers(frame, footer)
+    if set_aside:
+        rows = frame.index.get_indexer(spots) + 1
+        frame.attrs[REJECTED] = tuple((int(row), reason, raw) for row, (_, reason, raw) in zip(rows, set_aside))
+    return frame.reset_index(drop=True)

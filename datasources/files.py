@@ -53,8 +53,8 @@ def _read_xlsx(path: Path, source: SourceSettings) -> pd.DataFrame:
     header_at = header_index(sheet.head(60).values.tolist(), source)
     frame = sheet.iloc[header_at + 1 + source.skip_rows:].reset_index(drop=True)
     frame.columns = unique_names(sheet.iloc[header_at])
-    frame = frame.dropna(how="all").reset_index(drop=True)  # blank rows between data and footers
-    return drop_footers(frame, footer_pattern(source))
+    frame = frame.dropna(how="all")  # blank rows between data and footers
+    return drop_footers(frame, footer_pattern(source)).reset_index(drop=True)
 
 
 def _read_one(path: Path, source: SourceSettings) -> pd.DataFrame:
@@ -89,9 +89,12 @@ def read_files(source: SourceSettings, settings: Settings) -> pd.DataFrame:
             raise SourceError(source.name, f"读取文件失败: {path}: {type(exc).__name__}: {exc}") from exc
     if len(frames) == 1:
         return frames[0]
-    rejected = [f.attrs[REJECTED] for f in frames if REJECTED in f.attrs]
+    rejected, offset = [], 0
+    for f in frames:  # set-aside rows are numbered within their file: renumber within the whole
+        rejected += [(row + offset, reason, raw) for row, reason, raw in f.attrs.get(REJECTED, ())]
+        offset += len(f)
     frame = pd.concat(frames, ignore_index=True)
     frame.attrs.pop(REJECTED, None)
     if rejected:
-        frame.attrs[REJECTED] = pd.concat(rejected, ignore_index=True)
+        frame.attrs[REJECTED] = tuple(rejected)
     return frame

@@ -2,7 +2,8 @@
 (one object per line, as crawlers and log shippers write them), for files and HTTP bodies alike.
 
 Nested objects become ``a.b`` columns. In JSON Lines a line that is not a JSON object does not
-reject the rest: it is set aside in ``frame.attrs[REJECTED]`` with its line number and the raw line.
+reject the rest: it becomes an empty row, listed in ``frame.attrs[REJECTED]`` with its line number
+and the raw line, and is quarantined with that reason.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import orjson
 import pandas as pd
 
 from datasources.adapters import SourceError
-from datasources.contracts import CONTRACTS, REASON, ROW
-from datasources.validation import RAW, REJECTED
+from datasources.contracts import CONTRACTS
+from datasources.validation import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import SourceSettings
@@ -46,12 +47,12 @@ def _records(source: SourceSettings, document: Any, what: str) -> list:
 
 
 def _frame(source: SourceSettings, records: list[dict]) -> pd.DataFrame:
-    if not records:
+    if not any(records):
         # no records carry no keys: give the columns the config expects, so an empty day validates
         # as zero rows rather than failing as "required columns missing"
         mapped = {name for targets in source.columns.values() for name in _as_list(targets)}
         names = list(source.columns) + [c for c in CONTRACTS[source.dataset].names if c not in mapped]
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+        return pd.DataFrame({name: pd.Series([None] * len(records), dtype=object) for name in names})
     return pd.json_normalize(records, sep=".")
 
 
@@ -80,14 +81,14 @@ def json_lines_frame(source: SourceSettings, body: bytes, where: str) -> pd.Data
             problem = "" if isinstance(record, dict) else f"不是 JSON 对象，而是 {type(record).__name__}"
         except orjson.JSONDecodeError as exc:
             problem = f"不是合法的 JSON（{exc}）"
-        if problem:
-            rejected.append({ROW: number, REASON: f"{where}内容第 {number} 行{problem}",
-                             RAW: line.decode("utf-8", errors="replace")})
-        else:
-            records.append(record)
+        if problem:  # an empty record keeps the line's place, so _row stays the position in the frame
+            rejected.append((len(records) + 1, f"{where}内容第 {number} 行{problem}",
+                             line.decode("utf-8", errors="replace")))
+            record = {}
+        records.append(record)
     frame = _frame(source, records)
     if rejected:
-        frame.attrs[REJECTED] = pd.DataFrame(rejected)
+        frame.attrs[REJECTED] = tuple(rejected)
     return frame
 
 

@@ -69,7 +69,8 @@ def is_footer_line(text: str, pattern: re.Pattern | None) -> bool:
 
 
 def drop_footers(frame: pd.DataFrame, pattern: re.Pattern | None) -> pd.DataFrame:
-    """Drop rows whose first non-empty cell matches ``pattern``: they describe the sheet, not data."""
+    """Drop rows whose first non-empty cell matches ``pattern``: they describe the sheet, not data.
+    The index is kept, so callers can tell where the remaining rows were."""
     if pattern is None or frame.empty:
         return frame
     first = pd.Series(None, index=frame.index, dtype=object)
@@ -79,4 +80,4 @@ def drop_footers(frame: pd.DataFrame, pattern: re.Pattern | None) -> pd.DataFram
             break
         first = first.where(~still, frame[name].astype(object))
     footer = first.astype(str).str.strip().str.count(pattern).gt(0) & first.notna()  # count: no group warning
-    return frame[~footer.to_numpy()].reset_index(drop=True)
+    return frame[~footer.to_numpy()]

@@ -7,9 +7,10 @@ Two steps, and neither silently drops or coerces a value:
 2. *check*: a pandera schema checks nulls, allowed codes, ranges, duplicate keys and the rules that
    span columns (closed_at before reported_at, timestamps in the future, …).
 
-Every quarantined row keeps its original values and gets every reason it broke, in Chinese. Lines a
-reader could not split into fields (a CSV line with an unquoted comma) arrive in the frame's
-``attrs[REJECTED]`` and are quarantined with their line number and the raw line.
+Every quarantined row keeps its original values and gets every reason it broke, in Chinese. A line a
+reader could not split into fields (a CSV line with an unquoted comma) arrives as an empty row listed
+in the frame's ``attrs[REJECTED]``; it is quarantined with the reader's reason (naming the line) and
+the raw line in ``_raw``. ``_row`` is always the row's 1-based position in the frame read.
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from pandera.errors import SchemaErrors
 from datasources.contracts import CONTRACTS, PAST_SKEW, PLAN_HORIZON, REASON, ROW, Contract, ContractError
 from datasources.parsing import KIND_ZH, parse_column
 
-#: ``frame.attrs`` keys a reader or the mapping sets: lines that could not be read as rows
-#: (a frame of _row, _reason, _raw), and optional contract columns this source must fill.
+#: ``frame.attrs`` keys a reader or the mapping sets: rows that stand for lines the reader could not
+#: split (a tuple of (_row, _reason, _raw)), and optional contract columns this source must fill.
 REJECTED, REQUIRED = "citywall_rejected", "citywall_required"
 RAW = "_raw"
 
@@ -109,7 +110,7 @@ def validate(dataset: str, frame: pd.DataFrame, *, date_format: str | list[str] 
     coordinates outside the city, which is how placeholder coordinates from a hotline export are caught.
     """
     contract = CONTRACTS[dataset]
-    rejected = frame.attrs.get(REJECTED)
+    rejected = frame.attrs.get(REJECTED, ())
     required = frozenset(frame.attrs.get(REQUIRED, ()))
     # an optional column a source does not have at all is simply empty (e.g. no coordinates)
     absent_optional = [c.name for c in contract.columns if not c.required and c.name not in frame.columns]
@@ -190,23 +191,27 @@ def _outside(typed: pd.DataFrame, bbox: tuple[float, float, float, float]) -> pd
 
 
 def _split(contract: Contract, original: pd.DataFrame, typed: pd.DataFrame, reason_parts: list[pd.Series],
-           rejected: pd.DataFrame | None) -> ValidationResult:
+           rejected: tuple[tuple[int, str, str], ...]) -> ValidationResult:
     reason_parts = [p for p in reason_parts if len(p)]
-    if reason_parts:
-        reasons = pd.concat(reason_parts).groupby(level=0, sort=True).agg("；".join)
-        bad_rows = reasons.index
-        quarantined = original.loc[bad_rows].astype(str).where(original.loc[bad_rows].notna(), "")
-        quarantined.insert(0, REASON, reasons.loc[bad_rows])
-        quarantined.insert(0, ROW, (bad_rows + 1).astype("int64"))
-        good = typed.drop(index=bad_rows).reset_index(drop=True)
-    else:
-        reasons, quarantined, good = pd.Series(dtype=str), _empty_quarantine(contract), typed
-    if rejected is not None and len(rejected):
-        # lines that never became rows: their reason and raw text, the contract columns left blank
-        quarantined = pd.concat([quarantined, rejected], ignore_index=True).fillna("")
-        quarantined[ROW] = quarantined[ROW].astype("int64")
-    quarantined = quarantined.sort_values(ROW, kind="stable").reset_index(drop=True)
-    return ValidationResult(contract.dataset, good, quarantined, reasons)
+    reasons = pd.concat(reason_parts).groupby(level=0, sort=True).agg("；".join) if reason_parts \
+        else pd.Series(dtype=object)
+    raw = None
+    if rejected:
+        # a line the reader could not split is an empty row here: its one reason is why, not "为空"
+        spots = np.array([row for row, _, _ in rejected], dtype="int64") - 1
+        reasons = pd.concat([reasons.drop(index=spots, errors="ignore"),
+                             pd.Series([reason for _, reason, _ in rejected], index=spots)]).sort_index()
+        raw = pd.Series([line for _, _, line in rejected], index=spots)
+    if not len(reasons):
+        return ValidationResult(contract.dataset, typed, _empty_quarantine(contract))
+    bad_rows = reasons.index
+    quarantined = original.loc[bad_rows].astype(str).where(original.loc[bad_rows].notna(), "")
+    quarantined.insert(0, REASON, reasons.loc[bad_rows])
+    quarantined.insert(0, ROW, (bad_rows + 1).astype("int64"))
+    if raw is not None:  # the whole line as the file had it, for the rows that never split
+        quarantined[RAW] = raw.reindex(bad_rows).fillna("")
+    good = typed.drop(index=bad_rows).reset_index(drop=True)
+    return ValidationResult(contract.dataset, good, quarantined.sort_values(ROW).reset_index(drop=True), reasons)
 
 
 def _empty_quarantine(contract: Contract) -> pd.DataFrame:

@@ -122,12 +122,25 @@ def test_one_unquoted_comma_quarantines_its_line_and_the_rest_loads(tmp_path: Pa
     path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode("gbk"))
     result = pull(configure(tmp_path, path))
     assert (result.rows_ok, result.rows_quarantined) == (287, 2)
-    assert result.quarantined[ROW].tolist() == [10, 22]  # line numbers in the file (header is line 1)
+    assert result.quarantined[ROW].tolist() == [9, 21]  # rows 9 and 21; the reasons name the file's lines
     assert reasons(result) == [
         "文件 12345.csv 第 10 行有 6 个字段，多于表头的 5 列（可能含未加引号的逗号），无法拆分为字段",
         "文件 12345.csv 第 22 行只有 2 个字段，少于表头的 5 列（字段缺失或错位），无法拆分为字段"]
     assert result.quarantined[RAW].tolist() == [rows[8], rows[20]]
     assert "00008" not in set(result.good["incident_id"]) and "00009" in set(result.good["incident_id"])
+
+
+def test_set_aside_lines_keep_their_place_across_blank_lines_and_files(tmp_path: Path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text(f"{HEADER}\n1,噪声,2024/7/1 10:00,,1\n\n2,噪声,2024/7/2 10:00,,1\n", encoding="utf-8")
+    (drop / "b.csv").write_text(f"{HEADER}\n3,噪声,2024/7/3 10:00,,1\n\n4,噪声,噪声,2024/7/4,,1\n5,噪声,2024/7/5,,1\n",
+                                encoding="gbk")
+    result = pull(configure(tmp_path, drop / "*.csv"))
+    assert (result.rows_ok, result.rows_quarantined) == (4, 1)
+    assert result.quarantined[ROW].tolist() == [4]  # the 4th row read: a.csv gave 2, b.csv's 2nd row
+    assert reasons(result) == ["文件 b.csv 第 4 行有 6 个字段，多于表头的 5 列（可能含未加引号的逗号），无法拆分为字段"]
+    assert result.quarantined["incident_id"].tolist() == [""]  # nothing from a line that never split
 
 
 # ---- 3. title rows and footers -------------------------------------------------------------------
@@ -239,6 +252,7 @@ def test_json_lines_file_sets_aside_a_broken_line(tmp_path: Path):
     assert (result.rows_ok, result.rows_quarantined) == (7, 1)
     assert result.quarantined[ROW].tolist() == [4]
     assert reasons(result)[0].startswith("文件 dump.jsonl 的内容第 4 行不是合法的 JSON")
+    assert result.quarantined[RAW].iloc[0] == '{"id": "C003", "type": "井盖缺失", "created": '
     assert result.good["lon"].tolist() == [113.0] * 7
 
 
