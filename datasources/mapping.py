@@ -146,8 +146,9 @@ def _composite(frame: pd.DataFrame, parts: list[str], separator: str) -> pd.Seri
 def apply_mapping(frame: pd.DataFrame, source: SourceSettings) -> pd.DataFrame:
     """Rename by ``source.columns``, build ``composite`` keys, pull ``extract`` values out of text,
     recode by ``source.values``, add ``source.constants``, and keep only the contract's columns (in
-    contract order) that are present. A required column the file cannot feed is a SourceError that
-    lists the file's own headers and the nearest match."""
+    contract order) that are present. A column that ``extract`` or ``composite`` reads and the file
+    lacks is a SourceError naming the nearest header; :func:`require_contract_columns` checks the
+    result for the contract's required columns."""
     contract_names = CONTRACTS[source.dataset].names
     # Headers from spreadsheets may be numbers or carry stray spaces; config keys are plain text.
     frame = frame.rename(columns=lambda c: str(c).strip())
