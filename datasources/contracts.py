@@ -18,6 +18,11 @@ PAST_SKEW = timedelta(days=1)
 PLAN_HORIZON = timedelta(days=365 * 15)
 
 ROW, REASON = "_row", "_reason"
+#: the raw line of a quarantined row that a reader could not split into fields
+RAW = "_raw"
+#: ``frame.attrs`` keys a reader or the mapping sets: rows that stand for lines the reader could not
+#: split (a tuple of (_row, _reason, _raw)), and optional contract columns this source must fill.
+REJECTED, REQUIRED = "citywall_rejected", "citywall_required"
 
 INCIDENT_STATUSES = ("受理", "处置中", "已办结")
 CLOSED = "已办结"
@@ -203,6 +208,11 @@ CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
 )}
 
 
-# validation is defined on top of the contracts above; importing it here keeps the one entry point
-# ``from datasources.contracts import validate`` that pullers and tools use
-from datasources.validation import ValidationResult, validate  # noqa: E402,F401
+def __getattr__(name: str):
+    """``from datasources.contracts import validate`` stays the one entry point pullers and tools
+    use; validation is built on the contracts above, so it is imported on first use (no cycle)."""
+    if name in ("validate", "ValidationResult"):
+        from datasources import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

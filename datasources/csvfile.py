@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from datasources.layout import drop_footers, footer_pattern, header_index, is_footer_line, unique_names
-from datasources.validation import REJECTED
+from datasources.contracts import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import SourceSettings
@@ -86,7 +86,11 @@ def read_csv_file(path: Path, source: SourceSettings) -> pd.DataFrame:
     header_at = header_index(rows, source)
     if header_at >= len(rows):
         raise EmptyFile(f"header_row = {header_at + 1} 超出了文件的行数: {path}")
+    if not any(cell.strip() for cell in rows[header_at]):
+        raise EmptyFile(f"文件中没有表头行（第 {header_at + 1} 行为空）: {path}")
     names = unique_names(rows[header_at])
+    if len(rows) <= header_at + 1 + source.skip_rows and path.stat().st_size <= _HEAD_BYTES:
+        return pd.DataFrame({name: pd.Series(dtype="str") for name in names})  # a header and no rows
     footer = footer_pattern(source)
     set_aside: list[tuple[int, str, str]] = []  # (data record number, reason, raw line)
     first_record = header_at + source.skip_rows + 2  # pyarrow numbers records from 1, header included

@@ -18,7 +18,7 @@ from datasources.adapters import SourceError
 from datasources.csvfile import AUTO_ENCODINGS, EmptyFile, read_csv_file
 from datasources.jsonrecords import json_frame
 from datasources.layout import drop_footers, footer_pattern, header_index, unique_names
-from datasources.validation import REJECTED
+from datasources.contracts import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import Settings, SourceSettings

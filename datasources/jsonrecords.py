@@ -14,7 +14,7 @@ import pandas as pd
 
 from datasources.adapters import SourceError
 from datasources.contracts import CONTRACTS
-from datasources.validation import REJECTED
+from datasources.contracts import REJECTED
 
 if TYPE_CHECKING:
     from dashboard.settings import SourceSettings

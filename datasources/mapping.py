@@ -19,7 +19,7 @@ import pandas as pd
 
 from datasources.adapters import SourceError
 from datasources.contracts import CONTRACTS
-from datasources.validation import REJECTED, REQUIRED
+from datasources.contracts import REJECTED, REQUIRED
 
 if TYPE_CHECKING:
     from dashboard.settings import ExtractRule, SourceSettings

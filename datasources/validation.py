@@ -22,13 +22,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from datasources.contracts import CONTRACTS, PAST_SKEW, PLAN_HORIZON, REASON, ROW, Contract, ContractError
+from datasources.contracts import (CONTRACTS, PAST_SKEW, PLAN_HORIZON, RAW, REASON, REJECTED, REQUIRED, ROW,
+                                   Contract, ContractError)
 from datasources.parsing import KIND_ZH, parse_column
-
-#: ``frame.attrs`` keys a reader or the mapping sets: rows that stand for lines the reader could not
-#: split (a tuple of (_row, _reason, _raw)), and optional contract columns this source must fill.
-REJECTED, REQUIRED = "citywall_rejected", "citywall_required"
-RAW = "_raw"
 
 
 @dataclass

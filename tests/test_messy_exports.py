@@ -14,8 +14,7 @@ import pytest
 
 from dashboard.settings import Settings, SettingsError, load_settings
 from datasources.adapters import SourceError, read_source
-from datasources.contracts import REASON, ROW, validate
-from datasources.validation import RAW
+from datasources.contracts import RAW, REASON, ROW, validate
 
 NOW = datetime(2024, 8, 1)
 HEADER = "工单编号,类别,受理时间,办结时间,状态"
@@ -203,6 +202,16 @@ def test_header_row_beyond_the_file_is_a_source_error(tmp_path: Path):
     path.write_text(f"{HEADER}\n1,噪声,2024/7/1,,1\n", encoding="utf-8")
     with pytest.raises(SourceError, match="数据源「12345热线」header_row = 9 超出了文件的行数"):
         pull(configure(tmp_path, path, "header_row = 9"))
+
+
+def test_header_only_file_is_zero_rows_and_an_empty_file_an_error(tmp_path: Path):
+    path = tmp_path / "12345.csv"
+    path.write_text(HEADER, encoding="utf-8")  # no newline after the header, no rows
+    result = pull(configure(tmp_path, path))
+    assert (result.rows_ok, result.rows_quarantined) == (0, 0)
+    path.write_bytes(b"")
+    with pytest.raises(SourceError, match="数据源「12345热线」文件为空（0 字节）"):
+        pull(configure(tmp_path, path))
 
 
 # ---- 4. errors that point the right way ----------------------------------------------------------
