@@ -25,15 +25,14 @@ def pull(tmp_path: Path, config: str, name: str, now: datetime = NOW):
     return validate(source.dataset, read_source(source, settings), date_format=source.date_format, now=now)
 
 
+def files_source(name: str, dataset: str, path: str) -> str:
+    """The head of a ``[[sources]]`` table for a file in the config's folder."""
+    return f'\n[[sources]]\nname = "{name}"\ndataset = "{dataset}"\nkind = "files"\npath = "{path}"\n'
+
+
 # ---- values pulled out of text -------------------------------------------------------------------
 
-LETTERS = """
-[[sources]]
-name = "市长信箱"
-dataset = "incidents"
-kind = "files"
-path = "letters.csv"
-constants = { source = "市长信箱", status = "受理" }
+LETTERS = files_source("市长信箱", "incidents", "letters.csv") + """constants = { source = "市长信箱", status = "受理" }
 columns = { "编号" = "incident_id", "留言时间" = "reported_at" }
 
 [[sources.extract]]
@@ -80,13 +79,7 @@ def test_extract_from_a_column_the_file_lacks_names_the_nearest(tmp_path: Path):
 
 # ---- one column → several contract columns; composite keys ---------------------------------------
 
-DEPARTMENTS = """
-[[sources]]
-name = "部门名录"
-dataset = "departments"
-kind = "files"
-path = "depts.csv"
-constants = { kind = "委办局" }
+DEPARTMENTS = files_source("部门名录", "departments", "depts.csv") + """constants = { kind = "委办局" }
 columns = { "单位名称" = ["dept_id", "name"], "简称" = "short_name" }
 """
 
@@ -99,13 +92,7 @@ def test_one_source_column_feeds_several_contract_columns(tmp_path: Path):
     assert result.quarantined[REASON].tolist() == ["dept_id 为空（必填）；name 为空（必填）"]
 
 
-CATALOG = """
-[[sources]]
-name = "资源目录"
-dataset = "catalog"
-kind = "files"
-path = "catalog.csv"
-constants = { data_class = "政务", mounted = true }
+CATALOG = files_source("资源目录", "catalog", "catalog.csv") + """constants = { data_class = "政务", mounted = true }
 columns = { "部门" = "dept_id", "资源名称" = "name", "共享类型" = "share_type", "更新时间" = "updated_at" }
 composite = { resource_id = ["部门", "资源名称"] }
 composite_separator = "/"
@@ -155,13 +142,7 @@ def test_unparsed_close_time_is_not_also_called_empty(tmp_path: Path):
     (tmp_path / "12345.csv").write_text(
         "编号,受理时间,办结时间,状态\nA,2024/7/1 9:00,2024年7月1日 18:00,已办结\nB,2024/7/1 9:00,七月一日,已办结\n"
         "C,2024/7/1 9:00,,已办结\n", encoding="utf-8")
-    config = """
-[[sources]]
-name = "12345热线"
-dataset = "incidents"
-kind = "files"
-path = "12345.csv"
-constants = { source = "12345", category = "其他" }
+    config = files_source("12345热线", "incidents", "12345.csv") + """constants = { source = "12345", category = "其他" }
 columns = { "编号" = "incident_id", "受理时间" = "reported_at", "办结时间" = "closed_at", "状态" = "status" }
 """
     result = pull(tmp_path, config, "12345热线")
