@@ -121,7 +121,8 @@ def read_csv_file(path: Path, source: SourceSettings) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names}, null_values=[""],
             strings_can_be_null=True, quoted_strings_can_be_null=True))
-    return with_placeholders(table.to_pandas(), set_aside, footer)
+    # self_destruct frees each Arrow column as it is converted: the table is not held twice
+    return with_placeholders(table.to_pandas(self_destruct=True), set_aside, footer)
 
 
 def with_placeholders(frame: pd.DataFrame, set_aside: list[tuple[int, str, str]],

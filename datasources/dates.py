@@ -13,6 +13,9 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from datasources.arrowtext import arrow_cast
 
 #: ISO 8601 (``2024-07-26T10:17:00+08:00``); offsets are converted to local wall-clock time.
 ISO = "ISO8601"
@@ -80,6 +83,9 @@ def _could_fit(text: pd.Series, layout: str) -> np.ndarray:
 
 
 def _iso(text: pd.Series) -> pd.Series:
+    fast = arrow_cast(text, pa.timestamp("us"))  # a column all in strict ISO form, without offsets
+    if fast is not None:
+        return fast
     try:
         parsed = pd.to_datetime(text, format=ISO, errors="coerce")
     except ValueError:  # some cells carry a UTC offset and some do not

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from datasources.arrowtext import arrow_cast
 from datasources.contracts import Col
 from datasources.dates import parse_datetimes, to_local
 
@@ -27,7 +29,8 @@ def as_text(s: pd.Series) -> pd.Series:
     if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         s = s.astype("str")
     stripped = s.str.strip()
-    return stripped.where(stripped != "")
+    blank = (stripped == "").to_numpy(dtype=bool, na_value=False)
+    return stripped.where(~blank) if blank.any() else stripped  # no copy of a column without blanks
 
 
 def parse_column(s: pd.Series, col: Col, date_format: str | list[str] = "") -> tuple[pd.Series, pd.Series]:
@@ -46,7 +49,9 @@ def parse_column(s: pd.Series, col: Col, date_format: str | list[str] = "") -> t
         if col.kind == "str":
             return text, no_failures
         if col.kind in ("int", "float"):
-            out = pd.to_numeric(text, errors="coerce").astype("float64")
+            out = arrow_cast(text, pa.float64())
+            if out is None:
+                out = pd.to_numeric(text, errors="coerce").astype("float64")
         elif col.kind == "bool":
             lower = text.str.lower()
             out = pd.Series(pd.NA, index=s.index, dtype="boolean")

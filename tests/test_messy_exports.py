@@ -111,6 +111,24 @@ def test_a_bad_date_layout_setting_is_a_chinese_error(tmp_path: Path):
         configure(tmp_path, "x.csv", 'date_format = ["%Y年%m月%d日", "yyyy-mm-dd"]')
 
 
+def test_numbers_and_iso_times_parse_alike_on_arrows_fast_path_and_pandas(tmp_path: Path):
+    """A CSV column arrives Arrow-backed; one bad cell sends the whole column to pandas' parser."""
+    rows = [f"{i},噪声,2024-07-0{i + 1} 08:00:00,,1,113.{i},28.2" for i in range(4)]
+    path = tmp_path / "12345.csv"
+    path.write_text("\n".join([HEADER + ",经度,纬度", *rows]) + "\n", encoding="utf-8")
+    template = HOTLINE.replace('"状态" = "status" }}', '"状态" = "status", "经度" = "lon", "纬度" = "lat" }}')
+    clean = pull(configure(tmp_path, path, template=template))
+    path.write_text("\n".join([HEADER + ",经度,纬度", *rows, "9,噪声,2024-7-9 8:00,,1,x,28.2"]) + "\n",
+                    encoding="utf-8")
+    mixed = pull(configure(tmp_path, path, template=template))
+    assert (clean.rows_ok, clean.rows_quarantined) == (4, 0)
+    assert (mixed.rows_ok, mixed.rows_quarantined) == (4, 1)
+    assert mixed.quarantined[REASON].tolist() == ["lon 无法解析为数字: 'x'"]
+    assert clean.good.equals(mixed.good)
+    assert clean.good["lon"].tolist() == [113.0, 113.1, 113.2, 113.3]
+    assert clean.good["reported_at"].iloc[3] == pd.Timestamp("2024-07-04 08:00")
+
+
 # ---- 2. one malformed line -----------------------------------------------------------------------
 
 def test_one_unquoted_comma_quarantines_its_line_and_the_rest_loads(tmp_path: Path):
