@@ -11,6 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def already_stripped(text: pd.Series) -> bool:
+    """No cell of Arrow-backed ``text`` starts or ends with whitespace: stripping it would only copy it
+    (a second copy of every text column of a large file, held as long as the typed rows)."""
+    if getattr(text.dtype, "storage", None) != "pyarrow":
+        return False
+    padded = pc.match_substring_regex(pa.array(text), r"^\s|\s$")
+    return not pc.any(padded).as_py()
+
+
 def arrow_cast(text: pd.Series, to: pa.DataType) -> pd.Series | None:
     """``text`` cast to ``to`` by Arrow, or None when it is not Arrow-backed or a cell does not parse."""
     if getattr(text.dtype, "storage", None) != "pyarrow":

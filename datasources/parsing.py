@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from datasources.arrowtext import arrow_cast
+from datasources.arrowtext import already_stripped, arrow_cast
 from datasources.contracts import Col
 from datasources.dates import parse_datetimes, to_local
 
@@ -28,7 +28,7 @@ def as_text(s: pd.Series) -> pd.Series:
         return out
     if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         s = s.astype("str")
-    stripped = s.str.strip()
+    stripped = s if already_stripped(s) else s.str.strip()
     blank = (stripped == "").to_numpy(dtype=bool, na_value=False)
     return stripped.where(~blank) if blank.any() else stripped  # no copy of a column without blanks
 
