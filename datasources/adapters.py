@@ -78,17 +78,26 @@ def reader_for(kind: str) -> Reader:
     return getattr(importlib.import_module(module), function)
 
 
-def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
-    """Read ``source`` and map it onto its dataset's contract column names (values still raw)."""
-    from datasources.mapping import apply_mapping
-
+def read_raw(source: SourceSettings, settings: Settings) -> pd.DataFrame:
+    """Read ``source`` as it comes: its own column names and values (check-source shows these)."""
     try:
-        frame = reader_for(source.kind)(source, settings)
+        return reader_for(source.kind)(source, settings)
     except SourceError:
         raise
     except Exception as exc:  # every failure of one source must reach the puller as a SourceError
         raise SourceError(source.name, describe(exc)) from exc
+
+
+def map_raw(frame: pd.DataFrame, source: SourceSettings) -> pd.DataFrame:
+    """A frame from :func:`read_raw` mapped onto its dataset's contract column names."""
+    from datasources.mapping import apply_mapping
+
     try:
         return apply_mapping(frame, source)
     except Exception as exc:
         raise SourceError(source.name, f"按配置映射列失败: {exc}") from exc
+
+
+def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
+    """Read ``source`` and map it onto its dataset's contract column names (values still raw)."""
+    return map_raw(read_raw(source, settings), source)
