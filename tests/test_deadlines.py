@@ -138,3 +138,61 @@ def test_postgresql_gets_a_statement_timeout():
 
     args = _connect_args(make_url("postgresql+psycopg://u@db.intranet/city"), 2.5)
     assert args == {"connect_timeout": 2, "options": "-c statement_timeout=2500"}
+
+
+# ---- a run skipped while the previous one still goes ----------------------------------------------
+
+def slow_http_settings(tmp_path, url: str, **source_options):
+    from dashboard.settings import load_settings
+
+    options = "".join(f"{k} = {v}\n" for k, v in source_options.items())
+    config = tmp_path / "city.toml"
+    config.write_text(f'[app]\ndata_dir = "var"\nstore = "memory"\n[[sources]]\nname = "部门接口"\n'
+                      f'dataset = "departments"\nkind = "http"\nurl = "{url}"\n{options}', encoding="utf-8")
+    return load_settings(config, environ={})
+
+
+def test_a_skipped_run_is_logged_and_a_pull_past_its_deadline_makes_the_dataset_stale(tmp_path, http_server):
+    from dashboard import db
+    from dashboard.freshness import freshness
+    from dashboard.pullers import Puller
+    from dashboard.store import MemoryFrameStore
+
+    url = http_server.route("/depts", BODY)
+    settings = slow_http_settings(tmp_path, url, timeout_seconds=6, pull_deadline_seconds=0.5)
+    puller = Puller(settings, MemoryFrameStore())
+    assert puller.run_source("部门接口").ok and not puller.store.status("departments").failed
+
+    http_server.route("/depts", BODY, delay=2.5)  # the next answer is slow: the read runs 2.5 s
+    running = threading.Thread(target=puller.run_source, args=("部门接口",))
+    running.start()
+    time.sleep(1.0)  # past the 0.5 s pull deadline, still inside the read
+    result = puller.run_source("部门接口")
+    running.join()
+    assert result.skipped and "上一次拉取仍在进行" in result.error and "超过时限 0.5 秒仍未结束" in result.error
+    runs = db.recent_runs(puller.engine)
+    skipped = runs[runs["status"] == "skipped"]
+    assert len(skipped) == 1 and "超过时限" in skipped.iloc[0]["error"]
+    # while it hung the dataset was stale; the slow run then finished and published: fresh again
+    assert runs.iloc[0]["status"] == "ok" and not puller.store.status("departments").failed
+    assert not freshness(settings, puller.store.status("departments")).stale
+
+
+def test_a_run_the_scheduler_skips_is_logged(tmp_path, http_server):
+    from dashboard import db
+    from dashboard.pullers import Puller
+    from dashboard.scheduler import PullScheduler
+    from dashboard.store import MemoryFrameStore
+
+    url = http_server.route("/depts", BODY, delay=3)
+    settings = slow_http_settings(tmp_path, url, timeout_seconds=6, schedule='"interval:1s"')
+    scheduler = PullScheduler(Puller(settings, MemoryFrameStore()))
+    scheduler.start(run_now=True)
+    try:
+        time.sleep(2.6)  # the first run is still reading when the next one or two are due
+    finally:
+        scheduler.shutdown()
+    runs = db.recent_runs(scheduler.puller.engine)
+    skipped = runs[runs["status"] == "skipped"]
+    assert len(skipped) >= 1 and (skipped["trigger"] == "schedule").all()
+    assert skipped["error"].str.startswith("上一次拉取仍在进行").all()
