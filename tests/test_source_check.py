@@ -141,3 +141,17 @@ def test_report_is_a_pure_view_model_kept_per_pull(changsha):
     puller.run_source("12345热线")
     kept = load_reports(puller.engine)["12345热线"]
     assert kept.rows_ok == 5 and kept.rows_quarantined == 3 and kept.region_match_rate == pytest.approx(0.6)
+
+
+def test_the_map_caption_says_how_many_incidents_are_not_on_the_map(changsha):
+    from dashboard.geo import load_geography
+    from layouts.captions import map_legend
+    from layouts.markup import to_html
+
+    settings, _ = changsha
+    puller = Puller(settings, MemoryFrameStore(), clock=lambda: NOW)
+    puller.run_source("12345热线")
+    frames = {name: puller.store.frame("incidents", name) for name in ("by_district", "region_match")}
+    html_text = to_html(map_legend(frames["by_district"], load_geography(settings), frames["region_match"]))
+    assert "2 条事件的区域编码不在地图中" in html_text and "近30日事件" in html_text
+    assert "区域编码" not in to_html(map_legend(frames["by_district"], load_geography(settings)))
