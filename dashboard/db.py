@@ -145,7 +145,8 @@ def replace_quarantine(engine: Engine, source: str, dataset: str, rows: pd.DataF
             conn.execute(insert(quarantine), payload)
 
 
-def quarantined_rows(engine: Engine, source: str | None = None, limit: int = 1000, offset: int = 0) -> pd.DataFrame:
+def quarantined_rows(engine: Engine, source: str | None = None, limit: int | None = 1000,
+                     offset: int = 0) -> pd.DataFrame:
     q = select(quarantine).order_by(quarantine.c.source, quarantine.c.row_number).limit(limit).offset(offset)
     if source:
         q = q.where(quarantine.c.source == source)

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import orjson
+import pandas as pd
 
 from dashboard import db, formatting as fmt
 from dashboard.freshness import DATASET_LABELS, freshness
@@ -68,6 +69,22 @@ def raw_text(row_json: str, personal, mask: bool) -> str:
     if not isinstance(values, dict):
         return row_json
     return " · ".join(f"{k}: {v}" for k, v in mask_row(values, personal, mask).items())
+
+
+def quarantine_download(rt, source: str = "") -> pd.DataFrame:
+    """Every quarantined row (of one source, or all) for the CSV download: reason, source row number
+    and the whole raw row, one column per source column, personal data masked."""
+    settings = rt.settings
+    personal = {s.name: s.personal for s in settings.sources}
+    frame = db.quarantined_rows(rt.engine, source or None, limit=None)
+    records = []
+    for q in frame.itertuples():
+        values = orjson.loads(q.row_json)
+        records.append({"数据源": q.source, "数据集": DATASET_LABELS.get(q.dataset, q.dataset),
+                        "源行号": q.row_number, "原因": q.reason,
+                        **mask_row(values if isinstance(values, dict) else {}, personal.get(q.source, ()),
+                                   settings.app.mask_personal)})
+    return pd.DataFrame(records, columns=None if records else ["数据源", "数据集", "源行号", "原因"])
 
 
 def quarantine_page(rt, page: int = 1, source: str = "") -> QuarantinePage:

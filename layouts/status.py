@@ -14,7 +14,8 @@ from dashboard.freshness import DATASET_LABELS
 from dashboard.source_check import SourceReport
 from dashboard.status_view import QuarantinePage, StatusView, status_view
 
-IDS = {"interval": "status-interval", "body": "status-body", "query": "status-query"}
+IDS = {"interval": "status-interval", "body": "status-body", "query": "status-query",
+       "download": "status-download", "download_button": "status-download-button"}
 
 
 def _table(headers: list[str], rows: list[list], row_classes: list[str] | None = None, className: str = "") -> html.Table:
@@ -68,6 +69,8 @@ def _quarantine(q: QuarantinePage) -> html.Div:
     return html.Div([
         html.Div(["数据源: ", *filters], className="cw-pager"),
         pager,
+        html.Button("下载全部隔离行（CSV，已脱敏）" if not q.source else f"下载「{q.source}」的隔离行（CSV，已脱敏）",
+                    id=IDS["download_button"], className="cw-back", n_clicks=0) if q.total else None,
         _table(["数据源", "数据集", "源行号", "原因", "原始行（完整，已脱敏）"], rows, className="cw-quarantine")
         if rows else html.P("没有隔离行。"),
     ], id="quarantine")
@@ -112,6 +115,7 @@ def layout(qpage=None, qsource=None, **_query) -> html.Div:
         html.H1(f"{rt.settings.city.name} · 数据状态"),
         dcc.Interval(id=IDS["interval"], interval=rt.settings.app.refresh_seconds * 1000),
         dcc.Store(id=IDS["query"], data=query),
+        dcc.Download(id=IDS["download"]),
         html.Div(status_body(query["page"], query["source"]), id=IDS["body"]),
     ], className="cw-page")
 

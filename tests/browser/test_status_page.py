@@ -1,4 +1,8 @@
 """数据状态 page in headless Chromium."""
+import io
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -23,14 +27,14 @@ def test_status_page_lists_datasets_and_pulls(live_app, open_page):
 
 @pytest.fixture
 def hotline_app(tmp_path):
-    """A city with two files sources, served on 127.0.0.1: a hotline export with 130 bad rows carrying
-    callers' names and phones, and a department list whose latest export is header-only (held)."""
-    import threading
+    """A city with two files sources, pulled here and then served by ``run.py serve`` in its own process:
+    a hotline export with 130 bad rows carrying callers' names and phones, and a department list whose
+    latest export is header-only (held)."""
+    import socket
+    import subprocess
+    import sys
+    import time
 
-    from waitress.server import create_server
-
-    from dashboard import runtime
-    from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.settings import load_settings
     from dashboard.store import open_store
@@ -53,21 +57,27 @@ columns = {{ "工单编号" = "incident_id", "受理时间" = "reported_at" }}
 constants = {{ source = "12345", category = "综合", status = "受理" }}
 """, encoding="utf-8")
     settings = load_settings(config, environ={})
-    store = open_store(settings.app.store, settings.data_dir)
-    puller = Puller(settings, store)
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
     assert puller.run_source("部门名录").ok
     depts.write_text("dept_id,name,short_name,kind\n", encoding="utf-8")
     assert puller.run_source("部门名录").held
     assert puller.run_source("12345热线").rows_quarantined == 130
-    previous = runtime._current
-    app = create_app(settings, store, puller.engine)
     port = _free_port()
-    server = create_server(app.server, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
-    if previous is not None:  # the session's demo app serves the other browser tests
-        runtime.install(previous)
+    server = subprocess.Popen([sys.executable, "run.py", "--config", str(config), "serve", "--no-scheduler",
+                               "--port", str(port)], cwd=Path(__file__).resolve().parents[2],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_status_shows_held_publishes_reports_and_every_quarantined_row_masked(hotline_app, open_page):
@@ -85,6 +95,15 @@ def test_status_shows_held_publishes_reports_and_every_quarantined_row_masked(ho
     assert first.endswith("回电 139****1111") and len(first) > 250  # whole, not cut at 160 characters
     assert "来电人: 来*" in first and "联系电话: 139****0000" in first
     assert "13900000000" not in text and "13900001111" not in text and "来电人0" not in text
+
+    with page.expect_download() as download:
+        page.click("text=下载全部隔离行（CSV，已脱敏）")
+    csv = Path(download.value.path()).read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")  # a BOM, for Excel
+    exported = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str)
+    assert len(exported) == 130 and list(exported.columns[:5]) == ["数据源", "数据集", "源行号", "原因", "工单编号"]
+    assert exported["联系电话"].str.fullmatch(r"139\*{4}\d{4}").all() and not exported["来电人"].str.contains("来电人").any()
+    assert exported["诉求"].str.endswith("回电 139****1111").all()
 
     page.click("text=下一页")
     page.wait_for_selector("text=第 2 / 3 页 · 共 130 行")
