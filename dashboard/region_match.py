@@ -8,6 +8,7 @@ the regions dataset, a child of one), publishes it as the ``region_match`` frame
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 EXAMPLES = 5
@@ -34,18 +35,20 @@ def region_match(rows: pd.DataFrame, district_ids: set[str] | None, regions: pd.
     ids with counts ("G9（120）、X1（3）"). None without a map."""
     if not district_ids or "region_id" not in rows.columns:
         return None
-    ids = rows["region_id"]
-    district = ids
+    # judge each distinct id once (a city has thousands of grids, a pull millions of rows)
+    codes, ids = pd.factorize(rows["region_id"])
+    district = pd.Series(ids, dtype=object)
     if regions is not None and len(regions) and "district_id" in regions.columns:
         lookup = pd.Series(regions["district_id"].to_numpy(), index=regions["region_id"].to_numpy())
-        district = ids.map(lookup[~lookup.index.duplicated()]).fillna(ids)
-    unmatched = ids.notna() & ~district.isin(district_ids)
-    top = ids[unmatched].value_counts().head(EXAMPLES)
+        district = district.map(lookup[~lookup.index.duplicated()]).fillna(district)
+    off_map = ~district.isin(district_ids).to_numpy()
+    per_id = np.bincount(codes[codes >= 0], minlength=len(ids))  # factorize codes missing ids as -1
+    unmatched = int(per_id[off_map].sum())
+    top = pd.Series(per_id[off_map], index=ids[off_map]).sort_values(ascending=False, kind="stable").head(EXAMPLES)
     examples = "、".join(f"{rid}（{n}）" for rid, n in top.items())
     total = len(rows)
-    return pd.DataFrame([{"rows": total, "with_region": int(ids.notna().sum()), "unmatched": int(unmatched.sum()),
-                          "share": float(unmatched.sum() / total) if total else 0.0, "examples": examples}],
-                        columns=COLUMNS)
+    return pd.DataFrame([{"rows": total, "with_region": int((codes >= 0).sum()), "unmatched": unmatched,
+                          "share": unmatched / total if total else 0.0, "examples": examples}], columns=COLUMNS)
 
 
 def describe(frame: pd.DataFrame | None) -> str:
