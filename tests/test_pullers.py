@@ -399,3 +399,15 @@ def test_run_py_pull_says_held(city):
     assert out.returncode == 1
     assert any(line.startswith("12345热线") and "暂缓发布" in line for line in out.stdout.splitlines())
     assert "pull --accept" in out.stdout
+
+
+def test_guard_settings_are_validated_in_chinese(tmp_path):
+    from dashboard.settings import SettingsError
+
+    config = tmp_path / "city.toml"
+    config.write_text('[[sources]]\nname = "甲"\ndataset = "departments"\nkind = "demo"\nguard_max_shrink = 1.5\n'
+                      'guard = "maybe"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as error:
+        load_settings(config, environ={})
+    assert "sources[0].guard_max_shrink = 1.5: 必须 ≤ 1.0" in str(error.value)
+    assert "sources[0].guard = 'maybe': 应为 true 或 false" in str(error.value)

@@ -155,3 +155,12 @@ def test_the_map_caption_says_how_many_incidents_are_not_on_the_map(changsha):
     html_text = to_html(map_legend(frames["by_district"], load_geography(settings), frames["region_match"]))
     assert "2 条事件的区域编码不在地图中" in html_text and "近30日事件" in html_text
     assert "区域编码" not in to_html(map_legend(frames["by_district"], load_geography(settings)))
+
+
+def test_run_py_pull_reports_region_ids_not_on_the_map(changsha):
+    settings, _ = changsha
+    out = subprocess.run([sys.executable, "run.py", "--config", settings.config_path, "pull"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    line = next(line for line in out.stdout.splitlines() if line.startswith("12345热线"))
+    assert "成功" in line and "2 条事件（40.0%）的区域编码不在地图中，例: 芙蓉（2）" in line
