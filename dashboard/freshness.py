@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
 from dashboard import formatting as fmt
-from dashboard.settings import Settings
+from dashboard.settings import Settings, SourceSettings, parse_duration, parse_schedule
 from dashboard.store import DatasetStatus
 
 DATASET_LABELS = {
@@ -70,10 +70,38 @@ def stale_at(settings: Settings, dataset: str, published_at: float) -> float | N
     return min(limits) if limits else None
 
 
+DEFAULT_MAX_DATA_AGE = 7 * 86400
+
+
+def schedule_period(schedule: str) -> float:
+    """Seconds between two runs: the interval, or the gap between a cron's next two firings."""
+    kind, value = parse_schedule(schedule)
+    if kind == "interval":
+        return float(value)
+    from apscheduler.triggers.cron import CronTrigger
+
+    trigger = CronTrigger.from_crontab(value)
+    first = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+    return (second - first).total_seconds() if second else 86400.0
+
+
+def source_data_age_limit(source: SourceSettings) -> float | None:
+    """Seconds a source's newest row may lag behind now before its data counts as old; None = unchecked.
+
+    Default: 7 days or 10 scheduled periods, whichever is longer: daily rows sent once a day may lag
+    a long weekend, but a 10-minute source whose newest row is from last month is not current."""
+    if source.max_data_age == "off":
+        return None
+    if source.max_data_age:
+        return parse_duration(source.max_data_age)
+    return max(DEFAULT_MAX_DATA_AGE, 10 * schedule_period(source.schedule))
+
+
 def data_age_limit(settings: Settings, dataset: str) -> float | None:
     """How far the newest row may lag behind now: the loosest of the dataset's sources
     (``max_data_age``, by default 7 days or 10 scheduled periods); None when a source opts out."""
-    limits = [s.data_age_limit() for s in settings.sources_for(dataset)]
+    limits = [source_data_age_limit(s) for s in settings.sources_for(dataset)]
     if not limits or any(limit is None for limit in limits):
         return None
     return max(limits)

@@ -58,22 +58,14 @@ def parse_schedule(text: str) -> tuple[str, Any]:
 
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
-DEFAULT_MAX_DATA_AGE = 7 * 86400
 
 
-def schedule_period(schedule: str) -> float:
-    """Seconds between two runs: the interval, or the gap between a cron's next two firings."""
-    kind, value = parse_schedule(schedule)
-    if kind == "interval":
-        return float(value)
-    from datetime import datetime
-
-    from apscheduler.triggers.cron import CronTrigger
-
-    trigger = CronTrigger.from_crontab(value)
-    first = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
-    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
-    return (second - first).total_seconds() if second else 86400.0
+def parse_duration(text: str) -> int:
+    """``36h`` → 129600 seconds (s, m, h, d)."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise ValueError("格式应为 <数字><s|m|h|d>（如 7d、36h），留空按调度推算，off 为不检查")
+    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
 
 
 def stale_deadline(schedule: str, published_at: float, stale_after_seconds: int | None = None) -> float:
@@ -184,6 +176,7 @@ class SourceSettings(_Strict):
     guard: bool = True
     guard_max_shrink: float = Field(0.5, gt=0, le=1)
     # newest row older than this (e.g. "7d") shows the dataset stale; "" = max(7 days, 10 periods), "off"
+    # (dashboard/freshness.py)
     max_data_age: str = ""
     # source columns holding personal data, masked wherever raw rows are shown
     personal: list[str] = []
@@ -197,21 +190,9 @@ class SourceSettings(_Strict):
     @field_validator("max_data_age")
     @classmethod
     def _max_data_age(cls, value: str) -> str:
-        if value not in ("", "off") and not _DURATION.match(value.strip()):
-            raise ValueError("格式应为 <数字><s|m|h|d>（如 7d、36h），留空按调度推算，off 为不检查")
+        if value.strip() not in ("", "off"):
+            parse_duration(value)
         return value.strip()
-
-    def data_age_limit(self) -> float | None:
-        """Seconds the newest row may lag behind now before the data counts as old; None = unchecked.
-
-        Default: 7 days or 10 scheduled periods, whichever is longer: daily rows sent once a day may lag
-        a long weekend, but a 10-minute source whose newest row is from last month is not current."""
-        if self.max_data_age == "off":
-            return None
-        if self.max_data_age:
-            m = _DURATION.match(self.max_data_age)
-            return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
-        return max(DEFAULT_MAX_DATA_AGE, 10 * schedule_period(self.schedule))
 
     @model_validator(mode="after")
     def _mapping_targets_contract_columns(self) -> "SourceSettings":
