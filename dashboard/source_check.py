@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import orjson
 import pandas as pd
+from sqlalchemy import delete, insert, select
 
-from dashboard import formatting as fmt
+from dashboard import db, formatting as fmt
 from dashboard.freshness import DATASET_LABELS, DATE_RANGE_COLUMNS
 from dashboard.masking import mask_rows
-from dashboard.publish_guard import Verdict
-from dashboard.region_match import describe as describe_regions
+from dashboard.publish_guard import Verdict, judge
+from dashboard.region_match import describe as describe_regions, geography_ids, region_match
 from dashboard.settings import Settings, SourceSettings
-from datasources.contracts import CONTRACTS, ROW, REASON
+from dashboard.store import open_store
+from datasources.adapters import SourceError, map_raw, read_raw
+from datasources.contracts import CONTRACTS, REASON, ROW, ContractError, validate
 
 SAMPLE_ROWS = 5
 EXAMPLES_PER_REASON = 3
@@ -166,10 +170,6 @@ def failed_report(source: SourceSettings, error: str) -> SourceReport:
 
 def save_report(engine, report: SourceReport) -> None:
     """Keep a source's latest report (the puller writes one per pull) for /status."""
-    from sqlalchemy import delete, insert
-
-    from dashboard import db
-
     with engine.begin() as conn:
         conn.execute(delete(db.source_checks).where(db.source_checks.c.source == report.source))
         conn.execute(insert(db.source_checks).values(source=report.source, checked_at=report.checked_at,
@@ -177,10 +177,6 @@ def save_report(engine, report: SourceReport) -> None:
 
 
 def load_reports(engine) -> dict[str, SourceReport]:
-    from sqlalchemy import select
-
-    from dashboard import db
-
     with engine.connect() as conn:
         rows = conn.execute(select(db.source_checks.c.source, db.source_checks.c.report_json)).all()
     return {source: SourceReport.from_json(text) for source, text in rows}
@@ -223,15 +219,10 @@ def render_text(report: SourceReport) -> str:
 
 def check_source(settings: Settings, name: str, *, file: str | None = None, engine=None) -> SourceReport:
     """Read one source (or ``file`` in its place) through mapping and validation; publish nothing."""
-    from dashboard import db
-    from dashboard.publish_guard import judge
-    from dashboard.region_match import geography_ids, region_match
-    from datasources.adapters import SourceError, map_raw, read_raw
-    from datasources.contracts import ContractError, validate
-
     source = settings.source(name)
     if file:
-        source = source.model_copy(update={"kind": "files", "path": str(file)})
+        # relative to where the command runs, not to the config file as configured paths are
+        source = source.model_copy(update={"kind": "files", "path": str(Path(file).resolve())})
     engine = engine if engine is not None else db.connect(settings.database_url)
     try:
         raw = read_raw(source, settings)
@@ -244,8 +235,6 @@ def check_source(settings: Settings, name: str, *, file: str | None = None, engi
     verdict = judge(source, rows_before=rows_before, rows_read=len(mapped), rows_ok=result.rows_ok)
     matched = None
     if source.dataset == "incidents":
-        from dashboard.store import open_store
-
         regions = open_store(settings.app.store, settings.data_dir).frame("regions", "regions")
         matched = region_match(result.good, geography_ids(settings), regions)
     return build_report(source, raw, mapped, result.good, raw_rows_of(result.quarantined, raw),

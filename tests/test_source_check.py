@@ -112,8 +112,13 @@ def test_check_source_prints_the_report_and_publishes_nothing(changsha):
 def test_check_source_reads_another_file_and_shows_what_the_guard_would_do(changsha):
     settings, folder = changsha
     Puller(settings, MemoryFrameStore(), clock=lambda: NOW).run_source("12345热线")  # 5 rows published
-    (folder / "new.csv").write_text(HEADER, encoding="utf-8")  # the department's next export: header only
-    report = check_source(settings, "12345热线", file=str(folder / "new.csv"))
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    (inbox / "new.csv").write_text(HEADER, encoding="utf-8")  # the department's next export: header only
+    out = subprocess.run([sys.executable, str(REPO / "run.py"), "--config", settings.config_path, "check-source",
+                          "12345热线", "--file", "new.csv"], cwd=inbox, capture_output=True, text=True)
+    assert "发布变化: 5 行 → 0 行（发布保护将暂缓" in out.stdout  # --file is relative to where it runs
+    report = check_source(settings, "12345热线", file=str(inbox / "new.csv"))
     assert report.rows_read == 0 and report.held and report.rows_before == 5
     assert report.publish_change.startswith("5 行 → 0 行（发布保护将暂缓: 本次没有数据行")
     missing = check_source(settings, "12345热线", file=str(folder / "none.csv"))
