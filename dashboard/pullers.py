@@ -144,13 +144,7 @@ class Puller:
                                rows_quarantined=result.rows_quarantined)
                 return self._failed(source, started, f"数据源「{source.name}」发布保护: {verdict.reason}", trigger,
                                     status="held", rows=(result.rows_ok, result.rows_quarantined))
-            if source.dataset == "indicator_history":
-                # the source wins: corrected past days and today replace what the app database holds
-                db.write_history(self.engine, result.good)
-            self._keep_last_good(source, result.good)
-            self.held.release(source.name)  # a pull that went through on its own supersedes a hold
-            self._source_errors.pop(source.name, None)
-            version = self._rebuild(source.dataset, now)
+            version = self._publish_good(source, result.good, now)
         except (SourceError, ContractError) as exc:
             return self._failed(source, started, str(exc), trigger)
         except Exception as exc:  # a bug or an unexpected source shape must not stop the scheduler
@@ -176,18 +170,23 @@ class Puller:
         with self._locks[name]:
             rows = self.held.rows(held)
             self._match_regions(source, rows)
-            if source.dataset == "indicator_history":
-                db.seed_history(self.engine, rows)
-            self._keep_last_good(source, rows)
-            self._source_errors.pop(name, None)
-            version = self._rebuild(source.dataset, self.clock())
-            self.held.release(name)
+            version = self._publish_good(source, rows, self.clock())
         finished = time.time()
         db.log_run(self.engine, source=name, dataset=source.dataset, started_at=now, finished_at=finished,
                    rows_ok=len(rows), rows_quarantined=held.rows_quarantined, error="", trigger=trigger,
                    status="accepted")
         log.info("accepted the held publish of %s: %d rows", name, len(rows))
         return PullResult(name, source.dataset, now, finished, len(rows), held.rows_quarantined, "", version)
+
+    def _publish_good(self, source: SourceSettings, good: pd.DataFrame, now: datetime) -> int:
+        """The source's good rows become its last good rows, and its dataset is rebuilt and published."""
+        if source.dataset == "indicator_history":
+            # the source wins: corrected past days and today replace what the app database holds
+            db.write_history(self.engine, good)
+        self._keep_last_good(source, good)
+        self.held.release(source.name)  # published: by an accept, or a later pull that passed on its own
+        self._source_errors.pop(source.name, None)
+        return self._rebuild(source.dataset, now)
 
     def _mark_failed(self, dataset: str) -> None:
         failing = tuple(s.name for s in self.settings.sources_for(dataset) if s.name in self._source_errors)
