@@ -78,3 +78,13 @@ def test_undated_datasets_have_no_data_age():
     assert data_as_of("departments", pd.DataFrame({"dept_id": ["D1"]})) is None
     stamp = data_as_of("exchange", pd.DataFrame({"date": pd.to_datetime(["2026-11-20", "2026-11-21"])}))
     assert datetime.fromtimestamp(stamp) == datetime(2026, 11, 21) and stamp < time.time()
+
+
+def test_the_wall_badge_says_how_old_the_data_is(tmp_path):
+    from layouts.wall import freshness_map
+
+    settings = city(tmp_path, ["2020/01/06 17:45"])
+    store = DiskFrameStore(settings.data_dir / "frames")
+    Puller(settings, store).run_source("12345热线")
+    badge = freshness_map(settings, store.statuses(), ("incidents",))["incidents"]
+    assert badge["b"] == "数据滞后 · 数据截至 2020-01-06" and badge["r"].startswith("数据截至 2020-01-06")
