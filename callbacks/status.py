@@ -1,9 +1,24 @@
-"""数据状态 page refresh."""
-from dash import Input, Output, callback
+"""数据状态 page: the refresh (the same page of quarantined rows, newly read) and the CSV download."""
+from dash import Input, Output, State, callback, dcc, no_update
 
+from dashboard import runtime
+from dashboard.status_view import quarantine_download
 from layouts.status import IDS, status_body
 
 
-@callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"), prevent_initial_call=True)
-def refresh_status(_n):
-    return status_body()
+@callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"), State(IDS["query"], "data"),
+          prevent_initial_call=True)
+def refresh_status(_n, query):
+    query = query or {}
+    return status_body(query.get("page", 1), query.get("source", ""))
+
+
+@callback(Output(IDS["download"], "data"), Input(IDS["download_button"], "n_clicks"), State(IDS["query"], "data"),
+          prevent_initial_call=True)
+def download_quarantine(n_clicks, query):
+    if not n_clicks:
+        return no_update
+    source = (query or {}).get("source", "")
+    frame = quarantine_download(runtime.current(), source)
+    # UTF-8 with BOM: Excel, where these files are opened, then reads the Chinese correctly
+    return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), f"隔离行-{source or '全部'}.csv")

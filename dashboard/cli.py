@@ -1,4 +1,4 @@
-"""Command line: serve (default), pull, seed, db."""
+"""Command line: serve (default), pull, seed, db, check-source."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-scheduler", action="store_true", help="只提供页面，不在本进程内定时拉取")
     pull = sub.add_parser("pull", help="把每个数据源拉取一次，并打印逐源汇总表")
     pull.add_argument("--source", action="append", help="只拉取这个数据源（可重复）")
+    pull.add_argument("--accept", action="append", metavar="NAME",
+                      help="放行该数据源被发布保护暂缓的那次发布（可重复；只放行，不拉取其他数据源）")
+    check = sub.add_parser("check-source", help="试读一个数据源：列映射、前几行、隔离原因、区域匹配率、时间范围、发布变化（不发布）")
+    check.add_argument("name", metavar="NAME", help="数据源名称（配置 sources 中的 name）")
+    check.add_argument("--file", help="改读这个文件（按该数据源的映射），用于接入前试读部门导出")
     seed = sub.add_parser("seed", help="生成（或重新生成）演示城市数据库与地理数据")
     seed.add_argument("--incidents", type=int, help="事件条数（默认取配置 demo.incidents）")
     seed.add_argument("--seed", type=int, help="随机种子（默认取配置 demo.seed）")
@@ -36,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_pull_table(results) -> None:
     headers = ("数据源", "数据集", "结果", "合格行", "隔离行", "耗时", "说明")
-    rows = [(r.source, r.dataset, "成功" if r.ok else ("跳过" if r.skipped else "失败"), fmt.count(r.rows_ok),
-             fmt.count(r.rows_quarantined), fmt.duration(r.seconds), r.error) for r in results]
+    rows = [(r.source, r.dataset, _result_word(r), fmt.count(r.rows_ok), fmt.count(r.rows_quarantined),
+             fmt.duration(r.seconds), r.error or "；".join(r.notes)) for r in results]
 
     def width(text: str) -> int:  # CJK characters take two columns in a terminal
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -47,16 +52,34 @@ def _print_pull_table(results) -> None:
         print("  ".join(str(c) + " " * (w - width(str(c))) for c, w in zip(row, widths)).rstrip())
 
 
-def cmd_pull(settings: Settings, names: list[str] | None) -> int:
+def _result_word(result) -> str:
+    if result.ok:
+        return "成功"
+    return "暂缓发布" if result.held else ("跳过" if result.skipped else "失败")
+
+
+def cmd_pull(settings: Settings, names: list[str] | None, accept: list[str] | None = None) -> int:
     from dashboard.pullers import Puller
     from dashboard.store import open_store
 
     puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
-    for name in names or []:
+    for name in [*(names or []), *(accept or [])]:
         settings.source(name)  # unknown names stop here with the list of configured ones
-    results = [puller.run_source(n, "cli") for n in names] if names else puller.run_all("cli")
+    results = [puller.accept(n, "cli") for n in accept or []]
+    if names or not accept:
+        results += [puller.run_source(n, "cli") for n in names] if names else puller.run_all("cli")
     _print_pull_table(results)
+    if any(r.held for r in results):
+        print("\n被暂缓的发布保留了上次的数据；确认无误后可运行 python run.py pull --accept <数据源> 放行。")
     return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_check_source(settings: Settings, name: str, file: str | None) -> int:
+    from dashboard.source_check import check_source, render_text
+
+    report = check_source(settings, name, file=file)
+    print(render_text(report))
+    return 1 if report.error else 0
 
 
 def cmd_seed(settings: Settings, incidents: int | None, seed: int | None) -> int:
@@ -118,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command == "pull":
-            return cmd_pull(settings, args.source)
+            return cmd_pull(settings, args.source, args.accept)
+        if args.command == "check-source":
+            return cmd_check_source(settings, args.name, args.file)
         if args.command == "seed":
             return cmd_seed(settings, args.incidents, args.seed)
         if args.command == "db":

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import (Column, Date, Float, Identity, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        and_, bindparam, create_engine, delete, event, insert, select)
+                        and_, bindparam, create_engine, delete, event, func, insert, select)
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import migrations
@@ -29,6 +29,30 @@ pull_runs = Table(
     Column("rows_quarantined", Integer, default=0),
     Column("error", Text, default=""),
     Column("trigger", String(20), default="schedule"),  # schedule | retry | manual | cli
+    Column("status", String(20), nullable=False, server_default="ok"),  # RUN_STATUSES
+)
+
+#: pull_runs.status: published, failed, held by the publish guard, skipped (previous run still going),
+#: a held publish let through by an operator
+RUN_STATUSES = ("ok", "failed", "held", "skipped", "accepted")
+
+held_publishes = Table(  # a publish the guard held; its rows wait in data_dir/held/<source>.parquet
+    "held_publishes", metadata,
+    Column("source", String(200), primary_key=True),
+    Column("dataset", String(50), nullable=False),
+    Column("held_at", Float, nullable=False),
+    Column("rows_before", Integer),
+    Column("rows_after", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rows_path", Text, nullable=False),
+)
+
+source_checks = Table(  # each source's latest check-source report (dashboard/source_check.py), as JSON
+    "source_checks", metadata,
+    Column("source", String(200), primary_key=True),
+    Column("checked_at", Float, nullable=False),
+    Column("report_json", Text, nullable=False),
 )
 
 quarantine = Table(
@@ -82,11 +106,20 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
 
 
 def log_run(engine: Engine, *, source: str, dataset: str, started_at: float, finished_at: float,
-            rows_ok: int, rows_quarantined: int, error: str, trigger: str) -> None:
+            rows_ok: int, rows_quarantined: int, error: str, trigger: str, status: str = "") -> None:
     with engine.begin() as conn:
         conn.execute(insert(pull_runs).values(
             source=source, dataset=dataset, started_at=started_at, finished_at=finished_at,
-            rows_ok=rows_ok, rows_quarantined=rows_quarantined, error=error, trigger=trigger))
+            rows_ok=rows_ok, rows_quarantined=rows_quarantined, error=error, trigger=trigger,
+            status=status or ("failed" if error else "ok")))
+
+
+def last_published_rows(engine: Engine, source: str) -> int | None:
+    """Rows of the source's last publish (a pull that went through, or an accepted hold); None if never."""
+    q = (select(pull_runs.c.rows_ok).where(pull_runs.c.source == source, pull_runs.c.status.in_(("ok", "accepted")))
+         .order_by(pull_runs.c.id.desc()).limit(1))
+    with engine.connect() as conn:
+        return conn.execute(q).scalar()
 
 
 def recent_runs(engine: Engine, limit: int = 200) -> pd.DataFrame:
@@ -112,13 +145,22 @@ def replace_quarantine(engine: Engine, source: str, dataset: str, rows: pd.DataF
             conn.execute(insert(quarantine), payload)
 
 
-def quarantined_rows(engine: Engine, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
-    q = select(quarantine).order_by(quarantine.c.source, quarantine.c.row_number).limit(limit)
+def quarantined_rows(engine: Engine, source: str | None = None, limit: int | None = 1000,
+                     offset: int = 0) -> pd.DataFrame:
+    q = select(quarantine).order_by(quarantine.c.source, quarantine.c.row_number).limit(limit).offset(offset)
     if source:
         q = q.where(quarantine.c.source == source)
     with engine.connect() as conn:
         rows = conn.execute(q).mappings().all()
     return pd.DataFrame(rows, columns=[c.name for c in quarantine.columns])
+
+
+def count_quarantined(engine: Engine, source: str | None = None) -> int:
+    q = select(func.count()).select_from(quarantine)
+    if source:
+        q = q.where(quarantine.c.source == source)
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)
 
 
 def upsert_history(engine: Engine, values: dict[str, float], on: date) -> None:

@@ -3,21 +3,25 @@
 One :class:`Puller` serves a process. ``run_source`` is what each scheduled job calls. A run:
 
 1. reads the source (datasources.adapters) and validates it against its dataset contract;
-2. keeps the good rows as the source's *last good* rows and the quarantined rows, with reasons, in
-   the app database;
-3. rebuilds the dataset from the last good rows of *all* its sources (incidents from 12345, the grid
-   system and 110 become one frame with a ``source`` column), builds its frames and publishes them;
-4. writes the day's indicator values to indicator_history, and republishes the history and the
+2. keeps the quarantined rows, with reasons and their whole raw rows, and the source's check-source
+   report (dashboard/source_check.py) in the app database;
+3. asks the publish guard (dashboard/publish_guard.py): a pull that would blank or gut the source's
+   data is held, keeps the last good frames and is logged as held (``run.py pull --accept`` lets it
+   through);
+4. keeps the good rows as the source's *last good* rows, rebuilds the dataset from the last good rows of
+   *all* its sources (incidents from 12345, the grid system and 110 become one frame with a ``source``
+   column), builds its frames and publishes them with the newest row's time (``data_as_of``);
+5. writes the day's indicator values to indicator_history, and republishes the history and the
    target statuses;
-5. logs itself (source, start, end, rows ok, rows quarantined, error).
+6. logs itself (source, start, end, rows ok, rows quarantined, error, status).
 
 A failed run keeps the last good frames, marks the dataset stale with the error, and the scheduler
-retries it with backoff.
+retries it with backoff. A run that finds the previous one still going is skipped and logged; if that
+one is past its deadline (``pull_deadline_seconds``), the dataset is marked stale.
 """
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -26,9 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import db
+from dashboard import db, formatting as fmt
+from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, build_frames, indicator_values
+from dashboard.publish_guard import HeldPublishes, judge, safe_name
+from dashboard.region_match import describe as describe_regions, geography_ids, region_match
 from dashboard.settings import Settings, SourceSettings
+from dashboard.source_check import build_report, raw_rows_of, save_report
 from dashboard.store import FrameStore
 from dashboard.targets import (configured_targets, forecast_value, item_count, milestone_value, target_status,
                                with_milestones)
@@ -52,6 +60,8 @@ class PullResult:
     error: str = ""
     version: int = 0
     skipped: bool = False  # the previous run of this source was still going
+    held: bool = False  # the publish guard held this pull's rows
+    notes: tuple[str, ...] = ()  # warnings a good pull still carries (region ids not on the map)
 
     @property
     def ok(self) -> bool:
@@ -62,19 +72,18 @@ class PullResult:
         return self.finished_at - self.started_at
 
 
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name)
-
-
 class Puller:
     def __init__(self, settings: Settings, store: FrameStore, engine=None, *, clock=datetime.now) -> None:
         self.settings = settings
         self.store = store
         self.engine = engine if engine is not None else db.connect(settings.database_url)
         self.clock = clock
-        self._last_good: dict[str, pd.DataFrame] = {}
+        self.held = HeldPublishes(self.engine, settings.data_dir / "held")
+        self._last_good: dict[str, tuple[float, pd.DataFrame]] = {}  # source → (file mtime or 0, rows)
         self._source_errors: dict[str, str] = {}
+        self._region_matches: dict[str, pd.DataFrame | None] = {}
         self._locks = {s.name: threading.Lock() for s in settings.sources}
+        self._running_since: dict[str, float] = {}
         self._dataset_locks = {s.dataset: threading.Lock() for s in settings.sources}
         self._raw_dir = settings.data_dir / "raw"
 
@@ -83,29 +92,59 @@ class Puller:
         source = self.settings.source(name)
         lock = self._locks[name]
         if not lock.acquire(blocking=False):  # a slow run is still going: skip, don't pile up
-            now = time.time()
-            return PullResult(name, source.dataset, now, now, error="上一次拉取仍在进行，本次跳过", skipped=True)
+            return self.skipped(name, trigger)
+        self._running_since[name] = time.time()
         try:
             return self._run(source, trigger)
         finally:
+            self._running_since.pop(name, None)
             lock.release()
 
+    def skipped(self, name: str, trigger: str = "schedule") -> PullResult:
+        """Log a run skipped because the previous one is still going; past its deadline, that one
+        makes the dataset stale (the wall must not look current while a pull hangs)."""
+        source = self.settings.source(name)
+        now = time.time()
+        since = self._running_since.get(name)
+        error = "上一次拉取仍在进行，本次跳过"
+        if since is not None:
+            running = now - since
+            limit = source.pull_deadline_seconds or self.settings.app.pull_deadline_seconds
+            error = f"上一次拉取仍在进行（已 {fmt.duration(running)}），本次跳过"
+            if running > limit:
+                overdue = f"数据源「{name}」拉取已进行 {fmt.duration(running)}，超过时限 {limit:g} 秒仍未结束"
+                self._source_errors[name] = overdue
+                self._mark_failed(source.dataset)
+                error = f"{error}；{overdue}"
+        db.log_run(self.engine, source=name, dataset=source.dataset, started_at=now, finished_at=now, rows_ok=0,
+                   rows_quarantined=0, error=error, trigger=trigger, status="skipped")
+        log.warning("pull of %s skipped: %s", name, error)
+        return PullResult(name, source.dataset, now, now, error=error, skipped=True)
+
     def _run(self, source: SourceSettings, trigger: str) -> PullResult:
-        from datasources.adapters import SourceError, read_source
+        from datasources.adapters import SourceError, map_raw, read_raw
 
         started = time.time()
         now = self.clock()
         try:
-            raw = read_source(source, self.settings)
-            result = validate(source.dataset, raw, date_format=source.date_format, now=now,
+            raw = read_raw(source, self.settings)
+            mapped = map_raw(raw, source)
+            result = validate(source.dataset, mapped, date_format=source.date_format, now=now,
                               bbox=self.settings.city.bbox if source.dataset == "incidents" else None)
-            if source.dataset == "indicator_history":
-                # the source wins: corrected past days and today replace what the app database holds
-                db.write_history(self.engine, result.good)
-            self._keep_last_good(source, result.good)
-            db.replace_quarantine(self.engine, source.name, source.dataset, result.quarantined)
-            self._source_errors.pop(source.name, None)
-            version = self._rebuild(source.dataset, now)
+            rows_before = db.last_published_rows(self.engine, source.name)
+            verdict = judge(source, rows_before=rows_before, rows_read=len(mapped), rows_ok=result.rows_ok)
+            quarantined = raw_rows_of(result.quarantined, raw)
+            db.replace_quarantine(self.engine, source.name, source.dataset, quarantined)
+            matched = self._match_regions(source, result.good)
+            save_report(self.engine, build_report(
+                source, raw, mapped, result.good, quarantined, region_match=matched, rows_before=rows_before,
+                verdict=verdict, mask=self.settings.app.mask_personal))
+            if verdict.held:
+                self.held.hold(source, result.good, verdict, rows_before=rows_before,
+                               rows_quarantined=result.rows_quarantined)
+                return self._failed(source, started, f"数据源「{source.name}」发布保护: {verdict.reason}", trigger,
+                                    status="held", rows=(result.rows_ok, result.rows_quarantined))
+            version = self._publish_good(source, result.good, now)
         except (SourceError, ContractError) as exc:
             return self._failed(source, started, str(exc), trigger)
         except Exception as exc:  # a bug or an unexpected source shape must not stop the scheduler
@@ -117,37 +156,84 @@ class Puller:
                    error="", trigger=trigger)
         log.info("pulled %s: %d ok, %d quarantined in %.2fs", source.name, result.rows_ok,
                  result.rows_quarantined, finished - started)
+        notes = tuple(filter(None, [describe_regions(matched)]))
         return PullResult(source.name, source.dataset, started, finished, result.rows_ok,
-                          result.rows_quarantined, "", version)
+                          result.rows_quarantined, "", version, notes=notes)
 
-    def _failed(self, source: SourceSettings, started: float, error: str, trigger: str) -> PullResult:
+    def accept(self, name: str, trigger: str = "cli") -> PullResult:
+        """Let a held publish through (``run.py pull --accept NAME``), from any process."""
+        source = self.settings.source(name)
+        held = self.held.get(name)
+        now = time.time()
+        if held is None:
+            return PullResult(name, source.dataset, now, now, error=f"数据源「{name}」没有被暂缓的发布，无需放行")
+        with self._locks[name]:
+            rows = self.held.rows(held)
+            self._match_regions(source, rows)
+            version = self._publish_good(source, rows, self.clock())
+        finished = time.time()
+        db.log_run(self.engine, source=name, dataset=source.dataset, started_at=now, finished_at=finished,
+                   rows_ok=len(rows), rows_quarantined=held.rows_quarantined, error="", trigger=trigger,
+                   status="accepted")
+        log.info("accepted the held publish of %s: %d rows", name, len(rows))
+        return PullResult(name, source.dataset, now, finished, len(rows), held.rows_quarantined, "", version)
+
+    def _publish_good(self, source: SourceSettings, good: pd.DataFrame, now: datetime) -> int:
+        """The source's good rows become its last good rows, and its dataset is rebuilt and published."""
+        if source.dataset == "indicator_history":
+            # the source wins: corrected past days and today replace what the app database holds
+            db.write_history(self.engine, good)
+        self._keep_last_good(source, good)
+        self.held.release(source.name)  # published: by an accept, or a later pull that passed on its own
+        self._source_errors.pop(source.name, None)
+        return self._rebuild(source.dataset, now)
+
+    def _mark_failed(self, dataset: str) -> None:
+        failing = tuple(s.name for s in self.settings.sources_for(dataset) if s.name in self._source_errors)
+        if failing:
+            self.store.mark_failed(dataset, "；".join(self._source_errors[s] for s in failing), failing)
+
+    def _failed(self, source: SourceSettings, started: float, error: str, trigger: str, *, status: str = "failed",
+                rows: tuple[int, int] = (0, 0)) -> PullResult:
         self._source_errors[source.name] = error
-        failing = tuple(s.name for s in self.settings.sources_for(source.dataset) if s.name in self._source_errors)
-        self.store.mark_failed(source.dataset, "；".join(self._source_errors[s] for s in failing), failing)
+        self._mark_failed(source.dataset)
         finished = time.time()
         db.log_run(self.engine, source=source.name, dataset=source.dataset, started_at=started,
-                   finished_at=finished, rows_ok=0, rows_quarantined=0, error=error, trigger=trigger)
-        log.warning("pull of %s failed: %s", source.name, error)
-        return PullResult(source.name, source.dataset, started, finished, error=error,
-                          version=self.store.status(source.dataset).version)
+                   finished_at=finished, rows_ok=rows[0], rows_quarantined=rows[1], error=error, trigger=trigger,
+                   status=status)
+        log.warning("pull of %s %s: %s", source.name, status, error)
+        return PullResult(source.name, source.dataset, started, finished, *rows, error=error,
+                          version=self.store.status(source.dataset).version, held=status == "held")
+
+    def _match_regions(self, source: SourceSettings, good: pd.DataFrame) -> pd.DataFrame | None:
+        if source.dataset != "incidents":
+            return None
+        matched = region_match(good, geography_ids(self.settings), self.store.frame("regions", "regions"))
+        self._region_matches[source.name] = matched
+        return matched
 
     # ---- last good rows per source ---------------------------------------------------------------
     def _raw_path(self, source: SourceSettings) -> Path:
-        return self._raw_dir / f"{_safe_name(source.name)}.parquet"
+        return self._raw_dir / f"{safe_name(source.name)}.parquet"
 
     def _keep_last_good(self, source: SourceSettings, good: pd.DataFrame) -> None:
-        self._last_good[source.name] = good
         # A dataset fed by several sources is rebuilt from each one's last good rows; keep them on
-        # disk so a restart while one source is down still has its rows. A single-source dataset's
-        # published frames are its last good data already.
+        # disk so a restart while one source is down still has its rows, and so that a pull or an accept
+        # in another process reaches this one. A single-source dataset's published frames are its last
+        # good data already.
+        mtime = 0.0
         if len(self.settings.sources_for(source.dataset)) > 1:
             self._raw_dir.mkdir(parents=True, exist_ok=True)
             good.to_parquet(self._raw_path(source), index=False)
+            mtime = self._raw_path(source).stat().st_mtime
+        self._last_good[source.name] = (mtime, good)
 
     def _last_good_rows(self, source: SourceSettings) -> pd.DataFrame | None:
-        if source.name not in self._last_good and self._raw_path(source).exists():
-            self._last_good[source.name] = pd.read_parquet(self._raw_path(source))
-        return self._last_good.get(source.name)
+        path = self._raw_path(source)
+        kept = self._last_good.get(source.name)
+        if path.exists() and (kept is None or (kept[0] and path.stat().st_mtime > kept[0])):
+            self._last_good[source.name] = kept = (path.stat().st_mtime, pd.read_parquet(path))
+        return None if kept is None else kept[1]
 
     # ---- publish ---------------------------------------------------------------------------------
     def _rebuild(self, dataset: str, now: datetime) -> int:
@@ -158,11 +244,17 @@ class Puller:
             rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
             regions = self.store.frame("regions", "regions")
             ctx = PullContext(now=now, regions=regions)
-            version = self._publish_if_changed(dataset, build_frames(dataset, rows, ctx),
-                                               {"rows": len(rows), "sources": [s.name for s in self.settings.sources_for(dataset)]})
-            failing = tuple(s.name for s in self.settings.sources_for(dataset) if s.name in self._source_errors)
-            if failing:  # published with another source's last good rows: still stale
-                self.store.mark_failed(dataset, "；".join(self._source_errors[s] for s in failing), failing)
+            frames = build_frames(dataset, rows, ctx)
+            if dataset == "incidents":
+                sources = self.settings.sources_for(dataset)
+                matched = self._region_matches.get(sources[0].name) if len(sources) == 1 else \
+                    region_match(rows, geography_ids(self.settings), regions)
+                if matched is not None:
+                    frames["region_match"] = matched
+            version = self._publish_if_changed(dataset, frames, {
+                "rows": len(rows), "sources": [s.name for s in self.settings.sources_for(dataset)],
+                "data_as_of": data_as_of(dataset, rows)})
+            self._mark_failed(dataset)  # published with another source's last good rows: still stale
             values = indicator_values(dataset, rows, ctx)
         if values:
             db.upsert_history(self.engine, values, now.date())

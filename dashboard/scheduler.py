@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -36,10 +37,15 @@ class PullScheduler:
             first_run = {"next_run_time": datetime.now()} if run_now else {}
             self.scheduler.add_job(self._job, trigger, args=[source.name, "schedule"], id=source.name,
                                    name=f"拉取 {source.name}", **first_run)
+        # a run due while the previous one still goes is skipped by APScheduler: log it in pull_runs
+        self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         self.scheduler.start()
 
     def shutdown(self) -> None:
         self.scheduler.shutdown(wait=False)
+
+    def _skipped(self, event) -> None:
+        self.puller.skipped(event.job_id.split("#")[0], "schedule")
 
     def _job(self, name: str, trigger: str) -> None:
         result = self.puller.run_source(name, trigger)

@@ -57,6 +57,17 @@ def parse_schedule(text: str) -> tuple[str, Any]:
     raise ValueError("格式应为 interval:<数字><s|m|h|d>（如 interval:10m）或 cron:<5 段 cron 表达式>")
 
 
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def parse_duration(text: str) -> int:
+    """``36h`` → 129600 seconds (s, m, h, d)."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise ValueError("格式应为 <数字><s|m|h|d>（如 7d、36h），留空按调度推算，off 为不检查")
+    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+
 def stale_deadline(schedule: str, published_at: float, stale_after_seconds: int | None = None) -> float:
     """When data published at ``published_at`` becomes stale: one missed run past the next one due.
 
@@ -117,6 +128,8 @@ class AppSettings(_Strict):
     retry_base_seconds: int = Field(30, ge=1)
     retry_max_seconds: int = Field(1800, ge=1)
     http_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    pull_deadline_seconds: float = Field(300.0, gt=0, description="一次拉取（读取、校验、发布）的总时限")
+    mask_personal: bool = Field(True, description="展示或下载原始行时对个人信息脱敏")
 
     @field_validator("store")
     @classmethod
@@ -194,6 +207,15 @@ class SourceSettings(_Strict):
     records_path: str = ""
     headers: dict[str, str] = {}
     timeout_seconds: float | None = Field(None, gt=0, le=600)
+    pull_deadline_seconds: float | None = Field(None, gt=0)
+    # publish guard: hold a publish that empties the source's rows or shrinks them by more than this share
+    guard: bool = True
+    guard_max_shrink: float = Field(0.5, gt=0, le=1)
+    # newest row older than this (e.g. "7d") shows the dataset stale; "" = max(7 days, 10 periods), "off"
+    # (dashboard/freshness.py)
+    max_data_age: str = ""
+    # source columns holding personal data, masked wherever raw rows are shown
+    personal: list[str] = []
 
     @field_validator("footer")
     @classmethod
@@ -216,6 +238,13 @@ class SourceSettings(_Strict):
     def _schedule(cls, value: str) -> str:
         parse_schedule(value)
         return value
+
+    @field_validator("max_data_age")
+    @classmethod
+    def _max_data_age(cls, value: str) -> str:
+        if value.strip() not in ("", "off"):
+            parse_duration(value)
+        return value.strip()
 
     @model_validator(mode="after")
     def _mapping_targets_contract_columns(self) -> "SourceSettings":

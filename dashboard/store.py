@@ -50,6 +50,7 @@ class DatasetStatus:
     attempted_at: float | None = None  # last pull attempt, successful or not
     error: str = ""  # last attempt's error; empty when it succeeded
     failed_sources: tuple[str, ...] = ()
+    data_as_of: float | None = None  # the newest row's time (meta "data_as_of" of the publish)
 
     @property
     def failed(self) -> bool:
@@ -61,12 +62,13 @@ class DatasetStatus:
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "version": self.version, "published_at": self.published_at,
                 "attempted_at": self.attempted_at, "error": self.error,
-                "failed_sources": list(self.failed_sources)}
+                "failed_sources": list(self.failed_sources), "data_as_of": self.data_as_of}
 
     @classmethod
     def from_json(cls, data: dict) -> "DatasetStatus":
         return cls(data["dataset"], data.get("version", 0), data.get("published_at"),
-                   data.get("attempted_at"), data.get("error", ""), tuple(data.get("failed_sources", ())))
+                   data.get("attempted_at"), data.get("error", ""), tuple(data.get("failed_sources", ())),
+                   data.get("data_as_of"))
 
 
 class FrameStore(ABC):
@@ -141,7 +143,7 @@ class MemoryFrameStore(FrameStore):
             version = self.status(dataset).version + 1
             now = time.time()
             self._snapshots[dataset] = Snapshot(dataset, version, now, dict(frames), dict(meta or {}))
-            self._statuses[dataset] = DatasetStatus(dataset, version, now, now)
+            self._statuses[dataset] = DatasetStatus(dataset, version, now, now, data_as_of=(meta or {}).get("data_as_of"))
             return version
 
     def snapshot(self, dataset):
@@ -216,7 +218,8 @@ class DiskFrameStore(FrameStore):
             finally:
                 shutil.rmtree(staging, ignore_errors=True)  # gone after the rename; left over on failure
             now = time.time()
-            _atomic_write(ddir / "status.json", orjson.dumps(DatasetStatus(dataset, version, now, now).to_json()))
+            status = DatasetStatus(dataset, version, now, now, data_as_of=(meta or {}).get("data_as_of"))
+            _atomic_write(ddir / "status.json", orjson.dumps(status.to_json()))
             self._prune(ddir, version)
             return version
 

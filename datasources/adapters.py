@@ -79,16 +79,20 @@ def reader_for(kind: str) -> Reader:
     return getattr(importlib.import_module(module), function)
 
 
-def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
-    """Read ``source`` and map it onto its dataset's contract column names (values still raw)."""
-    from datasources.mapping import apply_mapping, require_contract_columns
-
+def read_raw(source: SourceSettings, settings: Settings) -> pd.DataFrame:
+    """Read ``source`` as it comes: its own column names and values (check-source shows these)."""
     try:
-        frame = reader_for(source.kind)(source, settings)
+        return reader_for(source.kind)(source, settings)
     except SourceError:
         raise
     except Exception as exc:  # every failure of one source must reach the puller as a SourceError
         raise SourceError(source.name, describe(exc)) from exc
+
+
+def map_raw(frame: pd.DataFrame, source: SourceSettings) -> pd.DataFrame:
+    """A frame from :func:`read_raw` mapped onto its dataset's contract column names."""
+    from datasources.mapping import apply_mapping, require_contract_columns
+
     try:
         mapped = apply_mapping(frame, source)
     except SourceError:
@@ -97,3 +101,8 @@ def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
         raise SourceError(source.name, f"按配置映射列失败: {exc}") from exc
     require_contract_columns(source, mapped, [str(c).strip() for c in frame.columns])
     return mapped
+
+
+def read_source(source: SourceSettings, settings: Settings) -> pd.DataFrame:
+    """Read ``source`` and map it onto its dataset's contract column names (values still raw)."""
+    return map_raw(read_raw(source, settings), source)

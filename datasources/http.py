@@ -6,8 +6,11 @@ on it without reading a traceback.
 """
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import socket
+import time
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
@@ -24,15 +27,115 @@ if TYPE_CHECKING:
 _BOM = b"\xef\xbb\xbf"
 
 
+class _Deadline:
+    """A total time limit for one request: connect, send, headers and every byte of the body."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"超过 {self.seconds:g} 秒仍未读完响应")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's bytes, each wait bounded by what is left of the deadline: a server that trickles
+    one byte every 2 s would otherwise reset a per-read timeout forever."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self._sock.settimeout(self._deadline.remaining())
+        return self._sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._sock.close()  # the reader owns the socket once http.client has handed it over
+        super().close()
+
+
+class _DeadlineSocket:
+    """A connected socket whose reads and sends keep to the deadline (see :class:`_DeadlineReader`)."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self._sock, self._deadline, self._reader = sock, deadline, None
+
+    def makefile(self, mode: str = "rb", *args, **kwargs):
+        if mode != "rb":
+            return self._sock.makefile(mode, *args, **kwargs)
+        self._reader = io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+        return self._reader
+
+    def sendall(self, data, *args) -> None:
+        self._sock.settimeout(self._deadline.remaining())
+        self._sock.sendall(data, *args)
+
+    def close(self) -> None:
+        # urllib closes the connection's socket as soon as the headers are in; the body is still to read
+        if self._reader is None:
+            self._sock.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+class _DeadlineConnection:
+    """Mixin for http.client connections: connect within the deadline, then read through it."""
+
+    def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        self.timeout = self.deadline.remaining()
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self.deadline)
+
+
+class _DeadlineHTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self.deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self.deadline), req,
+                            context=self._context)
+
+
 def _fetch(source: SourceSettings, timeout: float) -> bytes:
     url = source.url
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         # urllib would also open file:// and ftp:// URLs; a source config must not read local files
         raise SourceError(source.name, f"url 必须以 http:// 或 https:// 开头: {url}")
     request = urllib.request.Request(url, headers={"Accept": "application/json", **source.headers})
+    deadline = _Deadline(timeout)  # the whole read, not each wait on the socket
+    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
     try:
-        # the timeout bounds each wait on the socket (connect, and each read), not the whole transfer
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             status = response.status
             body = response.read()
             charset = response.headers.get_content_charset()
@@ -41,7 +144,7 @@ def _fetch(source: SourceSettings, timeout: float) -> bytes:
     except urllib.error.URLError as exc:
         raise SourceError(source.name, _connect_problem(exc.reason, url, timeout)) from exc
     except (TimeoutError, socket.timeout) as exc:
-        raise SourceError(source.name, f"响应超时（超过 {timeout:g} 秒无响应）: {url}") from exc
+        raise SourceError(source.name, f"响应超时（{timeout:g} 秒内未读完响应；时限含连接与传输全程）: {url}") from exc
     except OSError as exc:
         raise SourceError(source.name, _connect_problem(exc, url, timeout)) from exc
     except http.client.HTTPException as exc:  # e.g. the server closed mid-response

@@ -83,9 +83,12 @@ def hour_weekday_caption(hour_weekday: pd.DataFrame | None) -> list:
     return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)))]
 
 
-def map_legend(by_district: pd.DataFrame | None, geography) -> list:
-    """The map's colour scale: 0 to the most 近30日 incidents of a district."""
+def map_legend(by_district: pd.DataFrame | None, geography, region_match: pd.DataFrame | None = None) -> list:
+    """The map's colour scale: 0 to the most 近30日 incidents of a district, and a warning when
+    incidents carry region ids the map does not have (the puller's ``region_match`` frame)."""
     z = fg.district_incidents(by_district, geography)
+    unmatched = int(region_match["unmatched"].iloc[0]) if region_match is not None and len(region_match) else 0
+    warning = [html.Div(f"{fmt.count(unmatched)} 条事件的区域编码不在地图中", className="cw-map-warning")] if unmatched else []
     if not len(z):
-        return []
-    return [colour_scale(fg.MAP_SCALE, fg.scale_max(z), "近30日事件")]
+        return warning
+    return [colour_scale(fg.MAP_SCALE, fg.scale_max(z), "近30日事件"), *warning]

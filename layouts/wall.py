@@ -283,7 +283,7 @@ def _exchange_caption(f, c):
 
 
 def _map_legend(f, c):
-    return captions.map_legend(f.frame("incidents", "by_district"), c.geography)
+    return captions.map_legend(f.frame("incidents", "by_district"), c.geography, f.frame("incidents", "region_match"))
 
 
 def _burnup_caption(f, c):

@@ -187,3 +187,29 @@ def test_a_config_with_only_a_url_migrates_too(tmp_path):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     command.upgrade(migrations.config(url), "head")
     assert revision(db.connect(url, migrate=False)) == migrations.head()
+
+
+def test_publish_guard_revision_from_the_previous_schema(tmp_path):
+    """0003 on a database at 0002 with pull log rows: each run gets its status from its error."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = db.connect(url, migrate=False)
+    migrations.upgrade(engine, "0002_history_unique")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO pull_runs (source, dataset, started_at, finished_at, rows_ok, "
+                             "rows_quarantined, error, \"trigger\") VALUES "
+                             "('12345热线', 'incidents', 1.0, 2.0, 47, 0, '', 'cli'), "
+                             "('12345热线', 'incidents', 3.0, 4.0, 0, 0, '数据源「12345热线」没有找到匹配的文件', 'schedule')"))
+    assert migrations.upgrade(engine) == migrations.head() == "0003_publish_guard"
+    assert schema_drift(engine) == []
+    runs = db.recent_runs(engine).sort_values("started_at")
+    assert runs["status"].tolist() == ["ok", "failed"]
+    assert db.last_published_rows(engine, "12345热线") == 47
+    assert {"held_publishes", "source_checks"} <= set(sa.inspect(engine).get_table_names())
+
+    with engine.begin() as conn:  # and back: the tables go, the log keeps its rows
+        command.downgrade(migrations.config(connection=conn), "0002_history_unique")
+    inspector = sa.inspect(engine)
+    assert "held_publishes" not in inspector.get_table_names()
+    assert "status" not in {c["name"] for c in inspector.get_columns("pull_runs")}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM pull_runs")).scalar() == 2

@@ -267,3 +267,147 @@ def test_a_configured_checklist_wins_over_a_history_source(tmp_path):
     assert latest.loc["six_databases", "value"] == 3
     today = db.load_history(puller.engine).set_index("date")["value"][pd.Timestamp(NOW.date())]
     assert today == 3  # the app database's day of record is the checklist's too
+
+
+# ---- the publish guard ------------------------------------------------------------------------------
+
+def hotline_rows(n: int, prefix: str = "H") -> list[tuple]:
+    return [(f"{prefix}{i}", "市容环境", "G1", "113.0", "28.2", "2026/11/22 08:00", "2026/11/23 08:00", "", "1")
+            for i in range(n)]
+
+
+def test_header_only_file_is_held_and_the_47_good_rows_stay(city):
+    settings, folder = city
+    puller = make_puller(settings)
+    hotline_csv(folder / "12345.csv", hotline_rows(47))
+    assert puller.run_source("12345热线").rows_ok == 47
+    version = puller.store.status("incidents").version
+
+    (folder / "12345.csv").write_text(HEADER, encoding="utf-8")  # the department's export lost its rows
+    result = puller.run_source("12345热线")
+    assert result.held and not result.ok and result.rows_ok == 0
+    assert "发布保护" in result.error and "上次发布 47 行" in result.error
+    status = puller.store.status("incidents")
+    assert status.version == version and status.failed and status.failed_sources == ("12345热线",)
+    assert puller.store.frame("incidents", "by_source").set_index("source")["incidents"].to_dict() == {"12345": 47}
+    fresh = freshness(settings, status)
+    assert fresh.stale and "发布保护" in fresh.reason
+    runs = db.recent_runs(puller.engine)
+    assert runs.loc[0, "status"] == "held" and runs.loc[1, "status"] == "ok"
+    held = puller.held.get("12345热线")
+    assert held.rows_before == 47 and held.rows_after == 0
+
+
+def test_an_empty_file_fails_and_keeps_the_last_good_rows(city):
+    settings, folder = city
+    puller = make_puller(settings)
+    hotline_csv(folder / "12345.csv", hotline_rows(47))
+    puller.run_source("12345热线")
+    (folder / "12345.csv").write_bytes(b"")
+    result = puller.run_source("12345热线")
+    assert not result.ok and "12345热线" in result.error
+    assert puller.store.snapshot("incidents").meta["rows"] == 47 and puller.store.status("incidents").failed
+
+
+def test_a_source_whose_every_row_breaks_the_contract_is_held_even_on_its_first_pull(city):
+    settings, folder = city
+    puller = make_puller(settings)
+    bad = [(f"B{i}", "市容环境", "G1", "113.0", "28.2", "2026/13/45 08:00", "", "", "1") for i in range(359)]
+    hotline_csv(folder / "12345.csv", bad)
+    result = puller.run_source("12345热线")
+    assert result.held and result.rows_ok == 0 and result.rows_quarantined == 359
+    assert "全部不符合数据合约" in result.error
+    assert puller.store.snapshot("incidents") is None  # nothing published: the wall says 尚无数据, not 正常
+    status = puller.store.status("incidents")
+    assert status.failed and freshness(settings, status).stale
+    quarantined = db.quarantined_rows(puller.engine, "12345热线")
+    assert len(quarantined) == 359 and quarantined["reason"].str.contains("reported_at 无法解析").all()
+
+
+def test_an_http_source_answering_an_empty_list_is_held(tmp_path, http_server):
+    url = http_server.route("/depts", '[{"dept_id": "D1", "name": "甲局", "short_name": "甲", "kind": "委办局"}]')
+    config = tmp_path / "city.toml"
+    config.write_text(f'[app]\ndata_dir = "var"\n[[sources]]\nname = "部门接口"\ndataset = "departments"\n'
+                      f'kind = "http"\nurl = "{url}"\n', encoding="utf-8")
+    puller = make_puller(load_settings(config, environ={}))
+    assert puller.run_source("部门接口").ok
+    http_server.route("/depts", "[]")
+    result = puller.run_source("部门接口")
+    assert result.held and "接口返回空列表" in result.error
+    assert puller.store.frame("departments", "departments")["dept_id"].tolist() == ["D1"]
+
+
+def test_shrink_threshold_per_source_and_the_guard_switched_off(city):
+    settings, folder = city
+    hotline_csv(folder / "12345.csv", hotline_rows(47))
+    strict = make_puller(settings)
+    strict.run_source("12345热线")
+    hotline_csv(folder / "12345.csv", hotline_rows(20))  # 57% fewer: more than the default 50%
+    assert strict.run_source("12345热线").held
+
+    def with_source(**changes):
+        sources = [s.model_copy(update=changes) if s.name == "12345热线" else s for s in settings.sources]
+        return settings.model_copy(update={"sources": sources})
+
+    loose = Puller(with_source(guard_max_shrink=0.9), MemoryFrameStore(), strict.engine, clock=lambda: NOW)
+    assert loose.run_source("12345热线").ok  # a 90% allowance lets 57% through
+    hotline_csv(folder / "12345.csv", [])  # a today-only source at midnight
+    off = Puller(with_source(guard=False), MemoryFrameStore(), strict.engine, clock=lambda: NOW)
+    result = off.run_source("12345热线")
+    assert result.ok and result.rows_ok == 0
+
+
+def test_a_held_publish_is_accepted_from_another_process(city):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings, folder = city
+    store = DiskFrameStore(settings.data_dir / "frames")
+    puller = make_puller(settings, store)
+    hotline_csv(folder / "12345.csv", hotline_rows(47))
+    puller.run_source("12345热线")
+    hotline_csv(folder / "12345.csv", hotline_rows(10, prefix="N"))  # a stricter export: accepted on purpose
+    assert puller.run_source("12345热线").held
+    assert Path(puller.held.get("12345热线").rows_path).exists()
+
+    out = subprocess.run([sys.executable, "run.py", "--config", settings.config_path, "pull", "--accept", "12345热线"],
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert any(line.startswith("12345热线") and "成功" in line and " 10 " in line for line in out.stdout.splitlines())
+    by_source = store.frame("incidents", "by_source").set_index("source")["incidents"].to_dict()
+    assert by_source == {"12345": 10} and not store.status("incidents").failed
+    assert puller.held.get("12345热线") is None
+    assert db.recent_runs(puller.engine).loc[0, "status"] == "accepted"
+    assert db.last_published_rows(puller.engine, "12345热线") == 10  # the next pull compares with 10
+
+    again = subprocess.run([sys.executable, "run.py", "--config", settings.config_path, "pull", "--accept", "12345热线"],
+                           cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert again.returncode == 1 and "没有被暂缓的发布" in again.stdout
+
+
+def test_run_py_pull_says_held(city):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings, folder = city
+    make_puller(settings).run_source("12345热线")
+    (folder / "12345.csv").write_text(HEADER, encoding="gbk")
+    out = subprocess.run([sys.executable, "run.py", "--config", settings.config_path, "pull", "--source", "12345热线"],
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert any(line.startswith("12345热线") and "暂缓发布" in line for line in out.stdout.splitlines())
+    assert "pull --accept" in out.stdout
+
+
+def test_guard_settings_are_validated_in_chinese(tmp_path):
+    from dashboard.settings import SettingsError
+
+    config = tmp_path / "city.toml"
+    config.write_text('[[sources]]\nname = "甲"\ndataset = "departments"\nkind = "demo"\nguard_max_shrink = 1.5\n'
+                      'guard = "maybe"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as error:
+        load_settings(config, environ={})
+    assert "sources[0].guard_max_shrink = 1.5: 必须 ≤ 1.0" in str(error.value)
+    assert "sources[0].guard = 'maybe': 应为 true 或 false" in str(error.value)
