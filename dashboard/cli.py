@@ -21,7 +21,7 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
         return "值"  # not the option's name in capitals (--port PORT)
 
 
-_TYPE_NAMES = {"int": "整数", "float": "数值", "str": "文本"}
+_TYPE_NAMES = {"int": "整数", "float": "数", "str": "文本"}
 #: argparse's own (English) error messages → Chinese; {named groups} come from the match
 _ERRORS = (
     (r"argument (?P<arg>.+?): (?P<rest>.+)", None),  # "argument --port: …": translated part by part
