@@ -58,6 +58,7 @@ def layout(**_query) -> html.Div:
         html.H1(f"{rt.settings.city.name} · 数据状态"),
         dcc.Interval(id=IDS["interval"], interval=rt.settings.app.refresh_seconds * 1000),
         html.Div(status_body(), id=IDS["body"]),
+        dcc.Link("‹ 返回大屏", href="/wall", className="cw-back"),  # wall-nav.js keeps the wall's own parameters
     ], className="cw-page")
 
 
