@@ -197,6 +197,8 @@ def test_a_bad_url_value_never_stops_the_wall(live_app, open_page, query):
     notice = page.locator(".cw-notice")
     notice.wait_for(timeout=5_000)
     assert f"参数 {BAD_VALUES[query]}" in notice.inner_text() and "x" * 20 not in notice.inner_text()
+    if query == "scale=zoom":
+        watch.screenshot("wall-url-notice")
     assert len(page.evaluate("location.search")) < 100  # the address bar keeps only valid values
     before = len(watch.requests)
     page.wait_for_timeout(10_000)
@@ -262,3 +264,25 @@ def test_an_unknown_path_is_a_chinese_404_with_a_way_back(live_app, open_page):
     page.evaluate("CityWall.go('/no/such/page')")
     page.wait_for_selector("h1:has-text('页面不存在')", timeout=10_000)
     assert "Page not found" not in page.inner_text("body")
+
+
+QUERIES = ["", "?rotate=30", "?rotate=12.5", "?rotate=-5", "?rotate=99999999999999999999", "?rotate=inf", "?rotate=1e309",
+           "?rotate=abc", "?rotate=0", "?kiosk=1&rotate=30", "?kiosk=maybe", "?scale=zoom", "?scale=stretch",
+           "?view=city", "?view=district:999999", "?view=" + "x" * 100, "?rotate=5&rotate=6", "?kiosk=ON&scale=fit"]
+
+
+def test_the_browser_checks_parameters_with_the_servers_rules(live_app, open_page):
+    from dash._pages import _parse_query_string
+
+    from layouts.wall import district_names, geography_of
+    from layouts.wall_params import parse
+    from dashboard import runtime
+
+    districts = district_names(geography_of(runtime.current()))
+    watch = open_wall(open_page, live_app.url + "/wall")
+    for query in QUERIES + [f"?view=district:{next(iter(districts))}"]:
+        server = parse(_parse_query_string(query), districts=districts, default_rotate=20, default_scale="fit")
+        browser = watch.page.evaluate("([q, d]) => CityWall.wallParams(q, {rotate: 20, mode: 'fit', districts: d})",
+                                      [query, list(districts)])
+        assert (browser["kiosk"], browser["rotate"], browser["view"], browser["scale"], tuple(browser["notices"])) == (
+            server.kiosk, server.rotate, server.view, server.scale, server.notices), query
