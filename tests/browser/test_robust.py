@@ -20,6 +20,19 @@ TIP_SHOWN = "() => !!document.querySelector('.cw-tip.is-shown')"
 TOOLBAR_SHOWN = "() => [...document.querySelectorAll('.cw-toolbar')].some(e => e.offsetParent !== null)"
 
 
+@pytest.fixture(autouse=True)
+def fresh_data(live_app):
+    """The session's city is pulled once and these tests take minutes: each starts and ends as if the
+    scheduler had just confirmed every source (stale badges would dim the numbers they look at, and
+    the next module's tests expect fresh data)."""
+    def confirm():
+        for dataset in live_app.store.datasets():
+            live_app.store.confirm(dataset)
+    confirm()
+    yield
+    confirm()
+
+
 def _path(page) -> str:
     return page.evaluate("location.pathname + location.search")
 
