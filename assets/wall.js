@@ -5,7 +5,11 @@
  *  - the clock (date, weekday, time) ticks here, without a server round trip;
  *  - the 最新事件 ticker scrolls with requestAnimationFrame and stays anchored on the row it was
  *    showing when the list changes (new incidents arrive at the top, out of sight, so nothing jumps);
- *  - kiosk mode hides the controls and the cursor (CSS, .is-kiosk);
+ *  - kiosk mode hides the controls and the cursor (CSS, .is-kiosk); its lock against clicks and the
+ *    gestures that bring the controls back are in wall-nav.js, with navigation and hover details;
+ *  - the URL's parameters are checked again here (wall-params.js): the address bar keeps only the
+ *    valid ones, and corrections show as a small Chinese notice outside kiosk mode;
+ *  - the connection watch and the retry of a page that failed to load are in wall-watch.js;
  *  - an optional nightly full reload (settings.app.nightly_reload) contains memory growth over days:
  *    it first checks the server answers, so a wall never reloads into an error page;
  *  - the clientside callbacks of callbacks/wall.py live in window.dash_clientside.citywall.
@@ -67,6 +71,7 @@
     }
     setParam('scale', mode);
   }
+  CW.setMode = setMode;
 
   function setParam(key, value) {
     try {
@@ -74,7 +79,32 @@
       if (value === null || value === undefined || value === '') url.searchParams.delete(key);
       else url.searchParams.set(key, value);
       window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+      if (CW.rememberWall) CW.rememberWall();
     } catch (e) { /* very old browser: the URL just does not follow */ }
+  }
+
+  // ---- URL parameters: the same rules as the server's (wall-params.js) -----------------------------
+  function checkParams(cfg) {
+    var checked = CW.wallParams(window.location.search, cfg);
+    if (checked.search !== window.location.search) {
+      // a cut-off, hand-typed or 100 kB query stays out of the address bar (and of the next reload)
+      window.history.replaceState(window.history.state, '', window.location.pathname + checked.search + window.location.hash);
+    }
+    if (CW.rememberWall) CW.rememberWall();
+    var notices = CW.mergeNotices(cfg.notices, checked.notices);
+    var canvas = canvasEl();
+    if (cfg.kiosk || !notices.length || !canvas) return;
+    var box = document.createElement('div');
+    box.className = 'cw-notice';
+    box.setAttribute('role', 'status');
+    box.title = '点击关闭';
+    notices.forEach(function (text) {
+      var line = document.createElement('div');
+      line.textContent = text;
+      box.appendChild(line);
+    });
+    box.addEventListener('click', function () { box.parentNode && box.parentNode.removeChild(box); });
+    canvas.appendChild(box);
   }
 
   // ---- clock ---------------------------------------------------------------------------------------
@@ -224,64 +254,16 @@
     var now = new Date();
     var at = new Date(now.getFullYear(), now.getMonth(), now.getDate(), +parts[0], +parts[1], 0, 0);
     if (at <= now) at.setDate(at.getDate() + 1);
+    state.nightlyAt = at.getTime();
     state.nightly = setTimeout(function attempt() {
       // reload only when the server answers; otherwise keep showing the last good wall and retry
       fetch(window.location.href, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
         if (r.ok) window.location.reload();
         else state.nightly = setTimeout(attempt, 60000);
       }).catch(function () { state.nightly = setTimeout(attempt, 60000); });
-    }, at - now);
+    }, CW.safeDelay(at - now));
   }
-
-  // ---- hover details of the HTML panels (data-tip, see layouts/meters.py) ------------------------------
-  // one element on <body>, outside the scaled canvas and its clipped panels, follows the pointer
-  var tip = null;
-  function hideTip() { if (tip) tip.classList.remove('is-shown'); }
-  function showTip(ev) {
-    var holder = ev.target && ev.target.closest && ev.target.closest('#wall-root [data-tip]');
-    if (!holder || holder.closest('.is-kiosk')) { hideTip(); return; }
-    if (!tip) { tip = document.createElement('div'); tip.className = 'cw-tip'; document.body.appendChild(tip); }
-    var text = holder.getAttribute('data-tip');
-    if (tip.textContent !== text) tip.textContent = text;
-    tip.classList.add('is-shown');
-    var x = ev.clientX + 14, y = ev.clientY + 14;
-    if (x + tip.offsetWidth > window.innerWidth - 4) x = ev.clientX - tip.offsetWidth - 14;
-    if (y + tip.offsetHeight > window.innerHeight - 4) y = ev.clientY - tip.offsetHeight - 14;
-    tip.style.transform = 'translate(' + Math.max(4, x) + 'px, ' + Math.max(4, y) + 'px)';
-  }
-  document.addEventListener('mousemove', showTip, { passive: true });
-  document.addEventListener('mouseleave', hideTip);
-
-  // ---- navigation ------------------------------------------------------------------------------------
-  function go(href) {
-    if (!href || href.charAt(0) !== '/') return;
-    window.history.pushState({}, '', href);
-    window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
-    window.scrollTo(0, 0);
-  }
-  CW.go = go;
-
-  document.addEventListener('click', function (ev) {
-    var target = ev.target;
-    if (!target || !target.closest) return;
-    var scaleBtn = target.closest('#wall-root [data-scale]');
-    if (scaleBtn) { setMode(scaleBtn.getAttribute('data-scale')); return; }
-    if (!target.closest('#wall-root') || ev.defaultPrevented || target.closest('button')) return;
-    var link = target.closest('a[href]');
-    if (link) {
-      // a dcc.Link handled its click above (defaultPrevented); a link inside server-rendered markup
-      // (layouts/markup.py) opens in place too, unless asked for a new tab
-      var path = link.getAttribute('href');
-      if (path.charAt(0) !== '/' || link.target || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button) return;
-      ev.preventDefault();
-      go(path);
-      return;
-    }
-    if (target.closest('.cw-graph--points')) return; // those graphs navigate per point (clickData)
-    var holder = target.closest('[data-href]');
-    var href = holder && holder.getAttribute('data-href');
-    if (href) go(href);
-  });
+  CW.nightlyAt = function () { return state.nightlyAt || null; };
 
   // ---- mount ---------------------------------------------------------------------------------------
   function mount(cfg, tries) {
@@ -293,6 +275,7 @@
     }
     state.mode = MODES.indexOf(cfg.mode) >= 0 ? cfg.mode : 'fit';
     applyScale();
+    checkParams(cfg);
     startClock();
     scheduleNightly(cfg.nightly);
     // the ticker measures its rows and the KPI watchers observe the tiles: neither is needed for the
@@ -325,7 +308,10 @@
       var now = Date.now();
       var period = ((cfg && cfg.refresh) || 15) * 1000;
       var pending = poll && ack && poll.n !== ack.n;
-      if (pending && now - poll.t < 3 * period) return noUpdate(); // still running: skip this tick
+      if (pending && CW.conn.failedPoll !== poll.n) {
+        if (now - poll.t < 3 * period) return noUpdate(); // still running: skip this tick
+        CW.conn.failed(poll.n); // no answer in 3 periods: a server that accepts but never answers
+      }
       return { n: ((poll && poll.n) || 0) + 1, t: now };
     },
 
@@ -360,7 +346,12 @@
 
     rotate: function (n, view, cfg) {
       var views = (cfg && cfg.views) || [];
-      if (views.length < 2) return noUpdate();
+      var period = CW.clampRotate(Number(cfg && cfg.rotate) || 0) * 1000;
+      var now = Date.now();
+      // a timer that fires faster than the (clamped) period never turns the views over faster
+      if (views.length < 2 || !period || now - (state.rotatedAt || 0) < 0.9 * period) return noUpdate();
+      state.rotatedAt = now;
+      CW.hideTip();
       var idx = -1;
       for (var i = 0; i < views.length; i++) if (views[i].id === view) idx = i;
       var next = views[(idx + 1) % views.length].id;
@@ -400,7 +391,7 @@
       }
       var href = typeof cd === 'string' ? cd : (Array.isArray(cd) && typeof cd[0] === 'string' ? cd[0] : null);
       if (!href && p.location) href = '/district/' + encodeURIComponent(p.location);
-      if (href) { go(href); return href; }
+      if (href && CW.go(href)) return href; // a kiosk wall does not navigate
       return noUpdate();
     }
   };

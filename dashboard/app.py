@@ -55,6 +55,9 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     import layouts.status  # noqa: F401  registers its page
     import callbacks.status  # noqa: F401
     import layouts.wall, layouts.drill, callbacks.wall  # noqa: F401,E401  the wall (/ and /wall) and its drill-downs
+    from dashboard import not_found  # its Chinese 404 page, for paths that match no page
+
+    not_found.install(app)
 
     pio.templates.default = "citywall"
     if not settings.city.geo.tiles:  # a tile server puts the map on MapLibre: the full bundle, lazily

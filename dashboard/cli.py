@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 
 from dashboard import formatting as fmt
@@ -10,13 +11,69 @@ from dashboard.migrations import SchemaError
 from dashboard.settings import Settings, SettingsError, load_settings
 
 
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with a Chinese "用法：" line."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _get_default_metavar_for_optional(self, action):
+        return "值"  # not the option's name in capitals (--port PORT)
+
+
+_TYPE_NAMES = {"int": "整数", "float": "数", "str": "文本"}
+#: argparse's own (English) error messages → Chinese; {named groups} come from the match
+_ERRORS = (
+    (r"argument (?P<arg>.+?): (?P<rest>.+)", None),  # "argument --port: …": translated part by part
+    (r"invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)", "无效的选项 {value}（可选：{choices}）"),
+    (r"invalid (?P<type>\S+) value: (?P<value>.+)", "无效的{type}值 {value}"),
+    (r"the following arguments are required: (?P<args>.+)", "缺少必需的参数：{args}"),
+    (r"unrecognized arguments: (?P<args>.+)", "无法识别的参数：{args}"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at most one argument", "最多接受一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"expected (?P<n>\d+) arguments?", "需要 {n} 个值"),
+    (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", "选项 {option} 有歧义，可能是：{matches}"),
+    (r"not allowed with argument (?P<other>.+)", "不能与参数 {other} 同时使用"),
+    (r"one of the arguments (?P<args>.+) is required", "参数 {args} 必须给出其中一个"),
+    (r"ignored explicit argument (?P<value>.+)", "多余的值 {value}"),
+)
+
+
+def translate_error(message: str) -> str:
+    """argparse's English error message in Chinese (an unknown one keeps its text after "参数有误：")."""
+    for pattern, template in _ERRORS:
+        match = re.fullmatch(pattern, message)
+        if match is None:
+            continue
+        if template is None:
+            return f"参数 {match['arg']}：{translate_error(match['rest'])}"
+        words = {k: _TYPE_NAMES.get(v, v) if k == "type" else v for k, v in match.groupdict().items()}
+        return template.format(**words)
+    return f"参数有误：{message}"
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Chinese: usage, section titles, -h and error messages.
+    Subcommands made with ``add_subparsers().add_parser`` are of this class too."""
+
+    def __init__(self, *args, add_help: bool = True, formatter_class=ChineseHelpFormatter, **kwargs):
+        super().__init__(*args, add_help=False, formatter_class=formatter_class, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{translate_error(message)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="python run.py",
         description="CityWall 智慧城市运行指挥中心大屏。不带子命令时等同于 serve。",
-        add_help=False,
     )
-    parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     parser.add_argument("--config", help="TOML 配置文件（默认 config/citywall.toml，或环境变量 CITYWALL_CONFIG）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     serve = sub.add_parser("serve", help="启动大屏（含定时拉取；演示城市无数据时先生成）")

@@ -31,6 +31,7 @@ from dash._utils import to_json
 log = logging.getLogger("citywall.first_page")
 _LOCK = threading.Lock()
 _CACHE_SIZE = 32
+MAX_QUERY = 2048  # characters of a query string the shell repeats; a longer one is routed the usual way
 _SHELLS: OrderedDict = OrderedDict()  # (href, id(page), title, class) → shell; the shell keeps its page alive
 _SERIALISED: OrderedDict = OrderedDict()  # id(layout) → (layout, its JSON); the entry keeps the layout alive
 _SHARED: weakref.WeakSet = weakref.WeakSet()  # pages handed to many requests, and their shells
@@ -57,8 +58,8 @@ def requested_page(app: dash.Dash, referrer: str | None, host: str) -> tuple[str
     if not referrer:
         return None
     url = urlsplit(referrer)
-    if url.netloc != host or url.fragment:
-        return None
+    if url.netloc != host or url.fragment or len(url.query) > MAX_QUERY:
+        return None  # a huge query string would be echoed twice (the Location's href and search)
     search = f"?{url.query}" if url.query else ""
     page, path_variables = _path_to_page(app.strip_relative_path(url.path))
     if not page:

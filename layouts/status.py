@@ -117,6 +117,7 @@ def layout(qpage=None, qsource=None, **_query) -> html.Div:
         dcc.Store(id=IDS["query"], data=query),
         dcc.Download(id=IDS["download"]),
         html.Div(status_body(query["page"], query["source"]), id=IDS["body"]),
+        dcc.Link("‹ 返回大屏", href="/wall", className="cw-back"),  # wall-nav.js keeps the wall's own parameters
     ], className="cw-page")
 
 

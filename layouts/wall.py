@@ -31,9 +31,9 @@ from layouts import components as cx
 from layouts import figures as fg
 from layouts import markup
 from layouts import meters
+from layouts import wall_params
 
 log = logging.getLogger("citywall.wall")
-SCALE_MODES = ("fit", "fill-width", "stretch")
 #: the datasets the wall draws from (the header's oldest age is over these)
 DATASETS = ("departments", "regions", "catalog", "exchange", "systems", "incidents", "targets")
 
@@ -465,40 +465,31 @@ def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
 
 # ---- the page -----------------------------------------------------------------------------------------
 
-def _truthy(value) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def _seconds(value, default: int) -> int:
-    try:
-        return max(0, int(float(value)))
-    except (TypeError, ValueError):
-        return default
-
-
 _PAGES: OrderedDict = OrderedDict()  # a page per (query, versions, badges and header text, day)
 _PAGES_SIZE = 32
 
 
-def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div:
-    """The wall page for a URL's parameters. Every wall asking for the same view of the same data
-    shares one page: a reload or a second screen costs a few status reads, not a build."""
+def layout(**query) -> html.Div:
+    """The wall page for a URL's parameters (checked by layouts/wall_params.py). Every wall asking for
+    the same view of the same data shares one page: a reload or a second screen costs a few status reads."""
     rt = runtime.current()
     settings = rt.settings
     districts = district_names(geography_of(rt))
     views = playlist_views(settings.wall.playlist, districts)
-    rotate_s = _seconds(rotate, settings.wall.rotate_seconds)
+    params = wall_params.parse(query, districts=districts, default_rotate=settings.wall.rotate_seconds,
+                               default_scale=settings.city.scale_mode)
+    rotate_s, kiosk, notices = params.rotate, params.kiosk, params.notices
     if rotate_s and len(views) < 2:  # rotation asked for, but the playlist is one view: the city, then each district
         views = playlist_views(["city", "districts"], districts)
     rotate_s = rotate_s if len(views) > 1 else 0
-    view = valid_view(view if view else (views[0]["id"] if rotate_s else "city"), districts)
-    mode = scale if scale in SCALE_MODES else settings.city.scale_mode
+    view = valid_view(params.view or (views[0]["id"] if rotate_s else "city"), districts)
+    mode = params.scale
 
     statuses = rt.store.statuses()
     now = time.time()
     fresh = freshness_map(settings, statuses, DATASETS, now)
     updated = header_updated(statuses, fresh, DATASETS, now)
-    key = (rt.generation, _truthy(kiosk), rotate_s, view, mode,
+    key = (rt.generation, kiosk, rotate_s, view, mode, notices,
            tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
            poll_signature(shown_freshness(fresh), updated), date.today())
     with _CACHE_LOCK:
@@ -506,8 +497,8 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
             _PAGES.move_to_end(key)
             return _PAGES[key]
     # the page records the versions it draws (a publish since the statuses were read is drawn, not lost)
-    page = first_page.share(wall_page(Frames(rt.store, DATASETS), fresh, updated, kiosk=_truthy(kiosk),
-                                      rotate_s=rotate_s, views=views, view=view, mode=mode))
+    page = first_page.share(wall_page(Frames(rt.store, DATASETS), fresh, updated, kiosk=kiosk,
+                                      rotate_s=rotate_s, views=views, view=view, mode=mode, notices=notices))
     with _CACHE_LOCK:
         _PAGES[key] = page
         while len(_PAGES) > _PAGES_SIZE:
@@ -516,7 +507,7 @@ def layout(kiosk=None, rotate=None, view=None, scale=None, **_query) -> html.Div
 
 
 def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate_s: int, views: list[dict],
-              view: str, mode: str) -> html.Div:
+              view: str, mode: str, notices: tuple[str, ...] = ()) -> html.Div:
     """The page: the header, every panel drawn from ``frames``, the stores the callbacks start from."""
     rt = runtime.current()
     settings = rt.settings
@@ -567,7 +558,8 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         html_panel("targets", subtitle="含市级目标 · 悬停查看依据文件"),
     ]
     config = {"canvas": list(geo["canvas"]), "mode": mode, "kiosk": kiosk, "rotate": rotate_s, "views": views,
-              "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds}
+              "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds,
+              "notices": list(notices), "districts": sorted(districts)}  # wall.js re-checks the URL with these
     poll_ms = settings.app.refresh_seconds * 1000
     state = [
         dcc.Store(id=IDS["config"], data=config),

@@ -160,9 +160,9 @@ def test_rotation_cycles_views_and_url_reopens_a_view(live_app, open_page):
     name = live_app.store.frame("regions", "regions").set_index("region_id").loc[district, "name"]
     watch = open_wall(open_page, live_app.url + f"/wall?view=district:{district}")
     assert name in watch.page.inner_text(f"#{IDS['view_label']}")
-    rotating = open_wall(open_page, live_app.url + "/wall?rotate=1")
+    rotating = open_wall(open_page, live_app.url + "/wall?rotate=5")  # 5 s: the shortest period (wall_params)
     labels = set()
-    for _ in range(8):
+    for _ in range(14):
         labels.add(rotating.page.inner_text(f"#{IDS['view_label']}"))
         rotating.page.wait_for_timeout(600)
     assert len(labels) >= 2, labels
