@@ -17,6 +17,7 @@ import pandas as pd
 from dash import html
 
 from dashboard import formatting as fmt
+from dashboard import periods
 from layouts import figures as fg
 
 
@@ -49,16 +50,16 @@ def _stat(before: str, value: str, after: str, tone: str = "accent") -> list:
     return [before, html.B(value, className=f"is-{tone}"), after]
 
 
-def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS) -> list:
-    """Keys of the exchange trend's lines and its window's total records."""
-    frame = fg.exchange_window(daily, days)
+def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS, today=None) -> list:
+    """Keys of the exchange trend's lines and the total records of its period (the same days)."""
+    frame = fg.exchange_window(daily, days, today)
     if frame is None:
         return []
     keys = [line_key("━", "accent", "交换记录（条）")]
     if "api_calls" in frame.columns:
         keys.append(line_key("┅", "warn", "接口调用（次）"))
     total = float(np.nansum(frame["records"].astype(float).to_numpy()))
-    return [caption(keys, _stat(f"近{len(frame)}日合计 ", fmt.count(total), " 条"))]
+    return [caption(keys, _stat(f"{periods.label(days)}合计 ", fmt.count(total), " 条"))]
 
 
 def burnup_caption(burnup: pd.DataFrame | None, today=None) -> list:

@@ -30,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
+from dashboard import periods
 from dashboard.formatting import _missing
 from dashboard.geo import fit_zoom, outer_rings, rings_bounds
 from dashboard.targets import required_count
@@ -43,7 +44,7 @@ MAP_SCALE = [[0.0, "#0c2452"], [0.35, "#12509a"], [0.7, "#1f9fe0"], [1.0, "#6ff0
 DENSITY_SCALE = [[0.0, "rgba(255,194,75,0)"], [0.3, "rgba(255,194,75,0.35)"], [0.65, "rgba(255,138,61,0.7)"],
                  [1.0, "rgba(255,90,110,0.95)"]]
 SHARING_DEFAULT_TARGET = 0.9
-EXCHANGE_DAYS = 30  # the exchange trend's window (数据共享 · 近30日交换量), its total over the same days
+EXCHANGE_DAYS = periods.EXCHANGE_DAYS  # the exchange trend's period, its total over the same days
 CLOUD_DEFAULT_TARGET = 0.8
 
 
@@ -207,18 +208,22 @@ def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None,
     return frame.head(n), frame.tail(n), len(frame)
 
 
-def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS) -> pd.DataFrame | None:
-    """The last ``days`` days of the ``exchange.daily`` frame, oldest first; None without it."""
+def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, today=None) -> pd.DataFrame | None:
+    """近 ``days`` 日 of the ``exchange.daily`` frame (dashboard/periods.py: today and the days before
+    it, a day without rows as 0), oldest first; None without the frame."""
     if not has_columns(daily, "date", "records"):
         return None
-    return daily.sort_values("date").tail(days)
+    index = periods.daily_index(days, today or date.today())
+    frame = daily.assign(date=pd.to_datetime(daily["date"])).set_index("date")
+    columns = [c for c in ("records", "api_calls") if c in frame.columns]
+    return frame[columns].reindex(index, fill_value=0).rename_axis("date").reset_index()
 
 
-def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, width: int = 436, height: int = 134,
-                   scale: float = 1.0) -> go.Figure:
+def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, today=None, width: int = 436,
+                   height: int = 134, scale: float = 1.0) -> go.Figure:
     """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
     (their key and the total are HTML above the plot: layouts/captions.py)."""
-    frame = exchange_window(daily, days)
+    frame = exchange_window(daily, days, today)
     if frame is None:
         return empty_figure(width, height, scale, uirevision="exchange-trend")
     dates = pd.to_datetime(frame["date"])

@@ -244,7 +244,7 @@ def _ranking(f, c):
 
 
 def _exchange(f, c):
-    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, **_size(c, "exchange"))
+    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, today=c.today, **_size(c, "exchange"))
 
 
 def _map(f, c):
@@ -279,7 +279,7 @@ def _hour_weekday(f, c):
 
 
 def _exchange_caption(f, c):
-    return captions.exchange_caption(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS)
+    return captions.exchange_caption(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, c.today)
 
 
 def _map_legend(f, c):

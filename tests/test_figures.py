@@ -90,7 +90,7 @@ def test_target_for_picks_the_next_deadline_else_the_latest(targets):
 def test_exchange_trend_draws_the_last_30_days():
     days = pd.date_range("2026-09-01", periods=60, freq="D")
     daily = pd.DataFrame({"date": days, "records": np.arange(60) * 1000 + 5, "api_calls": np.arange(60) * 10})
-    fig = fg.exchange_trend(daily.sample(frac=1, random_state=1), 30, width=W, height=H)
+    fig = fg.exchange_trend(daily.sample(frac=1, random_state=1), 30, today=days[-1], width=W, height=H)
     records, calls = fig.data
     assert len(records.x) == 30 and pd.Timestamp(records.x[0]) == days[30] and pd.Timestamp(records.x[-1]) == days[-1]
     assert records.y[-1] == 59005 and calls.yaxis == "y2"
