@@ -33,6 +33,7 @@ from dashboard import formatting as fmt
 from dashboard import periods
 from dashboard.formatting import _missing
 from dashboard.geo import fit_zoom, outer_rings, rings_bounds
+from dashboard.selections import area_order
 from dashboard.targets import required_count
 from layouts import theme
 
@@ -571,7 +572,7 @@ def _label_trace(centroids: pd.DataFrame, svg, names: dict, focus: str | None, x
 
 def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None, geography, focus: str | None = None,
                  tiles: str = "", *, density: pd.DataFrame | None = None, width: int = 700, height: int = 480,
-                 scale: float = 1.0) -> go.Figure:
+                 scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """一张图: 近30日 incidents per district over the city's own GeoJSON, with a grid-level density
     layer (grid points, or the lon/lat density bins where there are no grids).
 
@@ -613,7 +614,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
             centroids = centroids[centroids["level"] == "区县"]
     args = dict(layer=layer, features=features, ids=ids, names=names, z=z, zmax=zmax, custom=custom, focus=focus,
                 points=points, centroids=centroids, bounds=geography.bounds, width=width, height=height,
-                scale=scale, uirev=uirev)
+                scale=scale, uirev=uirev, hover=map_hover(hover_note))
     return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
 
 
@@ -635,12 +636,21 @@ def district_incidents(by_district: pd.DataFrame | None, geography) -> np.ndarra
     return np.array([_num(counts.get(rid)) or 0 for rid in ids], dtype=float)
 
 
-MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结 {3} 件 · 超期 {4} 件"
+MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结（全部） {3} 件 · 超期（全部） {4} 件"
              "<br>近30日办结率 {5}<br><i>点击进入区县</i>")
 
 
+def map_hover(note: str = "") -> str:
+    """A district's hover, ``{0}``…``{6}`` for its URL and figures, with the 口径 lines ``note``
+    before the click hint (braces in the note are kept as text)."""
+    if not note:
+        return MAP_HOVER
+    safe = note.replace("{", "{{").replace("}", "}}")
+    return MAP_HOVER.replace("<br><i>点击进入区县</i>", f"<br>{safe}<br><i>点击进入区县</i>")
+
+
 def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, width, height,
-             scale, uirev) -> go.Figure:
+             scale, uirev, hover) -> go.Figure:
     svg = svg_layer(layer)
     at = {rid: i for i, rid in enumerate(svg.ids)}
     box = svg.boxes[at[focus]] if focus is not None else None
@@ -663,7 +673,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
             # plotly.js hovers a fill with the trace's scalar ``text`` (it ignores hovertemplate there),
             # and a click on a fill has no point number: dcc.Graph then passes the trace's whole
             # customdata, whose first element wall.js opens (the district's URL)
-            hoveron="fills", hoverinfo="text", text=MAP_HOVER.format(*custom[i]), customdata=[custom[i][0]],
+            hoveron="fills", hoverinfo="text", text=hover.format(*custom[i]), customdata=[custom[i][0]],
             hoverlabel=dict(align="left"),  # a fill's label sits beside the district, right-aligned by default
             name=names.get(rid, rid), showlegend=False,
         ))
@@ -700,7 +710,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
 
 
 def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, tiles, width,
-                  height, scale, uirev) -> go.Figure:
+                  height, scale, uirev, hover) -> go.Figure:
     line_w = [(_px(3.2, scale) if rid == focus else _px(1.2, scale)) for rid in ids]
     opacity = [1.0 if (focus is None or rid == focus) else DIMMED for rid in ids]
     data = [go.Choroplethmap(
@@ -709,7 +719,7 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
                                                     width=line_w), opacity=opacity),
         showscale=False,  # the scale is the HTML legend over the map (layouts/captions.py)
         customdata=custom,
-        hovertemplate=MAP_HOVER.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
+        hovertemplate=hover.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
         name="区县",
     )]
     if points is not None:
@@ -771,9 +781,10 @@ def burnup_actuals(burnup: pd.DataFrame, today=None):
 
 
 def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
-                     width: int = 436, height: int = 134, scale: float = 1.0) -> go.Figure:
+                     width: int = 436, height: int = 134, scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
-    target line (target × non-classified systems). Actuals stop at the current month. The key and
+    target line (the fewest systems that meet the target: target × non-classified systems, rounded
+    up, dashboard.frames.required_count). Actuals stop at the current month. The key and
     the progress are HTML above the plot (layouts/captions.py)."""
     if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return empty_figure(width, height, scale, uirevision="burnup")
@@ -781,14 +792,15 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
     planned = frame["planned_cum"].astype(float)
     month_text = [f"{m.year}年{m.month}月" for m in months]
     month_axis = months.dt.strftime("%Y-%m-%d").tolist()
+    note = f"<br>{hover_note}" if hover_note else ""
     data = [
         go.Scatter(name="计划累计", x=month_axis, y=planned.tolist(), mode="lines", line=dict(color=theme.WARN, width=_px(1.8, scale), dash="dash"),
                    customdata=[[t, fmt.count(v)] for t, v in zip(month_text, planned)],
-                   hovertemplate="%{customdata[0]}<br>计划累计上云 <b>%{customdata[1]}</b> 个<extra></extra>"),
+                   hovertemplate="%{customdata[0]}<br>计划累计上云 <b>%{customdata[1]}</b> 个" + note + "<extra></extra>"),
         go.Scatter(name="实际累计", x=month_axis, y=[None if pd.isna(v) else float(v) for v in actual], mode="lines", line=dict(color=theme.ACCENT, width=_px(2.4, scale)),
                    fill="tozeroy", fillcolor="rgba(39,211,255,0.14)",
                    customdata=[[t, fmt.count(None if pd.isna(v) else v)] for t, v in zip(month_text, actual)],
-                   hovertemplate="%{customdata[0]}<br>实际累计上云 <b>%{customdata[1]}</b> 个<extra></extra>"),
+                   hovertemplate="%{customdata[0]}<br>实际累计上云 <b>%{customdata[1]}</b> 个" + note + "<extra></extra>"),
     ]
     ymax = max(float(np.nanmax(planned)) if len(planned) else 0, float(np.nanmax(actual)) if actual.notna().any() else 0,
                total or 0)
@@ -828,7 +840,7 @@ def hour_weekday_matrix(hour_weekday: pd.DataFrame | None) -> np.ndarray:
 
 
 def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436, height: int = 250,
-                         scale: float = 1.0) -> go.Figure:
+                         scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """事件时段热力: 近30日 incidents by hour of day × weekday (the peak and the colour scale are HTML
     above the plot: layouts/captions.py)."""
     if not has_columns(hour_weekday, "weekday", "hour", "incidents"):
@@ -842,7 +854,8 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
         z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,
         customdata=hrefs,
         showscale=False,
-        hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
+        hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
+                      + "<extra></extra>",
     )]
     layout = _base_layout(
         width, height, scale, "hour-weekday", margin=(40, 6, 22, 26),
@@ -853,47 +866,61 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
     return go.Figure(data=data, layout=layout)
 
 
-def category_district_matrix(category_district: pd.DataFrame | None, regions: pd.DataFrame | None,
-                             max_categories: int = 8) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """(categories, district ids, district names, z) for the category × district heatmap.
+OTHER = "其他"
 
-    Districts in the order of the regions frame (stable from refresh to refresh), then any others the
-    incidents name (e.g. 未知区域); categories by their 近30日 total, the largest ``max_categories``.
+
+def category_rows(totals: dict[str, float], max_categories: int) -> tuple[list[str], set[str]]:
+    """The heatmap's rows: the largest categories by total, and, when there are more than
+    ``max_categories`` (or a category is itself named 其他), one last row 其他 that holds the rest,
+    so every column still sums to its area's total. → (rows, the categories folded into 其他)."""
+    named = sorted((c for c in totals if c != OTHER), key=lambda c: (-totals[c], c))
+    if len(named) + (OTHER in totals) <= max_categories:
+        return named + ([OTHER] if OTHER in totals else []), {OTHER} & set(totals)
+    kept = named[:max(max_categories - 1, 1)]
+    return kept + [OTHER], set(totals) - set(kept)
+
+
+def category_district_matrix(category_district: pd.DataFrame | None, regions: pd.DataFrame | None,
+                             max_categories: int = 8, district: str | None = None
+                             ) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """(categories, column ids, column names, z) for the 分类 heatmap: the city's districts as
+    columns (``district_id`` or ``column_id`` counts), or a district's streets (``district``, with
+    ``column_id`` counts from dashboard.selections.category_columns).
+
+    Columns in the order of the regions frame (stable from refresh to refresh), then any others the
+    incidents name (e.g. 未知区域); categories by their 近30日 total, the largest first and the rest in
+    one 其他 row (:func:`category_rows`), so a column sums to its area's count in the rankings.
     (A reshape of the small published frame, a few hundred rows: plain Python is faster than pandas.)
     """
-    if not has_columns(category_district, "category", "district_id", "incidents"):
+    column = "column_id" if has_columns(category_district, "column_id") else "district_id"
+    if not has_columns(category_district, "category", column, "incidents"):
         return [], [], [], np.zeros((0, 0))
     cats = [str(c) for c in category_district["category"].tolist()]
-    dists = [str(d) for d in category_district["district_id"].tolist()]
+    dists = [str(d) for d in category_district[column].tolist()]
     values = [float(v) for v in category_district["incidents"].tolist()]
-    known: list[str] = []
-    if has_columns(regions, "region_id"):
-        ids = [str(r) for r in regions["region_id"].tolist()]
-        levels = regions["level"].tolist() if "level" in regions.columns else ["区县"] * len(ids)
-        known = sorted(r for r, lv in zip(ids, levels) if lv == "区县")
-    present = set(dists)
-    districts = [d for d in known if d in present] + sorted(present - set(known))
+    columns = area_order(regions, district, set(dists))
     totals: dict[str, float] = {}
     for c, v in zip(cats, values):
         totals[c] = totals.get(c, 0.0) + v
-    categories = sorted(totals, key=lambda c: (-totals[c], c))[:max_categories]
+    categories, folded = category_rows(totals, max_categories)
     row = {c: i for i, c in enumerate(categories)}
-    col = {d: j for j, d in enumerate(districts)}
-    z = np.zeros((len(categories), len(districts)))
+    col = {d: j for j, d in enumerate(columns)}
+    z = np.zeros((len(categories), len(columns)))
     for c, d, v in zip(cats, dists, values):
-        if c in row:
-            z[row[c], col[d]] += v
+        z[row[OTHER] if c in folded else row[c], col[d]] += v
     names = _names(regions, "region_id", "name")
-    return categories, districts, [names.get(d, d) for d in districts], z
+    return categories, columns, [names.get(d, d) for d in columns], z
 
 
 def category_district_heatmap(category_district: pd.DataFrame | None, regions: pd.DataFrame | None, *,
-                              focus: str | None = None, width: int = 400, height: int = 250,
-                              scale: float = 1.0, max_categories: int | None = None) -> go.Figure:
-    """分类 × 区县: 近30日 incidents of the largest categories in each district, counts in the cells."""
+                              focus: str | None = None, district: str | None = None, width: int = 400,
+                              height: int = 250, scale: float = 1.0, max_categories: int | None = None,
+                              hover_note: str = "") -> go.Figure:
+    """分类 × 区县 (or, for ``district``, 分类 × 镇街): 近30日 incidents of the largest categories in
+    each column, the rest in 其他, counts in the cells; ``hover_note``: the 口径 lines (layouts/tips.py)."""
     if max_categories is None:
         max_categories = max(3, min(10, int((height / scale - 48) // 24)))
-    categories, districts, names, z = category_district_matrix(category_district, regions, max_categories)
+    categories, districts, names, z = category_district_matrix(category_district, regions, max_categories, district)
     if not categories:
         return empty_figure(width, height, scale, uirevision="category-district")
     hrefs = [[district_href(d, category=c) for d in districts] for c in categories]
@@ -904,13 +931,14 @@ def category_district_heatmap(category_district: pd.DataFrame | None, regions: p
         showscale=False,
         customdata=hrefs, texttemplate="%{z:,.0f}" if show_text else None,
         textfont=dict(size=_px(11, scale), color="#ffffff", family=NUMBER_FONT),
-        hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
+        hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
+                      + "<extra></extra>",
     )]
     tilted = len(districts) > 8
     left = max(text_px(c, 12) for c in categories) + 8
     bottom = (max(text_px(n, 12) for n in names) * 0.6 + 14) if tilted else 24
     layout = _base_layout(
-        width, height, scale, "category-district", margin=(left, 4, 6, bottom),
+        width, height, scale, f"category-district:{district or 'city'}", margin=(left, 4, 6, bottom),
         xaxis=_axis(scale, side="bottom", showgrid=False, ticks="", type="category",
                     tickangle=-35 if tilted else 0, tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
         yaxis=_axis(scale, autorange="reversed", showgrid=False, ticks="", type="category",

@@ -180,7 +180,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     assert d1.line.color == "rgba(95,216,255,1)" and d1.line.width == 1.2  # fg.DISTRICT_OUTLINE, as before
     # hover: plotly.js shows a fill's scalar text; a click carries the trace's customdata (the URL)
     assert d1.hoverinfo == "text" and "东湖区" in d1.text and "近30日事件 <b>120</b> 件" in d1.text
-    assert "未办结 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
+    assert "未办结（全部） 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
     assert list(d1.customdata) == ["/district/D1"] and list(d2.customdata) == ["/district/D2"]
     # no colour bar in the figure: the scale is an HTML legend over the map (tests/test_captions.py)
     assert not any(getattr(t.marker, "showscale", None) for t in fig.data)
@@ -364,9 +364,9 @@ def test_category_district_heatmap_matrix():
     regions = pd.DataFrame({"region_id": ["D1", "D2", "G1"], "name": ["东湖区", "西城区", "某网格"],
                             "level": ["区县", "区县", "网格"]})
     categories, districts, names, z = fg.category_district_matrix(cd, regions, max_categories=2)
-    assert categories == ["市容环境", "噪声扰民"]  # largest totals first; 交通出行 dropped
+    assert categories == ["市容环境", "其他"]  # the largest first; the rest (噪声扰民, 交通出行) in 其他
     assert districts == ["D1", "D2", "未知区域"] and names == ["东湖区", "西城区", "未知区域"]
-    assert z.tolist() == [[4, 10, 0], [6, 0, 2]]
+    assert z.tolist() == [[4, 10, 0], [6, 1, 2]]  # every column sums to its district's total
     fig = fg.category_district_heatmap(cd, regions, width=W, height=H, max_categories=2, focus="D2")
     assert np.array(fig.data[0].z).tolist() == z.tolist()
     assert list(fig.data[0].x) == names and list(fig.data[0].y) == categories
@@ -383,12 +383,14 @@ def test_ticker_rows_newest_first():
     assert [getattr(r, "data-key") for r in rows] == ["A2", "A1"]  # wall.js anchors the scroll on these keys
     assert "14:05" in texts(rows[0]) and "东湖区" in texts(rows[0]) and "噪声扰民" in texts(rows[0])
     assert "超期" in texts(rows[1])  # overdue and still open
-    assert "一号网格" in rows[0].title
+    assert "一号网格" in getattr(rows[0], "data-tip")  # the one hover: details and the data's as-of time
+    assert "数据截至" in getattr(rows[0], "data-tip")
     assert texts(cx.ticker_rows(None)) == "暂无数据"
 
 
 def test_district_list_ranks_districts(geography):
-    rows = cx.district_list(by_district_frame(), {"D1": "东湖区", "D2": "西城区"}, focus="D2")
+    rows = cx.district_list(by_district_frame().rename(columns={"district_id": "area_id"}), {"D1": "东湖区", "D2": "西城区"},
+                            focus="D2")
     links = find(rows, lambda c: getattr(c, "href", None) and "/district/" in c.href)
     assert [c.href for c in links] == ["/district/D1", "/district/D2"]
     assert "is-focus" in links[1].className and "154" in texts(rows)  # total of all districts
@@ -582,7 +584,8 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     assert {p.id["name"] for p in stale_panels} >= {"cloud", "migration", "burnup", "kpi-cloud", "targets"}
     assert not any(p.id["name"] == "hour_weekday" for p in stale_panels)  # incidents is fresh (no schedule)
     assert not find(page, lambda c: type(c).__name__ == "Loading")  # no spinner anywhere on the wall
-    assert "东湖区" in texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
+    side = texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
+    assert "西城区镇街事件排行" in side and "东湖区" not in side  # the district's own figures, not the city's ranking
     captions = {c.id: c.html for c in find(page, lambda c: getattr(c, "id", None) in wall.IDS["caption"].values())}
     assert set(captions) == set(wall.IDS["caption"].values())  # each graph's HTML key or scale rides with it
     assert "高峰" in captions["wall-c-hour_weekday"] and "近30日事件" in captions["wall-c-map"]

@@ -154,4 +154,4 @@ def test_every_indicator_has_a_formula_docstring():
                ind.network_rate, ind.incident_closure_rate, ind.ontime_closure_rate, ind.overdue_open,
                ind.mean_handling_hours, ind.exchange_volume):
         name = fn.__doc__.split("=")[0].strip()
-        assert "=" in fn.__doc__ and name in {v[0] for v in ind.INDICATORS.values()} | {"平均处置时长（小时）"}, fn
+        assert "=" in fn.__doc__ and name in {i.name for i in ind.REGISTRY.values()} | {"平均处置时长（小时）"}, fn
