@@ -220,8 +220,13 @@ BUILDERS = {
 
 def build_frames(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     frames = BUILDERS[dataset](rows, ctx)
-    frames["as_of"] = pd.DataFrame({"as_of": [pd.Timestamp(ctx.now)], "rows": [len(rows)]})
+    frames["as_of"] = as_of_frame(ctx.now, len(rows))
     return frames
+
+
+def as_of_frame(now: datetime, rows: int) -> pd.DataFrame:
+    """The ``as_of`` frame every dataset publishes: when its data was pulled (the hovers' 数据截至)."""
+    return pd.DataFrame({"as_of": [pd.Timestamp(now)], "rows": [rows]})
 
 
 def indicator_values(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, float]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import db
-from dashboard.frames import PullContext, build_frames, indicator_values
+from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.settings import Settings, SourceSettings
 from dashboard.store import FrameStore
 from dashboard.targets import (configured_targets, forecast_value, item_count, milestone_value, target_status,
@@ -186,7 +186,8 @@ class Puller:
         ctx = PullContext(now=now)
         version = self._publish_if_changed("indicator_history", build_frames("indicator_history", history, ctx),
                                            {"rows": len(history)})
-        self._publish_if_changed("targets", {"targets": evaluate_targets(self.settings, history, today)}, {})
+        targets = evaluate_targets(self.settings, history, today)
+        self._publish_if_changed("targets", {"targets": targets, "as_of": as_of_frame(now, len(targets))}, {})
         return version
 
     # ---- everything ------------------------------------------------------------------------------

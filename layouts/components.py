@@ -95,8 +95,7 @@ def kpi_tile(label: str, body, *, name: str, datasets, body_id: str, box, href: 
     badge, reason = stale_from(fresh, datasets)
     classes = "cw-kpi" + (" is-stale" if badge else "")
     return html.Div([
-        html.Div([html.Span([label, *([html.Span(" · ", className="cw-muted"), scope] if scope is not None else [])],
-                            className="cw-kpi-label"),
+        html.Div([html.Span(label, className="cw-kpi-label"), scope,
                   stale_badge(badge, reason, name=name, datasets=datasets)], className="cw-kpi-head"),
         html_block(body, id=body_id, className="cw-kpi-body"),
     ], id={"type": PANEL, "name": name, "ds": _ds(datasets)}, className=classes, style=box_style(box),

@@ -44,13 +44,15 @@ def as_of(frame: pd.DataFrame | None):
 
 def lines(indicator_id: str, *, today: date | None = None, days: int | None = None, as_of=None,
           document: str | None = None) -> list[str]:
-    """口径, 统计期, 不计入, 依据 and 数据截至 lines of an indicator. ``document`` replaces the
-    registry's documents where a configured target names its own."""
+    """口径, 统计期, 不计入, 依据 and 数据截至 lines of an indicator. ``document``: the document of a
+    configured target, named as 目标依据 where the registry's documents do not already name it."""
     entry = indicator(indicator_id)
     out = [f"口径：{entry.formula}", f"统计期：{period_text(indicator_id, today, days)}"]
     if entry.excluded:
         out.append(f"不计入：{entry.excluded}")
-    out.append(f"依据：{document or entry.source_text()}")
+    out.append(f"依据：{entry.source_text()}")
+    if document and document not in entry.documents:
+        out.append(f"目标依据：{document}")
     out.append(f"数据截至：{as_of_text(as_of)}")
     return out
 
@@ -64,6 +66,5 @@ def tip(indicator_id: str, value: str | None = None, *, scope: str | None = CITY
 
 
 def plotly_lines(indicator_id: str, **kwargs) -> str:
-    """The same lines for a Plotly hover template ('<br>'-joined; '%' doubled is not needed, but
-    braces would be read as template fields and are not in any 口径)."""
+    """The same lines for a Plotly hover template, '<br>'-joined."""
     return "<br>".join(lines(indicator_id, **kwargs))

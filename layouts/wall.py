@@ -348,13 +348,12 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     ctx = Ctx(geo, settings, geography, view, date.today())
     versions = {ds: frames.version(ds) for ds in DATASETS}
 
-    def scope(name):
+    def scope(name, className="cw-scope"):
         """The title bar's scope: a block redrawn with the view, or the fixed '全市 · …'."""
-        spec = spec_of("scope", name)
         if name in IDS["scope"]:
             return markup.html_block(render("scope", name, frames, ctx), id=IDS["scope"][name], tag="span",
-                                     className="cw-scope")
-        return scope_text(spec, ctx)[0]
+                                     className=className)
+        return scope_text(spec_of("scope", name), ctx)[0]
 
     def panel(name, body, className="", subtitle=None):
         spec = PANELS[name]
@@ -377,7 +376,8 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     map_figure = render("panel", "map", frames, ctx)
     tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
                          body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, fresh=fresh,
-                         scope=scope(f"kpi-{name}") if spec.uses_view else None) for name, spec in KPIS.items()]
+                         scope=scope(f"kpi-{name}", "cw-kpi-scope") if spec.uses_view else None)
+             for name, spec in KPIS.items()]
     canvas_children = [
         cx.header(settings.city.name, updated=updated,
                   view_label=view_label(view, districts), toolbar=cx.toolbar(mode), box=geo["header"]),
