@@ -66,7 +66,8 @@ def panel(title: str, children, *, name: str, datasets, box, href: str | None = 
     """A framed panel with a title bar (a link to its drill-down) and its stale badge."""
     badge, reason = stale_from(fresh, datasets)
     head = [dcc.Link([html.Span(title, className="cw-panel-title-text"),
-                      html.Span(subtitle, className="cw-panel-subtitle") if subtitle else None,
+                      # (a component's truth is its number of children: an HtmlBlock scope has none)
+                      html.Span(subtitle, className="cw-panel-subtitle") if subtitle is not None and subtitle != "" else None,
                       html.Span("›", className="cw-more") if href else None],
                      href=href or "#", className="cw-panel-title", title=tooltip or None),
             stale_badge(badge, reason, name=name, datasets=datasets)]

@@ -747,3 +747,38 @@ def test_poll_of_a_stale_wall_settles_between_badge_changes(wall, rt, monkeypatc
     assert out[1] is no_update  # the badge reads the same, so the freshness map is not sent again
     monkeypatch.setattr(cb.time, "time", lambda: now + 7200)  # the badge now says another age
     assert "incidents" in cb.poll({"n": 2, "t": 0}, out[3])[1]
+
+
+def test_kpi_tiles_give_their_document_and_as_of_time(targets):
+    summary = pd.DataFrame({"sharing_rate": [0.899]})
+    body = cx.kpi_rate(summary, "sharing_rate", targets, "sharing_rate", 0.9, date(2026, 11, 22),
+                       as_of=pd.Timestamp("2026-11-22 09:15"))
+    tip = getattr(body[0], "data-tip")
+    assert tip.startswith("全市 政务数据共享率 89.9%")
+    assert "口径：共享类型为无条件共享或有条件共享的目录条目数 ÷ 目录条目总数" in tip
+    assert "依据：政务信息资源共享管理暂行办法（国发〔2016〕51号）" in tip and "目标依据：示范市三年行动方案" in tip
+    assert "数据截至：2026年11月22日 09:15" in tip and "全市 · 目标 95%" in texts(body)
+
+
+def test_district_view_tiles_and_panels_show_the_districts_numbers(wall, rt):
+    """view=district:D2: the incident tiles, the side figures, the ticker and both heatmaps are D2's;
+    the city programmes say 全市."""
+    import re
+
+    page = wall.layout(view="district:D2")
+    blocks = {c.id: c.html for c in find(page, lambda c: type(c).__name__ == "HtmlBlock" and isinstance(c.id, str))}
+    by_district = rt.store.frame("incidents", "by_district").set_index("district_id")
+    summary = rt.store.frame("incidents", "summary_by_district")
+    d2_today = summary[(summary["district_id"] == "D2") & (summary["period"] == "今日")].iloc[0]
+    city_today = rt.store.frame("incidents", "summary").set_index("period").loc["今日"]
+    assert d2_today["open_all"] != city_today["open_all"]  # the check below tells the two apart
+    assert f">{int(d2_today['open_all'])}<" in blocks[wall.IDS["kpi"]["today"]]
+    assert blocks[wall.IDS["scope"]["kpi-today"]] == "西城区" and blocks[wall.IDS["scope"]["hour_weekday"]] == "西城区 · 近30日"
+    assert re.search(rf"近30日事件</span><b>{int(by_district.at['D2', 'incidents_30d'])}<", blocks[wall.IDS["districts"]])
+    ticker = blocks[wall.IDS["ticker"]]
+    assert "西城区" in ticker and "东湖区" not in ticker
+    graphs = {g.id: g.figure for g in find(page, lambda c: type(c).__name__ == "Graph")}
+    hw = np.array(graphs[wall.IDS["graph"]["hour_weekday"]]["data"][0]["z"])
+    assert hw.sum() == by_district.at["D2", "incidents_30d"]
+    titles = texts(find(page, lambda c: "cw-panel-subtitle" in (getattr(c, "className", "") or "")))
+    assert "全市" in titles  # sharing, cloud, targets: city programmes
