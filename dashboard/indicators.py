@@ -52,18 +52,20 @@ def _network_level(level: str) -> Indicator:
                      documents=(SHAANXI, JIYUAN))
 
 
+def _aggregation(indicator_id: str, data_class: str, other: str) -> Indicator:
+    return Indicator(indicator_id, f"{data_class}数据汇聚率", "%",
+                     f"{data_class}类目录中已挂接到城市数据池的条目数 ÷ {data_class}类目录条目数", AT_PULL,
+                     f"{other}类目录条目不计入", (SHAANXI,))
+
+
 _MILESTONE_FORMULA = "清单中已完成的项数（每项以其完成日期计入）"
 
 REGISTRY: dict[str, Indicator] = {i.id: i for i in (
     Indicator("sharing_rate", "政务数据共享率", "%",
               "共享类型为无条件共享或有条件共享的目录条目数 ÷ 目录条目总数", AT_PULL,
               "不予共享的条目在分母中、不在分子中", (SHARING_DOCUMENT,)),
-    Indicator("gov_aggregation_rate", "政务数据汇聚率", "%",
-              "政务类目录中已挂接到城市数据池的条目数 ÷ 政务类目录条目数", AT_PULL,
-              "城市类目录条目不计入", (SHAANXI,)),
-    Indicator("city_aggregation_rate", "城市数据汇聚率", "%",
-              "城市类目录中已挂接到城市数据池的条目数 ÷ 城市类目录条目数", AT_PULL,
-              "政务类目录条目不计入", (SHAANXI,)),
+    _aggregation("gov_aggregation_rate", "政务", "城市"),
+    _aggregation("city_aggregation_rate", "城市", "政务"),
     Indicator("cloud_migration_rate", "非涉密系统上云率", "%",
               "非涉密系统中状态为已上云的数量 ÷ 非涉密系统总数", AT_PULL,
               "涉密系统不计入；经批准暂缓的系统仍计入分母，单独列示", (JIYUAN,)),
