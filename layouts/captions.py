@@ -81,14 +81,16 @@ def burnup_caption(burnup: pd.DataFrame | None, today=None, *, as_of=None) -> li
     return [caption(keys, right, tip)]
 
 
-def hour_weekday_caption(hour_weekday: pd.DataFrame | None, *, tip: str | None = None) -> list:
-    """The busiest hour of the week and the heatmap's colour scale."""
+def hour_weekday_caption(hour_weekday: pd.DataFrame | None, *, scope: str = tips.CITY, today=None, as_of=None) -> list:
+    """The busiest hour of the week in ``scope`` and the heatmap's colour scale."""
     if not fg.has_columns(hour_weekday, "weekday", "hour", "incidents"):
         return []
     z = fg.hour_weekday_matrix(hour_weekday)
     day, hour = np.unravel_index(int(np.argmax(z)), z.shape)
     peak = ["高峰 ", html.B(f"{fmt.WEEKDAYS_SHORT[day]} {hour}时", className="is-warn"), f" · {fmt.count(z[day, hour])} 件",
             html.Span("横轴：时", className="cw-caption-note")]
+    tip = tips.tip("incident_count", f"高峰 {fmt.WEEKDAYS_SHORT[day]} {hour}时 {fmt.count(z[day, hour])} 件", scope=scope,
+                   today=today, as_of=as_of, details=[f"合计 {fmt.count(z.sum())} 件（星期 × 小时）"])
     return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)), tip)]
 
 

@@ -187,9 +187,8 @@ def _hour_weekday(f, c):
 
 
 def _hour_weekday_caption(f, c):
-    return captions.hour_weekday_caption(_incidents(f, c, "hour_weekday", "hour_weekday_by_district"),
-                                         tip=tips.tip("incident_count", scope=c.scope, today=c.today,
-                                                      as_of=_as_of(f, "incidents")))
+    return captions.hour_weekday_caption(_incidents(f, c, "hour_weekday", "hour_weekday_by_district"), scope=c.scope,
+                                         today=c.today, as_of=_as_of(f, "incidents"))
 
 
 def _category_district(f, c):
