@@ -164,15 +164,17 @@ def cloud_meter(summary: pd.DataFrame | None, target: float | None = CLOUD_DEFAU
         extra = {"data-tip": exempt_tip(exempt, departments, c, as_of)} if column == "deferred_approved" else {}
         items.append(html.Span([html.I(className=f"cw-swatch {colour}"), f"{label} ", html.B(str(c))],
                                className="cw-legend-item", **extra))
+    behind = int(_num(row.get("behind_plan")) or 0) if "behind_plan" in row.index else None
+    if behind is not None:  # the grid's sixth cell: the five parts take five
+        items.append(html.Span([html.Span("逾期未迁 ", className="cw-muted"), html.B(str(behind), className="is-bad")],
+                               className="cw-legend-item"))
     legend = html.Div(items, className="cw-legend cw-legend--grid")
-    total = [html.Span("非涉密系统 ", className="cw-muted"), html.B(fmt.count(sum(counts)))]
-    if "behind_plan" in row.index:
-        total += [html.Span(" · 逾期未迁 ", className="cw-muted"), html.B(str(int(_num(row.get("behind_plan")) or 0)), className="is-bad")]
     shares = [f"{label} {c} 个系统（{c / sum(counts):.0%}）" for (_, label, _), c in zip(RING_PARTS, counts)]
-    tip = tips.tip("cloud_migration_rate", fmt.percent(rate), as_of=as_of,
-                   details=[f"目标 ≥ {fmt.percent(target, 0)}", *shares])
+    tip = tips.tip("cloud_migration_rate", fmt.percent(rate), as_of=as_of, details=[
+        f"目标 ≥ {fmt.percent(target, 0)}", f"非涉密系统 {fmt.count(sum(counts))} 个", *shares,
+        *([f"逾期未迁（计划日期已过、未经批准暂缓）{behind} 个"] if behind is not None else [])])
     return rate_meter("cw-meter-ring", ring_background(counts), tick_angle(target), rate, tone, "上云率", tip,
-                      [_target_line(target, deadline, 0), _gap_line(rate, target, tone), legend, html.Div(total)])
+                      [_target_line(target, deadline, 0), _gap_line(rate, target, tone), legend])
 
 
 def bar_track(fraction: float, tone: str, className: str = "cw-bar-track", tick: float | None = None) -> html.Span:
