@@ -224,3 +224,16 @@ def test_district_view_shows_the_districts_numbers(live_app, open_page):
     assert tip.startswith(f"{name} 事件数") and "口径：" in tip and "依据：" in tip and "数据截至：" in tip
     watch.screenshot("wall-district")
     assert watch.console_errors == []
+
+
+def test_rotating_to_a_district_redraws_the_scopes(live_app, open_page):
+    """A view change in the browser (rotation) redraws the scope blocks with the panels."""
+    watch = open_wall(open_page, live_app.url + "/wall?rotate=4")
+    page = watch.page
+    page.wait_for_function("(id) => !document.getElementById(id).innerText.endsWith('全市')", arg=IDS["view_label"],
+                           timeout=15_000)
+    page.wait_for_function("""([label, scope]) => {
+        const name = document.getElementById(label).innerText.split('：').pop().split(' · ')[0];  // 东湖区 · 轮播 2/8
+        return document.getElementById(scope).innerText === name;
+    }""", arg=[IDS["view_label"], IDS["scope"]["kpi-today"]], timeout=15_000)
+    assert watch.console_errors == []
