@@ -5,9 +5,10 @@ views), ``view=city|district:<region_id>`` (reopen a view), ``scale=fit|fill-wid
 
 The layout draws every panel straight from the frame store, so the first paint needs no callback
 round trip; the version stores start at the versions drawn. After that callbacks/wall.py polls the
-versions and redraws only the panels whose datasets changed. Every panel here is described once in
-:data:`PANELS` (datasets, drill-down, renderer); the layout and the callbacks both render through
-:func:`render`, which caches by dataset versions so many walls cost one build per publish.
+versions and redraws only the panels whose datasets changed. Every panel is described once in
+:data:`layouts.wall_panels.PANELS` (datasets, drill-down, renderer, scope); the layout and the
+callbacks both render through :func:`render`, which caches by dataset versions (and the view, for
+the panels that follow it) so many walls cost one build per publish.
 """
 from __future__ import annotations
 
