@@ -293,9 +293,12 @@ def district_list(areas: pd.DataFrame | None, names: dict[str, str], focus: str 
     if not has_columns(areas, "area_id", "incidents_30d"):
         return [html.Div("暂无数据", className="cw-muted")]
     frame = areas.assign(area_id=areas["area_id"].astype(str))
-    listed = frame[frame["area_id"].isin(names)] if names else frame
-    listed = listed.sort_values(["incidents_30d", "area_id"], ascending=[False, True], kind="mergesort").head(limit)
-    top = max(float(listed["incidents_30d"].max()), 1.0) if len(listed) else 1.0
+    named = frame[frame["area_id"].isin(names)] if names else frame
+    named = named.sort_values(["incidents_30d", "area_id"], ascending=[False, True], kind="mergesort")
+    listed = named.head(limit if len(named) <= limit else limit - 1)
+    rest = frame[~frame["area_id"].isin(listed["area_id"])]  # past the top N, or of no known area (未知区域)
+    rest = rest[rest["incidents_30d"] > 0]
+    top = max(float(frame["incidents_30d"].max()), 1.0) if len(frame) else 1.0
     kw = dict(scope=scope, as_of=as_of, today=today)
     about = "\n".join(tips.lines("incident_count", as_of=as_of, today=today))
     rows = []
@@ -308,6 +311,15 @@ def district_list(areas: pd.DataFrame | None, names: dict[str, str], focus: str 
             html.Span(html.Span(style={"width": f"{100 * float(r.incidents_30d) / top:.1f}%"}), className="cw-dbar"),
         ], href=district_href(rid), className="cw-drow" + (" is-focus" if rid == focus else ""),
             **{"data-tip": f"{names.get(rid, rid)} 近30日事件 {fmt.count(r.incidents_30d)} 件\n{about}"}))
+
+    if len(rest):  # so the ranking's rows sum to the figures above it
+        other = int(rest["incidents_30d"].sum())
+        rows.append(html.Div([
+            html.Span("", className="cw-rank"), html.Span(f"其他（{len(rest)} 个）", className="cw-dname"),
+            html.Span(fmt.count(other), className="cw-dcount"),
+            html.Span(html.Span(style={"width": f"{100 * other / top:.1f}%"}), className="cw-dbar"),
+        ], className="cw-drow is-other", **{"data-tip": f"其他 近30日事件 {fmt.count(other)} 件（"
+                                                        + "、".join(names.get(r, r) for r in rest["area_id"]) + f"）\n{about}"}))
 
     def stat(label: str, column: str, indicator_id: str, days: int | None, tone: str = ""):
         value = frame[column].sum() if column in frame.columns else None

@@ -127,3 +127,15 @@ def test_burnup_target_line_is_the_rounded_up_count():
                            "actual_cum": [40, 80, 120, 160, 200, 240], "total": 329})
     fig = fg.migration_burnup(burnup, 0.9, today=date(2026, 4, 1), width=400, height=140)
     assert fig.layout.shapes[0].y0 == 297 and "297 个" in fig.layout.annotations[0].text
+
+
+def test_the_side_ranking_puts_the_rest_in_other_so_it_sums_to_the_figures_above():
+    areas = pd.DataFrame({"area_id": [f"D{i}" for i in range(1, 15)] + ["未知区域"],
+                          "incidents_30d": list(range(140, 0, -10)) + [7], "today": 1, "overdue": 0})
+    names = {f"D{i}": f"{i}区" for i in range(1, 15)}
+    side = cx.district_list(areas, names, limit=12)
+    rows = side[2].children
+    assert len(rows) == 12 and texts(rows[-1]).startswith("其他（4 个）")
+    assert sum(int(texts(r.children[2]).replace(",", "")) for r in rows) == areas["incidents_30d"].sum()
+    assert f"近30日事件{areas['incidents_30d'].sum():,}" in texts(side[0])
+    assert "其他" not in texts(cx.district_list(areas.head(5), names, limit=12))  # all fit: no 其他 row
