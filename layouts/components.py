@@ -181,7 +181,7 @@ def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日", *, scope
             *_subs([html.Span("按期办结率 ", className="cw-muted"),
                     html.Span(fmt.percent(ontime), className="cw-sub-num " + ("is-good" if (_num(ontime) or 0) >= 0.9 else "is-warn"))],
                    tip=tips.tip("ontime_closure_rate", fmt.percent(ontime), **kw)),
-            *_subs([html.Span(f"统计期 {period}", className="cw-muted")], tip=tips.period_text("incident_closure_rate", today))]
+            *_subs([html.Span(f"统计期 {period}", className="cw-muted")], tip=tips.period_text("incident_closure_rate", today, periods.PERIODS[period]))]
 
 
 def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
