@@ -8,7 +8,6 @@ The frame names and columns are listed in FRAME_COLUMNS, the contract between pu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import math
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -130,15 +129,6 @@ def _exchange(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
 
 
 # ---- systems -------------------------------------------------------------------------------------
-
-def required_count(rate: float, total: int) -> int:
-    """The fewest of ``total`` items that meet a ``rate`` target: rounded up (90% of 329 is 297,
-    since 296 / 329 = 89.97% misses it). A product that is a whole number up to float noise
-    (0.8 × 25 = 20.000000000000004) is that number."""
-    exact = rate * total
-    nearest = round(exact)
-    return int(nearest) if math.isclose(exact, nearest, rel_tol=0, abs_tol=1e-9) else math.ceil(exact)
-
 
 def migration_burnup(systems: pd.DataFrame) -> pd.DataFrame:
     """Month by month: non-classified systems planned to be on the cloud vs actually migrated (cumulative)."""

@@ -677,7 +677,7 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
                      width: int = 436, height: int = 134, scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
     target line (the fewest systems that meet the target: target × non-classified systems, rounded
-    up, dashboard.frames.required_count). Actuals stop at the current month. The key and
+    up, dashboard.targets.required_count). Actuals stop at the current month. The key and
     the progress are HTML above the plot (layouts/captions.py)."""
     if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return empty_figure(width, height, scale, uirevision="burnup")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import selections as sel
-from dashboard.frames import PullContext, build_frames, required_count
+from dashboard.frames import PullContext, build_frames
 from layouts import components as cx
 from layouts import figures as fg
 from tests.components import texts
@@ -113,12 +113,6 @@ def test_todays_tile_says_its_open_counts_are_of_all_time(frames):
     tips = [getattr(c, "data-tip") for c in tile]
     assert "统计期：今日（2026-12-01）" in tips[0]
     assert "统计期：全部时段（不限受理时间）" in tips[1] and "未办结事件" in tips[1]
-
-
-def test_count_targets_round_up():
-    assert required_count(0.9, 329) == 297  # 296 / 329 = 89.97% misses 90%
-    assert required_count(0.8, 25) == 20  # 0.8 × 25 = 20.000000000000004 is 20
-    assert required_count(1.0, 7) == 7 and required_count(0.95, 0) == 0
 
 
 def test_burnup_target_line_is_the_rounded_up_count():
