@@ -36,7 +36,7 @@ from dash import ctx as dash_ctx
 
 from dashboard import runtime
 from layouts.wall import (DATASETS, IDS, KPIS, PANELS, Frames, _context, freshness_map, header_updated,
-                          map_key, poll_signature, render, shown_freshness, warm)
+                          map_key, panel_output, poll_signature, render, shown_freshness, warm)
 
 pio.json.config.default_engine = "orjson"
 log = logging.getLogger("citywall.wall")
@@ -165,7 +165,7 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
 
 @callback(
     Output(IDS["graph"]["map"], "figure"), Output(IDS["caption"]["map"], "html"), Output(IDS["districts"], "html"),
-    Output(IDS["map_key"], "data"),
+    Output(IDS["map_key"], "data"), Output(IDS["scope"]["map"], "html"),
     Input(IDS["version"]["incidents"], "data"), Input(IDS["view"], "data"), State(IDS["map_key"], "data"),
     prevent_initial_call=True,
 )
@@ -177,26 +177,37 @@ def redraw_map(_version, view, client_key):
     key = map_key(figure, view)
     new_data = dash_ctx.triggered_id == IDS["version"]["incidents"]
     return (map_patch(figure, client_key, key, new_data), render("caption", "map", frames, ctx),
-            render("extra", "districts", frames, ctx), key)
+            render("extra", "districts", frames, ctx), key, render("scope", "map", frames, ctx))
 
 
 for _name, _spec in PANELS.items():
     if _name == "map":
         continue
-    _outputs, _parts = [Output(*_spec.output(_name))], [("panel", _name)]
+    _outputs, _parts = [Output(*panel_output(_name))], [("panel", _name)]
     if _spec.caption:  # a graph and the HTML line over it change together
         _outputs.append(Output(IDS["caption"][_name], "html"))
         _parts.append(("caption", _name))
+    if _name in IDS["scope"]:  # and its title bar's scope, with the view
+        _outputs.append(Output(IDS["scope"][_name], "html"))
+        _parts.append(("scope", _name))
     callback(*_outputs, *_inputs(_spec.datasets, _spec.uses_view), prevent_initial_call=True)(
         _redraw(_parts, _spec.datasets, _spec.uses_view))
 
-# KPI tiles drawn from the same datasets share one callback (one request per publish, not one per tile)
+# KPI tiles drawn from the same datasets (and following the view or not) share one callback (one
+# request per publish, not one per tile); a tile that follows the view redraws its scope with it
 _kpi_groups: dict[tuple, list[str]] = defaultdict(list)
 for _name, _spec in KPIS.items():
-    _kpi_groups[_spec.datasets].append(_name)
-for _datasets, _names in _kpi_groups.items():
-    callback(*[Output(IDS["kpi"][n], "html") for n in _names], *_inputs(_datasets, False),
-             prevent_initial_call=True)(_redraw([("kpi", n) for n in _names], _datasets, False))
+    _kpi_groups[(_spec.datasets, _spec.uses_view)].append(_name)
+for (_datasets, _uses_view), _names in _kpi_groups.items():
+    _outputs, _parts = [], []
+    for _name in _names:
+        _outputs.append(Output(IDS["kpi"][_name], "html"))
+        _parts.append(("kpi", _name))
+        if f"kpi-{_name}" in IDS["scope"]:
+            _outputs.append(Output(IDS["scope"][f"kpi-{_name}"], "html"))
+            _parts.append(("scope", f"kpi-{_name}"))
+    callback(*_outputs, *_inputs(_datasets, _uses_view), prevent_initial_call=True)(
+        _redraw(_parts, _datasets, _uses_view))
 
 
 # ---- views, navigation, the browser side -----------------------------------------------------------

@@ -10,18 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 
 from dashboard import indicators as ind
-from datasources.contracts import CLOSED, SHARED, SYSTEM_STATUSES
+from dashboard import periods
+from dashboard.incident_frames import incident_frames
+from datasources.contracts import SHARED, SYSTEM_STATUSES
 
-#: Window of the wall's incident panels (heatmaps, map, per-district counts).
-INCIDENT_WINDOW_DAYS = 30
-LATEST_INCIDENTS = 60
-DENSITY_BIN_DEGREES = 0.005  # ≈ 500 m: the density layer's resolution where no grid polygons exist
-PERIODS = (("今日", 0), ("近7日", 7), ("近30日", 30), ("全部", None))
-UNKNOWN_REGION = "未知区域"
 
 
 @dataclass
@@ -99,24 +94,37 @@ def _add_catalog_rates(frame: pd.DataFrame) -> None:
 
 # ---- exchange ------------------------------------------------------------------------------------
 
+def exchange_daily(rows: pd.DataFrame, today) -> pd.DataFrame:
+    """records and api_calls per calendar day from the first day with rows to today: a day without
+    rows is in the frame with 0 (so 近30日 is always 30 days, :mod:`dashboard.periods`)."""
+    sums = rows.groupby("date")[["records", "api_calls"]].sum()
+    if sums.empty:
+        return pd.DataFrame({"date": pd.DatetimeIndex([]), "records": [], "api_calls": []})
+    last = max(pd.Timestamp(sums.index.max()), pd.Timestamp(today).normalize())
+    days = pd.date_range(pd.Timestamp(sums.index.min()).normalize(), last, freq="D")
+    daily = sums.reindex(days, fill_value=0).astype("int64").rename_axis("date").reset_index()
+    return daily
+
+
 def _exchange(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
-    daily = rows.groupby("date", as_index=False)[["records", "api_calls"]].sum().sort_values("date")
-    since = pd.Timestamp(ctx.now).normalize() - pd.Timedelta(days=29)  # 近30日 includes today
-    recent = rows[rows["date"] >= since]
+    daily = exchange_daily(rows, ctx.now)
+    start, end = periods.last_days(periods.EXCHANGE_DAYS, ctx.now)
+    recent = rows[(rows["date"] >= start) & (rows["date"] < end)]
     by_provider = (recent.groupby("provider_dept", as_index=False)[["records", "api_calls"]].sum()
                    .rename(columns={"provider_dept": "dept_id"}).sort_values("records", ascending=False))
     by_consumer = (recent.groupby("consumer_dept", as_index=False)[["records", "api_calls"]].sum()
                    .rename(columns={"consumer_dept": "dept_id"}).sort_values("records", ascending=False))
     pairs = (recent.groupby(["provider_dept", "consumer_dept"], as_index=False)[["records", "api_calls"]].sum()
              .sort_values("records", ascending=False))
-    records_30d, calls_30d = ind.exchange_volume(rows, since, None)
+    records_30d, calls_30d = ind.exchange_volume(rows, start, end)
+    with_rows = rows.groupby("date")["records"].sum().sort_index()
     summary = pd.DataFrame([{
         "records_30d": records_30d, "api_calls_30d": calls_30d,
-        "records_last_day": int(daily["records"].iloc[-1]) if len(daily) else 0,
-        "last_day": daily["date"].iloc[-1] if len(daily) else pd.NaT,
+        "records_last_day": int(with_rows.iloc[-1]) if len(with_rows) else 0,
+        "last_day": with_rows.index[-1] if len(with_rows) else pd.NaT,
         "active_pairs_30d": len(pairs), "records_total": int(rows["records"].sum()),
     }])
-    return {"summary": summary, "daily": daily.reset_index(drop=True), "by_provider_30d": by_provider,
+    return {"summary": summary, "daily": daily, "by_provider_30d": by_provider,
             "by_consumer_30d": by_consumer, "pairs_30d": pairs.reset_index(drop=True)}
 
 
@@ -152,16 +160,19 @@ def _systems(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     today = pd.Timestamp(ctx.now).normalize()
     overdue_plan = (open_systems["status"] != "已上云") & (open_systems["planned_date"] < today) \
         & ~open_systems["exempt_approved"].astype(bool)
+    deferred, approved = open_systems["status"] == "暂缓", open_systems["exempt_approved"].astype(bool)
+    exempt = open_systems.loc[deferred & approved, ["system_id", "dept_id", "name", "status"]].sort_values(["dept_id", "system_id"])
     summary = pd.DataFrame([{
         "systems": len(rows), "classified": int(rows["classified"].astype(bool).sum()),
         "nonclassified": len(open_systems),
         **{status: int(counts.get(status, 0)) for status in SYSTEM_STATUSES},
         "exempt_approved": ind.exempt_systems(rows),
+        "deferred_approved": int((deferred & approved).sum()), "deferred_unapproved": int((deferred & ~approved).sum()),
         "behind_plan": int(overdue_plan.sum()),
         "cloud_migration_rate": ind.cloud_migration_rate(rows),
     }])
     return {"summary": summary, "by_dept_status": by_dept.reset_index(drop=True),
-            "burnup": migration_burnup(rows)}
+            "burnup": migration_burnup(rows), "exempt_approved": exempt.reset_index(drop=True)}
 
 
 # ---- network -------------------------------------------------------------------------------------
@@ -177,92 +188,10 @@ def _network(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     return {"summary": summary, "by_level": by_level.reset_index(drop=True)}
 
 
-# ---- incidents -----------------------------------------------------------------------------------
-
-def _district_of(rows: pd.DataFrame, regions: pd.DataFrame | None) -> pd.Series:
-    if regions is None or regions.empty:
-        return rows["region_id"].fillna(UNKNOWN_REGION)
-    lookup = pd.Series(regions["district_id"].to_numpy(), index=regions["region_id"].to_numpy())
-    district = rows["region_id"].map(lookup)
-    # a region id that is itself a district (a city with district-level ids only) maps to itself
-    return district.fillna(UNKNOWN_REGION)
-
-
-def incident_summary(rows: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    today = pd.Timestamp(now).normalize()
-    records = []
-    for label, days in PERIODS:
-        start = None if days is None else today - pd.Timedelta(days=max(days - 1, 0))  # 近7日: today and 6 before
-        period = rows if start is None else rows[rows["reported_at"] >= start]
-        records.append({
-            "period": label, "incidents": len(period), "closed": int((period["status"] == CLOSED).sum()),
-            "closure_rate": ind.incident_closure_rate(period),
-            "ontime_rate": ind.ontime_closure_rate(period),
-            "mean_handling_hours": ind.mean_handling_hours(period),
-            "overdue_open": ind.overdue_open(period, now),
-        })
-    frame = pd.DataFrame(records)
-    frame["overdue_open_all"] = ind.overdue_open(rows, now)
-    frame["open_all"] = int((rows["status"] != CLOSED).sum())
-    return frame
-
+# ---- incidents (dashboard/incident_frames.py) --------------------------------------------------------
 
 def _incidents(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
-    now = pd.Timestamp(ctx.now)
-    since = now.normalize() - pd.Timedelta(days=INCIDENT_WINDOW_DAYS - 1)
-    district = _district_of(rows, ctx.regions)
-    is_open = rows["status"] != CLOSED
-    overdue = is_open & (rows["deadline_at"] < now)
-    recent_mask = rows["reported_at"] >= since
-    recent = rows[recent_mask]
-    recent_district = district[recent_mask]
-
-    work = pd.DataFrame({
-        "district_id": district, "recent": recent_mask.astype(int), "open": is_open.astype(int),
-        "overdue": overdue.astype(int), "today": (rows["reported_at"] >= now.normalize()).astype(int),
-        "closed_recent": (recent_mask & ~is_open).astype(int),
-    })
-    by_district = work.groupby("district_id", as_index=False).sum().rename(columns={"recent": "incidents_30d"})
-    by_district["closure_rate_30d"] = by_district["closed_recent"] / by_district["incidents_30d"].where(by_district["incidents_30d"] > 0)
-
-    grids = recent.assign(district_id=recent_district).groupby("region_id", as_index=False).agg(
-        district_id=("district_id", "first"), incidents_30d=("incident_id", "size"),
-        lon=("lon", "mean"), lat=("lat", "mean"))
-
-    located = recent[recent["lon"].notna()]
-    bins = pd.DataFrame({
-        "lon": (np.floor(located["lon"] / DENSITY_BIN_DEGREES) + 0.5) * DENSITY_BIN_DEGREES,
-        "lat": (np.floor(located["lat"] / DENSITY_BIN_DEGREES) + 0.5) * DENSITY_BIN_DEGREES,
-    })
-    density = bins.groupby(["lon", "lat"], as_index=False).size().rename(columns={"size": "incidents"})
-
-    weekday_hour = recent["reported_at"].dt.day_of_week * 24 + recent["reported_at"].dt.hour
-    counts = np.bincount(weekday_hour.to_numpy(dtype=np.int64), minlength=7 * 24)
-    hour_weekday = pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(np.arange(24), 7),
-                                 "incidents": counts})
-
-    category_district = (recent.assign(district_id=recent_district)
-                         .groupby(["category", "district_id"], as_index=False).size()
-                         .rename(columns={"size": "incidents"}))
-    by_category = recent.groupby("category", as_index=False).size().rename(columns={"size": "incidents"}) \
-        .sort_values("incidents", ascending=False)
-    by_source = recent.groupby("source", as_index=False).size().rename(columns={"size": "incidents"})
-
-    days = pd.date_range(now.normalize() - pd.Timedelta(days=89), now.normalize(), freq="D")
-    reported = rows["reported_at"].dt.normalize().value_counts().reindex(days, fill_value=0)
-    closed_days = rows.loc[~is_open, "closed_at"].dt.normalize().value_counts().reindex(days, fill_value=0)
-    daily = pd.DataFrame({"date": days, "reported": reported.to_numpy(), "closed": closed_days.to_numpy()})
-
-    latest_idx = rows["reported_at"].nlargest(LATEST_INCIDENTS).index
-    latest = rows.loc[latest_idx, ["incident_id", "source", "category", "region_id", "reported_at",
-                                   "deadline_at", "status"]].assign(district_id=district.loc[latest_idx])
-    latest["overdue"] = overdue.loc[latest_idx].to_numpy()
-    return {
-        "summary": incident_summary(rows, ctx.now), "by_district": by_district, "by_grid": grids,
-        "density": density, "hour_weekday": hour_weekday, "category_district": category_district,
-        "by_category": by_category, "by_source": by_source, "daily": daily,
-        "latest": latest.reset_index(drop=True),
-    }
+    return incident_frames(rows, ctx.now, ctx.regions)
 
 
 # ---- indicator_history ---------------------------------------------------------------------------
@@ -281,8 +210,13 @@ BUILDERS = {
 
 def build_frames(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
     frames = BUILDERS[dataset](rows, ctx)
-    frames["as_of"] = pd.DataFrame({"as_of": [pd.Timestamp(ctx.now)], "rows": [len(rows)]})
+    frames["as_of"] = as_of_frame(ctx.now, len(rows))
     return frames
+
+
+def as_of_frame(now: datetime, rows: int) -> pd.DataFrame:
+    """The ``as_of`` frame every dataset publishes: when its data was pulled (the hovers' 数据截至)."""
+    return pd.DataFrame({"as_of": [pd.Timestamp(now)], "rows": [rows]})
 
 
 def indicator_values(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict[str, float]:
@@ -298,13 +232,13 @@ def indicator_values(dataset: str, rows: pd.DataFrame, ctx: PullContext) -> dict
         values = {"network_rate": ind.network_rate(rows),
                   **{f"network_rate_{lv}": ind.network_rate(rows, lv) for lv in ("市", "镇", "村")}}
     elif dataset == "incidents":
-        start = today - timedelta(days=INCIDENT_WINDOW_DAYS - 1)
+        start, _ = periods.last_days(periods.INCIDENT_DAYS, today)
         values = {"incident_closure_rate": ind.incident_closure_rate(rows, start),
                   "ontime_closure_rate": ind.ontime_closure_rate(rows, start),
                   "overdue_open": ind.overdue_open(rows, now),
                   "mean_handling_hours": ind.mean_handling_hours(rows, start)}
     elif dataset == "exchange":
-        values = {"exchange_records": ind.exchange_volume(rows, today - timedelta(days=1), today)[0]}
+        values = {"exchange_records": ind.exchange_volume(rows, *periods.last_days(1, today - timedelta(days=1)))[0]}
     else:
         values = {}
     return {k: v for k, v in values.items() if v is not None}

@@ -3,44 +3,113 @@
 Each docstring states the 口径 as DESIGN.md's indicator handbook gives it. City-level rates are
 pooled ratios over all rows, never the mean of department rates. A rate over an empty
 denominator is ``None`` (shown as "—"), not 0.
+
+:data:`REGISTRY` is the one place the wall's hovers and the drill-downs read an indicator's name,
+unit, 口径 (formula, period, exclusions) and source documents from (layouts/tips.py).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
+from dashboard.targets import CHANGSHA, JIYUAN, SHAANXI
 from datasources.contracts import CLOSED, SHARED
 
-# indicator_id → (name, unit); the ids are what targets and indicator_history refer to
-INDICATORS: dict[str, tuple[str, str]] = {
-    "sharing_rate": ("政务数据共享率", "%"),
-    "gov_aggregation_rate": ("政务数据汇聚率", "%"),
-    "city_aggregation_rate": ("城市数据汇聚率", "%"),
-    "cloud_migration_rate": ("非涉密系统上云率", "%"),
-    "network_rate": ("网络互联互通率", "%"),
-    "network_rate_市": ("网络互联互通率（市级）", "%"),
-    "network_rate_镇": ("网络互联互通率（镇级）", "%"),
-    "network_rate_村": ("网络互联互通率（村级）", "%"),
-    "incident_closure_rate": ("事件办结率", "%"),
-    "ontime_closure_rate": ("按期办结率", "%"),
-    "overdue_open": ("超期未办结", "件"),
-    "mean_handling_hours": ("平均处置时长", "小时"),
-    "exchange_records": ("数据交换量", "条"),
-}
+HANDBOOK = "DESIGN.md 指标口径手册"
+SHARING_DOCUMENT = "政务信息资源共享管理暂行办法（国发〔2016〕51号）"
+#: catalog, systems and network indicators are values at the moment of the pull, not of a period
+AT_PULL = "时点值（最新一次汇聚时的全部数据）"
+BY_REPORTED = "按受理时间 reported_at 计"
 
-FORMULAS: dict[str, str] = {
-    "sharing_rate": "共享类型为无条件共享或有条件共享的目录条目数 ÷ 目录条目总数",
-    "gov_aggregation_rate": "政务类目录中已挂接到城市数据池的条目数 ÷ 政务类目录条目数",
-    "city_aggregation_rate": "城市类目录中已挂接到城市数据池的条目数 ÷ 城市类目录条目数",
-    "cloud_migration_rate": "非涉密系统中状态为已上云的数量 ÷ 非涉密系统总数（经批准暂缓的仍计入分母，单独列示）",
-    "network_rate": "已接入电子政务外网的单位数 ÷ 单位总数（可按市/镇/村分级）",
-    "incident_closure_rate": "所选时段内已办结事件数 ÷ 事件总数",
-    "ontime_closure_rate": "在办理时限内办结的事件数 ÷ 已办结事件数",
-    "overdue_open": "未办结且办理时限已过的事件数",
-    "mean_handling_hours": "已办结事件（办结时间 − 受理时间）的平均值",
-    "exchange_records": "所选时段内部门间交换记录数之和（另计接口调用次数）",
-}
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator's 口径, as every hover on the wall and every drill-down states it.
+
+    ``days``: the period in days of the wall's figure (dashboard/periods.py), None for a value at
+    the moment of the pull (``period`` then says so); ``documents``: the policy documents that set
+    the indicator or its targets — empty where none of the programme's documents does, and the
+    hover then names the handbook the formula comes from."""
+    id: str
+    name: str
+    unit: str
+    formula: str
+    period: str
+    excluded: str = ""
+    documents: tuple[str, ...] = ()
+    days: int | None = None
+
+    def source_text(self) -> str:
+        """The source document(s), or an honest note that only the handbook defines it."""
+        return "；".join(self.documents) if self.documents else f"无预置依据文件，口径依 {HANDBOOK}"
+
+
+def _network_level(level: str) -> Indicator:
+    return Indicator(f"network_rate_{level}", f"网络互联互通率（{level}级）", "%",
+                     f"{level}级单位中已接入电子政务外网的单位数 ÷ {level}级单位总数", AT_PULL,
+                     documents=(SHAANXI, JIYUAN))
+
+
+def _aggregation(indicator_id: str, data_class: str, other: str) -> Indicator:
+    return Indicator(indicator_id, f"{data_class}数据汇聚率", "%",
+                     f"{data_class}类目录中已挂接到城市数据池的条目数 ÷ {data_class}类目录条目数", AT_PULL,
+                     f"{other}类目录条目不计入", (SHAANXI,))
+
+
+_MILESTONE_FORMULA = "清单中已完成的项数（每项以其完成日期计入）"
+
+REGISTRY: dict[str, Indicator] = {i.id: i for i in (
+    Indicator("sharing_rate", "政务数据共享率", "%",
+              "共享类型为无条件共享或有条件共享的目录条目数 ÷ 目录条目总数", AT_PULL,
+              "不予共享的条目在分母中、不在分子中", (SHARING_DOCUMENT,)),
+    _aggregation("gov_aggregation_rate", "政务", "城市"),
+    _aggregation("city_aggregation_rate", "城市", "政务"),
+    Indicator("cloud_migration_rate", "非涉密系统上云率", "%",
+              "非涉密系统中状态为已上云的数量 ÷ 非涉密系统总数", AT_PULL,
+              "涉密系统不计入；经批准暂缓的系统仍计入分母，单独列示", (JIYUAN,)),
+    Indicator("network_rate", "网络互联互通率", "%",
+              "已接入电子政务外网的单位数 ÷ 单位总数（可按市/镇/村分级）", AT_PULL,
+              documents=(SHAANXI, JIYUAN)),
+    *(_network_level(level) for level in ("市", "镇", "村")),
+    Indicator("incident_closure_rate", "事件办结率", "%",
+              "统计期内受理的事件中状态为已办结的数量 ÷ 统计期内受理的事件数", BY_REPORTED, days=30),
+    Indicator("ontime_closure_rate", "按期办结率", "%",
+              "统计期内受理且已办结的事件中办结时间不晚于办理时限的数量 ÷ 其中已办结的事件数", BY_REPORTED,
+              "未办结事件不计入；无办理时限的已办结事件视为按期", days=30),
+    Indicator("overdue_open", "超期未办结", "件", "状态不是已办结且办理时限早于当前时刻的事件数",
+              "全部时段（不限受理时间）"),
+    Indicator("open_incidents", "未办结事件", "件", "状态不是已办结的事件数", "全部时段（不限受理时间）"),
+    Indicator("mean_handling_hours", "平均处置时长", "小时",
+              "统计期内受理且已办结的事件（办结时间 − 受理时间）的平均值", BY_REPORTED,
+              "未办结事件不计入", days=30),
+    Indicator("incident_count", "事件数", "件", "统计期内受理的事件数（12345 热线、网格等各来源合计）",
+              BY_REPORTED, days=30),
+    Indicator("exchange_records", "数据交换量", "条",
+              "统计期内各日部门间交换记录数之和（另计接口调用次数）",
+              "按交换日期计；无交换记录的日期计 0", days=30),
+    Indicator("cloud_burnup", "上云累计进度", "个",
+              "各月末非涉密系统中已上云的累计数（实际）与按计划日期应上云的累计数（计划）；"
+              "目标线 = 目标上云率 × 非涉密系统总数，向上取整", "按月，实际值截至本月",
+              "涉密系统不计入", (JIYUAN,)),
+    Indicator("target_attainment", "目标达标", "项", "已达标的目标数 ÷ 已配置的目标数（按期可达、滞后、逾期另计）",
+              "当前（按各目标期限）", documents=(SHAANXI, JIYUAN, CHANGSHA)),
+    Indicator("six_ones", "\"六个一\"基础工程", "项", _MILESTONE_FORMULA, "截至今日", documents=(SHAANXI,)),
+    Indicator("six_databases", "六大基础数据库", "项", _MILESTONE_FORMULA, "截至今日", documents=(CHANGSHA,)),
+    Indicator("smart_communities", "智慧社区（村、居）", "个", _MILESTONE_FORMULA, "截至今日", documents=(JIYUAN,)),
+    Indicator("smart_towns", "智慧镇（街道）", "个", _MILESTONE_FORMULA, "截至今日", documents=(JIYUAN,)),
+    Indicator("smart_parks", "智慧园区", "个", _MILESTONE_FORMULA, "截至今日", documents=(JIYUAN,)),
+)}
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The registry's entry; an unknown id (a city's own target) gets an entry that says its 口径
+    is the city's configuration."""
+    found = REGISTRY.get(indicator_id)
+    if found is not None:
+        return found
+    return Indicator(indicator_id, indicator_id, "", "由本市目标配置定义（未在指标口径手册中）", "截至今日")
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

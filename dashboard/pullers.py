@@ -32,7 +32,7 @@ import pandas as pd
 
 from dashboard import db, formatting as fmt
 from dashboard.freshness import data_as_of
-from dashboard.frames import PullContext, build_frames, indicator_values
+from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.publish_guard import HeldPublishes, judge, safe_name
 from dashboard.region_match import describe as describe_regions, geography_ids, region_match
 from dashboard.settings import Settings, SourceSettings
@@ -278,7 +278,8 @@ class Puller:
         ctx = PullContext(now=now)
         version = self._publish_if_changed("indicator_history", build_frames("indicator_history", history, ctx),
                                            {"rows": len(history)})
-        self._publish_if_changed("targets", {"targets": evaluate_targets(self.settings, history, today)}, {})
+        targets = evaluate_targets(self.settings, history, today)
+        self._publish_if_changed("targets", {"targets": targets, "as_of": as_of_frame(now, len(targets))}, {})
         return version
 
     # ---- everything ------------------------------------------------------------------------------

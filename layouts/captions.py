@@ -17,6 +17,8 @@ import pandas as pd
 from dash import html
 
 from dashboard import formatting as fmt
+from dashboard import periods
+from layouts import tips
 from layouts import figures as fg
 
 
@@ -39,29 +41,34 @@ def line_key(glyph: str, tone: str, label: str) -> html.Span:
     return html.Span([html.Span(glyph, className=f"cw-key-glyph is-{tone}"), label], className="cw-key")
 
 
-def caption(left: list, right) -> html.Div:
-    """The row over a figure's top margin: keys or a headline on the left, a number or scale on the right."""
+def caption(left: list, right, tip: str | None = None) -> html.Div:
+    """The row over a figure's top margin: keys or a headline on the left, a number or scale on the
+    right; ``tip``: the hover of its number."""
     return html.Div([html.Span(left, className="cw-caption-left"), html.Span(right, className="cw-caption-right")],
-                    className="cw-caption-row")
+                    className="cw-caption-row", **({"data-tip": tip} if tip else {}))
 
 
 def _stat(before: str, value: str, after: str, tone: str = "accent") -> list:
     return [before, html.B(value, className=f"is-{tone}"), after]
 
 
-def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS) -> list:
-    """Keys of the exchange trend's lines and its window's total records."""
-    frame = fg.exchange_window(daily, days)
+def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS, today=None, *, as_of=None) -> list:
+    """Keys of the exchange trend's lines and the total records of its period (the same days), with
+    the total's hover (layouts/tips.py)."""
+    frame = fg.exchange_window(daily, days, today)
     if frame is None:
         return []
     keys = [line_key("━", "accent", "交换记录（条）")]
     if "api_calls" in frame.columns:
         keys.append(line_key("┅", "warn", "接口调用（次）"))
     total = float(np.nansum(frame["records"].astype(float).to_numpy()))
-    return [caption(keys, _stat(f"近{len(frame)}日合计 ", fmt.count(total), " 条"))]
+    calls = float(np.nansum(frame["api_calls"].astype(float).to_numpy())) if "api_calls" in frame.columns else None
+    tip = tips.tip("exchange_records", f"{fmt.count(total)} 条", today=today, days=days, as_of=as_of,
+                   details=[f"接口调用 {fmt.count(calls)} 次"] if calls is not None else [])
+    return [caption(keys, _stat(f"{periods.label(days)}合计 ", fmt.count(total), " 条"), tip)]
 
 
-def burnup_caption(burnup: pd.DataFrame | None, today=None) -> list:
+def burnup_caption(burnup: pd.DataFrame | None, today=None, *, as_of=None) -> list:
     """Keys of the burn-up's lines and the systems on the cloud now (of all non-classified systems)."""
     if not fg.has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return []
@@ -69,18 +76,22 @@ def burnup_caption(burnup: pd.DataFrame | None, today=None) -> list:
     keys = [line_key("━", "accent", "实际累计"), line_key("╍", "warn", "计划累计")]
     done = actual.dropna()
     right = _stat("已上云 ", fmt.count(done.iloc[-1]), f" / {fmt.count(total)} 个" if total else " 个") if len(done) else None
-    return [caption(keys, right)]
+    tip = tips.tip("cloud_burnup", f"已上云 {fmt.count(done.iloc[-1]) if len(done) else fmt.MISSING} / {fmt.count(total)} 个",
+                   today=today, as_of=as_of)
+    return [caption(keys, right, tip)]
 
 
-def hour_weekday_caption(hour_weekday: pd.DataFrame | None) -> list:
-    """The busiest hour of the week and the heatmap's colour scale."""
+def hour_weekday_caption(hour_weekday: pd.DataFrame | None, *, scope: str = tips.CITY, today=None, as_of=None) -> list:
+    """The busiest hour of the week in ``scope`` and the heatmap's colour scale."""
     if not fg.has_columns(hour_weekday, "weekday", "hour", "incidents"):
         return []
     z = fg.hour_weekday_matrix(hour_weekday)
     day, hour = np.unravel_index(int(np.argmax(z)), z.shape)
     peak = ["高峰 ", html.B(f"{fmt.WEEKDAYS_SHORT[day]} {hour}时", className="is-warn"), f" · {fmt.count(z[day, hour])} 件",
             html.Span("横轴：时", className="cw-caption-note")]
-    return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)))]
+    tip = tips.tip("incident_count", f"高峰 {fmt.WEEKDAYS_SHORT[day]} {hour}时 {fmt.count(z[day, hour])} 件", scope=scope,
+                   today=today, as_of=as_of, details=[f"合计 {fmt.count(z.sum())} 件（星期 × 小时）"])
+    return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)), tip)]
 
 
 def map_legend(by_district: pd.DataFrame | None, geography, region_match: pd.DataFrame | None = None) -> list:

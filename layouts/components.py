@@ -14,7 +14,10 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
+from dashboard import periods
+from dashboard.selections import period_row
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE, STATUSES
+from layouts import tips
 from layouts.figures import _num, district_href, has_columns, target_for
 from layouts.markup import html_block
 from layouts.meters import rate_tone
@@ -63,7 +66,8 @@ def panel(title: str, children, *, name: str, datasets, box, href: str | None = 
     """A framed panel with a title bar (a link to its drill-down) and its stale badge."""
     badge, reason = stale_from(fresh, datasets)
     head = [dcc.Link([html.Span(title, className="cw-panel-title-text"),
-                      html.Span(subtitle, className="cw-panel-subtitle") if subtitle else None,
+                      # (a component's truth is its number of children: an HtmlBlock scope has none)
+                      html.Span(subtitle, className="cw-panel-subtitle") if subtitle is not None and subtitle != "" else None,
                       html.Span("›", className="cw-more") if href else None],
                      href=href or "#", className="cw-panel-title", title=tooltip or None),
             stale_badge(badge, reason, name=name, datasets=datasets)]
@@ -85,12 +89,14 @@ def graph(graph_id: str, figure, *, points: bool = False, className: str = "") -
 # ---- KPI tiles -----------------------------------------------------------------------------------
 
 def kpi_tile(label: str, body, *, name: str, datasets, body_id: str, box, href: str | None = None,
-             tooltip: str = "", fresh: dict | None = None) -> html.Div:
-    """A KPI 翻牌 tile: label and stale badge on top, the big number (``body``, see kpi_* below) under it."""
+             fresh: dict | None = None, scope=None) -> html.Div:
+    """A KPI 翻牌 tile: label (and, for a tile that follows the view, its ``scope`` block: 全市 or
+    the district) and stale badge on top, the big number (``body``, see kpi_* below) under it. The
+    numbers carry their own hovers (layouts/tips.py)."""
     badge, reason = stale_from(fresh, datasets)
     classes = "cw-kpi" + (" is-stale" if badge else "")
     return html.Div([
-        html.Div([html.Span(label, className="cw-kpi-label", title=tooltip or None),
+        html.Div([html.Span(label, className="cw-kpi-label"), scope,
                   stale_badge(badge, reason, name=name, datasets=datasets)], className="cw-kpi-head"),
         html_block(body, id=body_id, className="cw-kpi-body"),
     ], id={"type": PANEL, "name": name, "ds": _ds(datasets)}, className=classes, style=box_style(box),
@@ -111,61 +117,71 @@ def _row0(frame: pd.DataFrame | None, column: str):
     return frame.iloc[0][column] if has_columns(frame, column) else None
 
 
-def _subs(*lines) -> list:
-    return [html.Div(line, className="cw-kpi-sub") for line in lines]
+def _subs(*lines, tip: str | None = None) -> list:
+    extra = {"data-tip": tip} if tip else {}
+    return [html.Div(line, className="cw-kpi-sub", **extra) for line in lines]
+
+
+def _value(children, tip: str) -> html.Div:
+    return html.Div(children, className="cw-kpi-value", **{"data-tip": tip})
 
 
 def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | None, indicator_id: str,
-             default_target: float | None = None, today=None) -> list:
-    """A rate tile's body: the rate; beneath, its target (the configured one that matters now) and the gap."""
+             default_target: float | None = None, today=None, *, as_of=None) -> list:
+    """A rate tile's body (a city programme: 全市): the rate; beneath, its target (the configured one
+    that matters now) and the gap. One hover: the rate's 口径, target, document and as-of time."""
     value = _row0(summary, column)
     target_row = target_for(targets, indicator_id, today)
     target = target_row["target"] if target_row else default_target
     number, unit = _split_percent(value)
     tone = rate_tone(value, target)
+    goal = [html.Span(f"全市 · 目标 {fmt.percent(target, 0)}", className="cw-muted")]
     if target is None:
-        lines = [[html.Span("未配置目标", className="cw-muted")]]
+        lines = [[html.Span("全市 · 未配置目标", className="cw-muted")]]
     elif _num(value) is None:
-        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")]]
+        lines = [goal]
     elif tone == "good":
-        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")], [html.Span("已达标", className="is-good")]]
+        lines = [goal, [html.Span("已达标", className="is-good")]]
     else:
-        lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")],
-                 [html.Span("差 ", className="cw-muted"),
-                  html.Span(f"{(float(target) - float(value)) * 100:.1f}", className=f"cw-sub-num is-{tone}"),
-                  html.Span(" 个百分点", className="cw-muted")]]
-    return [html.Div(_big(number, unit, tone), className="cw-kpi-value"), *_subs(*lines)]
+        lines = [goal, [html.Span("差 ", className="cw-muted"),
+                        html.Span(f"{(float(target) - float(value)) * 100:.1f}", className=f"cw-sub-num is-{tone}"),
+                        html.Span(" 个百分点", className="cw-muted")]]
+    document = (target_row or {}).get("source_doc") or None
+    tip = tips.tip(indicator_id, fmt.percent(value), as_of=as_of, today=today, document=document,
+                   details=[f"目标 ≥ {fmt.percent(target, 0)}" if target is not None else "未配置目标"])
+    return [_value(_big(number, unit, tone), tip), *_subs(*lines, tip=tip)]
 
 
-def _period(summary: pd.DataFrame | None, period: str) -> pd.Series | None:
-    if not has_columns(summary, "period"):
-        return None
-    rows = summary[summary["period"] == period]
-    return None if rows.empty else rows.iloc[0]
+def kpi_today(summary: pd.DataFrame | None, *, scope: str = tips.CITY, as_of=None, today=None) -> list:
+    """今日事件 in ``scope``: today's incidents; beneath, open and overdue incidents of all time,
+    labelled so (they are not today's)."""
+    row = period_row(summary, "今日")
+    count = None if row is None else _num(row.get("incidents"))
+    open_all = None if row is None else _num(row.get("open_all"))
+    overdue = None if row is None else _num(row.get("overdue_open_all"))
+    kw = dict(scope=scope, as_of=as_of, today=today)
+    return [_value(_big(fmt.count(count), "件" if count is not None else ""),
+                   tips.tip("incident_count", f"{fmt.count(count)} 件", days=1, **kw)),
+            *_subs([html.Span("未办结（全部） ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
+                   tip=tips.tip("open_incidents", f"{fmt.count(open_all)} 件", **kw)),
+            *_subs([html.Span("超期（全部） ", className="cw-muted"),
+                    html.Span(fmt.count(overdue), className="cw-sub-num" + (" is-bad" if overdue else ""))],
+                   tip=tips.tip("overdue_open", f"{fmt.count(overdue)} 件", **kw))]
 
 
-def kpi_today(summary: pd.DataFrame | None) -> list:
-    """今日事件: today's incidents; open and overdue (all periods) beneath."""
-    today = _period(summary, "今日")
-    count = None if today is None else _num(today.get("incidents"))
-    open_all = None if today is None else _num(today.get("open_all"))
-    overdue = None if today is None else _num(today.get("overdue_open_all"))
-    return [html.Div(_big(fmt.count(count), "件" if count is not None else ""), className="cw-kpi-value"),
-            *_subs([html.Span("未办结 ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
-                   [html.Span("超期 ", className="cw-muted"),
-                    html.Span(fmt.count(overdue), className="cw-sub-num" + (" is-bad" if overdue else ""))])]
-
-
-def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日") -> list:
-    """事件办结率 (big) / 按期办结率 (beneath) over ``period``."""
-    row = _period(summary, period)
+def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日", *, scope: str = tips.CITY, as_of=None,
+                today=None) -> list:
+    """事件办结率 (big) / 按期办结率 (beneath) of ``scope`` over ``period``."""
+    row = period_row(summary, period)
     closure = None if row is None else row.get("closure_rate")
     ontime = None if row is None else row.get("ontime_rate")
     number, unit = _split_percent(closure)
-    return [html.Div(_big(number, unit), className="cw-kpi-value"),
+    kw = dict(scope=scope, as_of=as_of, today=today, days=periods.PERIODS[period])
+    return [_value(_big(number, unit), tips.tip("incident_closure_rate", fmt.percent(closure), **kw)),
             *_subs([html.Span("按期办结率 ", className="cw-muted"),
                     html.Span(fmt.percent(ontime), className="cw-sub-num " + ("is-good" if (_num(ontime) or 0) >= 0.9 else "is-warn"))],
-                   [html.Span(f"统计期 {period}", className="cw-muted")])]
+                   tip=tips.tip("ontime_closure_rate", fmt.percent(ontime), **kw)),
+            *_subs([html.Span(f"统计期 {period}", className="cw-muted")], tip=tips.period_text("incident_closure_rate", today, periods.PERIODS[period]))]
 
 
 def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
@@ -176,21 +192,24 @@ def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
     return {"total": int(len(targets)), **{s: int(counts.get(s, 0)) for s in STATUSES}}
 
 
-def kpi_targets(targets: pd.DataFrame | None) -> list:
-    """目标达标: met / total, with the on-track, lagging and overdue counts (a 未设期限 target is in the
-    total and in none of them: the tile has no room for a fourth count; its bullet says 未设期限)."""
+def kpi_targets(targets: pd.DataFrame | None, *, as_of=None) -> list:
+    """目标达标 (全市): met / total, with the on-track, lagging and overdue counts (a 未设期限 target is in
+    the total and in none of them: the tile has no room for a fourth count; its bullet says 未设期限)."""
     counts = target_counts(targets)
+    tip = tips.tip("target_attainment", f"{counts[MET]} / {counts['total']} 项", as_of=as_of, details=[
+        f"{status} {counts[status]} 项" for status in STATUSES])
     if not counts["total"]:
         return [html.Div(_big(fmt.MISSING), className="cw-kpi-value"), *_subs([html.Span("未配置目标", className="cw-muted")])]
     tone = "good" if counts[MET] == counts["total"] else ("bad" if counts[OVERDUE] else "warn")
     value = [html.Span(str(counts[MET]), className=f"cw-num is-{tone}"), html.Span("/", className="cw-sep"),
              html.Span(str(counts["total"]), className="cw-num cw-num--second"), html.Span("项", className="cw-unit")]
-    return [html.Div(value, className="cw-kpi-value"),
-            *_subs([html.Span("按期可达 ", className="cw-muted"), html.Span(str(counts[ON_TRACK]), className="cw-sub-num")],
+    return [_value(value, tip),
+            *_subs([html.Span("全市 · 按期可达 ", className="cw-muted"), html.Span(str(counts[ON_TRACK]), className="cw-sub-num")],
                    [html.Span("滞后 ", className="cw-muted"),
                     html.Span(str(counts[LAGGING]), className="cw-sub-num" + (" is-warn" if counts[LAGGING] else "")),
                     html.Span(" · 逾期 ", className="cw-muted"),
-                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else ""))])]
+                    html.Span(str(counts[OVERDUE]), className="cw-sub-num" + (" is-bad" if counts[OVERDUE] else ""))],
+                   tip=tip)]
 
 
 # ---- header ----------------------------------------------------------------------------------------
@@ -237,9 +256,11 @@ def toolbar(scale_mode: str) -> html.Div:
 STATUS_CLASS = {"受理": "is-new", "处置中": "is-doing", "已办结": "is-done"}
 
 
-def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None) -> list:
+def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None, *, as_of=None) -> list:
     """最新事件: one row per incident, newest first. wall.js copies the rows once below the list, so
     the scroll loops seamlessly, and keeps the scroll anchored on a row when the list changes."""
+    overdue_rule = tips.indicator("overdue_open").formula
+    as_of_line = f"数据截至：{tips.as_of_text(as_of)}"
     if not has_columns(latest, "incident_id", "reported_at"):
         return [html.Li("暂无数据", className="cw-ticker-empty")]
     names = names or {}
@@ -257,39 +278,60 @@ def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None
             html.Span(getattr(r, "source", "") or "", className="cw-t-src"),
             html.Span("超期" if overdue else status,
                       className="cw-t-status " + ("is-overdue" if overdue else STATUS_CLASS.get(status, ""))),
-        ], className="cw-ticker-row", title=f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''} · {r.incident_id}",
-            **{"data-key": str(r.incident_id)}))
+        ], className="cw-ticker-row", **{"data-key": str(r.incident_id), "data-tip": "\n".join([
+            f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''} · {r.incident_id}",
+            f"状态：{'超期' if overdue else status}（超期 = {overdue_rule}）", as_of_line])}))
     return rows
 
 
-def district_list(by_district: pd.DataFrame | None, names: dict[str, str], focus: str | None = None,
-                  limit: int = 12) -> list:
-    """区县事件排行 beside the map: each district's 近30日 incidents with a bar, linking to its drill-down."""
-    if not has_columns(by_district, "district_id", "incidents_30d"):
+def district_list(areas: pd.DataFrame | None, names: dict[str, str], focus: str | None = None, limit: int = 12, *,
+                  scope: str = tips.CITY, area_label: str = "区县", as_of=None, today=None) -> list:
+    """The figures beside the map for ``scope``: its 近30日, today's and overdue incidents, and the
+    event ranking of its areas (``area_id``: the city's districts, or a district's streets), each
+    row linking to its drill-down. The three figures are the sums of the areas' rows, so they equal
+    the district's own numbers everywhere else on the wall."""
+    if not has_columns(areas, "area_id", "incidents_30d"):
         return [html.Div("暂无数据", className="cw-muted")]
-    frame = by_district.assign(district_id=by_district["district_id"].astype(str))
-    frame = frame[frame["district_id"].isin(names)] if names else frame
-    frame = frame.sort_values(["incidents_30d", "district_id"], ascending=[False, True], kind="mergesort").head(limit)
+    frame = areas.assign(area_id=areas["area_id"].astype(str))
+    named = frame[frame["area_id"].isin(names)] if names else frame
+    named = named.sort_values(["incidents_30d", "area_id"], ascending=[False, True], kind="mergesort")
+    listed = named.head(limit if len(named) <= limit else limit - 1)
+    rest = frame[~frame["area_id"].isin(listed["area_id"])]  # past the top N, or of no known area (未知区域)
+    rest = rest[rest["incidents_30d"] > 0]
     top = max(float(frame["incidents_30d"].max()), 1.0) if len(frame) else 1.0
-    total = by_district["incidents_30d"].sum()
-    today = by_district["today"].sum() if "today" in by_district.columns else None
-    overdue = by_district["overdue"].sum() if "overdue" in by_district.columns else None
+    kw = dict(scope=scope, as_of=as_of, today=today)
+    about = "\n".join(tips.lines("incident_count", as_of=as_of, today=today))
     rows = []
-    for i, r in enumerate(frame.itertuples(index=False), start=1):
-        rid = r.district_id
-        rows.append(dcc.Link([
+    for i, r in enumerate(listed.itertuples(index=False), start=1):
+        rid = r.area_id
+        rows.append(html.A([  # an <a href> in the markup, as dcc.Link renders there; wall.js opens it in place
             html.Span(str(i), className="cw-rank"),
             html.Span(names.get(rid, rid), className="cw-dname"),
             html.Span(fmt.count(r.incidents_30d), className="cw-dcount"),
             html.Span(html.Span(style={"width": f"{100 * float(r.incidents_30d) / top:.1f}%"}), className="cw-dbar"),
-        ], href=district_href(rid), className="cw-drow" + (" is-focus" if rid == focus else "")))
+        ], href=district_href(rid), className="cw-drow" + (" is-focus" if rid == focus else ""),
+            **{"data-tip": f"{names.get(rid, rid)} 近30日事件 {fmt.count(r.incidents_30d)} 件\n{about}"}))
+
+    if len(rest):  # so the ranking's rows sum to the figures above it
+        other = int(rest["incidents_30d"].sum())
+        rows.append(html.Div([
+            html.Span("", className="cw-rank"), html.Span(f"其他（{len(rest)} 个）", className="cw-dname"),
+            html.Span(fmt.count(other), className="cw-dcount"),
+            html.Span(html.Span(style={"width": f"{100 * other / top:.1f}%"}), className="cw-dbar"),
+        ], className="cw-drow is-other", **{"data-tip": f"其他 近30日事件 {fmt.count(other)} 件（"
+                                                        + "、".join(names.get(r, r) for r in rest["area_id"]) + f"）\n{about}"}))
+
+    def stat(label: str, column: str, indicator_id: str, days: int | None, tone: str = ""):
+        value = frame[column].sum() if column in frame.columns else None
+        return html.Div([html.Span(label, className="cw-muted"), html.B(fmt.count(value), className=tone or None)],
+                        className="cw-dstat", **{"data-tip": tips.tip(indicator_id, f"{fmt.count(value)} 件", days=days, **kw)})
+
     summary = html.Div([
-        html.Div([html.Span("近30日事件", className="cw-muted"), html.B(fmt.count(total))], className="cw-dstat"),
-        html.Div([html.Span("今日新增", className="cw-muted"), html.B(fmt.count(today))], className="cw-dstat"),
-        html.Div([html.Span("超期未办结", className="cw-muted"), html.B(fmt.count(overdue), className="is-bad")],
-                 className="cw-dstat"),
+        stat("近30日事件", "incidents_30d", "incident_count", periods.INCIDENT_DAYS),
+        stat("今日新增", "today", "incident_count", 1),
+        stat("超期未办结（全部）", "overdue", "overdue_open", None, "is-bad"),
     ], className="cw-dstats")
-    return [summary, html.Div("区县事件排行 · 近30日", className="cw-dhead"), html.Div(rows, className="cw-drows")]
+    return [summary, html.Div(f"{scope}{area_label}事件排行 · 近30日", className="cw-dhead"), html.Div(rows, className="cw-drows")]
 
 
 def region_names(*frames) -> dict[str, str]:

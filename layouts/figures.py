@@ -16,11 +16,8 @@ element of a row); ``assets/wall.js`` navigates there on click.
 """
 from __future__ import annotations
 
-import base64
 import functools
 import math
-import struct
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote, urlencode
@@ -30,9 +27,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
+from dashboard import periods
 from dashboard.formatting import _missing
 from dashboard.geo import fit_zoom, outer_rings, rings_bounds
+from dashboard.selections import area_order
 from dashboard.targets import required_count
+from layouts.raster import (LONE_POINT_LEVEL, _parse_colour, _rgba, density_levels, density_raster, gaussian_kernel,
+                            png_data_uri, png_indexed, sample_scale, scale_palette)
 from layouts import theme
 
 NO_DATA = "暂无数据"
@@ -43,7 +44,7 @@ MAP_SCALE = [[0.0, "#0c2452"], [0.35, "#12509a"], [0.7, "#1f9fe0"], [1.0, "#6ff0
 DENSITY_SCALE = [[0.0, "rgba(255,194,75,0)"], [0.3, "rgba(255,194,75,0.35)"], [0.65, "rgba(255,138,61,0.7)"],
                  [1.0, "rgba(255,90,110,0.95)"]]
 SHARING_DEFAULT_TARGET = 0.9
-EXCHANGE_DAYS = 30  # the exchange trend's window (数据共享 · 近30日交换量), its total over the same days
+EXCHANGE_DAYS = periods.EXCHANGE_DAYS  # the exchange trend's period, its total over the same days
 CLOUD_DEFAULT_TARGET = 0.8
 
 
@@ -207,18 +208,22 @@ def ranking_rows(by_dept: pd.DataFrame | None, departments: pd.DataFrame | None,
     return frame.head(n), frame.tail(n), len(frame)
 
 
-def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS) -> pd.DataFrame | None:
-    """The last ``days`` days of the ``exchange.daily`` frame, oldest first; None without it."""
+def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, today=None) -> pd.DataFrame | None:
+    """近 ``days`` 日 of the ``exchange.daily`` frame (dashboard/periods.py: today and the days before
+    it, a day without rows as 0), oldest first; None without the frame."""
     if not has_columns(daily, "date", "records"):
         return None
-    return daily.sort_values("date").tail(days)
+    index = periods.daily_index(days, today or date.today())
+    frame = daily.assign(date=pd.to_datetime(daily["date"])).set_index("date")
+    columns = [c for c in ("records", "api_calls") if c in frame.columns]
+    return frame[columns].reindex(index, fill_value=0).rename_axis("date").reset_index()
 
 
-def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, width: int = 436, height: int = 134,
-                   scale: float = 1.0) -> go.Figure:
+def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, today=None, width: int = 436,
+                   height: int = 134, scale: float = 1.0) -> go.Figure:
     """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
     (their key and the total are HTML above the plot: layouts/captions.py)."""
-    frame = exchange_window(daily, days)
+    frame = exchange_window(daily, days, today)
     if frame is None:
         return empty_figure(width, height, scale, uirevision="exchange-trend")
     dates = pd.to_datetime(frame["date"])
@@ -333,28 +338,6 @@ def display_layer(layer: dict) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _parse_colour(text: str) -> tuple[float, float, float, float]:
-    """'#rrggbb', 'rgb(r,g,b)' or 'rgba(r,g,b,a)' → (r, g, b, a) with r, g, b in 0..255 and a in 0..1."""
-    text = text.strip()
-    if text.startswith("#"):
-        return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16), 1.0
-    parts = [float(p) for p in text[text.index("(") + 1:text.rindex(")")].split(",")]
-    return parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0
-
-
-def sample_scale(scale: list, values) -> np.ndarray:
-    """The colours of ``scale`` at ``values`` (0..1, clipped) as an array of (r, g, b, a), linearly interpolated."""
-    positions = np.array([stop[0] for stop in scale], dtype=float)
-    stops = np.array([_parse_colour(stop[1]) for stop in scale], dtype=float)
-    t = np.clip(np.nan_to_num(np.asarray(values, dtype=float)), 0.0, 1.0)
-    return np.stack([np.interp(t, positions, stops[:, c]) for c in range(4)], axis=-1)
-
-
-def _rgba(colour, alpha: float = 1.0) -> str:
-    r, g, b, a = colour
-    return f"rgba({round(r)},{round(g)},{round(b)},{round(a * alpha, 3):g})"
-
-
 KM_PER_DEGREE = 111.32
 DISTRICT_OUTLINE = "#5fd8ff"
 DIMMED = 0.35  # opacity of the districts around the one in focus
@@ -434,90 +417,6 @@ def fit_view(box: tuple[float, float, float, float], width: float, height: float
     return (round(cx - half_w, 4), round(cx + half_w, 4)), (round(cy - half_h, 4), round(cy + half_h, 4))
 
 
-def gaussian_kernel(sigma: float) -> np.ndarray:
-    """A normalised 1-D Gaussian kernel out to 3 σ."""
-    radius = max(1, math.ceil(3 * sigma))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / max(sigma, 1e-6)) ** 2)
-    return kernel / kernel.sum()
-
-
-def gaussian_blur(grid: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur (zero outside the grid) as two 1-D convolutions, in numpy alone."""
-    kernel = gaussian_kernel(sigma)
-    radius = len(kernel) // 2
-    out = np.asarray(grid, dtype=float)
-    for axis in (0, 1):
-        n = out.shape[axis]
-        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)])
-        acc = np.zeros_like(out)
-        for i, weight in enumerate(kernel):
-            acc += weight * (padded[i:i + n, :] if axis == 0 else padded[:, i:i + n])
-        out = acc
-    return out
-
-
-def density_raster(x, y, weight, x_range: tuple[float, float], y_range: tuple[float, float],
-                   shape: tuple[int, int], sigma: float) -> np.ndarray:
-    """Weighted point density on a ``shape`` (rows, columns) grid over the ranges, blurred with a
-    Gaussian of ``sigma`` cells; rows run north to south, as an image is drawn. Points just outside the
-    ranges still glow in across the edge."""
-    rows, cols = shape
-    (x0, x1), (y0, y1) = x_range, y_range
-    dx, dy = (x1 - x0) / cols, (y1 - y0) / rows
-    pad = max(1, math.ceil(3 * sigma))
-    weight = np.clip(np.nan_to_num(np.asarray(weight, dtype=float)), 0, None)
-    hist, _, _ = np.histogram2d(np.asarray(y, dtype=float), np.asarray(x, dtype=float),
-                                bins=[rows + 2 * pad, cols + 2 * pad], weights=weight,
-                                range=[[y0 - pad * dy, y1 + pad * dy], [x0 - pad * dx, x1 + pad * dx]])
-    return gaussian_blur(hist, sigma)[pad:pad + rows, pad:pad + cols][::-1]
-
-
-LONE_POINT_LEVEL = 0.55  # where on DENSITY_SCALE a lone grid point of the 98th-percentile weight peaks
-DENSITY_LEVELS = 64  # the glow's colour steps: smooth once the browser stretches the image, and a small PNG
-
-
-def density_levels(raster: np.ndarray, top: float, levels: int = DENSITY_LEVELS) -> np.ndarray | None:
-    """The raster as colour indices 0..levels-1 (uint8), the top index from ``top`` up; 0 where
-    nothing is lit; None when nothing is."""
-    peak = float(raster.max()) if raster.size else 0.0
-    if not peak > 0:
-        return None
-    lit = raster > peak * 1e-3
-    out = np.round(np.clip(raster / (top if top > 0 else peak), 0, 1) * (levels - 1)).astype(np.uint8)
-    out[~lit] = 0
-    return out
-
-
-def scale_palette(scale: list, levels: int = DENSITY_LEVELS) -> np.ndarray:
-    """``levels`` colours evenly along ``scale`` as (levels, 4) uint8 RGBA."""
-    rgba = sample_scale(scale, np.linspace(0, 1, levels))
-    rgba[:, 3] *= 255
-    return np.round(rgba).astype(np.uint8)
-
-
-def png_indexed(indices: np.ndarray, palette: np.ndarray) -> bytes:
-    """A PNG of a (rows, cols) uint8 index image with an RGBA palette (≤ 256 colours): a minimal
-    encoder (zlib + struct), so the map needs no imaging library. One byte per pixel compresses to a
-    few KB where RGBA would take twice that."""
-    indices = np.ascontiguousarray(indices, dtype=np.uint8)
-    palette = np.asarray(palette, dtype=np.uint8)
-    rows, cols = indices.shape
-    # each row starts with its filter type, 0 (none): the long runs of equal indices compress best unfiltered
-    raw = np.hstack([np.zeros((rows, 1), dtype=np.uint8), indices]).tobytes()
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, 3, 0, 0, 0))  # 8-bit, colour type 3: indexed
-            + chunk(b"PLTE", palette[:, :3].tobytes()) + chunk(b"tRNS", palette[:, 3].tobytes())
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
-
-def png_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def parse_view(view: str | None) -> str | None:
     """'district:<region_id>' → region_id; 'city' / None → None."""
     if view and isinstance(view, str) and view.startswith("district:"):
@@ -566,7 +465,7 @@ def _label_trace(centroids: pd.DataFrame, svg, names: dict, focus: str | None, x
 
 def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None, geography, focus: str | None = None,
                  tiles: str = "", *, density: pd.DataFrame | None = None, width: int = 700, height: int = 480,
-                 scale: float = 1.0) -> go.Figure:
+                 scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """一张图: 近30日 incidents per district over the city's own GeoJSON, with a grid-level density
     layer (grid points, or the lon/lat density bins where there are no grids).
 
@@ -608,7 +507,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
             centroids = centroids[centroids["level"] == "区县"]
     args = dict(layer=layer, features=features, ids=ids, names=names, z=z, zmax=zmax, custom=custom, focus=focus,
                 points=points, centroids=centroids, bounds=geography.bounds, width=width, height=height,
-                scale=scale, uirev=uirev)
+                scale=scale, uirev=uirev, hover=map_hover(hover_note))
     return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
 
 
@@ -630,12 +529,21 @@ def district_incidents(by_district: pd.DataFrame | None, geography) -> np.ndarra
     return np.array([_num(counts.get(rid)) or 0 for rid in ids], dtype=float)
 
 
-MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结 {3} 件 · 超期 {4} 件"
+MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>未办结（全部） {3} 件 · 超期（全部） {4} 件"
              "<br>近30日办结率 {5}<br><i>点击进入区县</i>")
 
 
+def map_hover(note: str = "") -> str:
+    """A district's hover, ``{0}``…``{6}`` for its URL and figures, with the 口径 lines ``note``
+    before the click hint (braces in the note are kept as text)."""
+    if not note:
+        return MAP_HOVER
+    safe = note.replace("{", "{{").replace("}", "}}")
+    return MAP_HOVER.replace("<br><i>点击进入区县</i>", f"<br>{safe}<br><i>点击进入区县</i>")
+
+
 def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, width, height,
-             scale, uirev) -> go.Figure:
+             scale, uirev, hover) -> go.Figure:
     svg = svg_layer(layer)
     at = {rid: i for i, rid in enumerate(svg.ids)}
     box = svg.boxes[at[focus]] if focus is not None else None
@@ -658,7 +566,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
             # plotly.js hovers a fill with the trace's scalar ``text`` (it ignores hovertemplate there),
             # and a click on a fill has no point number: dcc.Graph then passes the trace's whole
             # customdata, whose first element wall.js opens (the district's URL)
-            hoveron="fills", hoverinfo="text", text=MAP_HOVER.format(*custom[i]), customdata=[custom[i][0]],
+            hoveron="fills", hoverinfo="text", text=hover.format(*custom[i]), customdata=[custom[i][0]],
             hoverlabel=dict(align="left"),  # a fill's label sits beside the district, right-aligned by default
             name=names.get(rid, rid), showlegend=False,
         ))
@@ -695,7 +603,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
 
 
 def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, tiles, width,
-                  height, scale, uirev) -> go.Figure:
+                  height, scale, uirev, hover) -> go.Figure:
     line_w = [(_px(3.2, scale) if rid == focus else _px(1.2, scale)) for rid in ids]
     opacity = [1.0 if (focus is None or rid == focus) else DIMMED for rid in ids]
     data = [go.Choroplethmap(
@@ -704,7 +612,7 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
                                                     width=line_w), opacity=opacity),
         showscale=False,  # the scale is the HTML legend over the map (layouts/captions.py)
         customdata=custom,
-        hovertemplate=MAP_HOVER.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
+        hovertemplate=hover.format(*(f"%{{customdata[{n}]}}" for n in range(7))) + "<extra></extra>",
         name="区县",
     )]
     if points is not None:
@@ -766,9 +674,10 @@ def burnup_actuals(burnup: pd.DataFrame, today=None):
 
 
 def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
-                     width: int = 436, height: int = 134, scale: float = 1.0) -> go.Figure:
+                     width: int = 436, height: int = 134, scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
-    target line (target × non-classified systems). Actuals stop at the current month. The key and
+    target line (the fewest systems that meet the target: target × non-classified systems, rounded
+    up, dashboard.targets.required_count). Actuals stop at the current month. The key and
     the progress are HTML above the plot (layouts/captions.py)."""
     if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return empty_figure(width, height, scale, uirevision="burnup")
@@ -776,14 +685,15 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
     planned = frame["planned_cum"].astype(float)
     month_text = [f"{m.year}年{m.month}月" for m in months]
     month_axis = months.dt.strftime("%Y-%m-%d").tolist()
+    note = f"<br>{hover_note}" if hover_note else ""
     data = [
         go.Scatter(name="计划累计", x=month_axis, y=planned.tolist(), mode="lines", line=dict(color=theme.WARN, width=_px(1.8, scale), dash="dash"),
                    customdata=[[t, fmt.count(v)] for t, v in zip(month_text, planned)],
-                   hovertemplate="%{customdata[0]}<br>计划累计上云 <b>%{customdata[1]}</b> 个<extra></extra>"),
+                   hovertemplate="%{customdata[0]}<br>计划累计上云 <b>%{customdata[1]}</b> 个" + note + "<extra></extra>"),
         go.Scatter(name="实际累计", x=month_axis, y=[None if pd.isna(v) else float(v) for v in actual], mode="lines", line=dict(color=theme.ACCENT, width=_px(2.4, scale)),
                    fill="tozeroy", fillcolor="rgba(39,211,255,0.14)",
                    customdata=[[t, fmt.count(None if pd.isna(v) else v)] for t, v in zip(month_text, actual)],
-                   hovertemplate="%{customdata[0]}<br>实际累计上云 <b>%{customdata[1]}</b> 个<extra></extra>"),
+                   hovertemplate="%{customdata[0]}<br>实际累计上云 <b>%{customdata[1]}</b> 个" + note + "<extra></extra>"),
     ]
     ymax = max(float(np.nanmax(planned)) if len(planned) else 0, float(np.nanmax(actual)) if actual.notna().any() else 0,
                total or 0)
@@ -823,7 +733,7 @@ def hour_weekday_matrix(hour_weekday: pd.DataFrame | None) -> np.ndarray:
 
 
 def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436, height: int = 250,
-                         scale: float = 1.0) -> go.Figure:
+                         scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """事件时段热力: 近30日 incidents by hour of day × weekday (the peak and the colour scale are HTML
     above the plot: layouts/captions.py)."""
     if not has_columns(hour_weekday, "weekday", "hour", "incidents"):
@@ -837,7 +747,8 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
         z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,
         customdata=hrefs,
         showscale=False,
-        hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
+        hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
+                      + "<extra></extra>",
     )]
     layout = _base_layout(
         width, height, scale, "hour-weekday", margin=(40, 6, 22, 26),
@@ -848,47 +759,61 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
     return go.Figure(data=data, layout=layout)
 
 
-def category_district_matrix(category_district: pd.DataFrame | None, regions: pd.DataFrame | None,
-                             max_categories: int = 8) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """(categories, district ids, district names, z) for the category × district heatmap.
+OTHER = "其他"
 
-    Districts in the order of the regions frame (stable from refresh to refresh), then any others the
-    incidents name (e.g. 未知区域); categories by their 近30日 total, the largest ``max_categories``.
+
+def category_rows(totals: dict[str, float], max_categories: int) -> tuple[list[str], set[str]]:
+    """The heatmap's rows: the largest categories by total, and, when there are more than
+    ``max_categories`` (or a category is itself named 其他), one last row 其他 that holds the rest,
+    so every column still sums to its area's total. → (rows, the categories folded into 其他)."""
+    named = sorted((c for c in totals if c != OTHER), key=lambda c: (-totals[c], c))
+    if len(named) + (OTHER in totals) <= max_categories:
+        return named + ([OTHER] if OTHER in totals else []), {OTHER} & set(totals)
+    kept = named[:max(max_categories - 1, 1)]
+    return kept + [OTHER], set(totals) - set(kept)
+
+
+def category_district_matrix(category_district: pd.DataFrame | None, regions: pd.DataFrame | None,
+                             max_categories: int = 8, district: str | None = None
+                             ) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """(categories, column ids, column names, z) for the 分类 heatmap: the city's districts as
+    columns (``district_id`` or ``column_id`` counts), or a district's streets (``district``, with
+    ``column_id`` counts from dashboard.selections.category_columns).
+
+    Columns in the order of the regions frame (stable from refresh to refresh), then any others the
+    incidents name (e.g. 未知区域); categories by their 近30日 total, the largest first and the rest in
+    one 其他 row (:func:`category_rows`), so a column sums to its area's count in the rankings.
     (A reshape of the small published frame, a few hundred rows: plain Python is faster than pandas.)
     """
-    if not has_columns(category_district, "category", "district_id", "incidents"):
+    column = "column_id" if has_columns(category_district, "column_id") else "district_id"
+    if not has_columns(category_district, "category", column, "incidents"):
         return [], [], [], np.zeros((0, 0))
     cats = [str(c) for c in category_district["category"].tolist()]
-    dists = [str(d) for d in category_district["district_id"].tolist()]
+    dists = [str(d) for d in category_district[column].tolist()]
     values = [float(v) for v in category_district["incidents"].tolist()]
-    known: list[str] = []
-    if has_columns(regions, "region_id"):
-        ids = [str(r) for r in regions["region_id"].tolist()]
-        levels = regions["level"].tolist() if "level" in regions.columns else ["区县"] * len(ids)
-        known = sorted(r for r, lv in zip(ids, levels) if lv == "区县")
-    present = set(dists)
-    districts = [d for d in known if d in present] + sorted(present - set(known))
+    columns = area_order(regions, district, set(dists))
     totals: dict[str, float] = {}
     for c, v in zip(cats, values):
         totals[c] = totals.get(c, 0.0) + v
-    categories = sorted(totals, key=lambda c: (-totals[c], c))[:max_categories]
+    categories, folded = category_rows(totals, max_categories)
     row = {c: i for i, c in enumerate(categories)}
-    col = {d: j for j, d in enumerate(districts)}
-    z = np.zeros((len(categories), len(districts)))
+    col = {d: j for j, d in enumerate(columns)}
+    z = np.zeros((len(categories), len(columns)))
     for c, d, v in zip(cats, dists, values):
-        if c in row:
-            z[row[c], col[d]] += v
+        z[row[OTHER] if c in folded else row[c], col[d]] += v
     names = _names(regions, "region_id", "name")
-    return categories, districts, [names.get(d, d) for d in districts], z
+    return categories, columns, [names.get(d, d) for d in columns], z
 
 
 def category_district_heatmap(category_district: pd.DataFrame | None, regions: pd.DataFrame | None, *,
-                              focus: str | None = None, width: int = 400, height: int = 250,
-                              scale: float = 1.0, max_categories: int | None = None) -> go.Figure:
-    """分类 × 区县: 近30日 incidents of the largest categories in each district, counts in the cells."""
+                              focus: str | None = None, district: str | None = None, width: int = 400,
+                              height: int = 250, scale: float = 1.0, max_categories: int | None = None,
+                              hover_note: str = "") -> go.Figure:
+    """分类 × 区县 (or, for ``district``, 分类 × 镇街): 近30日 incidents of the largest categories in
+    each column, the rest in 其他, counts in the cells; ``hover_note``: the 口径 lines (layouts/tips.py)."""
     if max_categories is None:
         max_categories = max(3, min(10, int((height / scale - 48) // 24)))
-    categories, districts, names, z = category_district_matrix(category_district, regions, max_categories)
+    categories, districts, names, z = category_district_matrix(category_district, regions, max_categories, district)
     if not categories:
         return empty_figure(width, height, scale, uirevision="category-district")
     hrefs = [[district_href(d, category=c) for d in districts] for c in categories]
@@ -899,13 +824,14 @@ def category_district_heatmap(category_district: pd.DataFrame | None, regions: p
         showscale=False,
         customdata=hrefs, texttemplate="%{z:,.0f}" if show_text else None,
         textfont=dict(size=_px(11, scale), color="#ffffff", family=NUMBER_FONT),
-        hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
+        hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
+                      + "<extra></extra>",
     )]
     tilted = len(districts) > 8
     left = max(text_px(c, 12) for c in categories) + 8
     bottom = (max(text_px(n, 12) for n in names) * 0.6 + 14) if tilted else 24
     layout = _base_layout(
-        width, height, scale, "category-district", margin=(left, 4, 6, bottom),
+        width, height, scale, f"category-district:{district or 'city'}", margin=(left, 4, 6, bottom),
         xaxis=_axis(scale, side="bottom", showgrid=False, ticks="", type="category",
                     tickangle=-35 if tilted else 0, tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
         yaxis=_axis(scale, autorange="reversed", showgrid=False, ticks="", type="category",

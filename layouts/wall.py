@@ -5,9 +5,10 @@ views), ``view=city|district:<region_id>`` (reopen a view), ``scale=fit|fill-wid
 
 The layout draws every panel straight from the frame store, so the first paint needs no callback
 round trip; the version stores start at the versions drawn. After that callbacks/wall.py polls the
-versions and redraws only the panels whose datasets changed. Every panel here is described once in
-:data:`PANELS` (datasets, drill-down, renderer); the layout and the callbacks both render through
-:func:`render`, which caches by dataset versions so many walls cost one build per publish.
+versions and redraws only the panels whose datasets changed. Every panel is described once in
+:data:`layouts.wall_panels.PANELS` (datasets, drill-down, renderer, scope); the layout and the
+callbacks both render through :func:`render`, which caches by dataset versions (and the view, for
+the panels that follow it) so many walls cost one build per publish.
 """
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import dash
 from dash import dcc, html
@@ -25,13 +24,12 @@ from dash.development.base_component import Component
 
 from dashboard import first_page, runtime
 from dashboard.freshness import freshness
-from dashboard.indicators import FORMULAS, INDICATORS
-from layouts import captions
 from layouts import components as cx
 from layouts import figures as fg
 from layouts import markup
-from layouts import meters
 from layouts import wall_params
+from layouts.wall_panels import (EXTRA_RENDERS, KPIS, PANELS, Ctx, district_names, map_list_width, plot_size,
+                                 scope_names, scope_text, spec_of)
 
 log = logging.getLogger("citywall.wall")
 #: the datasets the wall draws from (the header's oldest age is over these)
@@ -56,6 +54,9 @@ IDS = {
     "kpi": {name: f"wall-kpi-{name}" for name in ("sharing", "aggregation", "cloud", "today", "closure", "targets")},
     "ticker": "wall-ticker-list", "districts": "wall-district-list",
     "map_key": "wall-map-key",  # the shape of the map figure the browser holds (view and trace types)
+    # the scope (全市 or the district in view) in the title bar of each panel and tile that follows the view
+    "scope": {name: f"wall-s-{name}" for name in ("map", "hour_weekday", "category_district", "ticker",
+                                                  "kpi-today", "kpi-closure")},
 }
 
 
@@ -112,25 +113,7 @@ def wall_geometry(canvas: tuple[int, int] = (1920, 1080)) -> dict:
     return out
 
 
-def plot_size(box, s: float) -> tuple[int, int]:
-    """The drawing area inside a panel (below its title bar, inside its padding)."""
-    pad, head = 10 * s, 40 * s
-    return int(round(box[2] - 2 * pad)), int(round(box[3] - head - pad))
-
-
-def map_list_width(s: float) -> int:
-    return int(round(232 * s))
-
-
 # ---- views (playlist) -------------------------------------------------------------------------------
-
-def district_names(geography) -> dict[str, str]:
-    regions = getattr(geography, "regions", None)
-    if not fg.has_columns(regions, "region_id", "name", "level"):
-        return {}
-    d = regions[regions["level"] == "区县"].sort_values("region_id")
-    return dict(zip(d["region_id"].astype(str), d["name"].astype(str)))
-
 
 def playlist_views(playlist: list[str], districts: dict[str, str]) -> list[dict]:
     """Expand the configured playlist into views: 'city', 'district:<id>', 'districts' (each district)."""
@@ -194,181 +177,15 @@ def header_updated(statuses: dict, fresh: dict, datasets=DATASETS, now: float | 
     return cx.updated_text(published, ages, bool(fresh))
 
 
-# ---- panels -------------------------------------------------------------------------------------------
+# ---- panels (layouts/wall_panels.py) --------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Panel:
-    title: str
-    datasets: tuple[str, ...]
-    href: str
-    render: Callable  # (frames, ctx) -> figure (a graph panel) / components (an HTML panel, cached as markup)
-    tooltip: str = ""
-    uses_view: bool = False
-    caption: Callable | None = None  # (frames, ctx) -> components: a graph's HTML key, headline or scale
-
-    def output(self, name: str) -> tuple[str, str]:
-        """The (component id, property) its render fills."""
-        if name in IDS["graph"]:
-            return IDS["graph"][name], "figure"
-        if name in IDS["body"]:
-            return IDS["body"][name], "html"
-        return IDS["ticker"], "html"
-
-
-@dataclass(frozen=True)
-class Ctx:
-    geo: dict
-    settings: object
-    geography: object
-    view: str
-    today: date
-
-
-def _target(f: Frames, indicator: str, default: float, today) -> tuple[float, object]:
-    row = fg.target_for(f.frame("targets", "targets"), indicator, today)
-    return (float(row["target"]), row.get("deadline")) if row else (default, None)
-
-
-def _size(c: Ctx, name: str) -> dict:
-    w, h = plot_size(c.geo[name], c.geo["s"])
-    return {"width": w, "height": h, "scale": c.geo["s"]}
-
-
-def _sharing(f, c):
-    target, deadline = _target(f, "sharing_rate", fg.SHARING_DEFAULT_TARGET, c.today)
-    return meters.sharing_meter(f.frame("catalog", "summary"), target, deadline=deadline)
-
-
-def _ranking(f, c):
-    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5)
-
-
-def _exchange(f, c):
-    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, **_size(c, "exchange"))
-
-
-def _map(f, c):
-    w, h = plot_size(c.geo["map"], c.geo["s"])
-    return fg.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
-                           fg.parse_view(c.view), c.settings.city.geo.tiles, density=f.frame("incidents", "density"),
-                           width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"])
-
-
-def _districts(f, c):
-    return cx.district_list(f.frame("incidents", "by_district"), district_names(c.geography), fg.parse_view(c.view))
-
-
-def _cloud(f, c):
-    target, deadline = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
-    return meters.cloud_meter(f.frame("systems", "summary"), target, deadline=deadline)
-
-
-def _migration(f, c):
-    _, h = plot_size(c.geo["migration"], c.geo["s"])
-    n = max(3, min(12, int((h / c.geo["s"] - 24) // 24)))  # rows of ~24 px under the legend
-    return meters.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n)
-
-
-def _burnup(f, c):
-    target, _ = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
-    return fg.migration_burnup(f.frame("systems", "burnup"), target, today=c.today, **_size(c, "burnup"))
-
-
-def _hour_weekday(f, c):
-    return fg.hour_weekday_heatmap(f.frame("incidents", "hour_weekday"), **_size(c, "hour_weekday"))
-
-
-def _exchange_caption(f, c):
-    return captions.exchange_caption(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS)
-
-
-def _map_legend(f, c):
-    return captions.map_legend(f.frame("incidents", "by_district"), c.geography, f.frame("incidents", "region_match"))
-
-
-def _burnup_caption(f, c):
-    return captions.burnup_caption(f.frame("systems", "burnup"), c.today)
-
-
-def _hour_weekday_caption(f, c):
-    return captions.hour_weekday_caption(f.frame("incidents", "hour_weekday"))
-
-
-def _category_district(f, c):
-    regions = f.frame("regions", "regions")
-    if regions is None:
-        regions = getattr(c.geography, "regions", None)
-    return fg.category_district_heatmap(f.frame("incidents", "category_district"), regions,
-                                        focus=fg.parse_view(c.view), **_size(c, "category_district"))
-
-
-TICKER_ROWS = 20  # the newest of the published latest incidents; a loop of ~25 s
-
-
-def _ticker(f, c):
-    names = cx.region_names(f.frame("regions", "regions"), getattr(c.geography, "regions", None))
-    latest = f.frame("incidents", "latest")
-    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names)
-
-
-def _targets(f, c):
-    return meters.target_bullets(f.frame("targets", "targets"), **_size(c, "targets"))
-
-
-PANELS: dict[str, Panel] = {
-    "sharing": Panel("数据共享 · 共享率", ("catalog", "targets"), "/sharing", _sharing, FORMULAS["sharing_rate"]),
-    "ranking": Panel("数据共享 · 部门排名", ("catalog", "departments"), "/sharing", _ranking,
-                     "各部门政务数据共享率（前 5 名与后 5 名）。" + FORMULAS["sharing_rate"]),
-    "exchange": Panel("数据共享 · 近30日交换量", ("exchange",), "/exchange", _exchange, FORMULAS["exchange_records"],
-                      caption=_exchange_caption),
-    "map": Panel("一张图 · 事件热力", ("incidents",), "/incidents", _map,
-                 "近30日各区县事件数（区县面）与网格事件密度（热力）；点击区县下钻", uses_view=True, caption=_map_legend),
-    "cloud": Panel("上云进度 · 上云率", ("systems", "targets"), "/cloud", _cloud, FORMULAS["cloud_migration_rate"]),
-    "migration": Panel("上云进度 · 部门状态", ("systems", "departments"), "/cloud", _migration,
-                       "上云率最低的部门，按系统状态堆叠（已上云 / 迁移中 / 未迁移 / 暂缓）"),
-    "burnup": Panel("上云进度 · 实际与计划", ("systems", "targets"), "/cloud", _burnup,
-                    "非涉密系统按月累计：实际已上云与计划上云；虚线为目标", caption=_burnup_caption),
-    "hour_weekday": Panel("事件 · 时段热力", ("incidents",), "/incidents", _hour_weekday, "近30日事件按星期 × 小时分布",
-                          caption=_hour_weekday_caption),
-    "category_district": Panel("事件 · 分类 × 区县", ("incidents", "regions"), "/incidents", _category_district,
-                               "近30日各区县主要事件分类的数量", uses_view=True),
-    "ticker": Panel("事件 · 最新事件", ("incidents", "regions"), "/incidents", _ticker, "最新受理的事件（滚动）"),
-    "targets": Panel("省级目标指标", ("targets",), "/targets", _targets,
-                     "每项目标：实际值、目标值、期限与状态；悬停查看依据文件"),
-}
-#: extra renders that share a panel's inputs (drawn by the same callback)
-EXTRA_RENDERS = {"districts": _districts}
-
-
-def _kpi_sharing(f, c):
-    return cx.kpi_rate(f.frame("catalog", "summary"), "sharing_rate", f.frame("targets", "targets"), "sharing_rate",
-                       fg.SHARING_DEFAULT_TARGET, c.today)
-
-
-def _kpi_aggregation(f, c):
-    return cx.kpi_rate(f.frame("catalog", "summary"), "gov_aggregation_rate", f.frame("targets", "targets"),
-                       "gov_aggregation_rate", None, c.today)
-
-
-def _kpi_cloud(f, c):
-    return cx.kpi_rate(f.frame("systems", "summary"), "cloud_migration_rate", f.frame("targets", "targets"),
-                       "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
-
-
-KPIS: dict[str, Panel] = {
-    "sharing": Panel(INDICATORS["sharing_rate"][0], ("catalog", "targets"), "/sharing", _kpi_sharing, FORMULAS["sharing_rate"]),
-    "aggregation": Panel(INDICATORS["gov_aggregation_rate"][0], ("catalog", "targets"), "/sharing", _kpi_aggregation,
-                         FORMULAS["gov_aggregation_rate"]),
-    "cloud": Panel(INDICATORS["cloud_migration_rate"][0], ("systems", "targets"), "/cloud", _kpi_cloud,
-                   FORMULAS["cloud_migration_rate"]),
-    "today": Panel("今日事件", ("incidents",), "/incidents", lambda f, c: cx.kpi_today(f.frame("incidents", "summary")),
-                   "今日 0 时起受理的事件数；未办结、超期为全部在办事件"),
-    "closure": Panel("事件办结率", ("incidents",), "/incidents",
-                     lambda f, c: cx.kpi_closure(f.frame("incidents", "summary")),
-                     FORMULAS["incident_closure_rate"] + "；" + FORMULAS["ontime_closure_rate"]),
-    "targets": Panel("目标达标", ("targets",), "/targets", lambda f, c: cx.kpi_targets(f.frame("targets", "targets")),
-                     "已达标的目标数 / 已配置的目标数"),
-}
+def panel_output(name: str) -> tuple[str, str]:
+    """The (component id, property) a panel's render fills."""
+    if name in IDS["graph"]:
+        return IDS["graph"][name], "figure"
+    if name in IDS["body"]:
+        return IDS["body"][name], "html"
+    return IDS["ticker"], "html"
 
 
 # ---- render with a cache keyed by dataset versions ---------------------------------------------------
@@ -402,10 +219,13 @@ def render(kind: str, name: str, frames: Frames, ctx: Ctx):
     """A panel's figure (as a plain dict) or its markup (components rendered by layouts.markup),
     built once per (datasets' versions, view, canvas, day) and shared by every wall; a second caller
     of a render in progress waits for it."""
-    spec = {"panel": PANELS, "caption": PANELS, "kpi": KPIS}.get(kind, {}).get(name)
-    fn = (spec.caption if kind == "caption" else spec.render) if spec else EXTRA_RENDERS[name]
+    spec = spec_of(kind, name)
+    if kind == "scope":
+        fn = (lambda _frames, c: scope_text(spec, c)) if spec else None
+    else:
+        fn = (spec.caption if kind == "caption" else spec.render) if spec else EXTRA_RENDERS[name]
     if fn is None:
-        raise KeyError(f"panel {name!r} has no caption")
+        raise KeyError(f"panel {name!r} has no {kind}")
     datasets = spec.datasets if spec else ("incidents",)
     uses_view = spec.uses_view if spec else True
     key = (kind, name, tuple(frames.version(ds) for ds in datasets), ctx.view if uses_view else "",
@@ -459,6 +279,8 @@ def warm(store, ctx: Ctx | None = None) -> dict[str, int]:
         render("kpi", name, frames, ctx)
     for name in EXTRA_RENDERS:
         render("extra", name, frames, ctx)
+    for name in scope_names():
+        render("scope", name, frames, ctx)
     layout()  # and the default page itself, so the first wall to load after a publish finds it built
     return {ds: frames.version(ds) for ds in DATASETS}
 
@@ -518,10 +340,18 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     ctx = Ctx(geo, settings, geography, view, date.today())
     versions = {ds: frames.version(ds) for ds in DATASETS}
 
-    def panel(name, body, className="", subtitle=""):
+    def scope(name, className="cw-scope"):
+        """The title bar's scope: a block redrawn with the view, or the fixed '全市 · …'."""
+        if name in IDS["scope"]:
+            return markup.html_block(render("scope", name, frames, ctx), id=IDS["scope"][name], tag="span",
+                                     className=className)
+        return scope_text(spec_of("scope", name), ctx)[0]
+
+    def panel(name, body, className="", subtitle=None):
         spec = PANELS[name]
         return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name], href=spec.href,
-                        tooltip=spec.tooltip, fresh=fresh, className=className, subtitle=subtitle)
+                        tooltip=spec.tooltip, fresh=fresh, className=className,
+                        subtitle=scope(name) if subtitle is None else subtitle)
 
     def caption(name, className="cw-caption"):
         return markup.html_block(render("caption", name, frames, ctx), id=IDS["caption"][name], className=className)
@@ -530,15 +360,16 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         graph = cx.graph(IDS["graph"][name], render("panel", name, frames, ctx), points=points)
         return panel(name, [graph, caption(name)] if PANELS[name].caption else graph, className)
 
-    def html_panel(name, subtitle=""):
+    def html_panel(name):
         return panel(name, markup.html_block(render("panel", name, frames, ctx), id=IDS["body"][name],
-                                             className="cw-html-body"), subtitle=subtitle)
+                                             className="cw-html-body"))
 
     _, map_h = plot_size(geo["map"], s)
     map_figure = render("panel", "map", frames, ctx)
     tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
-                         body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, tooltip=spec.tooltip,
-                         fresh=fresh) for name, spec in KPIS.items()]
+                         body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, fresh=fresh,
+                         scope=scope(f"kpi-{name}", "cw-kpi-scope") if spec.uses_view else None)
+             for name, spec in KPIS.items()]
     canvas_children = [
         cx.header(settings.city.name, updated=updated,
                   view_label=view_label(view, districts), toolbar=cx.toolbar(mode), box=geo["header"]),
@@ -549,13 +380,13 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
             caption("map", "cw-map-legend"),
             markup.html_block(render("extra", "districts", frames, ctx), id=IDS["districts"], className="cw-districts",
                               style={"width": f"{map_list_width(s)}px", "height": f"{map_h}px"}),
-        ], className="cw-map-wrap"), className="cw-panel--map", subtitle="近30日 · 点击区县下钻"),
+        ], className="cw-map-wrap"), className="cw-panel--map"),
         html_panel("cloud"), html_panel("migration"), graph_panel("burnup"),
         graph_panel("hour_weekday", points=True), graph_panel("category_district", points=True),
         panel("ticker", html.Div(html.Div(markup.html_block(render("panel", "ticker", frames, ctx), id=IDS["ticker"],
                                                             className="cw-ticker-list", tag="ul"),
-                                          className="cw-ticker-track"), className="cw-ticker"), subtitle="实时滚动"),
-        html_panel("targets", subtitle="含市级目标 · 悬停查看依据文件"),
+                                          className="cw-ticker-track"), className="cw-ticker")),
+        html_panel("targets"),
     ]
     config = {"canvas": list(geo["canvas"]), "mode": mode, "kiosk": kiosk, "rotate": rotate_s, "views": views,
               "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds,

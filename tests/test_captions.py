@@ -37,14 +37,34 @@ def test_css_gradient_follows_the_colour_scale():
 def test_exchange_caption_keys_and_the_windows_total():
     days = pd.date_range("2026-09-01", periods=60, freq="D")
     daily = pd.DataFrame({"date": days, "records": np.arange(60) * 1000 + 5, "api_calls": np.arange(60) * 10})
-    tree = cp.exchange_caption(daily.sample(frac=1, random_state=1), 30)
+    tree = cp.exchange_caption(daily.sample(frac=1, random_state=1), 30, today=days[-1])
     line = texts(tree)
     assert "交换记录（条）" in line and "接口调用（次）" in line
     total = sum(range(30, 60)) * 1000 + 30 * 5  # the same 30 days the trend draws
     assert f"近30日合计 {fmt.count(total)} 条" in line and fmt.count(total) == "133.5万"
     assert len(_classes(tree, "cw-key")) == 2
-    without_calls = texts(cp.exchange_caption(daily.drop(columns="api_calls"), 30))
+    without_calls = texts(cp.exchange_caption(daily.drop(columns="api_calls"), 30, today=days[-1]))
     assert "接口调用" not in without_calls
+
+
+def test_exchange_caption_sums_the_calendar_period_not_the_last_rows_with_data():
+    """近30日 is today and the 29 days before it (dashboard/periods.py): with days missing from the
+    source, the caption and the trend still cover those 30 days, never the last 30 rows that have data."""
+    from dashboard.frames import PullContext, build_frames
+
+    today = pd.Timestamp("2026-12-01")
+    all_days = pd.date_range(today - pd.Timedelta(days=59), today - pd.Timedelta(days=1), freq="D")
+    with_rows = [d for i, d in enumerate(all_days) if i % 3]  # every third day has no rows at all
+    rows = pd.DataFrame({"date": with_rows, "provider_dept": "D01", "consumer_dept": "D02", "records": 100,
+                         "api_calls": 1})
+    daily = build_frames("exchange", rows, PullContext(now=today.to_pydatetime()))["daily"]
+    in_period = [d for d in with_rows if d >= today - pd.Timedelta(days=29)]
+    assert len(in_period) < 30
+    line = texts(cp.exchange_caption(daily, 30, today=today.date()))
+    assert f"近30日合计 {fmt.count(100 * len(in_period))} 条" in line
+    trend = fg.exchange_trend(daily, 30, today=today.date())
+    assert len(trend.data[0].x) == 30 and trend.data[0].x[-1] == "2026-12-01"
+    assert sum(trend.data[0].y) == 100 * len(in_period)
 
 
 def test_burnup_caption_counts_actuals_up_to_this_month():

@@ -90,7 +90,7 @@ def test_target_for_picks_the_next_deadline_else_the_latest(targets):
 def test_exchange_trend_draws_the_last_30_days():
     days = pd.date_range("2026-09-01", periods=60, freq="D")
     daily = pd.DataFrame({"date": days, "records": np.arange(60) * 1000 + 5, "api_calls": np.arange(60) * 10})
-    fig = fg.exchange_trend(daily.sample(frac=1, random_state=1), 30, width=W, height=H)
+    fig = fg.exchange_trend(daily.sample(frac=1, random_state=1), 30, today=days[-1], width=W, height=H)
     records, calls = fig.data
     assert len(records.x) == 30 and pd.Timestamp(records.x[0]) == days[30] and pd.Timestamp(records.x[-1]) == days[-1]
     assert records.y[-1] == 59005 and calls.yaxis == "y2"
@@ -180,7 +180,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     assert d1.line.color == "rgba(95,216,255,1)" and d1.line.width == 1.2  # fg.DISTRICT_OUTLINE, as before
     # hover: plotly.js shows a fill's scalar text; a click carries the trace's customdata (the URL)
     assert d1.hoverinfo == "text" and "东湖区" in d1.text and "近30日事件 <b>120</b> 件" in d1.text
-    assert "未办结 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
+    assert "未办结（全部） 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
     assert list(d1.customdata) == ["/district/D1"] and list(d2.customdata) == ["/district/D2"]
     # no colour bar in the figure: the scale is an HTML legend over the map (tests/test_captions.py)
     assert not any(getattr(t.marker, "showscale", None) for t in fig.data)
@@ -364,9 +364,9 @@ def test_category_district_heatmap_matrix():
     regions = pd.DataFrame({"region_id": ["D1", "D2", "G1"], "name": ["东湖区", "西城区", "某网格"],
                             "level": ["区县", "区县", "网格"]})
     categories, districts, names, z = fg.category_district_matrix(cd, regions, max_categories=2)
-    assert categories == ["市容环境", "噪声扰民"]  # largest totals first; 交通出行 dropped
+    assert categories == ["市容环境", "其他"]  # the largest first; the rest (噪声扰民, 交通出行) in 其他
     assert districts == ["D1", "D2", "未知区域"] and names == ["东湖区", "西城区", "未知区域"]
-    assert z.tolist() == [[4, 10, 0], [6, 0, 2]]
+    assert z.tolist() == [[4, 10, 0], [6, 1, 2]]  # every column sums to its district's total
     fig = fg.category_district_heatmap(cd, regions, width=W, height=H, max_categories=2, focus="D2")
     assert np.array(fig.data[0].z).tolist() == z.tolist()
     assert list(fig.data[0].x) == names and list(fig.data[0].y) == categories
@@ -383,12 +383,14 @@ def test_ticker_rows_newest_first():
     assert [getattr(r, "data-key") for r in rows] == ["A2", "A1"]  # wall.js anchors the scroll on these keys
     assert "14:05" in texts(rows[0]) and "东湖区" in texts(rows[0]) and "噪声扰民" in texts(rows[0])
     assert "超期" in texts(rows[1])  # overdue and still open
-    assert "一号网格" in rows[0].title
+    assert "一号网格" in getattr(rows[0], "data-tip")  # the one hover: details and the data's as-of time
+    assert "数据截至" in getattr(rows[0], "data-tip")
     assert texts(cx.ticker_rows(None)) == "暂无数据"
 
 
 def test_district_list_ranks_districts(geography):
-    rows = cx.district_list(by_district_frame(), {"D1": "东湖区", "D2": "西城区"}, focus="D2")
+    rows = cx.district_list(by_district_frame().rename(columns={"district_id": "area_id"}), {"D1": "东湖区", "D2": "西城区"},
+                            focus="D2")
     links = find(rows, lambda c: getattr(c, "href", None) and "/district/" in c.href)
     assert [c.href for c in links] == ["/district/D1", "/district/D2"]
     assert "is-focus" in links[1].className and "154" in texts(rows)  # total of all districts
@@ -582,7 +584,8 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     assert {p.id["name"] for p in stale_panels} >= {"cloud", "migration", "burnup", "kpi-cloud", "targets"}
     assert not any(p.id["name"] == "hour_weekday" for p in stale_panels)  # incidents is fresh (no schedule)
     assert not find(page, lambda c: type(c).__name__ == "Loading")  # no spinner anywhere on the wall
-    assert "东湖区" in texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
+    side = texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
+    assert "西城区镇街事件排行" in side and "东湖区" not in side  # the district's own figures, not the city's ranking
     captions = {c.id: c.html for c in find(page, lambda c: getattr(c, "id", None) in wall.IDS["caption"].values())}
     assert set(captions) == set(wall.IDS["caption"].values())  # each graph's HTML key or scale rides with it
     assert "高峰" in captions["wall-c-hour_weekday"] and "近30日事件" in captions["wall-c-map"]
@@ -744,3 +747,38 @@ def test_poll_of_a_stale_wall_settles_between_badge_changes(wall, rt, monkeypatc
     assert out[1] is no_update  # the badge reads the same, so the freshness map is not sent again
     monkeypatch.setattr(cb.time, "time", lambda: now + 7200)  # the badge now says another age
     assert "incidents" in cb.poll({"n": 2, "t": 0}, out[3])[1]
+
+
+def test_kpi_tiles_give_their_document_and_as_of_time(targets):
+    summary = pd.DataFrame({"sharing_rate": [0.899]})
+    body = cx.kpi_rate(summary, "sharing_rate", targets, "sharing_rate", 0.9, date(2026, 11, 22),
+                       as_of=pd.Timestamp("2026-11-22 09:15"))
+    tip = getattr(body[0], "data-tip")
+    assert tip.startswith("全市 政务数据共享率 89.9%")
+    assert "口径：共享类型为无条件共享或有条件共享的目录条目数 ÷ 目录条目总数" in tip
+    assert "依据：政务信息资源共享管理暂行办法（国发〔2016〕51号）" in tip and "目标依据：示范市三年行动方案" in tip
+    assert "数据截至：2026年11月22日 09:15" in tip and "全市 · 目标 95%" in texts(body)
+
+
+def test_district_view_tiles_and_panels_show_the_districts_numbers(wall, rt):
+    """view=district:D2: the incident tiles, the side figures, the ticker and both heatmaps are D2's;
+    the city programmes say 全市."""
+    import re
+
+    page = wall.layout(view="district:D2")
+    blocks = {c.id: c.html for c in find(page, lambda c: type(c).__name__ == "HtmlBlock" and isinstance(c.id, str))}
+    by_district = rt.store.frame("incidents", "by_district").set_index("district_id")
+    summary = rt.store.frame("incidents", "summary_by_district")
+    d2_today = summary[(summary["district_id"] == "D2") & (summary["period"] == "今日")].iloc[0]
+    city_today = rt.store.frame("incidents", "summary").set_index("period").loc["今日"]
+    assert d2_today["open_all"] != city_today["open_all"]  # the check below tells the two apart
+    assert f">{int(d2_today['open_all'])}<" in blocks[wall.IDS["kpi"]["today"]]
+    assert blocks[wall.IDS["scope"]["kpi-today"]] == "西城区" and blocks[wall.IDS["scope"]["hour_weekday"]] == "西城区 · 近30日"
+    assert re.search(rf"近30日事件</span><b>{int(by_district.at['D2', 'incidents_30d'])}<", blocks[wall.IDS["districts"]])
+    ticker = blocks[wall.IDS["ticker"]]
+    assert "西城区" in ticker and "东湖区" not in ticker
+    graphs = {g.id: g.figure for g in find(page, lambda c: type(c).__name__ == "Graph")}
+    hw = np.array(graphs[wall.IDS["graph"]["hour_weekday"]]["data"][0]["z"])
+    assert hw.sum() == by_district.at["D2", "incidents_30d"]
+    titles = texts(find(page, lambda c: "cw-panel-subtitle" in (getattr(c, "className", "") or "")))
+    assert "全市" in titles  # sharing, cloud, targets: city programmes

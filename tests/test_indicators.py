@@ -154,4 +154,63 @@ def test_every_indicator_has_a_formula_docstring():
                ind.network_rate, ind.incident_closure_rate, ind.ontime_closure_rate, ind.overdue_open,
                ind.mean_handling_hours, ind.exchange_volume):
         name = fn.__doc__.split("=")[0].strip()
-        assert "=" in fn.__doc__ and name in {v[0] for v in ind.INDICATORS.values()} | {"平均处置时长（小时）"}, fn
+        assert "=" in fn.__doc__ and name in {i.name for i in ind.REGISTRY.values()} | {"平均处置时长（小时）"}, fn
+
+
+# ---- the one registry behind every hover -------------------------------------------------------------------
+
+def test_the_registry_covers_every_indicator_the_pullers_and_targets_name(catalog, systems, incidents):
+    from dashboard.targets import PRESETS
+
+    ctx = PullContext(now=NOW)
+    ids = set()
+    for dataset, rows in (("catalog", catalog), ("systems", systems), ("incidents", incidents)):
+        ids |= set(indicator_values(dataset, rows, ctx))
+    ids |= {t.indicator_id for preset in PRESETS.values() for t in preset}
+    assert ids <= set(ind.REGISTRY)
+    for entry in ind.REGISTRY.values():
+        assert entry.name and entry.unit and entry.formula and entry.period and entry.source_text(), entry
+    assert not hasattr(ind, "FORMULAS") and not hasattr(ind, "INDICATORS")  # no second copy of the strings
+
+
+def test_registry_documents_are_the_programmes_own():
+    assert ind.REGISTRY["gov_aggregation_rate"].documents == ("陕政办发〔2018〕47号",)
+    assert ind.REGISTRY["cloud_migration_rate"].documents == ("济源新型智慧城市建设指导意见",)
+    assert ind.REGISTRY["six_databases"].documents == ("长沙市新型智慧城市建设管理应用办法",)
+    # no preset document covers the incident indicators: the hover says so instead of inventing one
+    assert ind.REGISTRY["mean_handling_hours"].source_text() == "无预置依据文件，口径依 DESIGN.md 指标口径手册"
+
+
+@pytest.mark.parametrize("indicator_id, formula", [
+    ("city_aggregation_rate", "城市类目录中已挂接到城市数据池的条目数 ÷ 城市类目录条目数"),
+    ("network_rate", "已接入电子政务外网的单位数 ÷ 单位总数"),
+    ("mean_handling_hours", "（办结时间 − 受理时间）的平均值"),
+])
+def test_the_indicators_that_showed_no_formula_show_it_on_their_target_bullet(indicator_id, formula):
+    from layouts import meters
+
+    targets = pd.DataFrame([{"target_id": "t", "indicator_id": indicator_id, "name": ind.REGISTRY[indicator_id].name,
+                             "level": "省", "unit": ind.REGISTRY[indicator_id].unit, "target": 0.9,
+                             "deadline": pd.Timestamp("2027-12-31"), "comparator": ">=", "source_doc": "陕政办发〔2018〕47号",
+                             "current": 0.8, "forecast": 0.85, "status": "按期可达"}])
+    bullet = meters.target_bullets(targets, as_of=pd.Timestamp("2026-12-01 09:15")).children[0]
+    tip = getattr(bullet, "data-tip")
+    assert "口径：" in tip and formula in tip
+    assert "依据：" in tip and "数据截至：2026年12月1日 09:15" in tip
+
+
+def test_hover_lines_name_the_period_exclusions_document_and_as_of():
+    from layouts import tips
+
+    text = tips.tip("ontime_closure_rate", "95.0%", scope="东湖区", today=date(2026, 12, 1),
+                    as_of=pd.Timestamp("2026-12-01 09:15:31"))
+    assert text.splitlines() == [
+        "东湖区 按期办结率 95.0%",
+        "口径：统计期内受理且已办结的事件中办结时间不晚于办理时限的数量 ÷ 其中已办结的事件数",
+        "统计期：近30日（2026-11-02 至 2026-12-01），按受理时间 reported_at 计",
+        "不计入：未办结事件不计入；无办理时限的已办结事件视为按期",
+        "依据：无预置依据文件，口径依 DESIGN.md 指标口径手册",
+        "数据截至：2026年12月1日 09:15",
+    ]
+    city_target = tips.lines("sharing_rate", document="示范市三年行动方案")
+    assert "依据：政务信息资源共享管理暂行办法（国发〔2016〕51号）" in city_target and "目标依据：示范市三年行动方案" in city_target

@@ -70,13 +70,33 @@ def systems_summary(rate=0.6) -> pd.DataFrame:
 def test_cloud_meter_ring_by_status_against_target():
     meter = mt.cloud_meter(systems_summary(), 0.8)
     ring = with_class(meter, "cw-meter-ring")[0].style["background"]
-    # 已上云 first from 12 o'clock, then 迁移中 / 未迁移 / 暂缓, in proportion
+    # 已上云 first from 12 o'clock, then 迁移中 / 未迁移 / 暂缓, in proportion (a summary without the
+    # approval split counts its 暂缓 as unapproved)
     assert ring == ("conic-gradient(var(--cw-s-cloud) 0.0deg 216.0deg, var(--cw-s-moving) 216.0deg 288.0deg, "
-                    "var(--cw-s-waiting) 288.0deg 342.0deg, var(--cw-s-deferred) 342.0deg 360.0deg)")
+                    "var(--cw-s-waiting) 288.0deg 342.0deg, var(--cw-s-exempt) 342.0deg 342.0deg, "
+                    "var(--cw-s-deferred) 342.0deg 360.0deg)")
     assert with_class(meter, "cw-meter-tick")[0].style["transform"] == "rotate(288.0deg)"  # target 80%
     text = texts(meter)
     assert "60.0%" in text and "≥ 80%" in text and "20.0" in text and "逾期未迁" in text and "7" in text
-    assert "已上云 60 个系统（60%）" in attr(with_class(meter, "cw-meter")[0], "data-tip")
+    assert "已上云 60 个系统（60%）" in attr(meter, "data-tip")
+
+
+def test_cloud_ring_splits_approved_and_unapproved_deferrals_and_lists_the_approved():
+    """The ring's 暂缓 is 经批准暂缓 + 未批准暂缓, shown apart; the approved systems are listed by name on
+    their hover (the 上云率 hover promises they are 单独列示)."""
+    summary = systems_summary().assign(deferred_approved=3, deferred_unapproved=2)
+    exempt = pd.DataFrame({"system_id": ["S1", "S2", "S3"], "dept_id": ["D01", "D02", "D02"],
+                           "name": ["档案影像系统", "应急指挥专网", "信访系统"], "status": "暂缓"})
+    departments = pd.DataFrame({"dept_id": ["D01", "D02"], "name": ["档案局", "应急局"], "short_name": ["档案", "应急"]})
+    meter = mt.cloud_meter(summary, 0.8, exempt=exempt, departments=departments)
+    text = texts(meter)
+    assert "经批准暂缓 3" in text and "未批准暂缓 2" in text and "暂缓 5" not in text
+    ring = with_class(meter, "cw-meter-ring")[0].style["background"]
+    assert "var(--cw-s-exempt) 342.0deg 352.8deg, var(--cw-s-deferred) 352.8deg 360.0deg" in ring
+    approved = [c for c in with_class(meter, "cw-legend-item") if "经批准暂缓" in texts(c)][0]
+    tip = attr(approved, "data-tip")
+    assert "经批准暂缓上云的非涉密系统 3 个" in tip and "· 档案影像系统（档案）" in tip and "· 信访系统（应急）" in tip
+    assert "依据：济源新型智慧城市建设指导意见" in tip
 
 
 def test_ranking_shows_best_and_worst_in_order(by_dept, departments):

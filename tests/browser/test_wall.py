@@ -191,3 +191,49 @@ def test_html_panels_show_details_on_hover_and_open_drill_downs(live_app, open_p
     page.wait_for_url("**/department/*", timeout=10_000)
     page.wait_for_selector("h1:has-text('部门下钻')", timeout=10_000)  # the page follows the URL
     assert watch.console_errors == []
+
+
+def test_district_view_shows_the_districts_numbers(live_app, open_page):
+    """/wall?view=district:<id>: the incident tiles, the side figures and the 分类 heatmap's columns
+    are that district's, and the page says so; the city programmes' panels say 全市."""
+    regions = live_app.store.frame("regions", "regions")
+    district = regions.query("level == '区县'")["region_id"].iloc[0]
+    name = regions.set_index("region_id").loc[district, "name"]
+    summary = live_app.store.frame("incidents", "summary_by_district")
+    today = summary[(summary["district_id"] == district) & (summary["period"] == "今日")].iloc[0]
+    recent = summary[(summary["district_id"] == district) & (summary["period"] == "近30日")].iloc[0]
+    watch = open_wall(open_page, live_app.url + f"/wall?view=district:{district}")
+    page = watch.page
+    tile = page.inner_text(f"#{IDS['kpi']['today']}")
+    assert tile.replace("\n", "").startswith(f"{int(today['incidents']):,}件")
+    assert f"未办结（全部） {int(today['open_all']):,}" in tile.replace("\n", " ")
+    assert page.inner_text(f"#{IDS['scope']['kpi-today']}") == name
+    closure = page.inner_text(f"#{IDS['kpi']['closure']}").replace("\n", "")
+    assert closure.startswith(f"{recent['closure_rate'] * 100:.1f}%")
+    side = page.inner_text(f"#{IDS['districts']}")
+    assert f"{int(recent['incidents']):,}" in side and f"{name}镇街事件排行" in side
+    streets = set(regions.query("level == '镇街' and district_id == @district")["name"])
+    columns = page.evaluate("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data[0].x",
+                            IDS["graph"]["category_district"])
+    assert columns and set(columns) <= streets | {"未知区域"}
+    assert f"{name} · 近30日" in page.inner_text(f"#{IDS['scope']['hour_weekday']}")
+    assert "全市" in page.inner_text("[id*='\"name\":\"cloud\"'] .cw-panel-subtitle")
+    page.locator(f"#{IDS['kpi']['today']} .cw-kpi-value").hover()
+    page.wait_for_selector(".cw-tip.is-shown", timeout=5_000)
+    tip = page.inner_text(".cw-tip")
+    assert tip.startswith(f"{name} 事件数") and "口径：" in tip and "依据：" in tip and "数据截至：" in tip
+    watch.screenshot("wall-district")
+    assert watch.console_errors == []
+
+
+def test_rotating_to_a_district_redraws_the_scopes(live_app, open_page):
+    """A view change in the browser (rotation) redraws the scope blocks with the panels."""
+    watch = open_wall(open_page, live_app.url + "/wall?rotate=4")
+    page = watch.page
+    page.wait_for_function("(id) => !document.getElementById(id).innerText.endsWith('全市')", arg=IDS["view_label"],
+                           timeout=15_000)
+    page.wait_for_function("""([label, scope]) => {
+        const name = document.getElementById(label).innerText.split('：').pop().split(' · ')[0];  // 东湖区 · 轮播 2/8
+        return document.getElementById(scope).innerText === name;
+    }""", arg=[IDS["view_label"], IDS["scope"]["kpi-today"]], timeout=15_000)
+    assert watch.console_errors == []
