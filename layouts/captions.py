@@ -54,9 +54,9 @@ def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS) -
     frame = fg.exchange_window(daily, days)
     if frame is None:
         return []
-    keys = [line_key("━", "accent", "交换记录（条）")]
+    keys = [line_key("━", "accent", "交换记录")]  # their units are in the total and the hovers: one line at the label size
     if "api_calls" in frame.columns:
-        keys.append(line_key("┅", "warn", "接口调用（次）"))
+        keys.append(line_key("┅", "warn", "接口调用"))
     total = float(np.nansum(frame["records"].astype(float).to_numpy()))
     return [caption(keys, _stat(f"近{len(frame)}日合计 ", fmt.count(total), " 条"))]
 

@@ -10,6 +10,8 @@ stale (see callbacks/wall.py).
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from dash import dcc, html
 
@@ -237,12 +239,14 @@ def toolbar(scale_mode: str) -> html.Div:
 STATUS_CLASS = {"受理": "is-new", "处置中": "is-doing", "已办结": "is-done"}
 
 
-def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None) -> list:
-    """最新事件: one row per incident, newest first. wall.js copies the rows once below the list, so
-    the scroll loops seamlessly, and keeps the scroll anchored on a row when the list changes."""
+def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None, today: date | None = None) -> list:
+    """最新事件: one row per incident, newest first; a row from before ``today`` shows its date. wall.js
+    copies the rows once below the list, so the scroll loops seamlessly, and keeps the scroll anchored
+    on a row when the list changes."""
     if not has_columns(latest, "incident_id", "reported_at"):
         return [html.Li("暂无数据", className="cw-ticker-empty")]
     names = names or {}
+    today = today or date.today()
     rows = []
     for r in latest.itertuples(index=False):
         when = pd.Timestamp(r.reported_at)
@@ -250,14 +254,15 @@ def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None
         overdue = bool(getattr(r, "overdue", False)) and status != "已办结"
         district = names.get(str(getattr(r, "district_id", "")), str(getattr(r, "district_id", "") or ""))
         grid = names.get(str(getattr(r, "region_id", "")), "")
+        source = getattr(r, "source", "") or ""
         rows.append(html.Li([
-            html.Span(f"{when:%H:%M}", className="cw-t-time"),
+            html.Span(fmt.clock(when, today), className="cw-t-time" + ("" if when.date() == today else " is-earlier")),
             html.Span(district, className="cw-t-district"),
             html.Span(getattr(r, "category", "") or "", className="cw-t-cat"),
-            html.Span(getattr(r, "source", "") or "", className="cw-t-src"),
             html.Span("超期" if overdue else status,
                       className="cw-t-status " + ("is-overdue" if overdue else STATUS_CLASS.get(status, ""))),
-        ], className="cw-ticker-row", title=f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''} · {r.incident_id}",
+        ], className="cw-ticker-row", title=f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''}"
+                 f"{(' · ' + source) if source else ''} · {r.incident_id}",
             **{"data-key": str(r.incident_id)}))
     return rows
 

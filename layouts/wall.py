@@ -31,6 +31,7 @@ from layouts import components as cx
 from layouts import figures as fg
 from layouts import markup
 from layouts import meters
+from layouts import theme
 
 log = logging.getLogger("citywall.wall")
 SCALE_MODES = ("fit", "fill-width", "stretch")
@@ -112,9 +113,10 @@ def wall_geometry(canvas: tuple[int, int] = (1920, 1080)) -> dict:
     return out
 
 
-def plot_size(box, s: float) -> tuple[int, int]:
-    """The drawing area inside a panel (below its title bar, inside its padding)."""
-    pad, head = 10 * s, 40 * s
+def plot_size(box, s: float, text_scale: float = 1.0) -> tuple[int, int]:
+    """The drawing area inside a panel (below its title bar, two title lines high: assets/wall.css
+    .cw-panel-head, inside its padding)."""
+    pad, head = 10 * s, 2 * theme.font_px(theme.TITLE_PX, s, text_scale)
     return int(round(box[2] - 2 * pad)), int(round(box[3] - head - pad))
 
 
@@ -229,9 +231,13 @@ def _target(f: Frames, indicator: str, default: float, today) -> tuple[float, ob
     return (float(row["target"]), row.get("deadline")) if row else (default, None)
 
 
+def _text_scale(c: Ctx) -> float:
+    return c.settings.city.text_scale
+
+
 def _size(c: Ctx, name: str) -> dict:
-    w, h = plot_size(c.geo[name], c.geo["s"])
-    return {"width": w, "height": h, "scale": c.geo["s"]}
+    w, h = plot_size(c.geo[name], c.geo["s"], _text_scale(c))
+    return {"width": w, "height": h, "scale": c.geo["s"], "text_scale": _text_scale(c)}
 
 
 def _sharing(f, c):
@@ -240,7 +246,10 @@ def _sharing(f, c):
 
 
 def _ranking(f, c):
-    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5)
+    # best n, a gap row and worst n: as many as fit at the type scale (5 + 5 on 1920×1080 before it grew)
+    rows = theme.rows_that_fit(_size(c, "ranking")["height"], theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"),
+                               max(2, (rows - 1) // 2))
 
 
 def _exchange(f, c):
@@ -248,14 +257,23 @@ def _exchange(f, c):
 
 
 def _map(f, c):
-    w, h = plot_size(c.geo["map"], c.geo["s"])
+    w, h = plot_size(c.geo["map"], c.geo["s"], _text_scale(c))
     return fg.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
                            fg.parse_view(c.view), c.settings.city.geo.tiles, density=f.frame("incidents", "density"),
-                           width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"])
+                           width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"],
+                           text_scale=_text_scale(c))
+
+
+DISTRICT_ROW_EM = 1.3 + 0.6  # a district row: its line and its bar (assets/wall.css .cw-drow)
+DISTRICT_LIST_HEAD_EM = 10.5  # the three totals and the list's heading above the rows
 
 
 def _districts(f, c):
-    return cx.district_list(f.frame("incidents", "by_district"), district_names(c.geography), fg.parse_view(c.view))
+    _, h = plot_size(c.geo["map"], c.geo["s"], _text_scale(c))
+    label = theme.font_px(theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    limit = max(3, int((h - DISTRICT_LIST_HEAD_EM * label) // (DISTRICT_ROW_EM * label)))
+    return cx.district_list(f.frame("incidents", "by_district"), district_names(c.geography), fg.parse_view(c.view),
+                            limit=limit)
 
 
 def _cloud(f, c):
@@ -264,8 +282,9 @@ def _cloud(f, c):
 
 
 def _migration(f, c):
-    _, h = plot_size(c.geo["migration"], c.geo["s"])
-    n = max(3, min(12, int((h / c.geo["s"] - 24) // 24)))  # rows of ~24 px under the legend
+    _, h = plot_size(c.geo["migration"], c.geo["s"], _text_scale(c))
+    label = theme.font_px(theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    n = max(3, min(12, int((h - 2 * label) // (1.6 * label))))  # rows of 1.6 lines under the legend
     return meters.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n)
 
 
@@ -308,7 +327,7 @@ TICKER_ROWS = 20  # the newest of the published latest incidents; a loop of ~25 
 def _ticker(f, c):
     names = cx.region_names(f.frame("regions", "regions"), getattr(c.geography, "regions", None))
     latest = f.frame("incidents", "latest")
-    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names)
+    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names, c.today)
 
 
 def _targets(f, c):
@@ -543,7 +562,7 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         return panel(name, markup.html_block(render("panel", name, frames, ctx), id=IDS["body"][name],
                                              className="cw-html-body"), subtitle=subtitle)
 
-    _, map_h = plot_size(geo["map"], s)
+    _, map_h = plot_size(geo["map"], s, settings.city.text_scale)
     map_figure = render("panel", "map", frames, ctx)
     tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
                          body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, tooltip=spec.tooltip,
@@ -586,7 +605,8 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     ]
     classes = "cw-wall" + (" is-kiosk" if kiosk else "")
     return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas", style={
-        "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}"})],
+        "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}",
+        "--ts": f"{settings.city.text_scale:g}"})],
         id=IDS["root"], className=classes, **{"data-mode": mode})
 
 

@@ -162,7 +162,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
     fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
-    *districts, labels = fig.data
+    *districts, leaders, labels = fig.data
     assert all(t.type == "scatter" for t in fig.data) and not fig.layout.map.style  # SVG, no MapLibre
     assert [t.name for t in districts] == ["东湖区", "西城区"]
     # each district's outline from the GeoJSON, in km on both axes: the 0.1° squares are 11.13 km high
@@ -683,7 +683,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
 
     before = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
     key = cb.map_key(before, "city")
-    assert key == "city|scatter,scatter,scatter"  # two districts and the names
+    assert key == "city|scatter,scatter,scatter,scatter"  # two districts, the names' leader lines and the names
     # a publish that changes the counts: D2's grid gets many more incidents
     snap = rt.store.snapshot("incidents")
     frames = {name: frame.copy() for name, frame in snap.frames.items()}
@@ -695,7 +695,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     assert before["layout"]["images"][0]["source"] != after["layout"]["images"][0]["source"]
     patch = cb.map_patch(after, key, key, new_data=True)
     changed = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
-    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 2, "text"), ("layout", "images")} <= changed
+    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 3, "text"), ("layout", "images")} <= changed
     assert not any(loc[-1] in ("x", "y", "geojson") for loc in changed)  # never the polygons
     # the browser's figure after the patch is the new figure
     assert apply_patch(before, patch) == after
