@@ -688,6 +688,15 @@ MAP_HOVER = ("<b>{1}</b><br>近30日事件 <b>{2}</b> 件 · 今日 {6} 件<br>�
              "<br>近30日办结率 {5}<br><i>点击进入区县</i>")
 
 
+MAP_LEGEND_BAND_EM = 3.2  # the map's HTML legend at the bottom (assets/wall.css .cw-map-legend), in label sizes
+
+
+def legend_band(scale: float, text_scale: float = 1.0) -> float:
+    """The height (canvas px) at the bottom of the map that the legend covers, with its margin: a
+    district in focus is drawn above it."""
+    return MAP_LEGEND_BAND_EM * theme.font_px(theme.LABEL_PX, scale, text_scale)
+
+
 def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, width, height,
              scale, text_scale, uirev) -> go.Figure:
     svg = svg_layer(layer)
@@ -696,7 +705,12 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
     if box is None:
         (bx0, bx1), (by0, by1) = svg.project([bounds[0], bounds[2]], [bounds[1], bounds[3]])
         box = (float(bx0), float(by0), float(bx1), float(by1))
-    x_range, y_range = fit_view(box, width, height, padding=0.06 if focus is None else 0.18)
+    if focus is None:
+        x_range, y_range = fit_view(box, width, height, padding=0.06)
+    else:  # the district above the legend's band, so the legend never covers it
+        band = legend_band(scale, text_scale)
+        x_range, (y0, y1) = fit_view(box, width, height - band, padding=0.18)
+        y_range = (round(y0 - band * (y1 - y0) / (height - band), 4), y1)
     fills = sample_scale(MAP_SCALE, z / zmax)
     outline = _parse_colour(DISTRICT_OUTLINE)
     # the district in focus last, so its outline is drawn over its neighbours' fills
@@ -741,7 +755,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
         data.extend(_label_traces(centroids, svg, names, focus, x_range, y_range, width, height, scale, text_scale))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False, automargin=False)
     layout = _base_layout(
-        width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, hovermode="closest",
+        width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, hovermode="closest",
         plot_bgcolor=theme.MAP_BACKGROUND, images=images,
         xaxis=dict(axis, range=list(x_range)), yaxis=dict(axis, range=list(y_range), scaleanchor="x", scaleratio=1),
     )
@@ -773,7 +787,14 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
     if focus is not None:
         bounds = feature_bounds(features[ids.index(focus)]) or bounds
     center = ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    zoom = fit_zoom(bounds, width, height, padding=0.06 if focus is None else 0.18)
+    if focus is None:
+        zoom = fit_zoom(bounds, width, height, padding=0.06)
+    else:  # the district above the legend's band: the map's centre moves south by half the band
+        band = legend_band(scale, text_scale)
+        zoom = fit_zoom(bounds, width, height - band, padding=0.18)
+        mx, my = _mercator(*center)
+        my += band / 2 / (512 * 2 ** zoom)
+        center = (center[0], math.degrees(2 * math.atan(math.exp(math.pi * (1 - 2 * my))) - math.pi / 2))
     annotations = []
     if centroids is not None:
         anchors = []
@@ -786,7 +807,7 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
             annotations.append(_label(names.get(p.key, p.key), p.x / width, 1 - p.y / height, p.key == focus,
                                       focus is not None and p.key != focus, scale, text_scale, anchor, width, height))
     layout = _base_layout(
-        width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, annotations=annotations,
+        width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, annotations=annotations,
         map=dict(style=map_style(tiles), center=dict(lon=center[0], lat=center[1]), zoom=zoom, uirevision=uirev),
     )
     return go.Figure(data=data, layout=layout)
