@@ -135,7 +135,7 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
         lines = [[html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")],
                  [html.Span("差 ", className="cw-muted"),
                   html.Span(f"{(float(target) - float(value)) * 100:.1f}", className=f"cw-sub-num is-{tone}"),
-                  html.Span(" 个百分点", className="cw-muted")]]
+                  html.Span(" 个百分点", className="cw-muted cw-kpi-pp")]]
     return [html.Div(_big(number, unit, tone), className="cw-kpi-value"), *_subs(*lines)]
 
 

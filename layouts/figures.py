@@ -612,7 +612,7 @@ def _label_traces(centroids: pd.DataFrame, svg, names: dict, focus: str | None, 
             lx.append(None)
             ly.append(None)
     leaders = go.Scatter(x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False, name="区县名称引线",
-                         line=dict(color="rgba(255,255,255,0.75)", width=max(1, round(scale))))
+                         line=dict(color="rgba(255,255,255,0.8)", width=_px(1.5, scale)))
     names_trace = go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False, name="区县名称",
                              textfont=dict(size=sizes, color=colours, shadow=f"0 0 {_px(3, scale)}px {theme.BACKGROUND}"))
     return [leaders, names_trace]
@@ -992,7 +992,8 @@ def category_district_heatmap(category_district: pd.DataFrame | None, regions: p
         hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件<extra></extra>",
     )]
     tilted = max(text_px(n, tick) for n in names) * scale > cell_w - 4 * scale  # names wider than their column
-    bottom = (max(text_px(n, tick) for n in names) * 0.6 + 14) if tilted else tick_margin(None, text_scale)
+    # names tilted by 35°: the widest one's drop below the axis, plus a line of its height
+    bottom = (max(text_px(n, tick) for n in names) * 0.58 + tick * 0.85 + 8) if tilted else tick_margin(None, text_scale)
     layout = _base_layout(
         width, height, scale, "category-district", margin=(left, 4, 6, bottom), text_scale=text_scale,
         xaxis=_axis(scale, text_scale, side="bottom", showgrid=False, ticks="", type="category",

@@ -53,7 +53,7 @@ def _gap_line(rate: float, target: float, tone: str) -> html.Div:
 
 def _target_line(target: float, deadline, digits: int = 1) -> html.Div:
     return html.Div([html.Span("目标 ", className="cw-muted"), html.B(f"≥ {fmt.percent(target, digits)}", className="is-warn"),
-                     html.Span(f" · 期限 {fmt.day(deadline) if not _missing(deadline) else '未配置'}", className="cw-muted")])
+                     html.Span(f" · 期限 {fmt.day(deadline) if not _missing(deadline) else '未配置'}", className="cw-muted cw-target-deadline")])
 
 
 def _legend_line(label: str, value, swatch: str) -> html.Div:
