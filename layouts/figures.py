@@ -563,61 +563,6 @@ def _density_points(by_grid: pd.DataFrame | None, density: pd.DataFrame | None) 
     return points if points is not None and not points.empty else None
 
 
-def _label(text: str, x: float, y: float, focus: bool, dim: bool, scale: float, text_scale: float, anchor,
-           width: int, height: int) -> dict:
-    """A district's name on the MapLibre map, at (x, y) in 0..1 of the map: white on a dark plate;
-    muted around a district in focus; an arrow to its centroid (``anchor``, plot px) where it moved."""
-    ax, ay = anchor[0] - x * width, anchor[1] - (1 - y) * height
-    moved = abs(ax) > 0.5 or abs(ay) > 0.5
-    return dict(text=f"<b>{text}</b>", x=x, y=y, xref="paper", yref="paper", showarrow=moved,
-                ax=round(ax, 1), ay=round(ay, 1), axref="pixel", ayref="pixel", arrowhead=0,
-                arrowcolor="rgba(255,255,255,0.75)", arrowwidth=max(1, round(scale)),
-                font=dict(size=_font(theme.TEXT_PX if focus else theme.LABEL_PX, scale, text_scale),
-                          color=theme.MUTED if dim else "#ffffff"),
-                bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0)
-
-
-def _label_traces(centroids: pd.DataFrame, svg, names: dict, focus: str | None, x_range, y_range, width: int,
-                  height: int, scale: float, text_scale: float = 1.0) -> list[go.Scatter]:
-    """The districts' names (those inside the view) placed without overlaps (layouts/map_labels.py)
-    as one text trace, white with a dark halo and muted around a district in focus, and the leader
-    lines of the names moved off their centroids. One trace draws in one pass; as annotations, each
-    name cost the wall's first draw a text measurement of its own."""
-    cx, cy = svg.project(centroids["lon"].to_numpy(), centroids["lat"].to_numpy())
-    (x0, x1), (y0, y1) = x_range, y_range
-    span_x, span_y = x1 - x0, y1 - y0
-    anchors = [(rid, (x - x0) / span_x * width, (y1 - y) / span_y * height)
-               for rid, x, y in zip(centroids["region_id"].astype(str), cx, cy)
-               if 0.03 < (x - x0) / span_x < 0.97 and 0.04 < (y - y0) / span_y < 0.96]
-    at = {rid: i for i, rid in enumerate(svg.ids)}
-    areas = {rid: (b[2] - b[0]) * (b[3] - b[1]) for rid in at if (b := svg.boxes[at[rid]])}
-    placed = map_labels.district_labels(anchors, names, focus, areas, width, height, scale, text_scale)
-
-    def data_xy(px, py):
-        return round(x0 + px / width * span_x, 3), round(y1 - py / height * span_y, 3)
-
-    xs, ys, texts, sizes, colours, lx, ly = [], [], [], [], [], [], []
-    for p, anchor in placed:
-        x, y = data_xy(p.x, p.y)
-        xs.append(x)
-        ys.append(y)
-        texts.append(f"<b>{names.get(p.key, p.key)}</b>")
-        sizes.append(_font(theme.TEXT_PX if p.key == focus else theme.LABEL_PX, scale, text_scale))
-        colours.append(_rgba(_parse_colour(theme.MUTED), 0.7) if focus is not None and p.key != focus else "#ffffff")
-        if p.moved:
-            for point in (anchor, map_labels.leader_end(anchor, p.box)):
-                ax, ay = data_xy(*point)
-                lx.append(ax)
-                ly.append(ay)
-            lx.append(None)
-            ly.append(None)
-    leaders = go.Scatter(x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False, name="区县名称引线",
-                         line=dict(color="rgba(255,255,255,0.8)", width=_px(1.5, scale)))
-    names_trace = go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False, name="区县名称",
-                             textfont=dict(size=sizes, color=colours, shadow=f"0 0 {_px(3, scale)}px {theme.BACKGROUND}"))
-    return [leaders, names_trace]
-
-
 def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None, geography, focus: str | None = None,
                  tiles: str = "", *, density: pd.DataFrame | None = None, width: int = 700, height: int = 480,
                  scale: float = 1.0, text_scale: float = 1.0) -> go.Figure:
@@ -752,7 +697,8 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
                                sizex=round(x_range[1] - x_range[0], 4), sizey=round(y_range[1] - y_range[0], 4),
                                xanchor="left", yanchor="top", sizing="stretch", layer="above", opacity=0.9))
     if centroids is not None:
-        data.extend(_label_traces(centroids, svg, names, focus, x_range, y_range, width, height, scale, text_scale))
+        data.extend(map_labels.svg_name_traces(centroids, svg, names, focus, x_range, y_range, width, height, scale,
+                                               text_scale))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False, automargin=False)
     layout = _base_layout(
         width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, hovermode="closest",
@@ -804,8 +750,9 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
                 anchors.append((rid, px * width, (1 - py) * height))
         areas = {rid: (b[2] - b[0]) * (b[3] - b[1]) for rid, f in zip(ids, features) if (b := feature_bounds(f))}
         for p, anchor in map_labels.district_labels(anchors, names, focus, areas, width, height, scale, text_scale):
-            annotations.append(_label(names.get(p.key, p.key), p.x / width, 1 - p.y / height, p.key == focus,
-                                      focus is not None and p.key != focus, scale, text_scale, anchor, width, height))
+            annotations.append(map_labels.maplibre_name(names.get(p.key, p.key), p, anchor, p.key == focus,
+                                                        focus is not None and p.key != focus, width, height, scale,
+                                                        text_scale))
     layout = _base_layout(
         width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, annotations=annotations,
         map=dict(style=map_style(tiles), center=dict(lon=center[0], lat=center[1]), zoom=zoom, uirevision=uirev),

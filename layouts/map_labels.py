@@ -13,13 +13,16 @@ label's font size:
 4. where no place is free within reach, the label is dropped: the district's name stays in its hover.
 
 Pure functions: :func:`place_labels` is memoised on its (hashable) input, so the map's figure,
-rebuilt at every data publish, computes the placement once per geography, view and size.
+rebuilt at every data publish, computes the placement once per geography, view and size. The last
+two functions turn the placement into the map's Plotly parts (layouts/figures.py draws the map).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+
+import plotly.graph_objects as go
 
 from layouts import theme
 
@@ -120,3 +123,64 @@ def district_labels(anchors, names: dict, focus: str | None, areas: dict, width:
         labels.append(Label(rid, names.get(rid, rid), round(float(x), 1), round(float(y), 1), size, weight))
         at[rid] = (round(float(x), 1), round(float(y), 1))
     return tuple((p, at[p.key]) for p in place_labels(tuple(labels), round(width), round(height)))
+
+
+# ---- the placed names as Plotly parts of the map (layouts/figures.py) --------------------------------
+
+DIM_NAME = "rgba(127,156,199,0.7)"  # theme.MUTED at 70 %: the names around a district in focus
+LEADER = "rgba(255,255,255,0.8)"
+
+
+def _size(focus: bool, scale: float, text_scale: float) -> float:
+    return theme.font_px(theme.TEXT_PX if focus else theme.LABEL_PX, scale, text_scale)
+
+
+def svg_name_traces(centroids, svg, names: dict, focus: str | None, x_range, y_range, width: int, height: int,
+                    scale: float, text_scale: float = 1.0) -> list[go.Scatter]:
+    """The SVG map's district names (those whose centroid is inside the view), placed without
+    overlaps, as one text trace (white with a dark halo, muted around a district in focus), after
+    one trace of the leader lines of the names moved off their centroids. One trace draws in one
+    pass; as annotations, each name cost the wall's first draw a text measurement of its own."""
+    cx, cy = svg.project(centroids["lon"].to_numpy(), centroids["lat"].to_numpy())
+    (x0, x1), (y0, y1) = x_range, y_range
+    span_x, span_y = x1 - x0, y1 - y0
+    anchors = [(rid, (x - x0) / span_x * width, (y1 - y) / span_y * height)
+               for rid, x, y in zip(centroids["region_id"].astype(str), cx, cy)
+               if 0.03 < (x - x0) / span_x < 0.97 and 0.04 < (y - y0) / span_y < 0.96]
+    at = {rid: i for i, rid in enumerate(svg.ids)}
+    areas = {rid: (b[2] - b[0]) * (b[3] - b[1]) for rid in at if (b := svg.boxes[at[rid]])}
+
+    def data_xy(px, py):
+        return round(x0 + px / width * span_x, 3), round(y1 - py / height * span_y, 3)
+
+    xs, ys, texts, sizes, colours, lx, ly = [], [], [], [], [], [], []
+    for p, anchor in district_labels(anchors, names, focus, areas, width, height, scale, text_scale):
+        x, y = data_xy(p.x, p.y)
+        xs.append(x)
+        ys.append(y)
+        texts.append(f"<b>{names.get(p.key, p.key)}</b>")
+        sizes.append(_size(p.key == focus, scale, text_scale))
+        colours.append(DIM_NAME if focus is not None and p.key != focus else "#ffffff")
+        if p.moved:
+            for point in (anchor, leader_end(anchor, p.box)):
+                lx_, ly_ = data_xy(*point)
+                lx.append(lx_)
+                ly.append(ly_)
+            lx.append(None)
+            ly.append(None)
+    leaders = go.Scatter(x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False, name="区县名称引线",
+                         line=dict(color=LEADER, width=round(1.5 * scale, 2)))
+    shadow = f"0 0 {round(3 * scale, 2)}px {theme.BACKGROUND}"
+    return [leaders, go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False,
+                                name="区县名称", textfont=dict(size=sizes, color=colours, shadow=shadow))]
+
+
+def maplibre_name(text: str, placed: Placement, anchor, focus: bool, dim: bool, width: int, height: int,
+                  scale: float, text_scale: float = 1.0) -> dict:
+    """A district's name on the MapLibre map as an annotation at its placement: white on a dark plate,
+    muted around a district in focus, with a line to its centroid (``anchor``, plot px) where it moved."""
+    return dict(text=f"<b>{text}</b>", x=placed.x / width, y=1 - placed.y / height, xref="paper", yref="paper",
+                showarrow=placed.moved, ax=round(anchor[0] - placed.x, 1), ay=round(anchor[1] - placed.y, 1),
+                axref="pixel", ayref="pixel", arrowhead=0, arrowcolor=LEADER, arrowwidth=max(1, round(scale)),
+                font=dict(size=_size(focus, scale, text_scale), color=theme.MUTED if dim else "#ffffff"),
+                bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0)

@@ -225,3 +225,28 @@ def test_district_names_never_overlap_on_real_geojson(tmp_path, geo_dir, city, c
         moved += abs(float(cx) - x) > 1e-3 * (x1 - x0) or abs(float(cy) - y) > 1e-3 * (y1 - y0)
     leaders = next(t for t in fig.data if t.name == "区县名称引线")
     assert moved >= 1 and sum(1 for v in leaders.x if v is None) == moved
+
+
+def _square(lon, lat, size):
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_crowded_names_move_with_a_line_to_their_district_on_both_maps():
+    from dashboard.geo import Geography
+
+    shapes = {"D1": (113.0, 28.0, 0.3), "D2": (113.148, 28.148, 0.004), "D3": (113.152, 28.152, 0.004)}
+    features = [{"type": "Feature", "id": rid, "properties": {"name": name}, "geometry": _square(*shape)}
+                for (rid, shape), name in zip(shapes.items(), ("宁乡市", "芙蓉区", "天心区"))]
+    regions = pd.DataFrame({"region_id": list(shapes), "name": ["宁乡市", "芙蓉区", "天心区"], "level": ["区县"] * 3,
+                            "parent_id": [None] * 3, "lon": [113.1, 113.15, 113.154], "lat": [28.1, 28.15, 28.154]})
+    geography = Geography({"区县": {"type": "FeatureCollection", "features": features}}, regions, (113.0, 28.0, 113.3, 28.3))
+    svg = fg.incident_map(None, None, geography, width=700, height=480)
+    leaders, names = svg.data[-2:]
+    assert len(names.text) == 3 and sum(v is None for v in leaders.x) >= 1
+    tiles = fg.incident_map(None, None, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png", width=700, height=480)
+    notes = {n.text: n for n in tiles.layout.annotations}
+    assert set(notes) == {"<b>宁乡市</b>", "<b>芙蓉区</b>", "<b>天心区</b>"}
+    assert not notes["<b>宁乡市</b>"].showarrow  # the largest keeps its centroid
+    moved = [n for n in notes.values() if n.showarrow]
+    assert moved and all(abs(n.ax) + abs(n.ay) > 5 for n in moved)  # a line back to the centroid
