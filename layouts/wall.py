@@ -248,7 +248,7 @@ def _sharing(f, c):
 
 
 def _ranking(f, c):
-    # best n, a gap row and worst n: as many as fit at the type scale (5 + 5 on 1920×1080 before it grew)
+    # best n, a gap row and worst n: as many rows as fit at the type scale (4 + 4 on 1920×1080)
     rows = theme.rows_that_fit(_size(c, "ranking")["height"], theme.LABEL_PX, c.geo["s"], _text_scale(c))
     return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"),
                                max(2, (rows - 1) // 2))
@@ -413,7 +413,8 @@ def geography_of(rt):
 
 def _context(view: str = "city") -> Ctx:
     rt = runtime.current()
-    return Ctx(wall_geometry(rt.settings.city.canvas, rt.settings.city.text_scale), rt.settings, geography_of(rt), view, date.today())
+    city = rt.settings.city
+    return Ctx(wall_geometry(city.canvas, city.text_scale), rt.settings, geography_of(rt), view, date.today())
 
 
 _IN_FLIGHT: dict[tuple, threading.Event] = {}
