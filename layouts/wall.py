@@ -266,8 +266,8 @@ def _map(f, c):
                            text_scale=_text_scale(c))
 
 
-DISTRICT_ROW_EM = 1.3 + 0.6  # a district row: its line and its bar (assets/wall.css .cw-drow)
-DISTRICT_LIST_HEAD_EM = 10.5  # the three totals and the list's heading above the rows
+DISTRICT_ROW_EM = 2.0  # a district row: its line, its bar and the gaps (assets/wall.css .cw-drow)
+DISTRICT_LIST_HEAD_EM = 11.5  # the three totals and the list's heading above the rows
 
 
 def _districts(f, c):
