@@ -54,6 +54,16 @@ def moment(value: datetime | pd.Timestamp | float | None) -> str:
     return f"{day(value)} {value:%H:%M:%S}"
 
 
+def clock(value: datetime | pd.Timestamp, today: date) -> str:
+    """When something happened, as short as stays unambiguous on a wall that runs for days:
+    '14:05' today, '11-30 14:05' on any other day of this year, '2025-11-30 14:05' before it."""
+    if _missing(value):
+        return MISSING
+    if value.date() == today:
+        return f"{value:%H:%M}"
+    return f"{value:%m-%d %H:%M}" if value.year == today.year else f"{value:%Y-%m-%d %H:%M}"
+
+
 def age(seconds: float | None) -> str:
     """How old data is, in words: '刚刚', '5 分钟前', '3 小时前', '2 天前'."""
     if _missing(seconds):

@@ -111,6 +111,8 @@ class CitySettings(_Strict):
     name: str = Field("示范市", min_length=1)
     canvas: tuple[Annotated[int, Field(ge=640, le=15360)], Annotated[int, Field(ge=360, le=8640)]] = (1920, 1080)
     scale_mode: Literal["fit", "fill-width", "stretch"] = "fit"
+    # how much bigger than the type scale's minimums the wall's text is (a room read from further away)
+    text_scale: float = Field(1.0, ge=1.0, le=1.25, description="文字放大倍数 1.0–1.25")
     center: tuple[float, float] | None = None
     # min_lon, min_lat, max_lon, max_lat: incident coordinates outside are quarantined (placeholders)
     bbox: tuple[float, float, float, float] | None = None

@@ -58,9 +58,9 @@ def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS, t
     frame = fg.exchange_window(daily, days, today)
     if frame is None:
         return []
-    keys = [line_key("━", "accent", "交换记录（条）")]
+    keys = [line_key("━", "accent", "交换记录")]  # their units are in the total and the hovers: one line at the label size
     if "api_calls" in frame.columns:
-        keys.append(line_key("┅", "warn", "接口调用（次）"))
+        keys.append(line_key("┅", "warn", "接口调用"))
     total = float(np.nansum(frame["records"].astype(float).to_numpy()))
     calls = float(np.nansum(frame["api_calls"].astype(float).to_numpy())) if "api_calls" in frame.columns else None
     tip = tips.tip("exchange_records", f"{fmt.count(total)} 条", today=today, days=days, as_of=as_of,

@@ -10,6 +10,8 @@ stale (see callbacks/wall.py).
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from dash import dcc, html
 
@@ -145,7 +147,7 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
     else:
         lines = [goal, [html.Span("差 ", className="cw-muted"),
                         html.Span(f"{(float(target) - float(value)) * 100:.1f}", className=f"cw-sub-num is-{tone}"),
-                        html.Span(" 个百分点", className="cw-muted")]]
+                        html.Span(" 个百分点", className="cw-muted cw-kpi-pp")]]
     document = (target_row or {}).get("source_doc") or None
     tip = tips.tip(indicator_id, fmt.percent(value), as_of=as_of, today=today, document=document,
                    details=[f"目标 ≥ {fmt.percent(target, 0)}" if target is not None else "未配置目标"])
@@ -256,14 +258,17 @@ def toolbar(scale_mode: str) -> html.Div:
 STATUS_CLASS = {"受理": "is-new", "处置中": "is-doing", "已办结": "is-done"}
 
 
-def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None, *, as_of=None) -> list:
-    """最新事件: one row per incident, newest first. wall.js copies the rows once below the list, so
-    the scroll loops seamlessly, and keeps the scroll anchored on a row when the list changes."""
+def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None, today: date | None = None, *,
+                as_of=None) -> list:
+    """最新事件: one row per incident, newest first; a row from before ``today`` shows its date. wall.js
+    copies the rows once below the list, so the scroll loops seamlessly, and keeps the scroll anchored
+    on a row when the list changes."""
     overdue_rule = tips.indicator("overdue_open").formula
     as_of_line = f"数据截至：{tips.as_of_text(as_of)}"
     if not has_columns(latest, "incident_id", "reported_at"):
         return [html.Li("暂无数据", className="cw-ticker-empty")]
     names = names or {}
+    today = today or date.today()
     rows = []
     for r in latest.itertuples(index=False):
         when = pd.Timestamp(r.reported_at)
@@ -271,15 +276,16 @@ def ticker_rows(latest: pd.DataFrame | None, names: dict[str, str] | None = None
         overdue = bool(getattr(r, "overdue", False)) and status != "已办结"
         district = names.get(str(getattr(r, "district_id", "")), str(getattr(r, "district_id", "") or ""))
         grid = names.get(str(getattr(r, "region_id", "")), "")
+        source = getattr(r, "source", "") or ""
         rows.append(html.Li([
-            html.Span(f"{when:%H:%M}", className="cw-t-time"),
+            html.Span(fmt.clock(when, today), className="cw-t-time" + ("" if when.date() == today else " is-earlier")),
             html.Span(district, className="cw-t-district"),
             html.Span(getattr(r, "category", "") or "", className="cw-t-cat"),
-            html.Span(getattr(r, "source", "") or "", className="cw-t-src"),
             html.Span("超期" if overdue else status,
                       className="cw-t-status " + ("is-overdue" if overdue else STATUS_CLASS.get(status, ""))),
         ], className="cw-ticker-row", **{"data-key": str(r.incident_id), "data-tip": "\n".join([
-            f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''} · {r.incident_id}",
+            f"{fmt.moment(when)} · {district}{(' ' + grid) if grid else ''}{(' · ' + source) if source else ''}"
+            f" · {r.incident_id}",
             f"状态：{'超期' if overdue else status}（超期 = {overdue_rule}）", as_of_line])}))
     return rows
 

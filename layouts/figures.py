@@ -5,7 +5,9 @@ Rules every function here keeps:
 * it only *selects* from the pre-aggregated frames of :mod:`dashboard.frames` (sorting, picking
   the top rows, reshaping a 7×24 table); it never aggregates raw rows;
 * it draws with ``plotly.graph_objects`` on fixed ``width``/``height`` in design-canvas pixels,
-  with every font and line scaled by ``scale`` (1.0 on the 1920×1080 canvas, 2.0 on 3840×2160);
+  with every line scaled by ``scale`` (1.0 on the 1920×1080 canvas, 2.0 on 3840×2160) and every font
+  from the type scale of :mod:`layouts.theme` (``scale`` × ``text_scale``, the city's
+  ``city.text_scale``), as are the margins that hold text;
 * the look comes from the one template registered in :mod:`layouts.theme` (never set here);
 * ``uirevision`` is set, so a redraw keeps what the viewer did (legend clicks, zoom);
 * labels and hovers are Chinese and numbers go through :mod:`dashboard.formatting`;
@@ -34,7 +36,7 @@ from dashboard.selections import area_order
 from dashboard.targets import required_count
 from layouts.raster import (LONE_POINT_LEVEL, _parse_colour, _rgba, density_levels, density_raster, gaussian_kernel,
                             png_data_uri, png_indexed, sample_scale, scale_palette)
-from layouts import theme
+from layouts import map_labels, theme
 
 NO_DATA = "暂无数据"
 NUMBER_FONT = theme.NUMBER_FONT_FAMILY
@@ -69,39 +71,62 @@ def _px(value: float, scale: float) -> float:
     return round(value * scale, 2)
 
 
+def _font(step: float, scale: float, text_scale: float = 1.0) -> float:
+    """A type-scale step (theme.TICK_PX, LABEL_PX, TEXT_PX) in canvas px."""
+    return theme.font_px(step, scale, text_scale)
+
+
 def _base_layout(width: int, height: int, scale: float, uirevision: str, *, margin=(8, 8, 8, 8),
-                 **extra) -> dict:
+                 text_scale: float = 1.0, **extra) -> dict:
+    """``margin`` in design px: the parts that hold text are given already multiplied by ``text_scale``."""
     left, right, top, bottom = (round(m * scale) for m in margin)
     layout = dict(
         width=int(width), height=int(height), autosize=False, uirevision=uirevision,
         margin=dict(l=left, r=right, t=top, b=bottom, pad=0),
-        font=dict(size=_px(14, scale)),
-        hoverlabel=dict(font=dict(size=_px(14, scale))),
+        font=dict(size=_font(theme.LABEL_PX, scale, text_scale)),
+        hoverlabel=dict(font=dict(size=_font(theme.LABEL_PX, scale, text_scale))),
         showlegend=False,
     )
     layout.update(extra)
     return layout
 
 
-def _axis(scale: float, **extra) -> dict:
+def _axis(scale: float, text_scale: float = 1.0, **extra) -> dict:
     """An axis of the wall's fixed-size figures. The margins are explicit, so plotly.js need not
     measure its tick labels: no automargin, a fixed tick angle (``auto`` measures every label for
     overlaps) and labels allowed past the plot (the default checks each label's box against the div
     after placing each label, a forced layout per label on a fresh page)."""
-    axis = dict(tickfont=dict(size=_px(12, scale)), gridwidth=max(1, round(scale)), linewidth=max(1, round(scale)),
+    axis = dict(tickfont=dict(size=_font(theme.TICK_PX, scale, text_scale)), gridwidth=max(1, round(scale)), linewidth=max(1, round(scale)),
                 fixedrange=True, automargin=False, zeroline=False, tickangle=0, ticklabeloverflow="allow")
     axis.update(extra)
     return axis
 
 
-def empty_figure(width: int, height: int, scale: float = 1.0, text: str = NO_DATA, uirevision: str = "empty") -> go.Figure:
+def empty_figure(width: int, height: int, scale: float = 1.0, text: str = NO_DATA, uirevision: str = "empty",
+                 text_scale: float = 1.0) -> go.Figure:
     """A blank figure with one centred message ("暂无数据")."""
     return go.Figure(layout=_base_layout(
-        width, height, scale, uirevision,
+        width, height, scale, uirevision, text_scale=text_scale,
         xaxis=dict(visible=False), yaxis=dict(visible=False),
         annotations=[dict(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                          font=dict(size=_px(18, scale), color=theme.MUTED))],
+                          font=dict(size=_font(theme.TEXT_PX, scale, text_scale), color=theme.MUTED))],
     ))
+
+
+CAPTION_ROW_EM = 1.4  # the HTML caption over a graph (assets/wall.css .cw-caption-row), in label font sizes
+
+
+def caption_margin(text_scale: float = 1.0) -> float:
+    """The top margin (design px) that leaves room for a graph's HTML caption row."""
+    return CAPTION_ROW_EM * theme.LABEL_PX * text_scale + 4
+
+
+def tick_margin(labels, text_scale: float = 1.0) -> float:
+    """The margin (design px) beside an axis for its widest tick label; below an axis (``labels``
+    None) one line of ticks."""
+    if labels is None:
+        return 1.3 * theme.TICK_PX * text_scale + 4
+    return max((text_px(t, theme.TICK_PX * text_scale) for t in labels), default=0) + 8
 
 
 def text_px(text: str, size: float) -> float:
@@ -220,12 +245,12 @@ def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, today
 
 
 def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, today=None, width: int = 436,
-                   height: int = 134, scale: float = 1.0) -> go.Figure:
+                   height: int = 134, scale: float = 1.0, text_scale: float = 1.0) -> go.Figure:
     """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
     (their key and the total are HTML above the plot: layouts/captions.py)."""
     frame = exchange_window(daily, days, today)
     if frame is None:
-        return empty_figure(width, height, scale, uirevision="exchange-trend")
+        return empty_figure(width, height, scale, uirevision="exchange-trend", text_scale=text_scale)
     dates = pd.to_datetime(frame["date"])
     records = frame["records"].astype(float).to_numpy()
     hover_day = [f"{fmt.day(d)} {fmt.WEEKDAYS_SHORT[d.weekday()]}" for d in dates]
@@ -236,12 +261,14 @@ def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, tod
         customdata=[[h, fmt.count(v)] for h, v in zip(hover_day, records)],
         hovertemplate="%{customdata[0]}<br>交换记录 <b>%{customdata[1]}</b> 条<extra></extra>",
     )]
-    ticks = nice_ticks(float(np.nanmax(records)) if len(records) else 0, 3)
+    ticks = nice_ticks(float(np.nanmax(records)) if len(records) else 0, 3 if text_scale < 1.25 else 2)
+    side = tick_margin(["200万"], text_scale)
     layout = _base_layout(
-        width, height, scale, "exchange-trend", margin=(46, 46 if "api_calls" in frame.columns else 8, 26, 22),
-        xaxis=_axis(scale, type="date", tickformat="%m-%d", nticks=6, showgrid=False, tickcolor=theme.GRID,
-                    ticks="outside", ticklen=_px(3, scale)),
-        yaxis=_axis(scale, range=[0, ticks[-1] * 1.02], tickvals=ticks, ticktext=[tick_text(t) for t in ticks],
+        width, height, scale, "exchange-trend", text_scale=text_scale,
+        margin=(side, side if "api_calls" in frame.columns else 8, caption_margin(text_scale), tick_margin(None, text_scale)),
+        xaxis=_axis(scale, text_scale, type="date", tickformat="%m-%d", nticks=max(3, round(6 / text_scale)),
+                    showgrid=False, tickcolor=theme.GRID, ticks="outside", ticklen=_px(3, scale)),
+        yaxis=_axis(scale, text_scale, range=[0, ticks[-1] * 1.02], tickvals=ticks, ticktext=[tick_text(t) for t in ticks],
                     showgrid=True),
     )
     if "api_calls" in frame.columns:
@@ -256,9 +283,9 @@ def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, tod
         # scale the calls axis to the records axis' number of steps so the grid lines coincide
         cstep = cticks[1] if len(cticks) > 1 else 1
         cvals = [i * cstep for i in range(len(ticks))]
-        layout["yaxis2"] = _axis(scale, overlaying="y", side="right", range=[0, cvals[-1] * 1.02], tickvals=cvals,
-                                 ticktext=[tick_text(t) for t in cvals], showgrid=False,
-                                 tickfont=dict(size=_px(12, scale), color=theme.WARN))
+        layout["yaxis2"] = _axis(scale, text_scale, overlaying="y", side="right", range=[0, cvals[-1] * 1.02],
+                                 tickvals=cvals, ticktext=[tick_text(t) for t in cvals], showgrid=False,
+                                 tickfont=dict(size=_font(theme.TICK_PX, scale, text_scale), color=theme.WARN))
     return go.Figure(data=data, layout=layout)
 
 
@@ -435,37 +462,9 @@ def _density_points(by_grid: pd.DataFrame | None, density: pd.DataFrame | None) 
     return points if points is not None and not points.empty else None
 
 
-def _label(text: str, x: float, y: float, focus: bool, dim: bool, scale: float) -> dict:
-    """A district's name on the MapLibre map, at (x, y) in 0..1 of the map: white on a dark plate;
-    muted around a district in focus."""
-    return dict(text=f"<b>{text}</b>", x=x, y=y, xref="paper", yref="paper", showarrow=False,
-                font=dict(size=_px(15 if focus else 13, scale), color=theme.MUTED if dim else "#ffffff"),
-                bgcolor="rgba(5,13,31,0.45)", borderpad=round(2 * scale), opacity=0.7 if dim else 1.0)
-
-
-def _label_trace(centroids: pd.DataFrame, svg, names: dict, focus: str | None, x_range, y_range,
-                 scale: float) -> go.Scatter:
-    """The districts' names at their centroids (those inside the view) as one text trace: white with a
-    dark halo, muted around a district in focus. One trace draws in one pass; as annotations, each
-    name cost the wall's first draw a text measurement of its own."""
-    cx, cy = svg.project(centroids["lon"].to_numpy(), centroids["lat"].to_numpy())
-    span_x, span_y = x_range[1] - x_range[0], y_range[1] - y_range[0]
-    xs, ys, texts, sizes, colours = [], [], [], [], []
-    for rid, x, y in zip(centroids["region_id"].astype(str), cx, cy):
-        if not (0.03 < (x - x_range[0]) / span_x < 0.97 and 0.04 < (y - y_range[0]) / span_y < 0.96):
-            continue
-        xs.append(round(float(x), 3))
-        ys.append(round(float(y), 3))
-        texts.append(f"<b>{names.get(rid, rid)}</b>")
-        sizes.append(_px(15 if rid == focus else 13, scale))
-        colours.append(_rgba(_parse_colour(theme.MUTED), 0.7) if focus is not None and rid != focus else "#ffffff")
-    return go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False, name="区县名称",
-                      textfont=dict(size=sizes, color=colours, shadow=f"0 0 {_px(3, scale)}px {theme.BACKGROUND}"))
-
-
 def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None, geography, focus: str | None = None,
                  tiles: str = "", *, density: pd.DataFrame | None = None, width: int = 700, height: int = 480,
-                 scale: float = 1.0, hover_note: str = "") -> go.Figure:
+                 scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """一张图: 近30日 incidents per district over the city's own GeoJSON, with a grid-level density
     layer (grid points, or the lon/lat density bins where there are no grids).
 
@@ -480,7 +479,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
     layer = geography.layer("区县") if geography is not None else None
     uirev = f"map:{focus or 'city'}"
     if not layer or not layer.get("features"):
-        return empty_figure(width, height, scale, text="暂无地图数据", uirevision=uirev)
+        return empty_figure(width, height, scale, text="暂无地图数据", uirevision=uirev, text_scale=text_scale)
     features = [f for f in layer["features"] if f.get("id") is not None]
     ids = [str(f["id"]) for f in features]
     regions = geography.regions if isinstance(getattr(geography, "regions", None), pd.DataFrame) else None
@@ -507,7 +506,7 @@ def incident_map(by_district: pd.DataFrame | None, by_grid: pd.DataFrame | None,
             centroids = centroids[centroids["level"] == "区县"]
     args = dict(layer=layer, features=features, ids=ids, names=names, z=z, zmax=zmax, custom=custom, focus=focus,
                 points=points, centroids=centroids, bounds=geography.bounds, width=width, height=height,
-                scale=scale, uirev=uirev, hover=map_hover(hover_note))
+                scale=scale, text_scale=text_scale, uirev=uirev, hover=map_hover(hover_note))
     return _maplibre_map(tiles=tiles, **args) if tiles else _svg_map(**args)
 
 
@@ -542,15 +541,29 @@ def map_hover(note: str = "") -> str:
     return MAP_HOVER.replace("<br><i>点击进入区县</i>", f"<br>{safe}<br><i>点击进入区县</i>")
 
 
+MAP_LEGEND_BAND_EM = 3.2  # the map's HTML legend at the bottom (assets/wall.css .cw-map-legend), in label sizes
+
+
+def legend_band(scale: float, text_scale: float = 1.0) -> float:
+    """The height (canvas px) at the bottom of the map that the legend covers, with its margin: a
+    district in focus is drawn above it."""
+    return MAP_LEGEND_BAND_EM * theme.font_px(theme.LABEL_PX, scale, text_scale)
+
+
 def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, width, height,
-             scale, uirev, hover) -> go.Figure:
+             scale, text_scale, uirev, hover) -> go.Figure:
     svg = svg_layer(layer)
     at = {rid: i for i, rid in enumerate(svg.ids)}
     box = svg.boxes[at[focus]] if focus is not None else None
     if box is None:
         (bx0, bx1), (by0, by1) = svg.project([bounds[0], bounds[2]], [bounds[1], bounds[3]])
         box = (float(bx0), float(by0), float(bx1), float(by1))
-    x_range, y_range = fit_view(box, width, height, padding=0.06 if focus is None else 0.18)
+    if focus is None:
+        x_range, y_range = fit_view(box, width, height, padding=0.06)
+    else:  # the district above the legend's band, so the legend never covers it
+        band = legend_band(scale, text_scale)
+        x_range, (y0, y1) = fit_view(box, width, height - band, padding=0.18)
+        y_range = (round(y0 - band * (y1 - y0) / (height - band), 4), y1)
     fills = sample_scale(MAP_SCALE, z / zmax)
     outline = _parse_colour(DISTRICT_OUTLINE)
     # the district in focus last, so its outline is drawn over its neighbours' fills
@@ -592,10 +605,11 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
                                sizex=round(x_range[1] - x_range[0], 4), sizey=round(y_range[1] - y_range[0], 4),
                                xanchor="left", yanchor="top", sizing="stretch", layer="above", opacity=0.9))
     if centroids is not None:
-        data.append(_label_trace(centroids, svg, names, focus, x_range, y_range, scale))
+        data.extend(map_labels.svg_name_traces(centroids, svg, names, focus, x_range, y_range, width, height, scale,
+                                               text_scale))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False, automargin=False)
     layout = _base_layout(
-        width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, hovermode="closest",
+        width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, hovermode="closest",
         plot_bgcolor=theme.MAP_BACKGROUND, images=images,
         xaxis=dict(axis, range=list(x_range)), yaxis=dict(axis, range=list(y_range), scaleanchor="x", scaleratio=1),
     )
@@ -603,7 +617,7 @@ def _svg_map(*, layer, features, ids, names, z, zmax, custom, focus, points, cen
 
 
 def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points, centroids, bounds, tiles, width,
-                  height, scale, uirev, hover) -> go.Figure:
+                  height, scale, text_scale, uirev, hover) -> go.Figure:
     line_w = [(_px(3.2, scale) if rid == focus else _px(1.2, scale)) for rid in ids]
     opacity = [1.0 if (focus is None or rid == focus) else DIMMED for rid in ids]
     data = [go.Choroplethmap(
@@ -627,17 +641,28 @@ def _maplibre_map(*, layer, features, ids, names, z, zmax, custom, focus, points
     if focus is not None:
         bounds = feature_bounds(features[ids.index(focus)]) or bounds
     center = ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    zoom = fit_zoom(bounds, width, height, padding=0.06 if focus is None else 0.18)
+    if focus is None:
+        zoom = fit_zoom(bounds, width, height, padding=0.06)
+    else:  # the district above the legend's band: the map's centre moves south by half the band
+        band = legend_band(scale, text_scale)
+        zoom = fit_zoom(bounds, width, height - band, padding=0.18)
+        mx, my = _mercator(*center)
+        my += band / 2 / (512 * 2 ** zoom)
+        center = (center[0], math.degrees(2 * math.atan(math.exp(math.pi * (1 - 2 * my))) - math.pi / 2))
     annotations = []
     if centroids is not None:
+        anchors = []
         for rid, lon, lat in zip(centroids["region_id"].astype(str), centroids["lon"], centroids["lat"]):
             px, py = project(float(lon), float(lat), center, zoom, width, height)
-            if not (0.03 < px < 0.97 and 0.04 < py < 0.96):
-                continue
-            annotations.append(_label(names.get(rid, rid), px, py, rid == focus,
-                                      focus is not None and rid != focus, scale))
+            if 0.03 < px < 0.97 and 0.04 < py < 0.96:
+                anchors.append((rid, px * width, (1 - py) * height))
+        areas = {rid: (b[2] - b[0]) * (b[3] - b[1]) for rid, f in zip(ids, features) if (b := feature_bounds(f))}
+        for p, anchor in map_labels.district_labels(anchors, names, focus, areas, width, height, scale, text_scale):
+            annotations.append(map_labels.maplibre_name(names.get(p.key, p.key), p, anchor, p.key == focus,
+                                                        focus is not None and p.key != focus, width, height, scale,
+                                                        text_scale))
     layout = _base_layout(
-        width, height, scale, uirev, margin=(0, 0, 0, 0), dragmode=False, annotations=annotations,
+        width, height, scale, uirev, margin=(0, 0, 0, 0), text_scale=text_scale, dragmode=False, annotations=annotations,
         map=dict(style=map_style(tiles), center=dict(lon=center[0], lat=center[1]), zoom=zoom, uirevision=uirev),
     )
     return go.Figure(data=data, layout=layout)
@@ -674,13 +699,14 @@ def burnup_actuals(burnup: pd.DataFrame, today=None):
 
 
 def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_DEFAULT_TARGET, *, today=None,
-                     width: int = 436, height: int = 134, scale: float = 1.0, hover_note: str = "") -> go.Figure:
+                     width: int = 436, height: int = 134, scale: float = 1.0, text_scale: float = 1.0,
+                     hover_note: str = "") -> go.Figure:
     """上云燃尽（累计）: systems actually on the cloud against the plan, month by month, with the
     target line (the fewest systems that meet the target: target × non-classified systems, rounded
     up, dashboard.targets.required_count). Actuals stop at the current month. The key and
     the progress are HTML above the plot (layouts/captions.py)."""
     if not has_columns(burnup, "month", "planned_cum", "actual_cum"):
-        return empty_figure(width, height, scale, uirevision="burnup")
+        return empty_figure(width, height, scale, uirevision="burnup", text_scale=text_scale)
     frame, months, now_month, actual, total = burnup_actuals(burnup, today)
     planned = frame["planned_cum"].astype(float)
     month_text = [f"{m.year}年{m.month}月" for m in months]
@@ -705,16 +731,18 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
                            line=dict(color=theme.GOOD, width=_px(1.4, scale), dash="dot")))
         annotations.append(dict(x=0, y=goal, xref="paper", text=f"{fmt.percent(target, 0)}目标 {fmt.count(goal)} 个",
                                 xanchor="left", yanchor="bottom", showarrow=False,
-                                font=dict(size=_px(11.5, scale), color=theme.GOOD)))
+                                font=dict(size=_font(theme.LABEL_PX, scale, text_scale), color=theme.GOOD)))
     if months.min() <= now_month <= months.max():
         shapes.append(dict(type="line", x0=now_month, x1=now_month, yref="paper", y0=0, y1=1,
                            line=dict(color=theme.MUTED, width=max(1, round(scale)), dash="dot")))
-    ticks = nice_ticks(ymax, 3)
+    ticks = nice_ticks(ymax, 3 if text_scale < 1.25 else 2)
     layout = _base_layout(
-        width, height, scale, "burnup", margin=(40, 10, 26, 22), shapes=shapes, annotations=annotations,
-        xaxis=_axis(scale, type="date", tickformat="%Y-%m", nticks=5, showgrid=False, ticks="outside",
+        width, height, scale, "burnup", text_scale=text_scale, shapes=shapes, annotations=annotations,
+        margin=(tick_margin([tick_text(t) for t in ticks], text_scale), 10, caption_margin(text_scale),
+                tick_margin(None, text_scale)),
+        xaxis=_axis(scale, text_scale, type="date", tickformat="%Y", dtick="M12", showgrid=False, ticks="outside",
                     ticklen=_px(3, scale), tickcolor=theme.GRID),
-        yaxis=_axis(scale, range=[0, ticks[-1] * 1.04], tickvals=ticks, ticktext=[tick_text(t) for t in ticks]),
+        yaxis=_axis(scale, text_scale, range=[0, ticks[-1] * 1.04], tickvals=ticks, ticktext=[tick_text(t) for t in ticks]),
     )
     return go.Figure(data=data, layout=layout)
 
@@ -733,11 +761,11 @@ def hour_weekday_matrix(hour_weekday: pd.DataFrame | None) -> np.ndarray:
 
 
 def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436, height: int = 250,
-                         scale: float = 1.0, hover_note: str = "") -> go.Figure:
+                         scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """事件时段热力: 近30日 incidents by hour of day × weekday (the peak and the colour scale are HTML
     above the plot: layouts/captions.py)."""
     if not has_columns(hour_weekday, "weekday", "hour", "incidents"):
-        return empty_figure(width, height, scale, uirevision="hour-weekday")
+        return empty_figure(width, height, scale, uirevision="hour-weekday", text_scale=text_scale)
     z = hour_weekday_matrix(hour_weekday)
     days = list(fmt.WEEKDAYS_SHORT)
     hours = [f"{h}时" for h in range(24)]
@@ -750,11 +778,14 @@ def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436,
         hovertemplate="%{y} %{x}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
                       + "<extra></extra>",
     )]
+    every = 3 if text_scale < 1.25 else 6  # hours between ticks
     layout = _base_layout(
-        width, height, scale, "hour-weekday", margin=(40, 6, 22, 26),
-        xaxis=_axis(scale, tickvals=[hours[h] for h in range(0, 24, 3)], ticktext=[str(h) for h in range(0, 24, 3)],
-                    showgrid=False, ticks=""),
-        yaxis=_axis(scale, autorange="reversed", showgrid=False, ticks="", tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
+        width, height, scale, "hour-weekday", text_scale=text_scale,
+        margin=(tick_margin(days, text_scale), 6, caption_margin(text_scale), tick_margin(None, text_scale)),
+        xaxis=_axis(scale, text_scale, tickvals=[hours[h] for h in range(0, 24, every)],
+                    ticktext=[str(h) for h in range(0, 24, every)], showgrid=False, ticks=""),
+        yaxis=_axis(scale, text_scale, autorange="reversed", showgrid=False, ticks="",
+                    tickfont=dict(size=_font(theme.TICK_PX, scale, text_scale), color=theme.TEXT)),
     )
     return go.Figure(data=data, layout=layout)
 
@@ -808,34 +839,41 @@ def category_district_matrix(category_district: pd.DataFrame | None, regions: pd
 def category_district_heatmap(category_district: pd.DataFrame | None, regions: pd.DataFrame | None, *,
                               focus: str | None = None, district: str | None = None, width: int = 400,
                               height: int = 250, scale: float = 1.0, max_categories: int | None = None,
-                              hover_note: str = "") -> go.Figure:
+                              text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """分类 × 区县 (or, for ``district``, 分类 × 镇街): 近30日 incidents of the largest categories in
-    each column, the rest in 其他, counts in the cells; ``hover_note``: the 口径 lines (layouts/tips.py)."""
-    if max_categories is None:
-        max_categories = max(3, min(10, int((height / scale - 48) // 24)))
+    each column, the rest in 其他, counts in the cells where every count fits its cell at the label
+    size (else on hover only); ``hover_note``: the 口径 lines (layouts/tips.py)."""
+    label = _font(theme.LABEL_PX, scale, text_scale)
+    if max_categories is None:  # rows of 1.5 label lines under a line of district names
+        max_categories = max(3, min(10, int((height - 3 * label) // (1.5 * label))))
     categories, districts, names, z = category_district_matrix(category_district, regions, max_categories, district)
     if not categories:
-        return empty_figure(width, height, scale, uirevision="category-district")
+        return empty_figure(width, height, scale, uirevision="category-district", text_scale=text_scale)
     hrefs = [[district_href(d, category=c) for d in districts] for c in categories]
     gap = max(1, round(2 * scale))
-    show_text = (width - 90 * scale) / max(len(districts), 1) >= 30 * scale
+    tick = theme.TICK_PX * text_scale
+    left = max(text_px(c, tick) for c in categories) + 8
+    widest = max((text_px(f"{v:,.0f}", label) for v in z.ravel()), default=0)
+    cell_w = (width - (left + 4) * scale) / max(len(districts), 1)
+    show_text = cell_w >= widest + 6 * scale
     data = [go.Heatmap(
         z=z.tolist(), x=names, y=categories, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,
         showscale=False,
         customdata=hrefs, texttemplate="%{z:,.0f}" if show_text else None,
-        textfont=dict(size=_px(11, scale), color="#ffffff", family=NUMBER_FONT),
+        textfont=dict(size=label, color="#ffffff", family=NUMBER_FONT),
         hovertemplate="%{x} · %{y}<br>近30日事件 <b>%{z:,.0f}</b> 件" + (f"<br>{hover_note}" if hover_note else "")
                       + "<extra></extra>",
     )]
-    tilted = len(districts) > 8
-    left = max(text_px(c, 12) for c in categories) + 8
-    bottom = (max(text_px(n, 12) for n in names) * 0.6 + 14) if tilted else 24
+    tilted = max(text_px(n, tick) for n in names) * scale > cell_w - 4 * scale  # names wider than their column
+    # names tilted by 35°: the widest one's drop below the axis, plus a line of its height
+    bottom = (max(text_px(n, tick) for n in names) * 0.58 + tick * 0.85 + 8) if tilted else tick_margin(None, text_scale)
     layout = _base_layout(
         width, height, scale, f"category-district:{district or 'city'}", margin=(left, 4, 6, bottom),
-        xaxis=_axis(scale, side="bottom", showgrid=False, ticks="", type="category",
-                    tickangle=-35 if tilted else 0, tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
-        yaxis=_axis(scale, autorange="reversed", showgrid=False, ticks="", type="category",
-                    tickfont=dict(size=_px(12, scale), color=theme.TEXT)),
+        text_scale=text_scale,
+        xaxis=_axis(scale, text_scale, side="bottom", showgrid=False, ticks="", type="category",
+                    tickangle=-35 if tilted else 0, tickfont=dict(size=_font(theme.TICK_PX, scale, text_scale), color=theme.TEXT)),
+        yaxis=_axis(scale, text_scale, autorange="reversed", showgrid=False, ticks="", type="category",
+                    tickfont=dict(size=_font(theme.TICK_PX, scale, text_scale), color=theme.TEXT)),
     )
     if focus in districts:
         i = districts.index(focus)

@@ -21,7 +21,7 @@ from dash import html
 
 from dashboard import formatting as fmt
 from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
-from layouts import tips
+from layouts import theme, tips
 from layouts.figures import (CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, SYSTEM_STATUS_ORDER, _href,
                              _missing, _names, _num, department_href, has_columns, ordered_targets, ranking_rows, migration_laggards,
                              value_text)
@@ -57,7 +57,7 @@ def _gap_line(rate: float, target: float, tone: str) -> html.Div:
 
 def _target_line(target: float, deadline, digits: int = 1) -> html.Div:
     return html.Div([html.Span("目标 ", className="cw-muted"), html.B(f"≥ {fmt.percent(target, digits)}", className="is-warn"),
-                     html.Span(f" · 期限 {fmt.day(deadline) if not _missing(deadline) else '未配置'}", className="cw-muted")])
+                     html.Span(f" · 期限 {fmt.day(deadline) if not _missing(deadline) else '未配置'}", className="cw-muted cw-target-deadline")])
 
 
 def _legend_line(label: str, value, swatch: str) -> html.Div:
@@ -245,15 +245,18 @@ def dept_migration_stack(by_dept_status: pd.DataFrame | None, departments: pd.Da
     return html.Div([legend, html.Div(rows, className="cw-stack-rows")], className="cw-bars")
 
 
-TARGET_ROW_PX = 35  # one bullet (label line + bar) in canvas px at scale 1
+TARGET_ROW_EM = 1.75  # one bullet, a line of label text (assets/wall.css .cw-bullet), in label font sizes
+TARGET_COLUMN_EM = 36  # the narrowest column of bullets: name │ bar │ actual / target │ deadline status
 
 
-def target_layout(n: int, width: float, height: float, scale: float = 1.0) -> tuple[int, int, int]:
-    """(columns, rows per column, bullets shown) for ``n`` targets in a ``width``×``height`` px area:
-    two columns when one does not fit and the panel is wide enough; when even two do not fit, the
-    last place says how many more there are."""
-    row_h = TARGET_ROW_PX * scale
-    cols = 1 if n * row_h <= height or width < 520 * scale else 2
+def target_layout(n: int, width: float, height: float, scale: float = 1.0,
+                  text_scale: float = 1.0) -> tuple[int, int, int]:
+    """(columns, rows per column, bullets shown) for ``n`` targets in a ``width``×``height`` px area
+    at the type scale: two columns when one does not fit and the panel is wide enough; when even
+    those do not fit, the last place says how many more there are."""
+    label = theme.font_px(theme.LABEL_PX, scale, text_scale)
+    row_h = TARGET_ROW_EM * label
+    cols = 1 if n * row_h <= height or width < 2 * TARGET_COLUMN_EM * label else 2
     rows_fit = max(1, int(height // row_h))
     capacity = rows_fit * cols
     if n <= capacity:
@@ -262,7 +265,7 @@ def target_layout(n: int, width: float, height: float, scale: float = 1.0) -> tu
 
 
 def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: float = 250,
-                   scale: float = 1.0, as_of=None) -> html.Div:
+                   scale: float = 1.0, text_scale: float = 1.0, as_of=None) -> html.Div:
     """省级/市级目标指标: one bullet per target — the actual as a bar in its status colour and the target
     as a tick; name, deadline and status above, actual / target beside; the indicator's 口径 and the
     target's source document on hover.
@@ -272,7 +275,7 @@ def target_bullets(targets: pd.DataFrame | None, *, width: float = 620, height: 
     frame = ordered_targets(targets)
     if frame.empty:
         return no_data()
-    cols, rows, shown = target_layout(len(frame), width, height, scale)
+    cols, rows, shown = target_layout(len(frame), width, height, scale, text_scale)
     items = []
     for t in frame.head(shown).itertuples(index=False):
         unit = getattr(t, "unit", "%") or "%"

@@ -62,16 +62,18 @@ IDS = {
 
 # ---- geometry --------------------------------------------------------------------------------------
 
-def wall_geometry(canvas: tuple[int, int] = (1920, 1080)) -> dict:
+def wall_geometry(canvas: tuple[int, int] = (1920, 1080), text_scale: float = 1.0) -> dict:
     """Every element's box (x, y, w, h) in canvas px, and the scale ``s``.
 
     Designed on 1920×1080 (s = 1); a 3840×2160 canvas doubles every size; a wider canvas
     (7680×2160) keeps the side columns and the bottom row's proportions and widens the centre.
+    A bigger ``text_scale`` (city.text_scale) makes the KPI tiles taller (their lines of text) and
+    the map lower.
     """
     W, H = int(canvas[0]), int(canvas[1])
     s = min(W / 1920, H / 1080)
     m, g = 14 * s, 12 * s
-    header_h, bottom_h, kpi_h = 84 * s, 300 * s, 128 * s
+    header_h, bottom_h, kpi_h = 84 * s, 300 * s, 128 * s * text_scale
     top = header_h + 6 * s
     main_h = H - top - g - bottom_h - m
     side_w = min(456 * s, 0.3 * W)
@@ -209,7 +211,8 @@ def geography_of(rt):
 
 def _context(view: str = "city") -> Ctx:
     rt = runtime.current()
-    return Ctx(wall_geometry(rt.settings.city.canvas), rt.settings, geography_of(rt), view, date.today())
+    city = rt.settings.city
+    return Ctx(wall_geometry(city.canvas, city.text_scale), rt.settings, geography_of(rt), view, date.today())
 
 
 _IN_FLIGHT: dict[tuple, threading.Event] = {}
@@ -333,7 +336,7 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
     """The page: the header, every panel drawn from ``frames``, the stores the callbacks start from."""
     rt = runtime.current()
     settings = rt.settings
-    geo = wall_geometry(settings.city.canvas)
+    geo = wall_geometry(settings.city.canvas, settings.city.text_scale)
     s = geo["s"]
     geography = geography_of(rt)
     districts = district_names(geography)
@@ -364,7 +367,7 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         return panel(name, markup.html_block(render("panel", name, frames, ctx), id=IDS["body"][name],
                                              className="cw-html-body"))
 
-    _, map_h = plot_size(geo["map"], s)
+    _, map_h = plot_size(geo["map"], s, settings.city.text_scale)
     map_figure = render("panel", "map", frames, ctx)
     tiles = [cx.kpi_tile(spec.title, render("kpi", name, frames, ctx), name=f"kpi-{name}", datasets=spec.datasets,
                          body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, fresh=fresh,
@@ -408,8 +411,11 @@ def wall_page(frames: Frames, fresh: dict, updated: list, *, kiosk: bool, rotate
         html.Div(id=IDS["mount"], hidden=True),
     ]
     classes = "cw-wall" + (" is-kiosk" if kiosk else "")
-    return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas", style={
-        "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}"})],
+    # a text scale over 1 drops secondary items (assets/wall.css .is-text-large): fewer, bigger ones
+    large = " is-text-large" if settings.city.text_scale > 1 else ""
+    return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas" + large, style={
+        "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}",
+        "--ts": f"{settings.city.text_scale:g}"})],
         id=IDS["root"], className=classes, **{"data-mode": mode})
 
 

@@ -22,6 +22,7 @@ from layouts import captions
 from layouts import components as cx
 from layouts import figures as fg
 from layouts import meters
+from layouts import theme
 from layouts import tips
 
 CITY = tips.CITY
@@ -77,9 +78,10 @@ def district_names(geography) -> dict[str, str]:
 
 # ---- geometry of a panel's drawing area ---------------------------------------------------------------
 
-def plot_size(box, s: float) -> tuple[int, int]:
-    """The drawing area inside a panel (below its title bar, inside its padding)."""
-    pad, head = 10 * s, 40 * s
+def plot_size(box, s: float, text_scale: float = 1.0) -> tuple[int, int]:
+    """The drawing area inside a panel (below its title bar, two title lines high: assets/wall.css
+    .cw-panel-head, inside its padding)."""
+    pad, head = 10 * s, 2 * theme.font_px(theme.TITLE_PX, s, text_scale)
     return int(round(box[2] - 2 * pad)), int(round(box[3] - head - pad))
 
 
@@ -87,9 +89,13 @@ def map_list_width(s: float) -> int:
     return int(round(232 * s))
 
 
+def _text_scale(c: Ctx) -> float:
+    return c.settings.city.text_scale
+
+
 def _size(c: Ctx, name: str) -> dict:
-    w, h = plot_size(c.geo[name], c.geo["s"])
-    return {"width": w, "height": h, "scale": c.geo["s"]}
+    w, h = plot_size(c.geo[name], c.geo["s"], _text_scale(c))
+    return {"width": w, "height": h, "scale": c.geo["s"], "text_scale": _text_scale(c)}
 
 
 # ---- what the renderers read ----------------------------------------------------------------------------
@@ -124,8 +130,10 @@ def _sharing(f, c):
 
 
 def _ranking(f, c):
-    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"), 5,
-                               as_of=_as_of(f, "catalog"))
+    # best n, a gap row and worst n: as many rows as fit at the type scale (4 + 4 on 1920×1080)
+    rows = theme.rows_that_fit(_size(c, "ranking")["height"], theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    return meters.dept_ranking(f.frame("catalog", "by_dept"), f.frame("departments", "departments"),
+                               max(2, (rows - 1) // 2), as_of=_as_of(f, "catalog"))
 
 
 def _exchange(f, c):
@@ -138,24 +146,31 @@ def _exchange_caption(f, c):
 
 
 def _map(f, c):
-    w, h = plot_size(c.geo["map"], c.geo["s"])
+    w, h = plot_size(c.geo["map"], c.geo["s"], _text_scale(c))
     return fg.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
                            c.district, c.settings.city.geo.tiles, density=f.frame("incidents", "density"),
                            width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"],
-                           hover_note=_incident_note(f, c))
+                           text_scale=_text_scale(c), hover_note=_incident_note(f, c))
 
 
 def _map_legend(f, c):
     return captions.map_legend(f.frame("incidents", "by_district"), c.geography, f.frame("incidents", "region_match"))
 
 
+DISTRICT_ROW_EM = 2.0  # a district row: its line, its bar and the gaps (assets/wall.css .cw-drow)
+DISTRICT_LIST_HEAD_EM = 11.5  # the three totals and the list's heading above the rows
+
+
 def _districts(f, c):
+    _, h = plot_size(c.geo["map"], c.geo["s"], _text_scale(c))
+    label = theme.font_px(theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    limit = max(3, int((h - DISTRICT_LIST_HEAD_EM * label) // (DISTRICT_ROW_EM * label)))
     areas = sel.area_counts(f.frame("incidents", "by_district"), f.frame("incidents", "by_street"), c.district)
     names = cx.region_names(f.frame("regions", "regions"), getattr(c.geography, "regions", None))
     if c.district is None:
         names = district_names(c.geography) or names
     return cx.district_list(areas, names, c.district, scope=c.scope, area_label="区县" if c.district is None else "镇街",
-                            as_of=_as_of(f, "incidents"), today=c.today)
+                            as_of=_as_of(f, "incidents"), today=c.today, limit=limit)
 
 
 def _cloud(f, c):
@@ -165,8 +180,9 @@ def _cloud(f, c):
 
 
 def _migration(f, c):
-    _, h = plot_size(c.geo["migration"], c.geo["s"])
-    n = max(3, min(12, int((h / c.geo["s"] - 24) // 24)))  # rows of ~24 px under the legend
+    _, h = plot_size(c.geo["migration"], c.geo["s"], _text_scale(c))
+    label = theme.font_px(theme.LABEL_PX, c.geo["s"], _text_scale(c))
+    n = max(3, min(12, int((h - 2 * label) // (1.6 * label))))  # rows of 1.6 lines under the legend
     return meters.dept_migration_stack(f.frame("systems", "by_dept_status"), f.frame("departments", "departments"), n,
                                        as_of=_as_of(f, "systems"))
 
@@ -201,7 +217,7 @@ def _category_district(f, c):
 def _ticker(f, c):
     names = cx.region_names(f.frame("regions", "regions"), getattr(c.geography, "regions", None))
     latest = sel.latest_incidents(f.frame("incidents", "latest"), f.frame("incidents", "latest_by_district"), c.district)
-    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names, as_of=_as_of(f, "incidents"))
+    return cx.ticker_rows(None if latest is None else latest.head(TICKER_ROWS), names, c.today, as_of=_as_of(f, "incidents"))
 
 
 def _targets(f, c):

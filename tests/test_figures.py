@@ -162,7 +162,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
     fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
-    *districts, labels = fig.data
+    *districts, leaders, labels = fig.data
     assert all(t.type == "scatter" for t in fig.data) and not fig.layout.map.style  # SVG, no MapLibre
     assert [t.name for t in districts] == ["东湖区", "西城区"]
     # each district's outline from the GeoJSON, in km on both axes: the 0.1° squares are 11.13 km high
@@ -239,12 +239,15 @@ def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
     city = fg.incident_map(by_district_frame(), None, geography, width=700, height=480)
     focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", width=700, height=480)
     span = lambda fig: fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]  # noqa: E731
-    assert span(focus) < span(city) / 1.5
+    assert span(focus) < span(city) / 1.4
     d1, d2 = focus.data[0], focus.data[1]  # the district in focus last: its outline over its neighbours
     assert (d1.name, d2.name) == ("东湖区", "西城区")
     x2, y2 = np.asarray(d2.x, dtype=float), np.asarray(d2.y, dtype=float)
     assert sum(focus.layout.xaxis.range) / 2 == pytest.approx((x2.min() + x2.max()) / 2, abs=1e-3)
-    assert sum(focus.layout.yaxis.range) / 2 == pytest.approx((y2.min() + y2.max()) / 2, abs=1e-3)
+    # centred above the band of the map's legend, which never covers the district in focus
+    (ya, yb), band = focus.layout.yaxis.range, fg.legend_band(1.0)
+    above = ya + band * (yb - ya) / 480
+    assert (above + yb) / 2 == pytest.approx((y2.min() + y2.max()) / 2, abs=1e-3) and y2.min() > above
     assert d2.line.color == theme.WARN and d2.line.width > d1.line.width
     assert rgba_of(d2.fillcolor)[3] == 1 and rgba_of(d1.fillcolor)[3] == pytest.approx(0.35)
     assert rgba_of(d1.line.color)[3] == pytest.approx(0.35)
@@ -686,7 +689,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
 
     before = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
     key = cb.map_key(before, "city")
-    assert key == "city|scatter,scatter,scatter"  # two districts and the names
+    assert key == "city|scatter,scatter,scatter,scatter"  # two districts, the names' leader lines and the names
     # a publish that changes the counts: D2's grid gets many more incidents
     snap = rt.store.snapshot("incidents")
     frames = {name: frame.copy() for name, frame in snap.frames.items()}
@@ -698,7 +701,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     assert before["layout"]["images"][0]["source"] != after["layout"]["images"][0]["source"]
     patch = cb.map_patch(after, key, key, new_data=True)
     changed = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
-    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 2, "text"), ("layout", "images")} <= changed
+    assert {("data", 0, "fillcolor"), ("data", 1, "text"), ("data", 3, "text"), ("layout", "images")} <= changed
     assert not any(loc[-1] in ("x", "y", "geojson") for loc in changed)  # never the polygons
     # the browser's figure after the patch is the new figure
     assert apply_patch(before, patch) == after

@@ -166,13 +166,15 @@ def test_target_bullets_count_what_does_not_fit(targets):
     many = pd.concat([targets] * 6, ignore_index=True)
     bullets = mt.target_bullets(many, width=620, height=140)
     cols, rows, shown = mt.target_layout(len(many), 620, 140)
-    assert (cols, rows, shown) == (2, 4, 7)
+    assert (cols, rows, shown) == (1, 5, 4)  # 28 px lines of 16 px text
     assert len(with_class(bullets, "cw-bullet-name")) == shown
     assert f"另有 {len(many) - shown} 项目标" in texts(with_class(bullets, "cw-bullet-more"))
 
 
 def test_target_layout_uses_two_columns_only_when_needed():
     assert mt.target_layout(5, 620, 250) == (1, 5, 5)
-    assert mt.target_layout(12, 620, 250) == (2, 6, 12)
-    assert mt.target_layout(12, 400, 250) == (1, 7, 6)  # too narrow for two: the last place counts the rest
-    assert mt.target_layout(12, 1240, 500, scale=2.0) == (2, 6, 12)  # the same picture on a 4K canvas
+    assert mt.target_layout(12, 620, 250) == (1, 8, 7)  # too narrow for two: the last place counts the rest
+    assert mt.target_layout(12, 1240, 250) == (2, 6, 12)  # wide enough for two columns of 36 em
+    assert mt.target_layout(12, 1240, 500, scale=2.0) == (1, 8, 7)  # the same picture on a 4K canvas
+    # a bigger text scale shows fewer, bigger bullets
+    assert mt.target_layout(12, 620, 250, text_scale=1.5) == (1, 5, 4)

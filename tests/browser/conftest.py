@@ -33,7 +33,10 @@ def wall_config(tmp_path_factory) -> Path:
     config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
                       .replace("incidents = 60000", "incidents = 20000")
                       .replace("live = true", "live = false")
-                      .replace("refresh_seconds = 15", "refresh_seconds = 1"), encoding="utf-8")
+                      .replace("refresh_seconds = 15", "refresh_seconds = 1")
+                      # nothing pulls again during the session: a 1-minute schedule would turn the
+                      # wall stale 3 minutes in, whatever the test in progress
+                      .replace('schedule = "interval:1m"', 'schedule = "interval:1h"'), encoding="utf-8")
     return config
 
 

@@ -50,7 +50,7 @@ def test_wall_draws_every_panel(live_app, open_page, width, height):
     for body_id in IDS["body"].values():  # the HTML panels (meters, rankings, bullets) have their rows
         text = page.inner_text(f"#{body_id}")
         assert text.strip() and "暂无数据" not in text, body_id
-    assert page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").count() == 10
+    assert page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").count() == 8  # best 4 and worst 4 at 16 px
     cut_off = page.evaluate("""() => [...document.querySelectorAll('.cw-html-body')]
         .filter(b => b.firstChild && b.firstChild.scrollHeight > b.clientHeight + 1).map(b => b.id)""")
     assert cut_off == [], cut_off  # every row of every HTML panel fits its panel
