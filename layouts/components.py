@@ -137,7 +137,7 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
     target = target_row["target"] if target_row else default_target
     number, unit = _split_percent(value)
     tone = rate_tone(value, target)
-    goal = [html.Span(f"全市 · 目标 {fmt.percent(target, 0)}", className="cw-muted")]
+    goal = [html.Span("全市 · ", className="cw-muted cw-kpi-aside"), html.Span(f"目标 {fmt.percent(target, 0)}", className="cw-muted")]
     if target is None:
         lines = [[html.Span("全市 · 未配置目标", className="cw-muted")]]
     elif _num(value) is None:
@@ -164,9 +164,11 @@ def kpi_today(summary: pd.DataFrame | None, *, scope: str = tips.CITY, as_of=Non
     kw = dict(scope=scope, as_of=as_of, today=today)
     return [_value(_big(fmt.count(count), "件" if count is not None else ""),
                    tips.tip("incident_count", f"{fmt.count(count)} 件", days=1, **kw)),
-            *_subs([html.Span("未办结（全部） ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
+            *_subs([html.Span("未办结", className="cw-muted"), html.Span("（全部）", className="cw-muted cw-kpi-aside"),
+                    html.Span(" ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
                    tip=tips.tip("open_incidents", f"{fmt.count(open_all)} 件", **kw)),
-            *_subs([html.Span("超期（全部） ", className="cw-muted"),
+            *_subs([html.Span("超期", className="cw-muted"), html.Span("（全部）", className="cw-muted cw-kpi-aside"),
+                    html.Span(" ", className="cw-muted"),
                     html.Span(fmt.count(overdue), className="cw-sub-num" + (" is-bad" if overdue else ""))],
                    tip=tips.tip("overdue_open", f"{fmt.count(overdue)} 件", **kw))]
 
@@ -183,7 +185,7 @@ def kpi_closure(summary: pd.DataFrame | None, period: str = "近30日", *, scope
             *_subs([html.Span("按期办结率 ", className="cw-muted"),
                     html.Span(fmt.percent(ontime), className="cw-sub-num " + ("is-good" if (_num(ontime) or 0) >= 0.9 else "is-warn"))],
                    tip=tips.tip("ontime_closure_rate", fmt.percent(ontime), **kw)),
-            *_subs([html.Span(f"统计期 {period}", className="cw-muted")], tip=tips.period_text("incident_closure_rate", today, periods.PERIODS[period]))]
+            *_subs([html.Span(f"统计期 {period}", className="cw-muted cw-kpi-aside")], tip=tips.period_text("incident_closure_rate", today, periods.PERIODS[period]))]
 
 
 def target_counts(targets: pd.DataFrame | None) -> dict[str, int]:
@@ -206,7 +208,7 @@ def kpi_targets(targets: pd.DataFrame | None, *, as_of=None) -> list:
     value = [html.Span(str(counts[MET]), className=f"cw-num is-{tone}"), html.Span("/", className="cw-sep"),
              html.Span(str(counts["total"]), className="cw-num cw-num--second"), html.Span("项", className="cw-unit")]
     return [_value(value, tip),
-            *_subs([html.Span("全市 · 按期可达 ", className="cw-muted"), html.Span(str(counts[ON_TRACK]), className="cw-sub-num")],
+            *_subs([html.Span("全市 · ", className="cw-muted cw-kpi-aside"), html.Span("按期可达 ", className="cw-muted"), html.Span(str(counts[ON_TRACK]), className="cw-sub-num")],
                    [html.Span("滞后 ", className="cw-muted"),
                     html.Span(str(counts[LAGGING]), className="cw-sub-num" + (" is-warn" if counts[LAGGING] else "")),
                     html.Span(" · 逾期 ", className="cw-muted"),

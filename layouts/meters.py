@@ -51,8 +51,9 @@ def rate_tone(value, target, warn_band: float = 0.1) -> str:
 def _gap_line(rate: float, target: float, tone: str) -> html.Div:
     if tone == "good":
         return html.Div(html.B("已达标", className="is-good"))
+    # a larger text scale drops this line (assets/wall.css .is-text-large .cw-gap-line): rate and target stand above it
     return html.Div([html.Span("距目标 ", className="cw-muted"), html.B(f"{(target - rate) * 100:.1f}", className=f"is-{tone}"),
-                     html.Span(" 个百分点", className="cw-muted")])
+                     html.Span(" 个百分点", className="cw-muted")], className="cw-gap-line")
 
 
 def _target_line(target: float, deadline, digits: int = 1) -> html.Div:

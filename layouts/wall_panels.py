@@ -244,7 +244,7 @@ PANELS: dict[str, Panel] = {
                                "各区县（区县视图下为各镇街）主要事件分类的数量，其余分类计入“其他”", uses_view=True,
                                period=INCIDENT_PERIOD),
     "ticker": Panel("事件 · 最新事件", ("incidents", "regions"), "/incidents", _ticker, "最新受理的事件（滚动）",
-                    uses_view=True, period="实时滚动"),
+                    uses_view=True),  # no 统计期: the newest incidents, whatever their day (a row before today shows its date)
     "targets": Panel("省级目标指标", ("targets",), "/targets", _targets, "每项目标：实际值、目标值、期限与状态",
                      period="含市级目标"),
 }
