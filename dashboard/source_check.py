@@ -25,7 +25,7 @@ from dashboard.region_match import describe as describe_regions, geography_ids, 
 from dashboard.settings import Settings, SourceSettings
 from dashboard.store import open_store
 from datasources.adapters import SourceError, map_raw, read_raw
-from datasources.contracts import CONTRACTS, REASON, ROW, ContractError, validate
+from datasources.contracts import CONTRACTS, RAW, REASON, ROW, ContractError, validate
 
 SAMPLE_ROWS = 5
 EXAMPLES_PER_REASON = 3
@@ -101,6 +101,9 @@ def _feeds(source: SourceSettings, header: str, contract_names: list[str]) -> li
     return [t for t in targets if t in contract_names]
 
 
+RAW_LINE = "原始行"  # the whole text of a line the reader set aside
+
+
 def raw_rows_of(quarantined: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     """Quarantined rows with the source's whole raw row (every column of the export, not only the
     contract's) in place of the mapped values; _row is the 1-based row of the mapped frame."""
@@ -111,6 +114,10 @@ def raw_rows_of(quarantined: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     whole = whole.rename(columns=str).astype(object).where(whole.notna(), "")
     whole.insert(0, REASON, quarantined[REASON].to_numpy())
     whole.insert(0, ROW, quarantined[ROW].to_numpy())
+    if RAW in quarantined.columns:  # a line the reader could not split has no columns: show the line itself
+        lines = quarantined[RAW].fillna("").astype(str).to_numpy()
+        if any(lines):
+            whole.insert(2, RAW_LINE, lines)
     return whole
 
 

@@ -169,3 +169,27 @@ def test_run_py_pull_reports_region_ids_not_on_the_map(changsha):
     assert out.returncode == 0, out.stderr
     line = next(line for line in out.stdout.splitlines() if line.startswith("12345热线"))
     assert "成功" in line and "2 条事件（40.0%）的区域编码不在地图中，例: 芙蓉（2）" in line
+
+
+def test_a_line_the_reader_set_aside_shows_its_whole_text_masked(tmp_path):
+    """A CSV line with an unquoted comma has no columns of its own: the quarantine viewer and the
+    report show the line itself (原始行), with personal data masked like every raw row."""
+    from dashboard.masking import mask_rows
+    from dashboard.settings import SourceSettings
+    from dashboard.source_check import RAW_LINE, raw_rows_of
+
+    path = tmp_path / "12345.csv"
+    path.write_text(HEADER + ROWS[0] + "\n" + "H9,郑一,13812345678,路灯,不亮,430102,2026/11/20 08:00,1\n" + ROWS[2] + "\n",
+                    encoding="utf-8")
+    source = SourceSettings.model_validate({
+        "name": "12345热线", "dataset": "incidents", "kind": "files", "path": str(path),
+        "columns": {"工单编号": "incident_id", "区县编码": "region_id", "受理时间": "reported_at", "状态": "status"},
+        "values": {"status": {"1": "受理"}}, "constants": {"source": "12345", "category": "综合"}})
+    settings = load_settings(None, environ={})
+    raw = read_raw(source, settings)
+    result = validate("incidents", map_raw(raw, source), now=NOW)
+    assert result.rows_ok == 2 and result.rows_quarantined == 1
+    shown = raw_rows_of(result.quarantined, raw)
+    assert list(shown[RAW_LINE]) == ["H9,郑一,13812345678,路灯,不亮,430102,2026/11/20 08:00,1"]
+    masked = mask_rows(shown.to_dict("records"), (), True)
+    assert "13812345678" not in masked[0][RAW_LINE] and "138****5678" in masked[0][RAW_LINE]
