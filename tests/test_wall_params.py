@@ -2,14 +2,14 @@
 /_dash-layout answers 200 with the corrected values for each bad value a URL can carry."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.demo_app import demo_test_client
+
 from layouts.wall_params import MAX_LENGTH, ROTATE_RANGE, parse
 
-ROOT = Path(__file__).resolve().parents[1]
 DISTRICTS = {"330101": "滨江区", "330102": "西湖区"}
 
 
@@ -94,22 +94,7 @@ def test_a_repeated_parameter_falls_back():
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from dashboard.app import create_app
-    from dashboard.pullers import Puller
-    from dashboard.settings import load_settings
-    from dashboard.store import open_store
-
-    folder = tmp_path_factory.mktemp("wall-params")
-    config = folder / "citywall.toml"
-    config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
-                      .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
-                      .replace("incidents = 60000", "incidents = 2000").replace("live = true", "live = false"),
-                      encoding="utf-8")
-    settings = load_settings(config, environ={})
-    store = open_store(settings.app.store, settings.data_dir)
-    puller = Puller(settings, store)
-    assert all(r.ok for r in puller.run_all("test"))
-    return create_app(settings, store, puller.engine).server.test_client()
+    return demo_test_client(tmp_path_factory.mktemp("wall-params"))
 
 
 def _wall_config(client, query: str) -> tuple[dict, int]:
