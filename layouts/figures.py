@@ -245,9 +245,11 @@ def exchange_window(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, today
 
 
 def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, today=None, width: int = 436,
-                   height: int = 134, scale: float = 1.0, text_scale: float = 1.0) -> go.Figure:
+                   height: int = 134, scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
     """近 ``days`` 日数据交换量: exchanged records as an area, API calls as a line on the right axis
-    (their key and the total are HTML above the plot: layouts/captions.py)."""
+    (their key and the total are HTML above the plot: layouts/captions.py); ``hover_note``: the
+    口径 lines every day's hover ends with (layouts/tips.py)."""
+    note = f"<br>{hover_note}" if hover_note else ""
     frame = exchange_window(daily, days, today)
     if frame is None:
         return empty_figure(width, height, scale, uirevision="exchange-trend", text_scale=text_scale)
@@ -259,7 +261,7 @@ def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, tod
                                                                    smoothing=0.6),
         fill="tozeroy", fillcolor="rgba(39,211,255,0.16)",
         customdata=[[h, fmt.count(v)] for h, v in zip(hover_day, records)],
-        hovertemplate="%{customdata[0]}<br>交换记录 <b>%{customdata[1]}</b> 条<extra></extra>",
+        hovertemplate="%{customdata[0]}<br>交换记录 <b>%{customdata[1]}</b> 条" + note + "<extra></extra>",
     )]
     ticks = nice_ticks(float(np.nanmax(records)) if len(records) else 0, 3 if text_scale < 1.25 else 2)
     side = tick_margin(["200万"], text_scale)
@@ -278,7 +280,7 @@ def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, tod
             name="接口调用", x=dates.dt.strftime("%Y-%m-%d").tolist(), y=calls.tolist(), yaxis="y2", mode="lines",
             line=dict(color=theme.WARN, width=_px(1.6, scale), dash="dot"),
             customdata=[[h, fmt.count(v)] for h, v in zip(hover_day, calls)],
-            hovertemplate="%{customdata[0]}<br>接口调用 <b>%{customdata[1]}</b> 次<extra></extra>",
+            hovertemplate="%{customdata[0]}<br>接口调用 <b>%{customdata[1]}</b> 次" + note + "<extra></extra>",
         ))
         # scale the calls axis to the records axis' number of steps so the grid lines coincide
         cstep = cticks[1] if len(cticks) > 1 else 1

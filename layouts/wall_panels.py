@@ -137,7 +137,9 @@ def _ranking(f, c):
 
 
 def _exchange(f, c):
-    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, today=c.today, **_size(c, "exchange"))
+    note = tips.plotly_lines("exchange_records", today=c.today, days=fg.EXCHANGE_DAYS, as_of=_as_of(f, "exchange"))
+    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, today=c.today, hover_note=note,
+                             **_size(c, "exchange"))
 
 
 def _exchange_caption(f, c):

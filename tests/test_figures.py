@@ -785,3 +785,18 @@ def test_district_view_tiles_and_panels_show_the_districts_numbers(wall, rt):
     assert hw.sum() == by_district.at["D2", "incidents_30d"]
     titles = texts(find(page, lambda c: "cw-panel-subtitle" in (getattr(c, "className", "") or "")))
     assert "全市" in titles  # sharing, cloud, targets: city programmes
+
+
+
+def test_every_day_of_the_exchange_trend_hovers_with_its_kou_jing():
+    """Each day's point of 近30日交换量 ends its hover with the indicator's 口径, period, document and as-of."""
+    from layouts import tips
+
+    daily = pd.DataFrame({"date": pd.date_range("2026-11-02", "2026-12-01"), "records": 1000, "api_calls": 50})
+    note = tips.plotly_lines("exchange_records", today=date(2026, 12, 1), days=fg.EXCHANGE_DAYS,
+                             as_of=pd.Timestamp("2026-12-01 09:15"))
+    fig = fg.exchange_trend(daily, today=date(2026, 12, 1), hover_note=note)
+    assert len(fig.data) == 2  # records and API calls
+    for trace in fig.data:
+        assert "口径：" in trace.hovertemplate and "统计期：" in trace.hovertemplate
+        assert "依据：" in trace.hovertemplate and "数据截至：2026年12月1日 09:15" in trace.hovertemplate
