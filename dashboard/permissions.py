@@ -1,0 +1,93 @@
+"""Named permissions, and the roles that hold them.
+
+Code asks for a permission (``require_permission("refresh")``), never for a role: settings map the
+roles onto permissions, so a city can give its operators exports without a code change. The default
+roles follow DESIGN.md's users.
+
+Who the caller is comes from the auth layer, which installs its resolver with
+:func:`install_caller_resolver` when the app is built (sessions, kiosk tokens, the anonymous role).
+Without one, every caller is anonymous and holds no permission at all: failing closed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+#: every permission the code checks, with its Chinese name (shown in refusals and on the admin pages)
+PERMISSIONS: dict[str, str] = {
+    "view_wall": "查看大屏",
+    "view_drilldowns": "查看下钻页面",
+    "download_tables": "下载表格",
+    "refresh": "刷新数据源",
+    "accept_guard": "处理暂缓发布",
+    "export": "导出简报",
+    "view_raw_rows": "查看原始行与错误详情",
+    "admin": "系统管理",
+}
+
+#: the default roles (settings may redefine them); admin holds every permission
+DEFAULT_ROLES: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"view_wall"}),
+    "leader": frozenset({"view_wall", "view_drilldowns", "download_tables"}),
+    "operator": frozenset({"view_wall", "view_drilldowns", "download_tables", "refresh", "accept_guard",
+                           "view_raw_rows"}),
+    "briefing": frozenset({"view_wall", "view_drilldowns", "export"}),
+    "admin": frozenset(PERMISSIONS),
+}
+
+ROLE_LABELS = {"viewer": "观看者", "leader": "领导", "operator": "运维", "briefing": "简报", "admin": "管理员"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a user, a kiosk screen or an anonymous visitor, with the permissions they hold."""
+    name: str = ""  # user name; "" for an anonymous visitor or a kiosk screen
+    role: str = ""
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous"
+
+    @property
+    def logged_in(self) -> bool:
+        return self.kind == "user"
+
+
+ANONYMOUS = Caller()
+
+
+class PermissionDenied(Exception):
+    """The caller lacks a permission; the web layer answers 403 with :attr:`message`."""
+
+    def __init__(self, permission: str, caller: Caller):
+        self.permission = permission
+        self.caller = caller
+        need = PERMISSIONS.get(permission, permission)
+        self.message = (f"需要登录后才能{need}" if not caller.logged_in
+                        else f"当前账号（{ROLE_LABELS.get(caller.role, caller.role)}）没有「{need}」权限")
+        super().__init__(self.message)
+
+
+_resolver: Callable[[], Caller] | None = None
+
+
+def install_caller_resolver(resolver: Callable[[], Caller] | None) -> None:
+    """Set how the current request's caller is found (the auth layer does this when the app is built)."""
+    global _resolver
+    _resolver = resolver
+
+
+def current_caller() -> Caller:
+    return _resolver() if _resolver is not None else ANONYMOUS
+
+
+def has_permission(permission: str, caller: Caller | None = None) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"未知权限: {permission}")
+    return permission in (caller or current_caller()).permissions
+
+
+def require_permission(permission: str, caller: Caller | None = None) -> Caller:
+    """The caller, when it holds ``permission``; else :class:`PermissionDenied`."""
+    caller = caller or current_caller()
+    if not has_permission(permission, caller):
+        raise PermissionDenied(permission, caller)
+    return caller

@@ -1,0 +1,46 @@
+"""The frame every drill-down page shares: title, breadcrumb, notices for bad query values, filters and
+body, in the wall's dark theme. Pages are desktop pages (1920×1080, and 1366×1024 by touch), laid out
+responsively with dash-bootstrap-components, not the wall's scaled canvas.
+
+Built from plain values only: a page module turns its view model into these calls.
+"""
+from __future__ import annotations
+
+from dash import dcc, html
+
+Crumb = tuple[str, str | None]  # (label, href); the last crumb, the current view, has no link
+
+
+def breadcrumb(crumbs: list[Crumb]) -> html.Nav:
+    """全市 › 滨江区 › 某街道: every crumb but the last is one click up."""
+    items: list = []
+    for i, (label, href) in enumerate(crumbs):
+        if i:
+            items.append(html.Span("›", className="cw-crumb-sep", **{"aria-hidden": "true"}))
+        last = i == len(crumbs) - 1
+        items.append(html.Span(label, className="cw-crumb is-current", **{"aria-current": "page"}) if last or not href
+                     else dcc.Link(label, href=href, className="cw-crumb"))
+    return html.Nav(items, className="cw-breadcrumb", **{"aria-label": "位置"})
+
+
+def notices(messages: list[str]) -> html.Div | None:
+    """The Chinese notices of a query that had bad values (the view shown is the default one)."""
+    if not messages:
+        return None
+    return html.Div([html.Div(m, className="cw-notice-line") for m in messages], className="cw-drill-notices",
+                    role="status")
+
+
+def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str] | None = None, filters=None,
+               back_href: str = "/wall", page_id: str = "") -> html.Div:
+    """One drill-down page: a header (back link, breadcrumb, title), the notices, the filters, the body."""
+    return html.Div([
+        html.Header([
+            dcc.Link("‹ 返回大屏", href=back_href, className="cw-back"),
+            breadcrumb(crumbs),
+        ], className="cw-drill-head"),
+        html.H1(title),
+        notices(query_notices or []),
+        html.Div(filters, className="cw-drill-filters") if filters is not None else None,
+        html.Div(body, className="cw-drill-body"),
+    ], className="cw-page cw-drill-page", id=page_id or None)
