@@ -156,7 +156,8 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
 
 def kpi_today(summary: pd.DataFrame | None, *, scope: str = tips.CITY, as_of=None, today=None) -> list:
     """今日事件 in ``scope``: today's incidents; beneath, open and overdue incidents of all time,
-    labelled so (they are not today's)."""
+    labelled so (全部未办结, 全部超期: they are not today's). The tile is wider than the rate tiles
+    (:data:`layouts.wall.KPI_WEIGHTS`) so that six-digit counts fit."""
     row = period_row(summary, "今日")
     count = None if row is None else _num(row.get("incidents"))
     open_all = None if row is None else _num(row.get("open_all"))
@@ -164,10 +165,10 @@ def kpi_today(summary: pd.DataFrame | None, *, scope: str = tips.CITY, as_of=Non
     kw = dict(scope=scope, as_of=as_of, today=today)
     return [_value(_big(fmt.count(count), "件" if count is not None else ""),
                    tips.tip("incident_count", f"{fmt.count(count)} 件", days=1, **kw)),
-            *_subs([html.Span("未办结", className="cw-muted"), html.Span("（全部）", className="cw-muted cw-kpi-aside"),
+            *_subs([html.Span("全部", className="cw-muted cw-kpi-aside"), html.Span("未办结", className="cw-muted"),
                     html.Span(" ", className="cw-muted"), html.Span(fmt.count(open_all), className="cw-sub-num")],
                    tip=tips.tip("open_incidents", f"{fmt.count(open_all)} 件", **kw)),
-            *_subs([html.Span("超期", className="cw-muted"), html.Span("（全部）", className="cw-muted cw-kpi-aside"),
+            *_subs([html.Span("全部", className="cw-muted cw-kpi-aside"), html.Span("超期", className="cw-muted"),
                     html.Span(" ", className="cw-muted"),
                     html.Span(fmt.count(overdue), className="cw-sub-num" + (" is-bad" if overdue else ""))],
                    tip=tips.tip("overdue_open", f"{fmt.count(overdue)} 件", **kw))]

@@ -35,6 +35,9 @@ log = logging.getLogger("citywall.wall")
 #: the datasets the wall draws from (the header's oldest age is over these)
 DATASETS = ("departments", "regions", "catalog", "exchange", "systems", "incidents", "targets")
 
+#: the KPI tiles' shares of the row: 今日事件's sub-lines (全部未办结 999,999) are the longest text
+KPI_WEIGHTS = {"sharing": 0.97, "aggregation": 0.97, "cloud": 0.97, "today": 1.15, "closure": 0.97, "targets": 0.97}
+
 IDS = {
     "root": "wall-root", "canvas": "wall-canvas", "config": "wall-config", "mount": "wall-mount",
     "tick": "wall-tick",  # dcc.Interval: the refresh poll (settings.app.refresh_seconds)
@@ -89,9 +92,11 @@ def wall_geometry(canvas: tuple[int, int] = (1920, 1080), text_scale: float = 1.
     cloud, migration, burnup = column(right_x)
     tiles = {}
     tile_gap = 10 * s
-    tile_w = (centre_w - 5 * tile_gap) / 6
-    for i, name in enumerate(IDS["kpi"]):
-        tiles[name] = (centre_x + i * (tile_w + tile_gap), top, tile_w, kpi_h)
+    unit_w = (centre_w - 5 * tile_gap) / sum(KPI_WEIGHTS.values())
+    x = centre_x
+    for name in IDS["kpi"]:
+        tiles[name] = (x, top, unit_w * KPI_WEIGHTS[name], kpi_h)
+        x += unit_w * KPI_WEIGHTS[name] + tile_gap
     bottom_y = H - m - bottom_h
     avail = W - 2 * m - 3 * g
     shares = (410, 420, 376, 650)

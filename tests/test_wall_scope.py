@@ -109,7 +109,7 @@ def test_side_figures_of_the_district_view_are_the_districts(frames):
 def test_todays_tile_says_its_open_counts_are_of_all_time(frames):
     tile = cx.kpi_today(frames["summary"], today=NOW.date())
     text = texts(tile)
-    assert "未办结（全部）" in text and "超期（全部）" in text
+    assert "全部未办结" in text and "全部超期" in text
     tips = [getattr(c, "data-tip") for c in tile]
     assert "统计期：今日（2026-12-01）" in tips[0]
     assert "统计期：全部时段（不限受理时间）" in tips[1] and "未办结事件" in tips[1]

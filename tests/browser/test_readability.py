@@ -103,8 +103,30 @@ def walls(live_app, shared_data):
 
     changsha = demo.settings.city.geo.model_copy(update={"districts": str(shared_data / "geo" / "430100.json"),
                                                          "id_property": "adcode"})
-    yield {"demo": demo, "4k": variant(canvas=(3840, 2160)), "changsha": variant(text_scale=1.25, geo=changsha)}
+    yield {"demo": demo, "4k": variant(canvas=(3840, 2160)), "changsha": variant(text_scale=1.25, geo=changsha),
+           "busy": busy_city(demo, demo.settings), "busy-large": busy_city(demo, variant(text_scale=1.25).settings)}
     runtime.install(demo)
+
+
+#: the widest counts a tile shows before fmt.count switches to 万 (999,999 → '999,999'; 10⁶ → '100.0万')
+BUSIEST = {"incidents": 99_999, "open_all": 999_999, "overdue_open_all": 888_888}
+
+
+def busy_city(demo, settings):
+    """The demo city's frames in a store of their own, with a city's worth of open cases: the incident
+    summaries count six-digit open and overdue cases, so the 今日事件 tile's longest lines are drawn."""
+    from dashboard import runtime
+    from dashboard.store import MemoryFrameStore
+
+    store = MemoryFrameStore()
+    for dataset in demo.store.datasets():
+        snapshot = demo.store.snapshot(dataset)
+        frames = dict(snapshot.frames)
+        if dataset == "incidents":
+            for name in ("summary", "summary_by_district"):
+                frames[name] = frames[name].assign(**BUSIEST)
+        store.publish(dataset, frames, snapshot.meta)
+    return runtime.Runtime(settings, store, demo.engine)
 
 
 def serve(walls, name: str):
@@ -117,7 +139,8 @@ def serve(walls, name: str):
 
 
 CANVASES = {"1920x1080": ("demo", 1920, 1080), "3840x2160": ("4k", 3840, 2160),
-            "changsha-text1.25": ("changsha", 1920, 1080)}
+            "changsha-text1.25": ("changsha", 1920, 1080), "busy-1920x1080": ("busy", 1920, 1080),
+            "busy-text1.25": ("busy-large", 1920, 1080)}
 
 
 @pytest.fixture(params=list(CANVASES))
@@ -148,6 +171,8 @@ def test_no_text_leaves_its_panel_or_is_cut(wall, live_app, open_page):
     name, rt, width, height = wall
     watch = open_wall(open_page, live_app.url + "/wall", width, height)
     page = watch.page
+    if name.startswith("busy"):  # the widest counts are really on screen
+        assert f"{BUSIEST['open_all']:,}" in page.inner_text(f"#{IDS['kpi']['today']}")
     assert page.evaluate(OVERFLOWS) == []
     cut_off = page.evaluate("""() => [...document.querySelectorAll('.cw-html-body')]
         .filter(b => b.firstChild && b.firstChild.scrollHeight > b.clientHeight + 1).map(b => b.id)""")

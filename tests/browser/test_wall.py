@@ -208,7 +208,7 @@ def test_district_view_shows_the_districts_numbers(live_app, open_page):
     page = watch.page
     tile = page.inner_text(f"#{IDS['kpi']['today']}")
     assert tile.replace("\n", "").startswith(f"{int(today['incidents']):,}件")
-    assert f"未办结（全部） {int(today['open_all']):,}" in tile.replace("\n", " ")
+    assert f"全部未办结 {int(today['open_all']):,}" in tile.replace("\n", " ")
     assert page.inner_text(f"#{IDS['scope']['kpi-today']}") == name
     closure = page.inner_text(f"#{IDS['kpi']['closure']}").replace("\n", "")
     assert closure.startswith(f"{recent['closure_rate'] * 100:.1f}%")
