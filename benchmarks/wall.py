@@ -258,7 +258,7 @@ def measure_ready(browser, config: Path, n_graphs: int, runs: int) -> None:
 def measure_ticks_and_server(browser, config: Path, n_graphs: int, rounds: int) -> None:
     from dashboard.settings import load_settings
     from dashboard.store import open_store
-    from layouts.wall import DATASETS, IDS
+    from layouts.wall_ids import DATASETS, IDS
 
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)  # the server's store, on disk: publishes reach it
@@ -339,7 +339,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from layouts.wall import IDS
+    from layouts.wall_ids import IDS
 
     config = _city(args)
     n_graphs = len(IDS["graph"])

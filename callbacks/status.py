@@ -2,15 +2,15 @@
 from dash import Input, Output, State, callback, dcc, no_update
 
 from dashboard import runtime
-from dashboard.status_view import quarantine_download
-from layouts.status import IDS, status_body
+from dashboard.status_view import current_status_view, quarantine_download
+from layouts.status import IDS, status_components
 
 
 @callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"), State(IDS["query"], "data"),
           prevent_initial_call=True)
 def refresh_status(_n, query):
     query = query or {}
-    return status_body(query.get("page", 1), query.get("source", ""))
+    return status_components(current_status_view(query.get("page", 1), query.get("source", "")))
 
 
 @callback(Output(IDS["download"], "data"), Input(IDS["download_button"], "n_clicks"), State(IDS["query"], "data"),

@@ -35,8 +35,11 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback,
 from dash import ctx as dash_ctx
 
 from dashboard import runtime
-from layouts.wall import (DATASETS, IDS, KPIS, PANELS, Frames, _context, freshness_map, header_updated,
-                          map_key, panel_output, poll_signature, render, shown_freshness, warm)
+from dashboard.wall_view import (Frames, context, freshness_map, header_updated, map_key, poll_signature, render,
+                                 shown_freshness, warm_parts)
+from layouts import wall as wall_page
+from layouts.wall_ids import DATASETS, IDS, panel_output
+from layouts.wall_panels import KPIS, PANELS
 
 pio.json.config.default_engine = "orjson"
 log = logging.getLogger("citywall.wall")
@@ -122,11 +125,11 @@ def _inputs(datasets, uses_view: bool) -> list:
 
 
 def _redraw(parts: list[tuple[str, str]], datasets, uses_view: bool):
-    """A callback body that renders ``parts`` ((kind, name) pairs, see layouts.wall.render)."""
+    """A callback body that renders ``parts`` ((kind, name) pairs, see dashboard.wall_view.render)."""
     def redraw(*args):
         view = args[-1] if uses_view else "city"
         frames = Frames(runtime.current().store, datasets)
-        ctx = _context(view or "city")
+        ctx = context(view or "city")
         out = [render(kind, name, frames, ctx) for kind, name in parts]
         return out if len(out) > 1 else out[0]
     return redraw
@@ -172,7 +175,7 @@ def map_patch(figure: dict, client_key, new_key: str, new_data: bool):
 def redraw_map(_version, view, client_key):
     view = view or "city"
     frames = Frames(runtime.current().store, PANELS["map"].datasets)
-    ctx = _context(view)
+    ctx = context(view)
     figure = render("panel", "map", frames, ctx)
     key = map_key(figure, view)
     new_data = dash_ctx.triggered_id == IDS["version"]["incidents"]
@@ -247,6 +250,14 @@ HOLD_SECONDS = 10.0
 _WARMED: dict[int, dict[str, int]] = {}  # runtime generation → versions the cache holds the city view of
 WARMING = threading.Event()  # cleared: the warmer idles and every version is announced at once (tests)
 WARMING.set()
+
+
+def warm(store, ctx=None) -> dict[str, int]:
+    """Render every part of the default view and the default page (``/wall`` without parameters) into
+    the caches, so the first wall to load after a publish finds them built; → the versions drawn."""
+    versions = warm_parts(store, ctx)
+    wall_page.layout()
+    return versions
 
 
 def _warm_loop(period: float = 0.5) -> None:

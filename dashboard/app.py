@@ -1,13 +1,15 @@
-"""The Dash app factory."""
+"""The Dash app factory: the app, then its pages and callbacks (dashboard/pages.py lists them)."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 import dash
 import flask
+import orjson
 import plotly.io as pio
 
-from dashboard import db, runtime
+from dashboard import db, pages, runtime
 from dashboard.first_page import layout_json, page_shell
 from dashboard.settings import REPO_ROOT, Settings
 from dashboard.store import FrameStore, open_store
@@ -17,19 +19,49 @@ log = logging.getLogger("citywall.app")
 # plotly.js's official cartesian bundle (npm plotly.js-cartesian-dist-min, MIT, same version as the
 # plotly package's full bundle). The wall's figures are scatter and heatmap traces on an SVG map, so
 # the browser fetches and evaluates 1.5 MB instead of 4.8 MB: about 100 ms of every wall load.
-# dcc.Graph uses a ``window.Plotly`` that is already there instead of loading the full bundle.
+# dcc.Graph uses a ``window.Plotly`` that is already there instead of loading the full bundle. The
+# drill-down pages draw sankey and map traces: they get plotly's full bundle (dashboard/pages.py), and
+# a link between a wall page and a drill-down page is a full page load (assets/pages.js).
 PLOTLY_BUNDLE_VERSION = "4.1.1"
 PLOTLY_BUNDLE = f"vendor/plotly-cartesian-{PLOTLY_BUNDLE_VERSION}.min.js"
 PLOTLY_BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
                                   "histogram2dcontour", "image", "pie", "scatter", "scatterternary", "violin"})
 
 
+BOOTSTRAP_CSS = "vendor/bootstrap-5.3.9.min.css"  # npm bootstrap (MIT, licence beside it): drill-down pages only
+DRILL_CSS = "drill.css"
+
+
 class CityWallDash(dash.Dash):
-    """Dash answering ``/_dash-layout`` from :func:`layout_json`: a page shared by many walls is
-    serialised once, not once per screen and reload."""
+    """Dash answering ``/_dash-layout`` from :func:`layout_json` (a page shared by many walls is
+    serialised once, not once per screen and reload), and an index page with the plotly.js bundle
+    and stylesheets of the kind of page its path opens (:func:`dashboard.pages.page_assets`)."""
+
+    cartesian_bundle = True  # False: the wall's traces need the full bundle (a tile server's MapLibre map)
 
     def serve_layout(self):
         return self.backend.make_response(layout_json(self.get_layout()), mimetype="application/json")
+
+    def interpolate_index(self, **kwargs):
+        path = flask.request.path if flask.has_request_context() else "/"
+        kind = pages.page_kind(self.strip_relative_path(path))
+        cartesian = f"{self.get_asset_url(PLOTLY_BUNDLE)}?m={PLOTLY_BUNDLE_VERSION}" if self.cartesian_bundle else None
+        full = f"{self.get_relative_path(pages.PLOTLY_FULL)}?v={PLOTLY_BUNDLE_VERSION}"
+        drill_css = [f"{self.get_asset_url(name)}?m={asset_version(name)}" for name in (BOOTSTRAP_CSS, DRILL_CSS)]
+        script, stylesheets = pages.page_assets(kind, cartesian, drill_css)
+        script = full if script == pages.PLOTLY_FULL else script
+        kinds = orjson.dumps({"kind": kind, "pages": pages.kind_patterns()}).decode()
+        kwargs["metas"] = (kwargs.get("metas", "") + f'<meta name="citywall-page-kind" content="{kind}">'
+                           f'<script id="cw-page-kinds" type="application/json">{kinds}</script>')
+        kwargs["css"] = kwargs.get("css", "") + "".join(f'<link rel="stylesheet" href="{u}">' for u in stylesheets)
+        # before the renderer and every component: window.Plotly exists before any graph mounts
+        kwargs["scripts"] = f'<script src="{script}"></script>' + kwargs.get("scripts", "")
+        return super().interpolate_index(**kwargs)
+
+
+def asset_version(name: str) -> int:
+    """An asset's modification time, as Dash versions the assets it links itself (``?m=…``)."""
+    return int((REPO_ROOT / "assets" / name).stat().st_mtime)
 
 
 def create_app(settings: Settings, store: FrameStore | None = None, engine=None) -> dash.Dash:
@@ -44,25 +76,27 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         use_pages=True,
         pages_folder="",
         assets_folder=str(REPO_ROOT / "assets"),
-        assets_path_ignore=["vendor"],  # linked below only when the figures fit the bundle
+        # linked per kind of page (CityWallDash.interpolate_index), never on every page
+        assets_path_ignore=["vendor", r"drill\.css"],
         serve_locally=True,  # command centres run on isolated networks: no CDN
         update_title=None,  # timed refreshes are silent
-        suppress_callback_exceptions=True,
+        suppress_callback_exceptions=False,  # an id no page has fails (dashboard/pages.py)
     )
+    app.cartesian_bundle = not settings.city.geo.tiles  # a tile server puts the map on MapLibre
     # no dev-tools UI, and never a version check against a remote server
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    shell = lambda: page_shell(app, className="cw-root")  # noqa: E731
+    pages.install_validation(app, shell)
     import layouts.theme  # noqa: F401  registers the plotly template once
-    import layouts.status  # noqa: F401  registers its page
-    import callbacks.status  # noqa: F401
-    import layouts.wall, layouts.drill, callbacks.wall  # noqa: F401,E401  the wall (/ and /wall) and its drill-downs
+
+    for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
+        importlib.import_module(module)
     from dashboard import not_found  # its Chinese 404 page, for paths that match no page
 
     not_found.install(app)
 
     pio.templates.default = "citywall"
-    if not settings.city.geo.tiles:  # a tile server puts the map on MapLibre: the full bundle, lazily
-        app.config.external_scripts.append(f"{app.get_asset_url(PLOTLY_BUNDLE)}?m={PLOTLY_BUNDLE_VERSION}")
-    app.layout = lambda: page_shell(app, className="cw-root")
+    app.layout = shell
     app.server.after_request(cache_versioned_assets)
     return app
 

@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from dash import dcc, html
-from dash._pages import _parse_query_string, _path_to_page  # Dash Pages' own routing, so both agree
-from dash._utils import to_json
+from plotly.io.json import to_json_plotly as to_json  # what Dash itself answers /_dash-layout with
+
+from dashboard import pages
 
 log = logging.getLogger("citywall.first_page")
 _LOCK = threading.Lock()
@@ -61,15 +62,16 @@ def requested_page(app: dash.Dash, referrer: str | None, host: str) -> tuple[str
     if url.netloc != host or url.fragment or len(url.query) > MAX_QUERY:
         return None  # a huge query string would be echoed twice (the Location's href and search)
     search = f"?{url.query}" if url.query else ""
-    page, path_variables = _path_to_page(app.strip_relative_path(url.path))
-    if not page:
+    hit = pages.match(app.strip_relative_path(url.path))
+    if hit is None:
         return None
+    page, path_variables = hit
     layout = page.get("layout", "")
     if callable(layout):
-        layout = layout(**{**(path_variables or {}), **_parse_query_string(search)})
+        layout = layout(**{**path_variables, **pages.query_values(search)})
     title = page.get("title", app.title)
     if callable(title):
-        title = title(**(path_variables or {}))
+        title = title(**path_variables)
     return referrer, layout, title
 
 

@@ -152,7 +152,7 @@ def incident_frames(rows: pd.DataFrame, now: datetime, regions: pd.DataFrame | N
                                  newest_district.groupby(newest_district, observed=True).head(LATEST_INCIDENTS).index)
     summary_by_district = pd.concat(
         [incident_summary(part, now).assign(district_id=d) for d, part in _parts(slim, district)]
-        or [pd.DataFrame(columns=["period", "district_id"])], ignore_index=True)
+        or [incident_summary(slim, now).iloc[:0].assign(district_id="")], ignore_index=True)  # no rows: the columns
     return {
         "summary": incident_summary(slim, now), "summary_by_district": summary_by_district,
         "by_district": by_district, "by_street": by_street, "by_grid": grids, "density": density,

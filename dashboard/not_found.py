@@ -10,7 +10,8 @@ from __future__ import annotations
 import dash
 import flask
 from dash import dcc, html
-from dash._pages import _path_to_page  # Dash Pages' own routing, so both agree
+
+from dashboard.pages import WALL, is_not_found_page, match
 
 TITLE = "页面不存在"
 MESSAGE = "这个地址没有对应的页面。请检查地址，或返回大屏。"
@@ -32,10 +33,6 @@ a {{ color: #27d3ff; font-size: 22px; }}
 """
 
 
-def is_not_found_page(page: dict) -> bool:
-    return str(page.get("module", "")).split(".")[-1] == "not_found_404"
-
-
 def install(app: dash.Dash) -> None:
     """Answer 404 for the paths Dash's catch-all route would otherwise serve as an empty app."""
     catch_all = app.config.routes_pathname_prefix + "<path:path>"
@@ -44,8 +41,8 @@ def install(app: dash.Dash) -> None:
         request = flask.request
         if request.method not in ("GET", "HEAD") or request.endpoint != catch_all:
             return None
-        page, _ = _path_to_page(app.strip_relative_path(request.path))
-        if page and not is_not_found_page(page):
+        hit = match(app.strip_relative_path(request.path))
+        if hit and not is_not_found_page(hit[0]):
             return None
         return flask.Response(PAGE_HTML, status=404, mimetype="text/html")
 
@@ -59,4 +56,5 @@ def layout(**_query) -> html.Div:
 
 
 # Dash Pages shows the page whose module ends with "not_found_404" for a path that matches no page
-dash.register_page("layouts.not_found_404", path="/404", title=TITLE, name=TITLE, layout=layout)
+dash.register_page("layouts.not_found_404", path="/404", title=TITLE, name=TITLE, layout=layout,
+                   page_kind=WALL)

@@ -33,6 +33,7 @@ import pandas as pd
 from dashboard import db, formatting as fmt
 from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
+from dashboard.frame_schemas import FrameSchemaError
 from dashboard.publish_guard import HeldPublishes, judge, safe_name
 from dashboard.region_match import describe as describe_regions, geography_ids, region_match
 from dashboard.settings import Settings, SourceSettings
@@ -145,7 +146,7 @@ class Puller:
                 return self._failed(source, started, f"数据源「{source.name}」发布保护: {verdict.reason}", trigger,
                                     status="held", rows=(result.rows_ok, result.rows_quarantined))
             version = self._publish_good(source, result.good, now)
-        except (SourceError, ContractError) as exc:
+        except (SourceError, ContractError, FrameSchemaError) as exc:
             return self._failed(source, started, str(exc), trigger)
         except Exception as exc:  # a bug or an unexpected source shape must not stop the scheduler
             log.exception("pull of %s failed", source.name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 import pandas as pd
 
-from dashboard import db, formatting as fmt
+from dashboard import db, formatting as fmt, runtime
 from dashboard.freshness import DATASET_LABELS, freshness
 from dashboard.masking import mask_row
 from dashboard.publish_guard import HeldPublishes
@@ -121,3 +121,32 @@ def status_view(rt, page: int = 1, source: str = "") -> StatusView:
     reports = load_reports(rt.engine)
     ordered = [reports[s.name] for s in rt.settings.sources if s.name in reports]
     return StatusView(datasets, held, runs, ordered, quarantine_page(rt, page, source))
+
+
+def current_status_view(page: int = 1, source: str = "") -> StatusView:
+    """The running app's status view (the page's refresh callback asks for this)."""
+    return status_view(runtime.current(), page, source)
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """The 数据状态 page: its heading, refresh period, the query it was opened with, and the view."""
+    city_name: str
+    refresh_ms: int
+    query: dict  # {"page": 1-based page of quarantined rows, "source": "" or one source}
+    view: StatusView
+
+
+def _page_number(text) -> int:
+    try:
+        return max(1, int(text))
+    except (TypeError, ValueError):
+        return 1
+
+
+def status_page(qpage=None, qsource=None) -> StatusPage:
+    """The page for the URL's ``qpage`` and ``qsource`` (a bad page number is page 1)."""
+    rt = runtime.current()
+    query = {"page": _page_number(qpage), "source": qsource or ""}
+    return StatusPage(rt.settings.city.name, rt.settings.app.refresh_seconds * 1000, query,
+                      status_view(rt, query["page"], query["source"]))

@@ -25,6 +25,8 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
+from dashboard.frame_schemas import check_frames
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -74,9 +76,16 @@ class DatasetStatus:
 class FrameStore(ABC):
     """Interface every backend implements."""
 
-    @abstractmethod
     def publish(self, dataset: str, frames: dict[str, pd.DataFrame], meta: dict | None = None) -> int:
-        """Atomically replace a dataset's frames; returns the new version and clears its error."""
+        """Atomically replace a dataset's frames; returns the new version and clears its error. Frames
+        that break their schemas (dashboard/frame_schemas.py) are refused with a
+        :class:`~dashboard.frame_schemas.FrameSchemaError`: the last good version stays."""
+        check_frames(dataset, frames)
+        return self._publish(dataset, frames, meta)
+
+    @abstractmethod
+    def _publish(self, dataset: str, frames: dict[str, pd.DataFrame], meta: dict | None) -> int:
+        """The backend's atomic replace of checked frames."""
 
     @abstractmethod
     def snapshot(self, dataset: str) -> Snapshot | None:
@@ -138,7 +147,7 @@ class MemoryFrameStore(FrameStore):
     def _exclusive(self, dataset):
         return self._lock
 
-    def publish(self, dataset, frames, meta=None):
+    def _publish(self, dataset, frames, meta=None):
         with self._lock:
             version = self.status(dataset).version + 1
             now = time.time()
@@ -205,7 +214,7 @@ class DiskFrameStore(FrameStore):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def publish(self, dataset, frames, meta=None):
+    def _publish(self, dataset, frames, meta=None):
         with self._exclusive(dataset):
             ddir = self._dir(dataset)
             version = max(self.status(dataset).version, self._highest_folder(ddir)) + 1

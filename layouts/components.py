@@ -157,7 +157,7 @@ def kpi_rate(summary: pd.DataFrame | None, column: str, targets: pd.DataFrame | 
 def kpi_today(summary: pd.DataFrame | None, *, scope: str = tips.CITY, as_of=None, today=None) -> list:
     """今日事件 in ``scope``: today's incidents; beneath, open and overdue incidents of all time,
     labelled so (全部未办结, 全部超期: they are not today's). The tile is wider than the rate tiles
-    (:data:`layouts.wall.KPI_WEIGHTS`) so that six-digit counts fit."""
+    (:data:`layouts.wall_canvas.KPI_WEIGHTS`) so that six-digit counts fit."""
     row = period_row(summary, "今日")
     count = None if row is None else _num(row.get("incidents"))
     open_all = None if row is None else _num(row.get("open_all"))

@@ -1,7 +1,7 @@
 """数据状态 page: datasets (freshness and data age), held publishes, the pull log, each source's check
 report and every quarantined row, paged, with its whole raw row (personal data masked).
 
-Built from :func:`dashboard.status_view.status_view`'s view model only."""
+Built from :mod:`dashboard.status_view`'s view models only."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import formatting as fmt, runtime
+from dashboard import formatting as fmt, pages
 from dashboard.freshness import DATASET_LABELS
 from dashboard.source_check import SourceReport
-from dashboard.status_view import QuarantinePage, StatusView, status_view
+from dashboard.status_view import QuarantinePage, StatusView, status_page
 
 IDS = {"interval": "status-interval", "body": "status-body", "query": "status-query",
        "download": "status-download", "download_button": "status-download-button"}
@@ -97,29 +97,19 @@ def status_components(view: StatusView) -> html.Div:
     ])
 
 
-def status_body(page: int = 1, source: str = "") -> html.Div:
-    return status_components(status_view(runtime.current(), page, source))
-
-
-def _page_number(text) -> int:
-    try:
-        return max(1, int(text))
-    except (TypeError, ValueError):
-        return 1
-
-
 def layout(qpage=None, qsource=None, **_query) -> html.Div:
-    rt = runtime.current()
-    query = {"page": _page_number(qpage), "source": qsource or ""}
+    page = status_page(qpage, qsource)
     return html.Div([
-        html.H1(f"{rt.settings.city.name} · 数据状态"),
-        dcc.Interval(id=IDS["interval"], interval=rt.settings.app.refresh_seconds * 1000),
-        dcc.Store(id=IDS["query"], data=query),
+        html.H1(f"{page.city_name} · 数据状态"),
+        dcc.Interval(id=IDS["interval"], interval=page.refresh_ms),
+        dcc.Store(id=IDS["query"], data=page.query),
         dcc.Download(id=IDS["download"]),
-        html.Div(status_body(query["page"], query["source"]), id=IDS["body"]),
+        html.Div(status_components(page.view), id=IDS["body"]),
         dcc.Link("‹ 返回大屏", href="/wall", className="cw-back"),  # wall-nav.js keeps the wall's own parameters
     ], className="cw-page")
 
 
 # registered after `layout` exists: Dash only finds layouts itself for modules in a pages folder
-dash.register_page(__name__, path="/status", title="数据状态", name="数据状态", layout=layout)
+# the download button is on the page only while rows are quarantined: named for the validation layout
+dash.register_page(__name__, path="/status", title="数据状态", name="数据状态", layout=layout, page_kind=pages.WALL,
+                   validation_layout=lambda: html.Button(id=IDS["download_button"]))

@@ -81,7 +81,7 @@ def test_undated_datasets_have_no_data_age():
 
 
 def test_the_wall_badge_says_how_old_the_data_is(tmp_path):
-    from layouts.wall import freshness_map
+    from dashboard.wall_view import freshness_map
 
     settings = city(tmp_path, ["2020/01/06 17:45"])
     store = DiskFrameStore(settings.data_dir / "frames")

@@ -21,8 +21,11 @@ from dashboard.geo import Geography
 from dashboard.settings import Settings
 from dashboard.store import DatasetStatus, MemoryFrameStore
 from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
+from dashboard import wall_view as wv
 from layouts import components as cx
 from layouts import figures as fg
+from layouts import wall_canvas
+from layouts.wall_ids import DATASETS, IDS
 from layouts import theme
 from tests.components import find, texts
 
@@ -440,7 +443,7 @@ def test_stale_badge_for_a_failed_pull(wall):
         "catalog": DatasetStatus("catalog", 3, now - 7200, now - 60, error="连接超时"),
         "systems": DatasetStatus("systems", 2, now - 30, now - 30),
     }
-    fresh = wall.freshness_map(settings, statuses, ("catalog", "systems", "incidents"), now)
+    fresh = wv.freshness_map(settings, statuses, ("catalog", "systems", "incidents"), now)
     assert set(fresh) == {"catalog", "incidents"}  # failed, never published; systems is fresh
     assert fresh["catalog"]["b"] == "数据滞后 · 2 小时前" and "连接超时" in fresh["catalog"]["r"]
     assert fresh["incidents"]["b"] == "数据滞后 · 从未更新"
@@ -471,8 +474,11 @@ def test_header_updated_text():
 
 @pytest.fixture(scope="module")
 def wall():
-    """layouts.wall registers pages, which needs a Dash app with pages."""
-    dash.Dash(__name__, use_pages=True, pages_folder="")
+    """The wall's page module: pages register with the app, so through create_app."""
+    from dashboard import db
+    from dashboard.app import create_app
+
+    create_app(Settings(), MemoryFrameStore(), db.connect("sqlite://"))
     import layouts.wall as wall_module  # noqa: PLC0415
 
     return wall_module
@@ -489,7 +495,7 @@ def _overlap(a, b) -> bool:
 
 @pytest.mark.parametrize("canvas", [(1920, 1080), (3840, 2160), (7680, 2160), (2560, 1440)])
 def test_geometry_fits_the_canvas_without_overlaps(wall, canvas):
-    geo = wall.wall_geometry(canvas)
+    geo = wall_canvas.wall_geometry(canvas)
     boxes = _boxes(geo)
     panels = {k: v for k, v in boxes.items() if k != "header"}
     for name, (x, y, w, h) in boxes.items():
@@ -504,7 +510,7 @@ def test_geometry_fits_the_canvas_without_overlaps(wall, canvas):
 
 
 def test_geometry_scales_with_the_canvas(wall):
-    small, big, wide = wall.wall_geometry((1920, 1080)), wall.wall_geometry((3840, 2160)), wall.wall_geometry((7680, 2160))
+    small, big, wide = wall_canvas.wall_geometry((1920, 1080)), wall_canvas.wall_geometry((3840, 2160)), wall_canvas.wall_geometry((7680, 2160))
     assert big["s"] == 2 and small["s"] == 1
     for name, box in _boxes(small).items():
         assert _boxes(big)[name] == pytest.approx(tuple(2 * v for v in box), abs=2), name
@@ -515,13 +521,13 @@ def test_geometry_scales_with_the_canvas(wall):
 
 def test_playlist_views(wall):
     districts = {"D1": "东湖区", "D2": "西城区"}
-    views = wall.playlist_views(["city", "districts"], districts)
+    views = wall_canvas.playlist_views(["city", "districts"], districts)
     assert [v["id"] for v in views] == ["city", "district:D1", "district:D2"]
     assert views[1]["label"] == "东湖区"
-    assert [v["id"] for v in wall.playlist_views(["district:D2", "district:XX"], districts)] == ["district:D2"]
-    assert wall.playlist_views([], districts) == [{"id": "city", "label": "全市"}]
-    assert wall.valid_view("district:D1", districts) == "district:D1" and wall.valid_view("district:ZZ", districts) == "city"
-    assert wall.view_label("district:D1", districts) == "当前视图：东湖区" and wall.view_label("city", districts) == "当前视图：全市"
+    assert [v["id"] for v in wall_canvas.playlist_views(["district:D2", "district:XX"], districts)] == ["district:D2"]
+    assert wall_canvas.playlist_views([], districts) == [{"id": "city", "label": "全市"}]
+    assert wall_canvas.valid_view("district:D1", districts) == "district:D1" and wall_canvas.valid_view("district:ZZ", districts) == "city"
+    assert wall_canvas.view_label("district:D1", districts) == "当前视图：东湖区" and wall_canvas.view_label("city", districts) == "当前视图：全市"
 
 
 def _publish_small_city(store: MemoryFrameStore):
@@ -563,7 +569,7 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     page = wall.layout(kiosk="1", rotate="20", view="district:D2")
     assert "is-kiosk" in page.className
     graphs = find(page, lambda c: type(c).__name__ == "Graph")
-    assert {g.id for g in graphs} == set(wall.IDS["graph"].values())
+    assert {g.id for g in graphs} == set(IDS["graph"].values())
     for g in graphs:
         assert g.config["displayModeBar"] is False and g.config["responsive"] is False and g.figure["layout"]["uirevision"]
     by_id = {g.id: g.figure for g in graphs}
@@ -577,7 +583,7 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     import callbacks.wall as cb  # noqa: PLC0415
 
     # the page's first map key is the one the refresh compares with: the first publish is a Patch
-    assert stores[wall.IDS["map_key"]] == cb.map_key(by_id["wall-g-map"], "district:D2")
+    assert stores[IDS["map_key"]] == cb.map_key(by_id["wall-g-map"], "district:D2")
     assert stores["wall-v-catalog"] == rt.store.status("catalog").version == 1
     assert stores["wall-v-systems"] == 0  # never published: drawn as 暂无数据 and marked stale
     assert "systems" in stores["wall-fresh"] and stores["wall-view"] == "district:D2"
@@ -587,10 +593,10 @@ def test_layout_draws_every_panel_from_the_store(wall, rt):
     assert {p.id["name"] for p in stale_panels} >= {"cloud", "migration", "burnup", "kpi-cloud", "targets"}
     assert not any(p.id["name"] == "hour_weekday" for p in stale_panels)  # incidents is fresh (no schedule)
     assert not find(page, lambda c: type(c).__name__ == "Loading")  # no spinner anywhere on the wall
-    side = texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["districts"]))
+    side = texts(find(page, lambda c: getattr(c, "id", None) == IDS["districts"]))
     assert "西城区镇街事件排行" in side and "东湖区" not in side  # the district's own figures, not the city's ranking
-    captions = {c.id: c.html for c in find(page, lambda c: getattr(c, "id", None) in wall.IDS["caption"].values())}
-    assert set(captions) == set(wall.IDS["caption"].values())  # each graph's HTML key or scale rides with it
+    captions = {c.id: c.html for c in find(page, lambda c: getattr(c, "id", None) in IDS["caption"].values())}
+    assert set(captions) == set(IDS["caption"].values())  # each graph's HTML key or scale rides with it
     assert "高峰" in captions["wall-c-hour_weekday"] and "近30日事件" in captions["wall-c-map"]
 
 
@@ -618,12 +624,12 @@ def test_poll_sends_only_what_changed(wall, rt):
 
 
 def test_panel_redraw_reads_only_its_datasets(wall, rt):
-    frames = wall.Frames(rt.store, ("incidents",))
-    ctx = wall._context("city")
-    fig = wall.render("panel", "hour_weekday", frames, ctx)
-    assert fig is wall.render("panel", "hour_weekday", wall.Frames(rt.store, ("incidents",)), ctx)  # cached by version
+    frames = wv.Frames(rt.store, ("incidents",))
+    ctx = wv.context("city")
+    fig = wv.render("panel", "hour_weekday", frames, ctx)
+    assert fig is wv.render("panel", "hour_weekday", wv.Frames(rt.store, ("incidents",)), ctx)  # cached by version
     rt.store.publish("incidents", rt.store.snapshot("incidents").frames)
-    assert fig is not wall.render("panel", "hour_weekday", wall.Frames(rt.store, ("incidents",)), ctx)
+    assert fig is not wv.render("panel", "hour_weekday", wv.Frames(rt.store, ("incidents",)), ctx)
 
 
 def test_layout_of_an_empty_store_says_no_data_and_stale(wall):
@@ -636,7 +642,7 @@ def test_layout_of_an_empty_store_says_no_data_and_stale(wall):
         assert "暂无数据" in notes or "暂无地图数据" in notes, g.id
     badges = find(page, lambda c: isinstance(getattr(c, "id", None), dict) and c.id.get("type") == cx.BADGE)
     assert badges and all(b.children == "数据滞后 · 从未更新" for b in badges)
-    assert "从未更新" in texts(find(page, lambda c: getattr(c, "id", None) == wall.IDS["updated"]))
+    assert "从未更新" in texts(find(page, lambda c: getattr(c, "id", None) == IDS["updated"]))
 
 
 def test_new_versions_are_announced_once_drawn_or_after_a_hold(wall, rt):
@@ -644,7 +650,7 @@ def test_new_versions_are_announced_once_drawn_or_after_a_hold(wall, rt):
 
     now = time.time()
     statuses = rt.store.statuses()
-    current = {ds: statuses[ds].version if ds in statuses else 0 for ds in wall.DATASETS}
+    current = {ds: statuses[ds].version if ds in statuses else 0 for ds in DATASETS}
     assert cb.announced_versions(rt, statuses, now) == current  # no warmer: announced at once
     cb._WARMED[rt.generation] = {**current, "incidents": current["incidents"] - 1}
     cb.WARMING.set()
@@ -659,14 +665,16 @@ def test_new_versions_are_announced_once_drawn_or_after_a_hold(wall, rt):
 
 
 def test_warm_draws_every_panel_once(wall, rt):
-    versions = wall.warm(rt.store, wall._context("city"))
+    import callbacks.wall as cb  # noqa: PLC0415
+
+    versions = cb.warm(rt.store, wv.context("city"))
     assert versions["incidents"] == rt.store.status("incidents").version
-    frames = wall.Frames(rt.store, wall.DATASETS)
-    before = len(wall._CACHE)
-    wall.warm(rt.store, wall._context("city"))
-    assert len(wall._CACHE) == before  # the second warm is all cache hits
-    assert wall.render("panel", "map", frames, wall._context("city")) is wall.render(
-        "panel", "map", wall.Frames(rt.store, wall.DATASETS), wall._context("city"))
+    frames = wv.Frames(rt.store, DATASETS)
+    before = len(wv._CACHE)
+    cb.warm(rt.store, wv.context("city"))
+    assert len(wv._CACHE) == before  # the second warm is all cache hits
+    assert wv.render("panel", "map", frames, wv.context("city")) is wv.render(
+        "panel", "map", wv.Frames(rt.store, DATASETS), wv.context("city"))
 
 
 def apply_patch(figure: dict, patch) -> dict:
@@ -687,7 +695,7 @@ def apply_patch(figure: dict, patch) -> dict:
 def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     import callbacks.wall as cb  # noqa: PLC0415
 
-    before = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
+    before = wv.render("panel", "map", wv.Frames(rt.store, ("incidents",)), wv.context("city"))
     key = cb.map_key(before, "city")
     assert key == "city|scatter,scatter,scatter,scatter"  # two districts, the names' leader lines and the names
     # a publish that changes the counts: D2's grid gets many more incidents
@@ -696,7 +704,7 @@ def test_map_refresh_is_a_patch_without_the_polygons(wall, rt):
     frames["by_district"]["incidents_30d"] = np.where(frames["by_district"]["district_id"] == "D2", 500, 3)
     frames["by_grid"]["incidents_30d"] = np.where(frames["by_grid"]["district_id"] == "D2", 500, 3)
     rt.store.publish("incidents", frames, snap.meta)
-    after = wall.render("panel", "map", wall.Frames(rt.store, ("incidents",)), wall._context("city"))
+    after = wv.render("panel", "map", wv.Frames(rt.store, ("incidents",)), wv.context("city"))
     assert cb.map_key(after, "city") == key
     assert before["layout"]["images"][0]["source"] != after["layout"]["images"][0]["source"]
     patch = cb.map_patch(after, key, key, new_data=True)
@@ -734,7 +742,7 @@ def test_wall_page_is_shared_until_its_data_or_query_changes(wall, rt):
     rt.store.publish("incidents", rt.store.snapshot("incidents").frames)
     fresh_page = wall.layout()
     assert fresh_page is not page
-    versions = find(fresh_page, lambda c: getattr(c, "id", None) == wall.IDS["versions"])[0]
+    versions = find(fresh_page, lambda c: getattr(c, "id", None) == IDS["versions"])[0]
     assert versions.data["incidents"] == rt.store.snapshot("incidents").version  # the page says what it drew
 
 
@@ -743,7 +751,7 @@ def test_poll_of_a_stale_wall_settles_between_badge_changes(wall, rt, monkeypatc
 
     rt.store.mark_failed("incidents", "事件库不可达")
     page = wall.layout()
-    ack = next(s.data for s in find(page, lambda c: type(c).__name__ == "Store") if s.id == wall.IDS["ack"])
+    ack = next(s.data for s in find(page, lambda c: type(c).__name__ == "Store") if s.id == IDS["ack"])
     now = time.time()
     monkeypatch.setattr(cb.time, "time", lambda: now + 5)  # the stale data's age moved on by 5 s
     out = cb.poll({"n": 1, "t": 0}, ack)
@@ -775,13 +783,13 @@ def test_district_view_tiles_and_panels_show_the_districts_numbers(wall, rt):
     d2_today = summary[(summary["district_id"] == "D2") & (summary["period"] == "今日")].iloc[0]
     city_today = rt.store.frame("incidents", "summary").set_index("period").loc["今日"]
     assert d2_today["open_all"] != city_today["open_all"]  # the check below tells the two apart
-    assert f">{int(d2_today['open_all'])}<" in blocks[wall.IDS["kpi"]["today"]]
-    assert blocks[wall.IDS["scope"]["kpi-today"]] == "西城区" and blocks[wall.IDS["scope"]["hour_weekday"]] == "西城区 · 近30日"
-    assert re.search(rf"近30日事件</span><b>{int(by_district.at['D2', 'incidents_30d'])}<", blocks[wall.IDS["districts"]])
-    ticker = blocks[wall.IDS["ticker"]]
+    assert f">{int(d2_today['open_all'])}<" in blocks[IDS["kpi"]["today"]]
+    assert blocks[IDS["scope"]["kpi-today"]] == "西城区" and blocks[IDS["scope"]["hour_weekday"]] == "西城区 · 近30日"
+    assert re.search(rf"近30日事件</span><b>{int(by_district.at['D2', 'incidents_30d'])}<", blocks[IDS["districts"]])
+    ticker = blocks[IDS["ticker"]]
     assert "西城区" in ticker and "东湖区" not in ticker
     graphs = {g.id: g.figure for g in find(page, lambda c: type(c).__name__ == "Graph")}
-    hw = np.array(graphs[wall.IDS["graph"]["hour_weekday"]]["data"][0]["z"])
+    hw = np.array(graphs[IDS["graph"]["hour_weekday"]]["data"][0]["z"])
     assert hw.sum() == by_district.at["D2", "incidents_30d"]
     titles = texts(find(page, lambda c: "cw-panel-subtitle" in (getattr(c, "className", "") or "")))
     assert "全市" in titles  # sharing, cloud, targets: city programmes

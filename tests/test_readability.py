@@ -20,7 +20,8 @@ from layouts import components as cx
 from layouts import figures as fg
 from layouts import map_labels as ml
 from layouts import theme
-from layouts.wall import map_list_width, plot_size, wall_geometry
+from layouts.wall_canvas import wall_geometry
+from layouts.wall_panels import map_list_width, plot_size
 from tests.components import texts
 from tests.test_figures import geography  # noqa: F401  (the fixture: two square districts)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from layouts import theme
-from layouts.wall import IDS
+from layouts.wall_ids import IDS
 from tests.browser.test_wall import open_wall
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import time
 import flask
 import pytest
 
-from layouts.wall import IDS
+from layouts.wall_ids import IDS
 from tests.browser.test_wall import open_wall, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -285,16 +285,16 @@ QUERIES = ["", "?rotate=30", "?rotate=12.5", "?rotate=-5", "?rotate=999999999999
 
 
 def test_the_browser_checks_parameters_with_the_servers_rules(live_app, open_page):
-    from dash._pages import _parse_query_string
-
-    from layouts.wall import district_names, geography_of
+    from dashboard.pages import query_values
+    from dashboard.wall_view import geography_of
+    from layouts.wall_panels import district_names
     from layouts.wall_params import parse
     from dashboard import runtime
 
     districts = district_names(geography_of(runtime.current()))
     watch = open_wall(open_page, live_app.url + "/wall")
     for query in QUERIES + [f"?view=district:{next(iter(districts))}"]:
-        server = parse(_parse_query_string(query), districts=districts, default_rotate=20, default_scale="fit")
+        server = parse(query_values(query), districts=districts, default_rotate=20, default_scale="fit")
         browser = watch.page.evaluate("([q, d]) => CityWall.wallParams(q, {rotate: 20, mode: 'fit', districts: d})",
                                       [query, list(districts)])
         assert (browser["kiosk"], browser["rotate"], browser["view"], browser["scale"], tuple(browser["notices"])) == (

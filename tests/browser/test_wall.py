@@ -4,7 +4,7 @@ refresh, stale badges, kiosk mode, drill-down clicks."""
 import pytest
 
 from dashboard.app import PLOTLY_BUNDLE_TRACES
-from layouts.wall import IDS
+from layouts.wall_ids import IDS
 
 pytestmark = pytest.mark.browser
 
