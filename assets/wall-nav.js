@@ -85,6 +85,7 @@
     if (!href || href.charAt(0) !== '/' || href.charAt(1) === '/') return false;
     if (kioskWall()) return false; // a kiosk wall never leaves itself (its toolbar's links are dcc.Links)
     hideTip();
+    if (CW.leavesPageKind && CW.leavesPageKind(href)) { window.location.assign(href); return true; } // pages.js
     window.history.pushState({}, '', href);
     window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
     window.scrollTo(0, 0);

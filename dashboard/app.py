@@ -77,7 +77,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         pages_folder="",
         assets_folder=str(REPO_ROOT / "assets"),
         # linked per kind of page (CityWallDash.interpolate_index), never on every page
-        assets_path_ignore=["vendor", r"drill\.css"],
+        assets_path_ignore=["vendor"], assets_ignore=r"^drill\.css$",
         serve_locally=True,  # command centres run on isolated networks: no CDN
         update_title=None,  # timed refreshes are silent
         suppress_callback_exceptions=False,  # an id no page has fails (dashboard/pages.py)
@@ -102,11 +102,14 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
 
 def cache_versioned_assets(response):
-    """Let the browser keep assets/ files Dash links with their modification time (``?m=…``): a changed
-    file gets a new URL. Flask would answer them ``no-cache``, so every page load revalidated the
+    """Let the browser keep assets/ files Dash links with their modification time (``?m=…``), and the
+    full plotly.js bundle the drill-down pages link with its version (``?v=…``): a changed file gets a
+    new URL. Flask would answer them ``no-cache``, so every page load revalidated the
     stylesheet and scripts before it could render: round trips on the wall's critical path."""
     request = flask.request
-    if (request.endpoint or "").endswith(".static") and "m" in request.args and response.status_code == 200:
+    versioned = ((request.endpoint or "").endswith(".static") and "m" in request.args) or (
+        request.path.endswith(pages.PLOTLY_FULL) and request.args.get("v") == PLOTLY_BUNDLE_VERSION)
+    if versioned and response.status_code == 200:
         response.cache_control.no_cache = None
         response.cache_control.public = True
         response.cache_control.max_age = 31_536_000

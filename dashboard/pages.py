@@ -104,8 +104,8 @@ def kind_patterns() -> list[list[str]]:
         if is_not_found_page(page):
             continue
         kind = page.get("page_kind", DRILL)
-        if page.get("path_template"):
-            out.append([_template_pattern(page["path_template"]).pattern, kind])
+        if page.get("path_template"):  # JavaScript names a group (?<name>…), Python (?P<name>…)
+            out.append([_template_pattern(page["path_template"]).pattern.replace("(?P<", "(?<"), kind])
         out.append([re.escape(str(page.get("path", "")).strip("/")), kind])
     return out
 

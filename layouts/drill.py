@@ -7,23 +7,22 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from dashboard import formatting as fmt
 from dashboard import pages
 from dashboard.drill_view import department_name, region_name
+from layouts.drill_page import drill_page
 
 QUERY_LABELS = {"category": "事件分类", "target": "目标", "weekday": "星期", "hour": "小时", "dept": "部门"}
 
 
 def placeholder(title: str, details: list[tuple[str, str]] | None = None) -> html.Div:
     rows = [html.Li([html.Span(f"{k}：", className="cw-muted"), v]) for k, v in (details or []) if v]
-    return html.Div([
-        html.H1(title),
+    return drill_page(title, [("全市", "/wall"), (title, None)], [
         html.P("下钻页面建设中", className="cw-drill-note"),
         html.Ul(rows, className="cw-drill-params") if rows else None,
-        dcc.Link("‹ 返回大屏", href="/wall", className="cw-back"),
-    ], className="cw-page cw-drill")
+    ])
 
 
 def _query_details(query: dict) -> list[tuple[str, str]]:

@@ -1,0 +1,61 @@
+"""Drill-down pages in headless Chromium: Bootstrap's CSS and plotly.js' full bundle from 127.0.0.1 on
+them only (the wall keeps its cartesian bundle and no Bootstrap), the dark theme, the tablet by touch."""
+from __future__ import annotations
+
+import pytest
+
+from layouts.wall_ids import IDS
+from tests.browser.test_wall import open_wall, wait_ready
+
+pytestmark = pytest.mark.browser
+
+STYLESHEETS = "[...document.styleSheets].map(s => s.href || '')"
+COLOURS = "(sel) => { const s = getComputedStyle(document.querySelector(sel)); return [s.backgroundColor, s.color]; }"
+
+
+def _district(live_app) -> str:
+    return live_app.store.frame("regions", "regions").query("level == '区县'")["region_id"].iloc[0]
+
+
+def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_the_wall_has_neither(live_app, open_page):
+    drill = open_page(f"{live_app.url}/district/{_district(live_app)}")
+    page = drill.page
+    page.wait_for_selector("h1:has-text('区县下钻')", timeout=20_000)
+    sheets = page.evaluate(STYLESHEETS)
+    bootstrap = [h for h in sheets if "bootstrap" in h]
+    assert len(bootstrap) == 1 and bootstrap[0].startswith(f"{live_app.url}/assets/vendor/bootstrap-5")
+    assert any("/assets/drill.css" in h for h in sheets)
+    assert page.evaluate("getComputedStyle(document.body).getPropertyValue('--bs-breakpoint-md').trim()") == "768px"
+    assert page.locator(".cw-drill-page[data-bs-theme='dark']").count() == 1
+    # the wall's colours, not Bootstrap's: the page background and text are wall.css :root's
+    assert page.evaluate(COLOURS, "body") == ["rgb(5, 13, 31)", "rgb(214, 230, 255)"]
+    assert page.evaluate("'sankey' in Plotly.PlotSchema.get().traces && 'choroplethmap' in Plotly.PlotSchema.get().traces")
+    assert drill.off_host() == [] and drill.console_errors == []
+    drill.screenshot("drill-placeholder")
+
+    wall = open_wall(open_page, live_app.url + "/wall")
+    assert not [h for h in wall.page.evaluate(STYLESHEETS) if "bootstrap" in h or "drill.css" in h]
+    assert wall.page.evaluate("getComputedStyle(document.body).getPropertyValue('--bs-breakpoint-md')") == ""
+    assert wall.page.evaluate("!('sankey' in Plotly.PlotSchema.get().traces) && 'heatmap' in Plotly.PlotSchema.get().traces")
+    assert not [u for u in wall.requests if "bootstrap" in u or "plotly.min.js" in u]
+    assert wall.off_host() == []
+
+
+def test_a_drill_page_by_touch_on_a_tablet_and_back_to_the_wall(live_app, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 1024}, has_touch=True, is_mobile=False,
+                                  locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_app.url}/department/x", wait_until="load")
+        page.wait_for_selector("h1:has-text('部门下钻')", timeout=20_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # nothing wider than the tablet
+        crumb = page.locator(".cw-breadcrumb a.cw-crumb").first
+        assert crumb.bounding_box()["height"] >= 44  # a touch target
+        assert page.locator(".cw-crumb.is-current").inner_text() == "部门下钻 · x"
+        crumb.tap()  # 全市: a wall page, loaded anew with the cartesian bundle
+        page.wait_for_url("**/wall", timeout=10_000)
+        wait_ready(page)
+        assert page.locator(f"#{IDS['root']}").count() == 1
+        assert not page.evaluate("'sankey' in Plotly.PlotSchema.get().traces")
+    finally:
+        context.close()
