@@ -6,7 +6,7 @@ the wall's time to ready (benchmarks/README.md). As HTML laid over the figure's 
 the browser nothing it does not already do for the panel's title.
 
 Like :mod:`layouts.meters`, every function takes ready-to-draw frames, shares its arithmetic with
-the figure it explains (:mod:`layouts.figures`), and returns Dash components that the wall renders
+the figure it explains (:mod:`layouts.chart_figures`, :mod:`layouts.map_figure`), and returns Dash components that the wall renders
 once per data version into markup. A missing frame gives no caption (the figure says "暂无数据"),
 except the map's legend, which shows 0 … 1 like the map's fills while the districts have no counts.
 """
@@ -19,7 +19,8 @@ from dash import html
 from dashboard import formatting as fmt
 from dashboard import periods
 from layouts import tips
-from layouts import figures as fg
+from dashboard import selections as sel
+from layouts import figure_base as fb
 
 
 def css_gradient(colorscale: list) -> str:
@@ -52,10 +53,10 @@ def _stat(before: str, value: str, after: str, tone: str = "accent") -> list:
     return [before, html.B(value, className=f"is-{tone}"), after]
 
 
-def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS, today=None, *, as_of=None) -> list:
+def exchange_caption(daily: pd.DataFrame | None, days: int = fb.EXCHANGE_DAYS, today=None, *, as_of=None) -> list:
     """Keys of the exchange trend's lines and the total records of its period (the same days), with
     the total's hover (layouts/tips.py)."""
-    frame = fg.exchange_window(daily, days, today)
+    frame = sel.exchange_window(daily, days, today)
     if frame is None:
         return []
     keys = [line_key("━", "accent", "交换记录")]  # their units are in the total and the hovers: one line at the label size
@@ -70,9 +71,9 @@ def exchange_caption(daily: pd.DataFrame | None, days: int = fg.EXCHANGE_DAYS, t
 
 def burnup_caption(burnup: pd.DataFrame | None, today=None, *, as_of=None) -> list:
     """Keys of the burn-up's lines and the systems on the cloud now (of all non-classified systems)."""
-    if not fg.has_columns(burnup, "month", "planned_cum", "actual_cum"):
+    if not sel.has_columns(burnup, "month", "planned_cum", "actual_cum"):
         return []
-    *_, actual, total = fg.burnup_actuals(burnup, today)
+    *_, actual, total = sel.burnup_actuals(burnup, today)
     keys = [line_key("━", "accent", "实际累计"), line_key("╍", "warn", "计划累计")]
     done = actual.dropna()
     right = _stat("已上云 ", fmt.count(done.iloc[-1]), f" / {fmt.count(total)} 个" if total else " 个") if len(done) else None
@@ -83,23 +84,23 @@ def burnup_caption(burnup: pd.DataFrame | None, today=None, *, as_of=None) -> li
 
 def hour_weekday_caption(hour_weekday: pd.DataFrame | None, *, scope: str = tips.CITY, today=None, as_of=None) -> list:
     """The busiest hour of the week in ``scope`` and the heatmap's colour scale."""
-    if not fg.has_columns(hour_weekday, "weekday", "hour", "incidents"):
+    if not sel.has_columns(hour_weekday, "weekday", "hour", "incidents"):
         return []
-    z = fg.hour_weekday_matrix(hour_weekday)
+    z = sel.hour_weekday_matrix(hour_weekday)
     day, hour = np.unravel_index(int(np.argmax(z)), z.shape)
     peak = ["高峰 ", html.B(f"{fmt.WEEKDAYS_SHORT[day]} {hour}时", className="is-warn"), f" · {fmt.count(z[day, hour])} 件",
             html.Span("横轴：时", className="cw-caption-note")]
     tip = tips.tip("incident_count", f"高峰 {fmt.WEEKDAYS_SHORT[day]} {hour}时 {fmt.count(z[day, hour])} 件", scope=scope,
                    today=today, as_of=as_of, details=[f"合计 {fmt.count(z.sum())} 件（星期 × 小时）"])
-    return [caption(peak, colour_scale(fg.HEAT_SCALE, fg.scale_max(z)), tip)]
+    return [caption(peak, colour_scale(fb.HEAT_SCALE, fb.scale_max(z)), tip)]
 
 
 def map_legend(by_district: pd.DataFrame | None, geography, region_match: pd.DataFrame | None = None) -> list:
     """The map's colour scale: 0 to the most 近30日 incidents of a district, and a warning when
     incidents carry region ids the map does not have (the puller's ``region_match`` frame)."""
-    z = fg.district_incidents(by_district, geography)
+    z = sel.district_incidents(by_district, geography)
     unmatched = int(region_match["unmatched"].iloc[0]) if region_match is not None and len(region_match) else 0
     warning = [html.Div(f"{fmt.count(unmatched)} 条事件的区域编码不在地图中", className="cw-map-warning")] if unmatched else []
     if not len(z):
         return warning
-    return [colour_scale(fg.MAP_SCALE, fg.scale_max(z), "近30日事件"), *warning]
+    return [colour_scale(fb.MAP_SCALE, fb.scale_max(z), "近30日事件"), *warning]

@@ -17,14 +17,14 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard import periods
-from dashboard.selections import period_row
+from dashboard.selections import _num, has_columns, period_row, target_for
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE, STATUSES
 from layouts import tips
-from layouts.figures import _num, district_href, has_columns, target_for
+from layouts.links import district_href
 from layouts.markup import html_block
 from layouts.meters import rate_tone
 
-# ids the header owns (collected with every other id in layouts.wall.IDS)
+# ids the header owns (collected with every other id in layouts.wall_ids.IDS)
 PANEL = "wall-panel"  # pattern-matching id types
 BADGE = "wall-badge"
 CLOCK_TIME, CLOCK_DATE = "wall-clock-time", "wall-clock-date"  # filled by wall.js

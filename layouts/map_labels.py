@@ -14,7 +14,7 @@ label's font size:
 
 Pure functions: :func:`place_labels` is memoised on its (hashable) input, so the map's figure,
 rebuilt at every data publish, computes the placement once per geography, view and size. The last
-two functions turn the placement into the map's Plotly parts (layouts/figures.py draws the map).
+two functions turn the placement into the map's Plotly parts (layouts/map_figure.py draws the map).
 """
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def district_labels(anchors, names: dict, focus: str | None, areas: dict, width:
     return tuple((p, at[p.key]) for p in place_labels(tuple(labels), round(width), round(height)))
 
 
-# ---- the placed names as Plotly parts of the map (layouts/figures.py) --------------------------------
+# ---- the placed names as Plotly parts of the map (layouts/map_figure.py) ---------------------------------
 
 DIM_NAME = "rgba(127,156,199,0.7)"  # theme.MUTED at 70 %: the names around a district in focus
 LEADER = "rgba(255,255,255,0.8)"

@@ -5,7 +5,7 @@ These panels are rows of labelled bars and one ring; a Plotly graph for each cos
 layout pass in the browser on the wall's first paint, while the same picture in a few dozen
 elements costs almost nothing (benchmarks/README.md). Plotly stays for what needs axes or a map.
 
-Like :mod:`layouts.figures`, every function here only selects from ready-to-draw frames, formats
+Like the figures (:mod:`layouts.figure_base`), every function here only selects from ready-to-draw frames, formats
 numbers through :mod:`dashboard.formatting`, returns Dash components (the wall renders them once
 per data version into one markup block, :mod:`layouts.markup`), and answers a missing or empty
 frame with "暂无数据", never an exception. Colours come from the CSS (assets/wall.css) through
@@ -20,11 +20,13 @@ import pandas as pd
 from dash import html
 
 from dashboard import formatting as fmt
+from dashboard.formatting import _missing
+from dashboard.selections import (SYSTEM_STATUS_ORDER, _names, _num, has_columns, migration_laggards, ordered_targets,
+                                  ranking_rows)
 from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
 from layouts import theme, tips
-from layouts.figures import (CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, SYSTEM_STATUS_ORDER, _href,
-                             _missing, _names, _num, department_href, has_columns, ordered_targets, ranking_rows, migration_laggards,
-                             value_text)
+from layouts.figure_base import CLOUD_DEFAULT_TARGET, NO_DATA, SHARING_DEFAULT_TARGET, value_text
+from layouts.links import _href, department_href
 
 STATUS_TONES = {MET: "good", ON_TRACK: "accent", LAGGING: "warn", OVERDUE: "bad", NO_DEADLINE: "muted"}
 SYSTEM_STATUS_CLASSES = {"已上云": "s-cloud", "迁移中": "s-moving", "未迁移": "s-waiting", "暂缓": "s-deferred"}

@@ -2,7 +2,7 @@
 Pure functions of settings and district names."""
 from __future__ import annotations
 
-from layouts import figures as fg
+from dashboard import selections as sel
 from layouts.wall_ids import IDS
 
 #: the KPI tiles' shares of the row: 今日事件's sub-lines (全部未办结 999,999) are the longest text
@@ -82,11 +82,11 @@ def playlist_views(playlist: list[str], districts: dict[str, str]) -> list[dict]
 
 
 def view_label(view: str | None, districts: dict[str, str]) -> str:
-    rid = fg.parse_view(view)
+    rid = sel.parse_view(view)
     return f"当前视图：{districts.get(rid, '全市') if rid else '全市'}"
 
 
 def valid_view(view: str | None, districts: dict[str, str]) -> str:
-    rid = fg.parse_view(view)
+    rid = sel.parse_view(view)
     return f"district:{rid}" if rid in districts else "city"
 

@@ -3,7 +3,7 @@ its scope (统计期 and region).
 
 A renderer takes the frames of one render (:class:`layouts.wall.Frames`) and a :class:`Ctx`, picks
 what it draws through the pure selections of :mod:`dashboard.selections` (全市, or the district of
-``view=district:<id>``) and builds it with layouts/figures.py, meters.py, captions.py or
+``view=district:<id>``) and builds it with layouts/chart_figures.py, map_figure.py, meters.py, captions.py or
 components.py. Every hover comes from the indicator registry through :mod:`layouts.tips`.
 
 Panels that follow the view (``uses_view``) say their scope in a block of their title bar that is
@@ -20,7 +20,9 @@ from dashboard import periods
 from dashboard import selections as sel
 from layouts import captions
 from layouts import components as cx
-from layouts import figures as fg
+from layouts import chart_figures as charts
+from layouts import figure_base as fb
+from layouts import map_figure as mapfig
 from layouts import meters
 from layouts import theme
 from layouts import tips
@@ -53,7 +55,7 @@ class Ctx:
     @property
     def district(self) -> str | None:
         """The district in view, or None for 全市."""
-        return fg.parse_view(self.view)
+        return sel.parse_view(self.view)
 
     @property
     def scope(self) -> str:
@@ -70,7 +72,7 @@ def scope_text(spec: Panel, ctx: Ctx) -> list[str]:
 
 def district_names(geography) -> dict[str, str]:
     regions = getattr(geography, "regions", None)
-    if not fg.has_columns(regions, "region_id", "name", "level"):
+    if not sel.has_columns(regions, "region_id", "name", "level"):
         return {}
     d = regions[regions["level"] == "区县"].sort_values("region_id")
     return dict(zip(d["region_id"].astype(str), d["name"].astype(str)))
@@ -101,7 +103,7 @@ def _size(c: Ctx, name: str) -> dict:
 # ---- what the renderers read ----------------------------------------------------------------------------
 
 def _target(f, indicator: str, default: float, today) -> tuple[float, object]:
-    row = fg.target_for(f.frame("targets", "targets"), indicator, today)
+    row = sel.target_for(f.frame("targets", "targets"), indicator, today)
     return (float(row["target"]), row.get("deadline")) if row else (default, None)
 
 
@@ -125,7 +127,7 @@ def _incident_note(f, c: Ctx) -> str:
 # ---- panels --------------------------------------------------------------------------------------------
 
 def _sharing(f, c):
-    target, deadline = _target(f, "sharing_rate", fg.SHARING_DEFAULT_TARGET, c.today)
+    target, deadline = _target(f, "sharing_rate", fb.SHARING_DEFAULT_TARGET, c.today)
     return meters.sharing_meter(f.frame("catalog", "summary"), target, deadline=deadline, as_of=_as_of(f, "catalog"))
 
 
@@ -137,19 +139,19 @@ def _ranking(f, c):
 
 
 def _exchange(f, c):
-    note = tips.plotly_lines("exchange_records", today=c.today, days=fg.EXCHANGE_DAYS, as_of=_as_of(f, "exchange"))
-    return fg.exchange_trend(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, today=c.today, hover_note=note,
+    note = tips.plotly_lines("exchange_records", today=c.today, days=fb.EXCHANGE_DAYS, as_of=_as_of(f, "exchange"))
+    return charts.exchange_trend(f.frame("exchange", "daily"), fb.EXCHANGE_DAYS, today=c.today, hover_note=note,
                              **_size(c, "exchange"))
 
 
 def _exchange_caption(f, c):
-    return captions.exchange_caption(f.frame("exchange", "daily"), fg.EXCHANGE_DAYS, c.today,
+    return captions.exchange_caption(f.frame("exchange", "daily"), fb.EXCHANGE_DAYS, c.today,
                                      as_of=_as_of(f, "exchange"))
 
 
 def _map(f, c):
     w, h = plot_size(c.geo["map"], c.geo["s"], _text_scale(c))
-    return fg.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
+    return mapfig.incident_map(f.frame("incidents", "by_district"), f.frame("incidents", "by_grid"), c.geography,
                            c.district, c.settings.city.geo.tiles, density=f.frame("incidents", "density"),
                            width=w - map_list_width(c.geo["s"]), height=h, scale=c.geo["s"],
                            text_scale=_text_scale(c), hover_note=_incident_note(f, c))
@@ -176,7 +178,7 @@ def _districts(f, c):
 
 
 def _cloud(f, c):
-    target, deadline = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
+    target, deadline = _target(f, "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET, c.today)
     return meters.cloud_meter(f.frame("systems", "summary"), target, deadline=deadline, as_of=_as_of(f, "systems"),
                               exempt=f.frame("systems", "exempt_approved"), departments=f.frame("departments", "departments"))
 
@@ -190,9 +192,9 @@ def _migration(f, c):
 
 
 def _burnup(f, c):
-    target, _ = _target(f, "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET, c.today)
+    target, _ = _target(f, "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET, c.today)
     note = tips.plotly_lines("cloud_burnup", today=c.today, as_of=_as_of(f, "systems"))
-    return fg.migration_burnup(f.frame("systems", "burnup"), target, today=c.today, hover_note=note, **_size(c, "burnup"))
+    return charts.migration_burnup(f.frame("systems", "burnup"), target, today=c.today, hover_note=note, **_size(c, "burnup"))
 
 
 def _burnup_caption(f, c):
@@ -200,7 +202,7 @@ def _burnup_caption(f, c):
 
 
 def _hour_weekday(f, c):
-    return fg.hour_weekday_heatmap(_incidents(f, c, "hour_weekday", "hour_weekday_by_district"),
+    return charts.hour_weekday_heatmap(_incidents(f, c, "hour_weekday", "hour_weekday_by_district"),
                                    hover_note=_incident_note(f, c), **_size(c, "hour_weekday"))
 
 
@@ -212,7 +214,7 @@ def _hour_weekday_caption(f, c):
 def _category_district(f, c):
     counts = sel.category_columns(f.frame("incidents", "category_district"), f.frame("incidents", "category_street"),
                                   c.district)
-    return fg.category_district_heatmap(counts, _regions(f, c), district=c.district,
+    return charts.category_district_heatmap(counts, _regions(f, c), district=c.district,
                                         hover_note=_incident_note(f, c), **_size(c, "category_district"))
 
 
@@ -279,11 +281,11 @@ def _kpi_targets(f, c):
 
 KPIS: dict[str, Panel] = {
     "sharing": Panel(tips.indicator("sharing_rate").name, ("catalog", "targets"), "/sharing",
-                     _kpi_rate("catalog", "sharing_rate", fg.SHARING_DEFAULT_TARGET)),
+                     _kpi_rate("catalog", "sharing_rate", fb.SHARING_DEFAULT_TARGET)),
     "aggregation": Panel(tips.indicator("gov_aggregation_rate").name, ("catalog", "targets"), "/sharing",
                          _kpi_rate("catalog", "gov_aggregation_rate", None)),
     "cloud": Panel(tips.indicator("cloud_migration_rate").name, ("systems", "targets"), "/cloud",
-                   _kpi_rate("systems", "cloud_migration_rate", fg.CLOUD_DEFAULT_TARGET)),
+                   _kpi_rate("systems", "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET)),
     "today": Panel("今日事件", ("incidents",), "/incidents", _kpi_today, uses_view=True),
     "closure": Panel(tips.indicator("incident_closure_rate").name, ("incidents",), "/incidents", _kpi_closure,
                      uses_view=True),

@@ -11,7 +11,8 @@ import pytest
 from dashboard import formatting as fmt
 from dashboard.geo import Geography
 from layouts import captions as cp
-from layouts import figures as fg
+from layouts import chart_figures as charts
+from layouts import figure_base as fb
 from tests.components import find, texts
 
 
@@ -62,7 +63,7 @@ def test_exchange_caption_sums_the_calendar_period_not_the_last_rows_with_data()
     assert len(in_period) < 30
     line = texts(cp.exchange_caption(daily, 30, today=today.date()))
     assert f"近30日合计 {fmt.count(100 * len(in_period))} 条" in line
-    trend = fg.exchange_trend(daily, 30, today=today.date())
+    trend = charts.exchange_trend(daily, 30, today=today.date())
     assert len(trend.data[0].x) == 30 and trend.data[0].x[-1] == "2026-12-01"
     assert sum(trend.data[0].y) == 100 * len(in_period)
 
@@ -83,12 +84,12 @@ def test_hour_weekday_caption_names_the_peak_and_its_scale():
     scale, = _classes(tree, "cw-scale")
     assert [s.children for s in _classes(scale, "cw-scale-end")] == ["0", "1,100"]
     bar, = _classes(scale, "cw-scale-bar")
-    assert bar.style["background"] == cp.css_gradient(fg.HEAT_SCALE)
-    figure = fg.hour_weekday_heatmap(hw)
+    assert bar.style["background"] == cp.css_gradient(fb.HEAT_SCALE)
+    figure = charts.hour_weekday_heatmap(hw)
     assert (figure.data[0].zmin, figure.data[0].zmax) == (0, 1100)  # the heatmap is coloured on that scale
     quiet = cp.hour_weekday_caption(hw.assign(incidents=0))  # no incidents: 0 … 1, as the figure
     assert [s.children for s in _classes(quiet, "cw-scale-end")] == ["0", "1"]
-    assert fg.hour_weekday_heatmap(hw.assign(incidents=0)).data[0].zmax == 1
+    assert charts.hour_weekday_heatmap(hw.assign(incidents=0)).data[0].zmax == 1
 
 
 def test_map_legend_tops_at_the_busiest_district():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
-import dash
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,7 +22,12 @@ from dashboard.store import DatasetStatus, MemoryFrameStore
 from dashboard.targets import LAGGING, MET, NO_DEADLINE, ON_TRACK, OVERDUE
 from dashboard import wall_view as wv
 from layouts import components as cx
-from layouts import figures as fg
+from dashboard import selections as sel
+from layouts import chart_figures as charts
+from layouts import figure_base as fb
+from layouts import map_figure as mapfig
+from layouts import map_projection as mproj
+from layouts import raster
 from layouts import wall_canvas
 from layouts.wall_ids import DATASETS, IDS
 from layouts import theme
@@ -39,7 +43,7 @@ def annotation_texts(fig: go.Figure) -> str:
 
 
 def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and fg.NO_DATA in annotation_texts(fig) or "暂无地图数据" in annotation_texts(fig)
+    return not fig.data and fb.NO_DATA in annotation_texts(fig) or "暂无地图数据" in annotation_texts(fig)
 
 
 def square(x0, y0, size=0.1):
@@ -61,11 +65,11 @@ EMPTY = pd.DataFrame()
 
 
 @pytest.mark.parametrize("build", [
-    lambda f: fg.exchange_trend(f, width=W, height=H),
-    lambda f: fg.migration_burnup(f, width=W, height=H),
-    lambda f: fg.hour_weekday_heatmap(f, width=W, height=H),
-    lambda f: fg.category_district_heatmap(f, None, width=W, height=H),
-    lambda f: fg.incident_map(f, f, None, width=W, height=H),
+    lambda f: charts.exchange_trend(f, width=W, height=H),
+    lambda f: charts.migration_burnup(f, width=W, height=H),
+    lambda f: charts.hour_weekday_heatmap(f, width=W, height=H),
+    lambda f: charts.category_district_heatmap(f, None, width=W, height=H),
+    lambda f: mapfig.incident_map(f, f, None, width=W, height=H),
 ])
 @pytest.mark.parametrize("frame", [None, EMPTY, pd.DataFrame({"unrelated": [1]})])
 def test_missing_or_empty_frames_say_no_data(build, frame):
@@ -77,23 +81,23 @@ def test_missing_or_empty_frames_say_no_data(build, frame):
 
 def test_map_without_district_layer_is_no_data(geography):
     empty_geo = Geography()
-    assert is_no_data(fg.incident_map(None, None, empty_geo, width=W, height=H))
+    assert is_no_data(mapfig.incident_map(None, None, empty_geo, width=W, height=H))
 
 
 # ---- 数据共享 -------------------------------------------------------------------------------------------
 
 def test_target_for_picks_the_next_deadline_else_the_latest(targets):
-    assert fg.target_for(targets, "cloud_migration_rate", date(2026, 11, 22))["target"] == 0.9
-    assert fg.target_for(targets, "cloud_migration_rate", date(2028, 1, 1))["target_id"] == "c:cloud"
-    assert fg.target_for(targets, "cloud_migration_rate", date(2022, 1, 1))["target"] == 0.8
-    assert fg.target_for(targets, "network_rate", date(2026, 1, 1)) is None
-    assert fg.target_for(None, "sharing_rate") is None
+    assert sel.target_for(targets, "cloud_migration_rate", date(2026, 11, 22))["target"] == 0.9
+    assert sel.target_for(targets, "cloud_migration_rate", date(2028, 1, 1))["target_id"] == "c:cloud"
+    assert sel.target_for(targets, "cloud_migration_rate", date(2022, 1, 1))["target"] == 0.8
+    assert sel.target_for(targets, "network_rate", date(2026, 1, 1)) is None
+    assert sel.target_for(None, "sharing_rate") is None
 
 
 def test_exchange_trend_draws_the_last_30_days():
     days = pd.date_range("2026-09-01", periods=60, freq="D")
     daily = pd.DataFrame({"date": days, "records": np.arange(60) * 1000 + 5, "api_calls": np.arange(60) * 10})
-    fig = fg.exchange_trend(daily.sample(frac=1, random_state=1), 30, today=days[-1], width=W, height=H)
+    fig = charts.exchange_trend(daily.sample(frac=1, random_state=1), 30, today=days[-1], width=W, height=H)
     records, calls = fig.data
     assert len(records.x) == 30 and pd.Timestamp(records.x[0]) == days[30] and pd.Timestamp(records.x[-1]) == days[-1]
     assert records.y[-1] == 59005 and calls.yaxis == "y2"
@@ -103,11 +107,11 @@ def test_exchange_trend_draws_the_last_30_days():
 
 
 def test_nice_ticks_and_tick_text():
-    assert fg.nice_ticks(3_120_000, 3) == [0, 2_000_000, 4_000_000]
-    assert fg.nice_ticks(95, 4) == [0, 25, 50, 75, 100]
-    assert fg.nice_ticks(0) == [0.0, 1.0]
-    assert fg.tick_text(3_000_000) == "300万" and fg.tick_text(2_500) == "2,500" and fg.tick_text(2e8) == "2亿"
-    assert fg.tick_text(250_000) == "25万"
+    assert fb.nice_ticks(3_120_000, 3) == [0, 2_000_000, 4_000_000]
+    assert fb.nice_ticks(95, 4) == [0, 25, 50, 75, 100]
+    assert fb.nice_ticks(0) == [0.0, 1.0]
+    assert fb.tick_text(3_000_000) == "300万" and fb.tick_text(2_500) == "2,500" and fb.tick_text(2e8) == "2亿"
+    assert fb.tick_text(250_000) == "25万"
 
 
 # ---- 一张图 -----------------------------------------------------------------------------------------------
@@ -118,7 +122,7 @@ def by_district_frame() -> pd.DataFrame:
 
 
 def decode_png(source: str) -> tuple[int, int, np.ndarray]:
-    """A data-URI PNG as written by fg.png_indexed → (width, height, (rows, cols, 4) RGBA), checking
+    """A data-URI PNG as written by raster.png_indexed → (width, height, (rows, cols, 4) RGBA), checking
     each chunk's CRC on the way."""
     import base64
     import struct
@@ -152,19 +156,19 @@ def rgba_of(text: str) -> tuple[float, ...]:
 def test_png_encoder_round_trips():
     indices = np.array([[0, 1, 2], [2, 1, 0]], dtype=np.uint8)
     palette = np.array([[0, 0, 0, 0], [255, 138, 61, 179], [255, 90, 110, 242]], dtype=np.uint8)
-    width, height, rgba = decode_png(fg.png_data_uri(fg.png_indexed(indices, palette)))
+    width, height, rgba = decode_png(raster.png_data_uri(raster.png_indexed(indices, palette)))
     assert (width, height) == (3, 2)
     assert rgba[0, 2].tolist() == [255, 90, 110, 242] and rgba[1, 1].tolist() == [255, 138, 61, 179]
     assert rgba[0, 0, 3] == 0 and rgba[1, 2, 3] == 0
     # the density palette: transparent at 0, DENSITY_SCALE's last colour at the top
-    density = fg.scale_palette(fg.DENSITY_SCALE)
+    density = raster.scale_palette(fb.DENSITY_SCALE)
     assert density[0].tolist() == [255, 194, 75, 0] and density[-1].tolist() == [255, 90, 110, 242]
 
 
 def test_map_draws_districts_from_the_citys_geojson(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
-    fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    fig = mapfig.incident_map(by_district_frame(), grid, geography, width=700, height=480)
     *districts, leaders, labels = fig.data
     assert all(t.type == "scatter" for t in fig.data) and not fig.layout.map.style  # SVG, no MapLibre
     assert [t.name for t in districts] == ["东湖区", "西城区"]
@@ -180,7 +184,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
     # fill colour from MAP_SCALE by the counts: D1 (120, the most) at the top of the scale, D2 (30) darker
     assert rgba_of(d1.fillcolor) == (111, 240, 255, 1)
     assert sum(rgba_of(d2.fillcolor)[:3]) < sum(rgba_of(d1.fillcolor)[:3])
-    assert d1.line.color == "rgba(95,216,255,1)" and d1.line.width == 1.2  # fg.DISTRICT_OUTLINE, as before
+    assert d1.line.color == "rgba(95,216,255,1)" and d1.line.width == 1.2  # mapfig.DISTRICT_OUTLINE, as before
     # hover: plotly.js shows a fill's scalar text; a click carries the trace's customdata (the URL)
     assert d1.hoverinfo == "text" and "东湖区" in d1.text and "近30日事件 <b>120</b> 件" in d1.text
     assert "未办结（全部） 10 件" in d1.text and "点击进入区县" in d1.text and "近30日办结率" in d1.text
@@ -204,7 +208,7 @@ def test_map_draws_districts_from_the_citys_geojson(geography):
 def test_map_density_is_a_small_png_over_the_districts(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
-    fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    fig = mapfig.incident_map(by_district_frame(), grid, geography, width=700, height=480)
     (image,) = fig.layout.images
     xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
     assert (image.xref, image.yref, image.sizing, image.layer) == ("x", "y", "stretch", "above")
@@ -225,22 +229,22 @@ def test_map_density_is_a_small_png_over_the_districts(geography):
     assert r == 255 and 138 <= g <= 194 and 0.35 * 255 < a < 0.7 * 255
     assert rgba[0, 0, 3] == 0 and rgba[-1, -1, 3] == 0  # transparent away from the grids
     # nothing to draw: no picture
-    assert not fg.incident_map(by_district_frame(), None, geography, width=700, height=480).layout.images
+    assert not mapfig.incident_map(by_district_frame(), None, geography, width=700, height=480).layout.images
 
 
 def test_map_uses_density_bins_where_there_are_no_grids(geography):
     density = pd.DataFrame({"lon": [113.01, 113.11, 113.12], "lat": [28.01, 28.02, 28.03], "incidents": [5, 7, 9]})
-    fig = fg.incident_map(by_district_frame(), pd.DataFrame(), geography, density=density, width=700, height=480)
+    fig = mapfig.incident_map(by_district_frame(), pd.DataFrame(), geography, density=density, width=700, height=480)
     _, _, rgba = decode_png(fig.layout.images[0].source)
     assert rgba[..., 3].max() > 0
-    tiled = fg.incident_map(by_district_frame(), pd.DataFrame(), geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
+    tiled = mapfig.incident_map(by_district_frame(), pd.DataFrame(), geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
                             density=density, width=700, height=480)
     assert tiled.data[1].type == "densitymap" and list(tiled.data[1].z) == [5, 7, 9]
 
 
 def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
-    city = fg.incident_map(by_district_frame(), None, geography, width=700, height=480)
-    focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", width=700, height=480)
+    city = mapfig.incident_map(by_district_frame(), None, geography, width=700, height=480)
+    focus = mapfig.incident_map(by_district_frame(), None, geography, focus="D2", width=700, height=480)
     span = lambda fig: fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]  # noqa: E731
     assert span(focus) < span(city) / 1.4
     d1, d2 = focus.data[0], focus.data[1]  # the district in focus last: its outline over its neighbours
@@ -248,7 +252,7 @@ def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
     x2, y2 = np.asarray(d2.x, dtype=float), np.asarray(d2.y, dtype=float)
     assert sum(focus.layout.xaxis.range) / 2 == pytest.approx((x2.min() + x2.max()) / 2, abs=1e-3)
     # centred above the band of the map's legend, which never covers the district in focus
-    (ya, yb), band = focus.layout.yaxis.range, fg.legend_band(1.0)
+    (ya, yb), band = focus.layout.yaxis.range, mapfig.legend_band(1.0)
     above = ya + band * (yb - ya) / 480
     assert (above + yb) / 2 == pytest.approx((y2.min() + y2.max()) / 2, abs=1e-3) and y2.min() > above
     assert d2.line.color == theme.WARN and d2.line.width > d1.line.width
@@ -257,12 +261,12 @@ def test_map_focus_zooms_to_the_district_and_dims_the_rest(geography):
     assert list(focus.data[-1].text) == ["<b>西城区</b>"]  # D1's centre is out of view
     assert focus.layout.uirevision == "map:D2" != city.layout.uirevision
     # an unknown district falls back to the city view
-    assert fg.incident_map(by_district_frame(), None, geography, focus="XX", width=700, height=480).layout.uirevision == "map:city"
+    assert mapfig.incident_map(by_district_frame(), None, geography, focus="XX", width=700, height=480).layout.uirevision == "map:city"
 
 
 def test_map_requests_nothing_off_host(geography):
     grid = pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5], "lon": [113.05], "lat": [28.05]})
-    fig = fg.incident_map(by_district_frame(), grid, geography, width=700, height=480)
+    fig = mapfig.incident_map(by_district_frame(), grid, geography, width=700, height=480)
     sent = str(fig.to_plotly_json())
     assert "http" not in sent and "url(" not in sent and sent.count("data:image/png;base64,") == 1
 
@@ -271,7 +275,7 @@ def test_map_with_tiles_is_maplibre_over_the_raster_source(geography):
     grid = pd.DataFrame({"region_id": ["G1", "G2"], "district_id": ["D1", "D2"], "incidents_30d": [100, 20],
                          "lon": [113.05, 113.15], "lat": [28.05, 28.04]})
     tiles = "http://10.0.0.5/tiles/{z}/{x}/{y}.png"
-    fig = fg.incident_map(by_district_frame(), grid, geography, tiles=tiles, width=700, height=480)
+    fig = mapfig.incident_map(by_district_frame(), grid, geography, tiles=tiles, width=700, height=480)
     districts, density = fig.data
     assert districts.type == "choroplethmap" and density.type == "densitymap"
     sent = districts.geojson  # the same GeoJSON, rings as arrays (one orjson call each when serialized)
@@ -292,16 +296,16 @@ def test_map_with_tiles_is_maplibre_over_the_raster_source(geography):
     assert [a.text for a in fig.layout.annotations] == ["<b>东湖区</b>", "<b>西城区</b>"]
     assert all(0 < a.x < 1 and 0 < a.y < 1 and a.xref == "paper" for a in fig.layout.annotations)
     assert fig.layout.map.center.lon == pytest.approx(113.1) and fig.layout.uirevision == "map:city"
-    focus = fg.incident_map(by_district_frame(), None, geography, focus="D2", tiles=tiles, width=700, height=480)
+    focus = mapfig.incident_map(by_district_frame(), None, geography, focus="D2", tiles=tiles, width=700, height=480)
     assert focus.layout.map.zoom > fig.layout.map.zoom and list(focus.data[0].marker.opacity) == [0.35, 1.0]
 
 
 def test_map_style_requests_nothing_off_host():
-    style = fg.map_style()
+    style = mapfig.map_style()
     assert isinstance(style, dict) and style["sources"]  # never empty: plotly.js would drop it on an update
     assert all("url" not in src and "tiles" not in src for src in style["sources"].values())
     assert "glyphs" not in style and "sprite" not in style and "http" not in str(style)
-    tiled = fg.map_style("http://10.0.0.5/tiles/{z}/{x}/{y}.png")
+    tiled = mapfig.map_style("http://10.0.0.5/tiles/{z}/{x}/{y}.png")
     assert tiled["sources"]["citywall-tiles"]["tiles"] == ["http://10.0.0.5/tiles/{z}/{x}/{y}.png"]
     assert [layer["type"] for layer in tiled["layers"]] == ["background", "raster"]
     assert tiled["layers"][1]["source"] == "citywall-tiles"
@@ -313,8 +317,8 @@ def test_svg_layer_is_projected_once_per_layer():
     layer = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": "D1", "properties": {}, "geometry": two_islands},
         {"type": "Feature", "properties": {}, "geometry": square(114.0, 29.0)}]}  # no id: not drawn
-    svg = fg.svg_layer(layer)
-    assert svg is fg.svg_layer(layer) and svg.ids == ("D1",)
+    svg = mproj.svg_layer(layer)
+    assert svg is mproj.svg_layer(layer) and svg.ids == ("D1",)
     x = np.asarray(svg.xs[0], dtype=float)
     assert np.isnan(x).sum() == 1 and len(x) == 11  # both outer rings in one trace, a gap between them
     x0, y0, x1, y1 = svg.boxes[0]
@@ -325,14 +329,14 @@ def test_svg_layer_is_projected_once_per_layer():
 
 
 def test_projection_centre_and_direction():
-    assert fg.project(113.1, 28.05, (113.1, 28.05), 10, 700, 480) == pytest.approx((0.5, 0.5))
-    x, y = fg.project(113.2, 28.1, (113.1, 28.05), 10, 700, 480)
+    assert mproj.project(113.1, 28.05, (113.1, 28.05), 10, 700, 480) == pytest.approx((0.5, 0.5))
+    x, y = mproj.project(113.2, 28.1, (113.1, 28.05), 10, 700, 480)
     assert x > 0.5 and y > 0.5  # east is right, north is up
 
 
 def test_parse_view():
-    assert fg.parse_view("district:430902") == "430902"
-    assert fg.parse_view("city") is None and fg.parse_view(None) is None and fg.parse_view("district:") is None
+    assert sel.parse_view("district:430902") == "430902"
+    assert sel.parse_view("city") is None and sel.parse_view(None) is None and sel.parse_view("district:") is None
 
 
 # ---- 上云进度 ----------------------------------------------------------------------------------------------
@@ -341,7 +345,7 @@ def test_burnup_stops_actuals_at_the_current_month():
     months = pd.date_range("2026-09-01", periods=6, freq="MS")
     burnup = pd.DataFrame({"month": months, "planned_cum": [10, 20, 30, 40, 50, 60], "actual_cum": [8, 15, 25, 25, 25, 25],
                            "total": 80})
-    fig = fg.migration_burnup(burnup, 0.8, today=date(2026, 11, 22), width=W, height=H)
+    fig = charts.migration_burnup(burnup, 0.8, today=date(2026, 11, 22), width=W, height=H)
     planned, actual = fig.data
     assert list(planned.y) == [10, 20, 30, 40, 50, 60]
     assert list(actual.y[:3]) == [8, 15, 25] and all(v is None for v in actual.y[3:])
@@ -353,7 +357,7 @@ def test_burnup_stops_actuals_at_the_current_month():
 
 def test_hour_weekday_heatmap_matrix():
     hw = pd.DataFrame({"weekday": [0, 0, 6, 3], "hour": [0, 9, 23, 14], "incidents": [5, 7, 11, 2]})
-    fig = fg.hour_weekday_heatmap(hw, width=W, height=H)
+    fig = charts.hour_weekday_heatmap(hw, width=W, height=H)
     z = np.array(fig.data[0].z)
     assert z.shape == (7, 24) and z.sum() == 25
     assert z[0, 0] == 5 and z[0, 9] == 7 and z[6, 23] == 11 and z[3, 14] == 2
@@ -369,11 +373,11 @@ def test_category_district_heatmap_matrix():
                        "district_id": ["D2", "D1", "D1", "D2", "未知区域"], "incidents": [10, 4, 6, 1, 2]})
     regions = pd.DataFrame({"region_id": ["D1", "D2", "G1"], "name": ["东湖区", "西城区", "某网格"],
                             "level": ["区县", "区县", "网格"]})
-    categories, districts, names, z = fg.category_district_matrix(cd, regions, max_categories=2)
+    categories, districts, names, z = sel.category_district_matrix(cd, regions, max_categories=2)
     assert categories == ["市容环境", "其他"]  # the largest first; the rest (噪声扰民, 交通出行) in 其他
     assert districts == ["D1", "D2", "未知区域"] and names == ["东湖区", "西城区", "未知区域"]
     assert z.tolist() == [[4, 10, 0], [6, 1, 2]]  # every column sums to its district's total
-    fig = fg.category_district_heatmap(cd, regions, width=W, height=H, max_categories=2, focus="D2")
+    fig = charts.category_district_heatmap(cd, regions, width=W, height=H, max_categories=2, focus="D2")
     assert np.array(fig.data[0].z).tolist() == z.tolist()
     assert list(fig.data[0].x) == names and list(fig.data[0].y) == categories
     assert fig.data[0].customdata[0][1].startswith("/district/D2?category=")
@@ -405,8 +409,8 @@ def test_district_list_ranks_districts(geography):
 # ---- 目标指标 -------------------------------------------------------------------------------------------------
 
 def test_value_text_units():
-    assert fg.value_text(0.8, "%") == "80.0%" and fg.value_text(6, "项") == "6 项"
-    assert fg.value_text(None, "%") == "—" and fg.value_text(12, "小时") == "12.0 小时"
+    assert fb.value_text(0.8, "%") == "80.0%" and fb.value_text(6, "项") == "6 项"
+    assert fb.value_text(None, "%") == "—" and fb.value_text(12, "小时") == "12.0 小时"
 
 
 # ---- components: KPI tiles, stale badges, header --------------------------------------------------------------
@@ -726,7 +730,7 @@ def test_map_refresh_with_tiles_is_a_patch_without_the_geojson(geography):
     import callbacks.wall as cb  # noqa: PLC0415
 
     grid = pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5], "lon": [113.05], "lat": [28.05]})
-    figure = fg.incident_map(by_district_frame(), grid, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
+    figure = mapfig.incident_map(by_district_frame(), grid, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png",
                              width=700, height=480).to_plotly_json()
     key = cb.map_key(figure, "city")
     assert key == "city|choroplethmap,densitymap"
@@ -801,9 +805,9 @@ def test_every_day_of_the_exchange_trend_hovers_with_its_kou_jing():
     from layouts import tips
 
     daily = pd.DataFrame({"date": pd.date_range("2026-11-02", "2026-12-01"), "records": 1000, "api_calls": 50})
-    note = tips.plotly_lines("exchange_records", today=date(2026, 12, 1), days=fg.EXCHANGE_DAYS,
+    note = tips.plotly_lines("exchange_records", today=date(2026, 12, 1), days=fb.EXCHANGE_DAYS,
                              as_of=pd.Timestamp("2026-12-01 09:15"))
-    fig = fg.exchange_trend(daily, today=date(2026, 12, 1), hover_note=note)
+    fig = charts.exchange_trend(daily, today=date(2026, 12, 1), hover_note=note)
     assert len(fig.data) == 2  # records and API calls
     for trace in fig.data:
         assert "口径：" in trace.hovertemplate and "统计期：" in trace.hovertemplate

@@ -17,7 +17,10 @@ from dashboard import formatting as fmt
 from dashboard.geo import load_geography
 from dashboard.settings import SettingsError, load_settings
 from layouts import components as cx
-from layouts import figures as fg
+from layouts import chart_figures as charts
+from layouts import figure_base as fb
+from layouts import map_figure as mapfig
+from layouts import map_projection as mproj
 from layouts import map_labels as ml
 from layouts import theme
 from layouts.wall_canvas import wall_geometry
@@ -82,13 +85,13 @@ def test_every_figure_font_meets_the_minimums(scale, text_scale, geography):
                        "incidents": [120, 30, 7]})
     by_district = pd.DataFrame({"district_id": ["D1", "D2"], "incidents_30d": [120, 30]})
     size = dict(scale=scale, text_scale=text_scale)
-    figures = [fg.exchange_trend(daily, width=436 * scale, height=134 * scale, **size),
-               fg.migration_burnup(burnup, 0.9, today=date(2026, 12, 1), width=436 * scale, height=134 * scale, **size),
-               fg.hour_weekday_heatmap(hw, width=390 * scale, height=250 * scale, **size),
-               fg.category_district_heatmap(cd, regions, width=400 * scale, height=250 * scale, **size),
-               fg.incident_map(by_district, None, geography, width=700 * scale, height=480 * scale, **size),
-               fg.incident_map(by_district, None, geography, focus="D2", width=700 * scale, height=480 * scale, **size),
-               fg.empty_figure(400 * scale, 200 * scale, **size)]
+    figures = [charts.exchange_trend(daily, width=436 * scale, height=134 * scale, **size),
+               charts.migration_burnup(burnup, 0.9, today=date(2026, 12, 1), width=436 * scale, height=134 * scale, **size),
+               charts.hour_weekday_heatmap(hw, width=390 * scale, height=250 * scale, **size),
+               charts.category_district_heatmap(cd, regions, width=400 * scale, height=250 * scale, **size),
+               mapfig.incident_map(by_district, None, geography, width=700 * scale, height=480 * scale, **size),
+               mapfig.incident_map(by_district, None, geography, focus="D2", width=700 * scale, height=480 * scale, **size),
+               fb.empty_figure(400 * scale, 200 * scale, **size)]
     unit = scale * text_scale
     found = []
     for fig in figures:
@@ -108,12 +111,12 @@ def test_heatmap_shows_cell_values_only_where_they_fit():
                             "level": ["区县"] * 7})
     small = pd.DataFrame({"category": ["市容环境"] * 7, "district_id": regions["region_id"], "incidents": [12] * 7})
     large = small.assign(incidents=[12_345_678] * 7)
-    assert fg.category_district_heatmap(small, regions, width=400, height=250).data[0].texttemplate
-    assert not fg.category_district_heatmap(large, regions, width=400, height=250).data[0].texttemplate
+    assert charts.category_district_heatmap(small, regions, width=400, height=250).data[0].texttemplate
+    assert not charts.category_district_heatmap(large, regions, width=400, height=250).data[0].texttemplate
     # bigger text, fewer rows: a row is 1.5 label lines
     many = pd.DataFrame({"category": [f"类{i}" for i in range(12)], "district_id": ["D0"] * 12,
                          "incidents": range(12, 0, -1)})
-    rows = [len(fg.category_district_heatmap(many, regions, width=400, height=250, text_scale=t).data[0].y)
+    rows = [len(charts.category_district_heatmap(many, regions, width=400, height=250, text_scale=t).data[0].y)
             for t in (1.0, 1.25)]
     assert rows[0] > rows[1] >= 3
 
@@ -147,12 +150,12 @@ def test_ticker_rows_from_yesterday_show_their_date():
 def test_a_district_in_focus_stays_above_the_map_legend(geography):
     """A low map (300 px): the focus padding alone (13 % of the height) is less than the legend."""
     for text_scale in (1.0, 1.25):
-        fig = fg.incident_map(pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5]}), None, geography,
+        fig = mapfig.incident_map(pd.DataFrame({"district_id": ["D1"], "incidents_30d": [5]}), None, geography,
                               focus="D1", width=700, height=300, text_scale=text_scale)
         focus = next(t for t in fig.data if t.line.color == theme.WARN)
         y0, y1 = fig.layout.yaxis.range
         lowest_px = (y1 - np.nanmin(np.asarray(focus.y, dtype=float))) / (y1 - y0) * 300
-        assert lowest_px < 300 - fg.legend_band(1.0, text_scale), (text_scale, lowest_px)
+        assert lowest_px < 300 - mapfig.legend_band(1.0, text_scale), (text_scale, lowest_px)
 
 
 # ---- district names without overlaps -----------------------------------------------------------
@@ -200,7 +203,7 @@ def test_district_names_never_overlap_on_real_geojson(tmp_path, geo_dir, city, c
     geo = wall_geometry(canvas)
     w, h = plot_size(geo["map"], geo["s"], text_scale)
     width = w - map_list_width(geo["s"])
-    fig = fg.incident_map(None, None, geography, width=width, height=h, scale=geo["s"], text_scale=text_scale)
+    fig = mapfig.incident_map(None, None, geography, width=width, height=h, scale=geo["s"], text_scale=text_scale)
     boxes = _label_boxes(fig, width, h)
     for (a, box_a), (b, box_b) in combinations(boxes, 2):
         assert not ml.overlaps(box_a, box_b), (a, b)
@@ -211,7 +214,7 @@ def test_district_names_never_overlap_on_real_geojson(tmp_path, geo_dir, city, c
     # the names drawn at their centroids, as before, would collide: the placement is what separates them
     regions = geography.regions.set_index("name")
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
-    svg = fg.svg_layer(geography.layer("区县"))
+    svg = mproj.svg_layer(geography.layer("区县"))
     naive = []
     for name in crowded:
         x, y = svg.project(regions.loc[name, "lon"], regions.loc[name, "lat"])
@@ -242,10 +245,10 @@ def test_crowded_names_move_with_a_line_to_their_district_on_both_maps():
     regions = pd.DataFrame({"region_id": list(shapes), "name": ["宁乡市", "芙蓉区", "天心区"], "level": ["区县"] * 3,
                             "parent_id": [None] * 3, "lon": [113.1, 113.15, 113.154], "lat": [28.1, 28.15, 28.154]})
     geography = Geography({"区县": {"type": "FeatureCollection", "features": features}}, regions, (113.0, 28.0, 113.3, 28.3))
-    svg = fg.incident_map(None, None, geography, width=700, height=480)
+    svg = mapfig.incident_map(None, None, geography, width=700, height=480)
     leaders, names = svg.data[-2:]
     assert len(names.text) == 3 and sum(v is None for v in leaders.x) >= 1
-    tiles = fg.incident_map(None, None, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png", width=700, height=480)
+    tiles = mapfig.incident_map(None, None, geography, tiles="http://10.0.0.5/{z}/{x}/{y}.png", width=700, height=480)
     notes = {n.text: n for n in tiles.layout.annotations}
     assert set(notes) == {"<b>宁乡市</b>", "<b>芙蓉区</b>", "<b>天心区</b>"}
     assert not notes["<b>宁乡市</b>"].showarrow  # the largest keeps its centroid

@@ -10,7 +10,7 @@ from dashboard.pullers import evaluate_targets
 from dashboard.settings import Settings, TargetSettings
 from dashboard.targets import NO_DEADLINE
 from layouts import components as cx
-from layouts import figures as fg
+from layouts import chart_figures as charts
 from layouts import meters as mt
 from tests.components import find, texts
 
@@ -86,6 +86,6 @@ def test_burnup_target_line_rounds_the_count_up():
     months = pd.date_range("2026-09-01", periods=4, freq="MS")
     burnup = pd.DataFrame({"month": months, "planned_cum": [100, 200, 300, 329], "actual_cum": [90, 180, 250, 250],
                            "total": 329})
-    fig = fg.migration_burnup(burnup, 0.9, today=TODAY, width=436, height=134)
+    fig = charts.migration_burnup(burnup, 0.9, today=TODAY, width=436, height=134)
     assert fig.layout.shapes[0].y0 == 297  # 296 systems would be 89.97%
     assert fig.layout.annotations[0].text == "90%目标 297 个"

@@ -12,7 +12,7 @@ import pytest
 from dashboard import selections as sel
 from dashboard.frames import PullContext, build_frames
 from layouts import components as cx
-from layouts import figures as fg
+from layouts import chart_figures as charts
 from tests.components import texts
 
 NOW = datetime(2026, 12, 1, 15, 0)
@@ -51,7 +51,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 
 def test_category_heatmap_folds_the_rest_into_other_so_columns_sum_to_the_ranking(frames):
-    categories, columns, names, z = fg.category_district_matrix(frames["category_district"], frames["regions"], 8)
+    categories, columns, names, z = sel.category_district_matrix(frames["category_district"], frames["regions"], 8)
     assert len(categories) == 8 and categories[-1] == "其他" and categories.count("其他") == 1
     ranking = frames["by_district"].set_index("district_id")["incidents_30d"]
     for j, district in enumerate(columns):  # 滨江区's column = 滨江区's value in the district ranking
@@ -60,9 +60,9 @@ def test_category_heatmap_folds_the_rest_into_other_so_columns_sum_to_the_rankin
 
 
 def test_category_rows_keep_every_category_when_they_fit():
-    assert fg.category_rows({"甲": 5, "其他": 9, "乙": 7}, 3) == (["乙", "甲", "其他"], {"其他"})
-    assert fg.category_rows({"甲": 5, "乙": 7, "丙": 1}, 3) == (["乙", "甲", "丙"], set())
-    assert fg.category_rows({"甲": 5, "乙": 7, "丙": 1, "丁": 2}, 3) == (["乙", "甲", "其他"], {"丙", "丁"})
+    assert sel.category_rows({"甲": 5, "其他": 9, "乙": 7}, 3) == (["乙", "甲", "其他"], {"其他"})
+    assert sel.category_rows({"甲": 5, "乙": 7, "丙": 1}, 3) == (["乙", "甲", "丙"], set())
+    assert sel.category_rows({"甲": 5, "乙": 7, "丙": 1, "丁": 2}, 3) == (["乙", "甲", "其他"], {"丙", "丁"})
 
 
 def test_a_districts_figures_agree_in_every_panel(frames):
@@ -80,7 +80,7 @@ def test_a_districts_figures_agree_in_every_panel(frames):
         assert set(streets["area_id"]) == {f"{district}S1", f"{district}S2"}
         assert streets["incidents_30d"].sum() == total and streets["overdue"].sum() == by_district.at[district, "overdue"]
         counts = sel.category_columns(frames["category_district"], frames["category_street"], district)
-        categories, columns, names, z = fg.category_district_matrix(counts, frames["regions"], 8, district)
+        categories, columns, names, z = sel.category_district_matrix(counts, frames["regions"], 8, district)
         assert columns == [f"{district}S1", f"{district}S2"] and names[0].endswith("1街道")  # the streets as columns
         street_totals = streets.set_index("area_id")["incidents_30d"]
         assert [z[:, j].sum() for j in range(2)] == [street_totals[c] for c in columns]
@@ -119,7 +119,7 @@ def test_burnup_target_line_is_the_rounded_up_count():
     months = pd.date_range("2026-01-01", periods=6, freq="MS")
     burnup = pd.DataFrame({"month": months, "planned_cum": [50, 100, 150, 200, 250, 300],
                            "actual_cum": [40, 80, 120, 160, 200, 240], "total": 329})
-    fig = fg.migration_burnup(burnup, 0.9, today=date(2026, 4, 1), width=400, height=140)
+    fig = charts.migration_burnup(burnup, 0.9, today=date(2026, 4, 1), width=400, height=140)
     assert fig.layout.shapes[0].y0 == 297 and "297 个" in fig.layout.annotations[0].text
 
 
