@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import (Column, Date, Float, Identity, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        and_, bindparam, create_engine, delete, event, func, insert, select)
+                        and_, bindparam, create_engine, delete, event, func, insert, select, update)
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import migrations
@@ -30,11 +30,42 @@ pull_runs = Table(
     Column("error", Text, default=""),
     Column("trigger", String(20), default="schedule"),  # schedule | retry | manual | cli
     Column("status", String(20), nullable=False, server_default="ok"),  # RUN_STATUSES
+    Column("owner", String(200)),  # the process running it (dashboard/locks.py's owner id)
 )
 
 #: pull_runs.status: published, failed, held by the publish guard, skipped (previous run still going),
-#: a held publish let through by an operator
-RUN_STATUSES = ("ok", "failed", "held", "skipped", "accepted")
+#: a held publish let through by an operator, still running (written when a pull starts), interrupted
+#: (its process died mid-run: marked by the next start), cancelled by an operator
+RUN_STATUSES = ("ok", "failed", "held", "skipped", "accepted", "running", "interrupted", "cancelled")
+
+jobs = Table(  # the job queue (dashboard/jobs.py): the web side asks, the scheduler's process runs
+    "jobs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # JOB_KINDS
+    Column("source", String(200)),  # refresh_source: which one
+    Column("status", String(20), nullable=False, server_default="queued", index=True),  # JOB_STATUSES
+    Column("requested_by", String(200), nullable=False, server_default=""),
+    Column("requested_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("owner", String(200)),
+    Column("heartbeat_at", Float),
+    Column("cancel_requested", Integer, nullable=False, server_default="0"),
+    Column("sources_total", Integer, nullable=False, server_default="0"),
+    Column("sources_done", Integer, nullable=False, server_default="0"),
+    Column("rows_read", Integer),
+    Column("current_source", String(200)),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("results_json", Text, nullable=False, server_default="[]"),
+)
+
+locks = Table(  # cross-process locks (dashboard/locks.py): one row per name while someone holds it
+    "locks", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
 
 held_publishes = Table(  # a publish the guard held; its rows wait in data_dir/held/<source>.parquet
     "held_publishes", metadata,
@@ -106,11 +137,28 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
 
 
 def log_run(engine: Engine, *, source: str, dataset: str, started_at: float, finished_at: float,
-            rows_ok: int, rows_quarantined: int, error: str, trigger: str, status: str = "") -> None:
+            rows_ok: int, rows_quarantined: int, error: str, trigger: str, status: str = "", owner: str = "") -> None:
     with engine.begin() as conn:
         conn.execute(insert(pull_runs).values(
             source=source, dataset=dataset, started_at=started_at, finished_at=finished_at,
             rows_ok=rows_ok, rows_quarantined=rows_quarantined, error=error, trigger=trigger,
+            status=status or ("failed" if error else "ok"), owner=owner or None))
+
+
+def start_run(engine: Engine, *, source: str, dataset: str, started_at: float, trigger: str, owner: str) -> int:
+    """The log row of a pull that starts now (运行中); :func:`finish_run` completes it. A process killed
+    mid-run leaves it ``running``, and the next start marks it interrupted (dashboard/jobs.py)."""
+    with engine.begin() as conn:
+        return conn.execute(insert(pull_runs).values(
+            source=source, dataset=dataset, started_at=started_at, rows_ok=0, rows_quarantined=0, error="",
+            trigger=trigger, status="running", owner=owner)).inserted_primary_key[0]
+
+
+def finish_run(engine: Engine, run_id: int, *, finished_at: float, rows_ok: int, rows_quarantined: int,
+               error: str, status: str = "") -> None:
+    with engine.begin() as conn:
+        conn.execute(update(pull_runs).where(pull_runs.c.id == run_id).values(
+            finished_at=finished_at, rows_ok=rows_ok, rows_quarantined=rows_quarantined, error=error,
             status=status or ("failed" if error else "ok")))
 
 
@@ -124,7 +172,8 @@ def last_published_rows(engine: Engine, source: str) -> int | None:
 
 def recent_runs(engine: Engine, limit: int = 200) -> pd.DataFrame:
     with engine.connect() as conn:
-        rows = conn.execute(select(pull_runs).order_by(pull_runs.c.id.desc()).limit(limit)).mappings().all()
+        rows = conn.execute(select(pull_runs).order_by(pull_runs.c.started_at.desc(), pull_runs.c.id.desc())
+                            .limit(limit)).mappings().all()
     return pd.DataFrame(rows, columns=[c.name for c in pull_runs.columns])
 
 

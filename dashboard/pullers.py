@@ -13,16 +13,20 @@ One :class:`Puller` serves a process. ``run_source`` is what each scheduled job 
    column), builds its frames and publishes them with the newest row's time (``data_as_of``);
 5. writes the day's indicator values to indicator_history, and republishes the history and the
    target statuses;
-6. logs itself (source, start, end, rows ok, rows quarantined, error, status).
+6. logs itself (source, start, end, rows ok, rows quarantined, error, status): the row is written when
+   the run starts (``running``) and completed when it ends, so a process killed mid-run leaves a trace
+   that the next start marks ``interrupted`` (dashboard/jobs.py's ``recover``).
 
 A failed run keeps the last good frames, marks the dataset stale with the error, and the scheduler
-retries it with backoff. A run that finds the previous one still going is skipped and logged; if that
-one is past its deadline (``pull_deadline_seconds``), the dataset is marked stale.
+retries it with backoff. One pull per source runs at a time across processes (a lock in the app
+database, dashboard/locks.py): a run that finds another still going is skipped and logged; if that one
+is past its deadline (``pull_deadline_seconds``), the dataset is marked stale. A run started from the
+job queue checks its job's cancel flag between its steps (``checkpoint``) and publishes nothing when
+cancelled.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import db, formatting as fmt
+from dashboard import db, formatting as fmt, locks
 from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.frame_schemas import FrameSchemaError
@@ -63,10 +67,20 @@ class PullResult:
     skipped: bool = False  # the previous run of this source was still going
     held: bool = False  # the publish guard held this pull's rows
     notes: tuple[str, ...] = ()  # warnings a good pull still carries (region ids not on the map)
+    cancelled: bool = False  # an operator cancelled its job before it published
 
     @property
     def ok(self) -> bool:
         return not self.error
+
+    @property
+    def status(self) -> str:
+        """As in ``pull_runs.status``."""
+        for word, flag in (("skipped", self.skipped), ("held", self.held), ("cancelled", self.cancelled),
+                           ("failed", bool(self.error))):
+            if flag:
+                return word
+        return "ok"
 
     @property
     def seconds(self) -> float:
@@ -83,33 +97,42 @@ class Puller:
         self._last_good: dict[str, tuple[float, pd.DataFrame]] = {}  # source → (file mtime or 0, rows)
         self._source_errors: dict[str, str] = {}
         self._region_matches: dict[str, pd.DataFrame | None] = {}
-        self._locks = {s.name: threading.Lock() for s in settings.sources}
-        self._running_since: dict[str, float] = {}
-        self._dataset_locks = {s.dataset: threading.Lock() for s in settings.sources}
         self._raw_dir = settings.data_dir / "raw"
+        self.owner = locks.process_owner()
+
+    def recover(self) -> None:
+        """At the start of a process that pulls: log rows a killed process left ``running`` become
+        ``interrupted``, and the staging folders a killed publish left in the frame store go."""
+        from dashboard.jobs import recover
+
+        pulls, jobs = recover(self.engine)
+        removed = self.store.clean_staging()
+        if pulls or jobs or removed:
+            log.warning("recovered after a crash: %d pulls and %d jobs interrupted, %d staging folders removed",
+                        pulls, jobs, removed)
+
+    def _source_lock(self, name: str, wait: float = 0.0):
+        return locks.held(self.engine, f"pull:{name}", self.settings.app.lock_expiry_seconds, wait=wait)
 
     # ---- one source ------------------------------------------------------------------------------
-    def run_source(self, name: str, trigger: str = "schedule") -> PullResult:
+    def run_source(self, name: str, trigger: str = "schedule", checkpoint=None) -> PullResult:
+        """Pull one source, unless another pull of it runs (in any process): then skip and log.
+        ``checkpoint(rows_read=None)`` is called between the steps and may raise jobs.Cancelled."""
         source = self.settings.source(name)
-        lock = self._locks[name]
-        if not lock.acquire(blocking=False):  # a slow run is still going: skip, don't pile up
-            return self.skipped(name, trigger)
-        self._running_since[name] = time.time()
-        try:
-            return self._run(source, trigger)
-        finally:
-            self._running_since.pop(name, None)
-            lock.release()
+        with self._source_lock(name) as got:
+            if not got:  # a slow run is still going: skip, don't pile up
+                return self.skipped(name, trigger)
+            return self._run(source, trigger, checkpoint or (lambda read=None: None))
 
     def skipped(self, name: str, trigger: str = "schedule") -> PullResult:
         """Log a run skipped because the previous one is still going; past its deadline, that one
         makes the dataset stale (the wall must not look current while a pull hangs)."""
         source = self.settings.source(name)
         now = time.time()
-        since = self._running_since.get(name)
+        held_since = locks.lock_info(self.engine, f"pull:{name}")
         error = "上一次拉取仍在进行，本次跳过"
-        if since is not None:
-            running = now - since
+        if held_since is not None:
+            running = now - held_since[1]
             limit = source.pull_deadline_seconds or self.settings.app.pull_deadline_seconds
             error = f"上一次拉取仍在进行（已 {fmt.duration(running)}），本次跳过"
             if running > limit:
@@ -118,20 +141,25 @@ class Puller:
                 self._mark_failed(source.dataset)
                 error = f"{error}；{overdue}"
         db.log_run(self.engine, source=name, dataset=source.dataset, started_at=now, finished_at=now, rows_ok=0,
-                   rows_quarantined=0, error=error, trigger=trigger, status="skipped")
+                   rows_quarantined=0, error=error, trigger=trigger, status="skipped", owner=self.owner)
         log.warning("pull of %s skipped: %s", name, error)
         return PullResult(name, source.dataset, now, now, error=error, skipped=True)
 
-    def _run(self, source: SourceSettings, trigger: str) -> PullResult:
+    def _run(self, source: SourceSettings, trigger: str, checkpoint) -> PullResult:
+        from dashboard.jobs import Cancelled
         from datasources.adapters import SourceError, map_raw, read_raw
 
         started = time.time()
+        run_id = db.start_run(self.engine, source=source.name, dataset=source.dataset, started_at=started,
+                              trigger=trigger, owner=self.owner)
         now = self.clock()
         try:
             raw = read_raw(source, self.settings)
+            checkpoint(len(raw))
             mapped = map_raw(raw, source)
             result = validate(source.dataset, mapped, date_format=source.date_format, now=now,
                               bbox=self.settings.city.bbox if source.dataset == "incidents" else None)
+            checkpoint()  # the last chance to stop: from here on the pull keeps and publishes
             rows_before = db.last_published_rows(self.engine, source.name)
             verdict = judge(source, rows_before=rows_before, rows_read=len(mapped), rows_ok=result.rows_ok)
             quarantined = raw_rows_of(result.quarantined, raw)
@@ -143,18 +171,19 @@ class Puller:
             if verdict.held:
                 self.held.hold(source, result.good, verdict, rows_before=rows_before,
                                rows_quarantined=result.rows_quarantined)
-                return self._failed(source, started, f"数据源「{source.name}」发布保护: {verdict.reason}", trigger,
+                return self._failed(source, run_id, started, f"数据源「{source.name}」发布保护: {verdict.reason}",
                                     status="held", rows=(result.rows_ok, result.rows_quarantined))
             version = self._publish_good(source, result.good, now)
+        except Cancelled:
+            return self._cancelled(source, run_id, started)
         except (SourceError, ContractError, FrameSchemaError) as exc:
-            return self._failed(source, started, str(exc), trigger)
+            return self._failed(source, run_id, started, str(exc))
         except Exception as exc:  # a bug or an unexpected source shape must not stop the scheduler
             log.exception("pull of %s failed", source.name)
-            return self._failed(source, started, f"数据源「{source.name}」处理失败: {type(exc).__name__}: {exc}", trigger)
+            return self._failed(source, run_id, started, f"数据源「{source.name}」处理失败: {type(exc).__name__}: {exc}")
         finished = time.time()
-        db.log_run(self.engine, source=source.name, dataset=source.dataset, started_at=started,
-                   finished_at=finished, rows_ok=result.rows_ok, rows_quarantined=result.rows_quarantined,
-                   error="", trigger=trigger)
+        db.finish_run(self.engine, run_id, finished_at=finished, rows_ok=result.rows_ok,
+                      rows_quarantined=result.rows_quarantined, error="")
         log.info("pulled %s: %d ok, %d quarantined in %.2fs", source.name, result.rows_ok,
                  result.rows_quarantined, finished - started)
         notes = tuple(filter(None, [describe_regions(matched)]))
@@ -168,14 +197,17 @@ class Puller:
         now = time.time()
         if held is None:
             return PullResult(name, source.dataset, now, now, error=f"数据源「{name}」没有被暂缓的发布，无需放行")
-        with self._locks[name]:
+        with self._source_lock(name, wait=self.settings.app.lock_expiry_seconds) as got:
+            if not got:
+                return PullResult(name, source.dataset, now, time.time(),
+                                  error=f"数据源「{name}」正在拉取，请待其结束后再放行")
             rows = self.held.rows(held)
             self._match_regions(source, rows)
             version = self._publish_good(source, rows, self.clock())
         finished = time.time()
         db.log_run(self.engine, source=name, dataset=source.dataset, started_at=now, finished_at=finished,
                    rows_ok=len(rows), rows_quarantined=held.rows_quarantined, error="", trigger=trigger,
-                   status="accepted")
+                   status="accepted", owner=self.owner)
         log.info("accepted the held publish of %s: %d rows", name, len(rows))
         return PullResult(name, source.dataset, now, finished, len(rows), held.rows_quarantined, "", version)
 
@@ -194,17 +226,26 @@ class Puller:
         if failing:
             self.store.mark_failed(dataset, "；".join(self._source_errors[s] for s in failing), failing)
 
-    def _failed(self, source: SourceSettings, started: float, error: str, trigger: str, *, status: str = "failed",
+    def _failed(self, source: SourceSettings, run_id: int, started: float, error: str, *, status: str = "failed",
                 rows: tuple[int, int] = (0, 0)) -> PullResult:
         self._source_errors[source.name] = error
         self._mark_failed(source.dataset)
         finished = time.time()
-        db.log_run(self.engine, source=source.name, dataset=source.dataset, started_at=started,
-                   finished_at=finished, rows_ok=rows[0], rows_quarantined=rows[1], error=error, trigger=trigger,
-                   status=status)
+        db.finish_run(self.engine, run_id, finished_at=finished, rows_ok=rows[0], rows_quarantined=rows[1],
+                      error=error, status=status)
         log.warning("pull of %s %s: %s", source.name, status, error)
         return PullResult(source.name, source.dataset, started, finished, *rows, error=error,
                           version=self.store.status(source.dataset).version, held=status == "held")
+
+    def _cancelled(self, source: SourceSettings, run_id: int, started: float) -> PullResult:
+        """Cancelled before publishing: the last good frames stay, and the dataset is not marked failed."""
+        error = "操作员已取消本次拉取（未发布）"
+        finished = time.time()
+        db.finish_run(self.engine, run_id, finished_at=finished, rows_ok=0, rows_quarantined=0, error=error,
+                      status="cancelled")
+        log.info("pull of %s cancelled", source.name)
+        return PullResult(source.name, source.dataset, started, finished, error=error,
+                          version=self.store.status(source.dataset).version, cancelled=True)
 
     def _match_regions(self, source: SourceSettings, good: pd.DataFrame) -> pd.DataFrame | None:
         if source.dataset != "incidents":
@@ -238,7 +279,11 @@ class Puller:
 
     # ---- publish ---------------------------------------------------------------------------------
     def _rebuild(self, dataset: str, now: datetime) -> int:
-        with self._dataset_locks[dataset]:
+        # two sources of one dataset, pulled at once in two processes, rebuild it one after the other
+        with locks.held(self.engine, f"dataset:{dataset}", self.settings.app.lock_expiry_seconds,
+                        wait=self.settings.app.pull_deadline_seconds) as got:
+            if not got:
+                raise RuntimeError(f"数据集 {dataset} 正被另一次拉取重建，等待超时")
             if dataset == "indicator_history":
                 return self._publish_history_and_targets(now)
             parts = [r for s in self.settings.sources_for(dataset) if (r := self._last_good_rows(s)) is not None]
@@ -285,9 +330,13 @@ class Puller:
 
     # ---- everything ------------------------------------------------------------------------------
     def run_all(self, trigger: str = "manual") -> list[PullResult]:
-        order = {d: i for i, d in enumerate(DATASET_ORDER)}
-        sources = sorted(self.settings.sources, key=lambda s: order.get(s.dataset, 99))
-        return [self.run_source(s.name, trigger) for s in sources]
+        return [self.run_source(s.name, trigger) for s in pull_order(self.settings)]
+
+
+def pull_order(settings: Settings) -> list[SourceSettings]:
+    """Every source in the order a full refresh pulls them."""
+    order = {d: i for i, d in enumerate(DATASET_ORDER)}
+    return sorted(settings.sources, key=lambda s: order.get(s.dataset, 99))
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -1,4 +1,7 @@
-"""APScheduler jobs: one per source, on its interval or cron schedule, with retry and backoff."""
+"""The owner of the pulls in a process: APScheduler jobs, one per source on its interval or cron
+schedule, the job queue's runner (manual refreshes from /ops, dashboard/jobs.py), and retry with
+backoff for both. On start it recovers from a crash first (``Puller.recover``). Nothing starts before
+:meth:`PullScheduler.start`."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +13,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dashboard.pullers import Puller
+from dashboard.jobs import JobRunner
+from dashboard.pullers import Puller, PullResult
 from dashboard.settings import parse_schedule
 
 log = logging.getLogger("citywall.scheduler")
@@ -28,8 +32,10 @@ class PullScheduler:
         self.scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": 300})
         self.failures: dict[str, int] = {}
+        self.jobs = JobRunner(puller, on_result=self._after)
 
-    def start(self, *, run_now: bool = True) -> None:
+    def start(self, *, run_now: bool = True, jobs: bool = True) -> None:
+        self.puller.recover()
         for source in self.settings.sources:
             kind, value = parse_schedule(source.schedule)
             trigger = IntervalTrigger(seconds=value) if kind == "interval" else CronTrigger.from_crontab(value)
@@ -40,19 +46,26 @@ class PullScheduler:
         # a run due while the previous one still goes is skipped by APScheduler: log it in pull_runs
         self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         self.scheduler.start()
+        if jobs:
+            self.jobs.start()
 
     def shutdown(self) -> None:
+        self.jobs.stop()
         self.scheduler.shutdown(wait=False)
 
     def _skipped(self, event) -> None:
         self.puller.skipped(event.job_id.split("#")[0], "schedule")
 
     def _job(self, name: str, trigger: str) -> None:
-        result = self.puller.run_source(name, trigger)
+        self._after(self.puller.run_source(name, trigger))
+
+    def _after(self, result: PullResult) -> None:
+        """A pull ended (scheduled, a retry or from the queue): a failure is retried with backoff."""
+        name = result.source
         if result.ok:
             self.failures.pop(name, None)
             return
-        if result.skipped:
+        if result.skipped or result.cancelled:
             return
         count = self.failures[name] = self.failures.get(name, 0) + 1
         delay = backoff_seconds(count, self.settings.app.retry_base_seconds, self.settings.app.retry_max_seconds)

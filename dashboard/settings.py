@@ -132,6 +132,9 @@ class AppSettings(_Strict):
     http_timeout_seconds: float = Field(10.0, gt=0, le=600)
     pull_deadline_seconds: float = Field(300.0, gt=0, description="一次拉取（读取、校验、发布）的总时限")
     mask_personal: bool = Field(True, description="展示或下载原始行时对个人信息脱敏")
+    queue_poll_seconds: float = Field(1.0, gt=0, le=60, description="执行任务的进程查看任务队列的间隔（秒）")
+    lock_expiry_seconds: float = Field(120.0, ge=5, le=3600,
+                                       description="拉取锁的有效期（秒）：持有者每三分之一有效期续期一次")
 
     @field_validator("store")
     @classmethod

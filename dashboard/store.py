@@ -127,6 +127,10 @@ class FrameStore(ABC):
             self._write_status(status)
             return status.version
 
+    def clean_staging(self) -> int:
+        """Remove what a publish killed mid-write left behind; the number of folders and files removed."""
+        return 0
+
     def mark_failed(self, dataset: str, error: str, sources: tuple[str, ...] = ()) -> DatasetStatus:
         """Record a failed pull; frames and version stay as they were."""
         with self._exclusive(dataset):
@@ -231,6 +235,21 @@ class DiskFrameStore(FrameStore):
             _atomic_write(ddir / "status.json", orjson.dumps(status.to_json()))
             self._prune(ddir, version)
             return version
+
+    def clean_staging(self) -> int:
+        """A publish killed with ``kill -9`` leaves its ``.staging-*`` folder (and a status write its
+        ``.status.json.*`` file). Under the dataset's lock no publish is half-way, so whatever is left
+        is an orphan: the owner removes them on its start."""
+        removed = 0
+        for ddir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            with self._exclusive(ddir.name):
+                for leftover in [*ddir.glob(".staging-*"), *ddir.glob(".status.json.*")]:
+                    if leftover.is_dir():
+                        shutil.rmtree(leftover, ignore_errors=True)
+                    else:
+                        leftover.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     @staticmethod
     def _highest_folder(ddir: Path) -> int:
