@@ -81,6 +81,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         serve_locally=True,  # command centres run on isolated networks: no CDN
         update_title=None,  # timed refreshes are silent
         suppress_callback_exceptions=False,  # an id no page has fails (dashboard/pages.py)
+        background_callback_manager=background_manager(settings),
     )
     app.cartesian_bundle = not settings.city.geo.tiles  # a tile server puts the map on MapLibre
     # no dev-tools UI, and never a version check against a remote server
@@ -91,14 +92,23 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
-    from dashboard import not_found  # its Chinese 404 page, for paths that match no page
+    from dashboard import not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
     not_found.install(app)
+    ops_actions.install(app.server)  # the quarantine downloads, and 403 in Chinese for a refusal
 
     pio.templates.default = "citywall"
     app.layout = shell
     app.server.after_request(cache_versioned_assets)
     return app
+
+
+def background_manager(settings: Settings):
+    """Dash background callbacks (/ops's progress watcher) run in a subprocess with their results in a
+    diskcache folder under the data folder."""
+    import diskcache
+
+    return dash.DiskcacheManager(diskcache.Cache(str(settings.data_dir / "callback-cache")))
 
 
 def cache_versioned_assets(response):

@@ -35,8 +35,9 @@ pull_runs = Table(
 
 #: pull_runs.status: published, failed, held by the publish guard, skipped (previous run still going),
 #: a held publish let through by an operator, still running (written when a pull starts), interrupted
-#: (its process died mid-run: marked by the next start), cancelled by an operator
-RUN_STATUSES = ("ok", "failed", "held", "skipped", "accepted", "running", "interrupted", "cancelled")
+#: (its process died mid-run: marked by the next start), cancelled by an operator, a held publish an
+#: operator threw away
+RUN_STATUSES = ("ok", "failed", "held", "skipped", "accepted", "running", "interrupted", "cancelled", "discarded")
 
 jobs = Table(  # the job queue (dashboard/jobs.py): the web side asks, the scheduler's process runs
     "jobs", metadata,

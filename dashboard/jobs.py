@@ -25,7 +25,7 @@ from dashboard import db, locks
 
 log = logging.getLogger("citywall.jobs")
 
-JOB_KINDS = {"refresh_source": "刷新数据源", "refresh_all": "全部刷新"}
+JOB_KINDS = {"refresh_source": "刷新数据源", "refresh_all": "全部刷新", "accept": "放行暂缓的发布"}
 JOB_STATUSES = {"queued": "排队中", "running": "运行中", "done": "已完成", "failed": "部分失败",
                 "cancelled": "已取消", "interrupted": "中断"}
 ACTIVE = ("queued", "running")
@@ -63,7 +63,7 @@ class Job:
 
     @property
     def label(self) -> str:
-        return f"刷新「{self.source}」" if self.kind == "refresh_source" else JOB_KINDS[self.kind]
+        return f"{JOB_KINDS[self.kind]}「{self.source}」" if self.source else JOB_KINDS[self.kind]
 
 
 def _job(row) -> Job:
@@ -90,9 +90,9 @@ def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: 
     "刷新此数据源" while that source's refresh (or a 全部刷新) is queued or running starts nothing new."""
     if kind not in JOB_KINDS:
         raise ValueError(f"未知任务类型: {kind}")
-    covering = db.jobs.c.kind == "refresh_all"
-    if kind == "refresh_source":
-        covering = or_(covering, db.jobs.c.source == source)
+    covering = (db.jobs.c.kind == kind) & (db.jobs.c.source == source if source else db.jobs.c.source.is_(None))
+    if kind == "refresh_source":  # a 全部刷新 queued or running pulls this source too
+        covering = or_(covering, db.jobs.c.kind == "refresh_all")
     # SQLite: BEGIN IMMEDIATE, so two web processes asking at once take turns over look-and-insert
     with engine.connect() as conn, conn.execution_options(write_lock=True).begin():
         running = conn.execute(select(db.jobs).where(db.jobs.c.status.in_(ACTIVE), covering)
@@ -211,7 +211,7 @@ class JobRunner:
     def run(self, job: Job) -> Job:
         from dashboard.pullers import pull_order
 
-        names = [job.source] if job.kind == "refresh_source" else [s.name for s in pull_order(self.puller.settings)]
+        names = [job.source] if job.source else [s.name for s in pull_order(self.puller.settings)]
         _update(self.engine, job.id, sources_total=len(names), rows_read=0)
         rows_read, results, status = 0, [], "done"
         expiry = self.puller.settings.app.lock_expiry_seconds
@@ -228,7 +228,8 @@ class JobRunner:
                     if _cancel_flag(self.engine, job.id):
                         raise Cancelled()
 
-                result = self.puller.run_source(name, "manual", checkpoint=checkpoint)
+                result = (self.puller.accept(name, "manual") if job.kind == "accept"
+                          else self.puller.run_source(name, "manual", checkpoint=checkpoint))
                 rows_read += result.rows_ok + result.rows_quarantined
                 results.append({"source": name, "status": result.status, "rows_ok": result.rows_ok,
                                 "rows_quarantined": result.rows_quarantined, "error": result.error})

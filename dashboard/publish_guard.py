@@ -12,7 +12,8 @@ source's own last publish (``pull_runs``):
 
 A held publish keeps the last good frames (the dataset shows stale with the reason) and waits, rows
 and all, in ``data_dir/held/<source>.parquet`` plus a row in ``held_publishes``, so that
-``python run.py pull --accept NAME`` in another process can let it through.
+``python run.py pull --accept NAME`` in another process (or /ops 「接受」, through the job queue) can
+let it through, or /ops 「放弃」 throw it away (:meth:`HeldPublishes.discard`).
 """
 from __future__ import annotations
 
@@ -103,6 +104,19 @@ class HeldPublishes:
 
     def rows(self, held: HeldPublish) -> pd.DataFrame:
         return pd.read_parquet(held.rows_path)
+
+    def discard(self, source: str) -> HeldPublish | None:
+        """An operator threw a held publish away (/ops 「放弃」): its rows go, the last good frames stay,
+        and the discard is logged in ``pull_runs`` (``discarded``). None when nothing was held."""
+        held = self.get(source)
+        if held is None:
+            return None
+        self.release(source)
+        now = time.time()
+        db.log_run(self.engine, source=source, dataset=held.dataset, started_at=now, finished_at=now, rows_ok=0,
+                   rows_quarantined=held.rows_quarantined, error=f"已放弃被暂缓的发布（{held.reason}）",
+                   trigger="manual", status="discarded")
+        return held
 
     def release(self, source: str) -> None:
         """Forget a hold: it was accepted, or a later pull went through on its own."""

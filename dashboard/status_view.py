@@ -15,7 +15,8 @@ from dashboard.publish_guard import HeldPublishes
 from dashboard.source_check import SourceReport, load_reports
 
 QUARANTINE_PAGE = 50
-RUN_RESULTS = {"ok": "成功", "failed": "失败", "held": "暂缓发布", "skipped": "跳过", "accepted": "已放行"}
+RUN_RESULTS = {"ok": "成功", "failed": "失败", "held": "暂缓发布", "skipped": "跳过", "accepted": "已放行",
+               "running": "运行中", "interrupted": "中断", "cancelled": "已取消", "discarded": "已放弃"}
 TRIGGERS = {"schedule": "定时", "retry": "重试", "manual": "手动", "cli": "命令行", "startup": "启动",
             "benchmark": "基准测试", "test": "测试"}
 
