@@ -120,6 +120,7 @@ def cmd_pull(settings: Settings, names: list[str] | None, accept: list[str] | No
     from dashboard.store import open_store
 
     puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    puller.recover()  # a pulling process: what a killed one left running is marked 中断 first
     for name in [*(names or []), *(accept or [])]:
         settings.source(name)  # unknown names stop here with the list of configured ones
     results = [puller.accept(n, "cli") for n in accept or []]

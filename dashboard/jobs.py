@@ -126,12 +126,11 @@ def request_cancel(engine: Engine, job_id: int) -> bool:
     """Set the cancel flag of an active job (the job stops at its next check); False if it was not active.
     A job still queued is cancelled at once."""
     with engine.begin() as conn:
-        conn.execute(update(db.jobs).where(db.jobs.c.id == job_id, db.jobs.c.status == "queued")
-                     .values(status="cancelled", cancel_requested=1, finished_at=time.time()))
+        dropped = conn.execute(update(db.jobs).where(db.jobs.c.id == job_id, db.jobs.c.status == "queued")
+                               .values(status="cancelled", cancel_requested=1, finished_at=time.time())).rowcount
         flagged = conn.execute(update(db.jobs).where(db.jobs.c.id == job_id, db.jobs.c.status.in_(ACTIVE))
                                .values(cancel_requested=1)).rowcount
-    job = get(engine, job_id)
-    return bool(flagged) or (job is not None and job.status == "cancelled")
+    return bool(dropped or flagged)
 
 
 def _update(engine: Engine, job_id: int, **values) -> None:

@@ -134,3 +134,15 @@ def targets() -> pd.DataFrame:
          "source_doc": "示范市三年行动方案", "binding": True, "preset": "自定", "current": 0.76, "forecast": 0.8,
          "status": LAGGING},
     ])
+
+
+@pytest.fixture
+def operator_caller():
+    """Every request comes from an operator (refresh, accept_guard, view_raw_rows). The ONE caller resolver
+    the tests install until the login lands; the app is built in-process by the test."""
+    from dashboard import permissions
+
+    permissions.install_caller_resolver(lambda: permissions.Caller(
+        name="ops-test", role="operator", permissions=permissions.DEFAULT_ROLES["operator"], kind="user"))
+    yield
+    permissions.install_caller_resolver(None)
