@@ -61,18 +61,12 @@ def watch_job(set_progress, job_id):
             return "任务不存在"
         set_progress((str(job.done), str(job.total), job.text))
         if not job.active:
-            return f"{job.job_id}:{job.status}"
+            return f"{job.label}: {job.text}" + (f"；{job.error}" if job.error else "")
         time.sleep(WATCH_SECONDS)
     return no_update
 
 
-@callback(Output(IDS["body"], "children"), Output(IDS["text"], "children", allow_duplicate=True),
-          Input(IDS["interval"], "n_intervals"), Input(IDS["done"], "children"), State(IDS["job"], "data"),
+@callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"), Input(IDS["done"], "children"),
           prevent_initial_call=True)
-def refresh_table(_n, _done, job_id):
-    view = ops_actions.view()
-    text = no_update
-    if job_id is not None and ctx.triggered_id == IDS["done"]:
-        job = ops_actions.progress(job_id)
-        text = job.text + (f"；{job.error}" if job and job.error else "") if job else no_update
-    return ops_body(view), text
+def refresh_table(_n, _done):
+    return ops_body(ops_actions.view())

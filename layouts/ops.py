@@ -64,12 +64,13 @@ def progress_panel(job: JobProgress | None) -> html.Div:
         html.Span(job.text if job else "没有正在运行的刷新", id=IDS["text"], className="cw-ops-progress-text",
                   role="status"),
         html.Div(id=IDS["message"], className="cw-ops-message", role="alert"),
-        html.Div(id=IDS["done"], hidden=True),
+        html.Div(id=IDS["done"], className="cw-ops-done", role="status"),  # how the last job ended
     ], className="cw-ops-controls")
 
 
 def refused(exc: PermissionDenied) -> html.Div:
-    return drill_page("运维", [("大屏", "/wall"), ("运维", None)], html.P(exc.message, className="cw-ops-refused"))
+    return drill_page("运维", [("大屏", "/wall"), ("运维", None)], html.P(exc.message, className="cw-ops-refused"),
+                      page_id="ops-page")
 
 
 def layout(**_query) -> html.Div:

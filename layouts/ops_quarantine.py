@@ -68,7 +68,8 @@ def layout(source=None, page=None, **_query) -> html.Div:
     try:
         require_permission("view_raw_rows")
     except PermissionDenied as exc:
-        return drill_page("隔离行", crumbs, html.P(exc.message, className="cw-ops-refused"))
+        return drill_page("隔离行", crumbs, html.P(exc.message, className="cw-ops-refused"),
+                          page_id="ops-quarantine-page")
     notices: list[str] = []
     number = whole_number(page, 1, "页码", notices, low=1, high=1_000_000)
     view = quarantine_view(source or "", number)
