@@ -21,6 +21,16 @@ WATCH_SECONDS = 0.3  # how often the watcher reads the job's progress
 WATCH_LIMIT_SECONDS = 3600  # a watcher gives up after an hour (the job goes on; the page shows it on reload)
 
 
+def _clicks(button) -> int:
+    """The clicks of the button that fired, read from the inputs themselves: Dash's ``ctx.triggered`` loses
+    the value of a pattern-matching id holding Chinese (the browser sends it unescaped)."""
+    for item in ctx.inputs_list:
+        for entry in item if isinstance(item, list) else [item]:
+            if entry["id"] == button:
+                return entry.get("value") or 0
+    return 0
+
+
 @callback(Output(IDS["job"], "data"), Output(IDS["message"], "children"),
           Input(IDS["refresh_all"], "n_clicks"), Input({"type": REFRESH, "source": ALL}, "n_clicks"),
           Input(IDS["cancel"], "n_clicks"), Input({"type": ACCEPT, "source": ALL}, "n_clicks"),
@@ -28,7 +38,7 @@ WATCH_LIMIT_SECONDS = 3600  # a watcher gives up after an hour (the job goes on;
           prevent_initial_call=True)
 def act(_all, _one, _cancel, _accept, _discard, job_id):
     trigger = ctx.triggered_id
-    if trigger is None or not (ctx.triggered and ctx.triggered[0]["value"]):
+    if trigger is None or not _clicks(trigger):
         return no_update, no_update  # a button newly drawn by a table refresh, not a click
     if trigger == IDS["cancel"]:
         if job_id is None:

@@ -55,7 +55,7 @@ class JobProgress:
     status: str  # jobs.JOB_STATUSES key
     done: int
     total: int
-    text: str  # "已完成 3 / 8 个数据源 · 已读取 12,345 行 · 正在拉取 12345热线"
+    text: str  # "数据源 3 / 8 · 已读取 12,345 行 · 正在拉取 12345热线"; a finished job's starts with its result
     active: bool
     error: str
 
@@ -79,7 +79,10 @@ def schedule_text(schedule: str) -> str:
     kind, value = parse_schedule(schedule)
     if kind == "cron":
         return f"定时（cron {value}）"
-    return f"每 {fmt.duration(value)}"
+    for unit, word in ((86400, "天"), (3600, "小时"), (60, "分钟"), (1, "秒")):
+        if value % unit == 0:
+            return f"每 {value // unit} {word}"
+    return f"每 {value} 秒"
 
 
 def next_run(schedule: str, last_started: float | None, now: float) -> float | None:
@@ -148,7 +151,7 @@ def source_rows(rt, now: float | None = None) -> list[SourceRow]:
 
 
 def job_progress(job: jobs.Job) -> JobProgress:
-    parts = [f"已完成 {job.sources_done} / {job.sources_total or '—'} 个数据源"]
+    parts = [f"数据源 {job.sources_done} / {job.sources_total or '—'}"]
     if job.rows_read is not None:
         parts.append(f"已读取 {fmt.count(job.rows_read)} 行")
     if job.status == "queued":

@@ -60,7 +60,9 @@ def post_callback(client, output: str, outputs: list[tuple[str, str]], changed: 
 
 def click(client, button, job_id=None):
     """The 运维 page's button callback, as the browser posts it (``button``: an id or a pattern id)."""
-    key = json.dumps(button, separators=(",", ":"), sort_keys=True) if isinstance(button, dict) else button
+    # as Chromium sends it: sorted keys, the Chinese unescaped
+    key = json.dumps(button, separators=(",", ":"), sort_keys=True, ensure_ascii=False) if isinstance(button, dict) \
+        else button
     plain = {b: {"id": b, "property": "n_clicks", "value": 1 if b == button else 0} for b in ("ops-refresh-all", "ops-cancel")}
     pattern = {t: [{"id": button, "property": "n_clicks", "value": 1}] if isinstance(button, dict) and button["type"] == t
                else [] for t in ("ops-refresh", "ops-accept", "ops-discard")}

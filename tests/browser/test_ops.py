@@ -1,0 +1,99 @@
+"""/ops in headless Chromium over the real app on 127.0.0.1, with the job runner of the scheduler's
+process working the queue: a refresh shows its progress and completes, and the wall's poll then
+announces the dataset's new version; a 全部刷新 cancelled stops before its last source."""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard import db, jobs
+from tests.browser.conftest import LiveApp
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def ops_live(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ops")
+    config = folder / "citywall.toml"
+    config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
+                      .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
+                      .replace("incidents = 60000", "incidents = 20000").replace("live = true", "live = false")
+                      .replace("refresh_seconds = 15", "refresh_seconds = 1")
+                      .replace('schedule = "interval:1m"', 'schedule = "interval:1h"'), encoding="utf-8")
+    app = LiveApp(config)
+    runner = jobs.JobRunner(app.puller, poll_seconds=0.2)  # the scheduler process's runner, here in-process
+    runner.start()
+    yield app
+    runner.stop()
+    app.close()
+
+
+def rename_a_department(app: LiveApp) -> None:
+    """A real change in the demo source: the next pull of 演示-部门 publishes a new version."""
+    with sqlite3.connect(app.settings.demo_database) as conn:
+        conn.execute("UPDATE departments SET name = name || '（新）' WHERE rowid = (SELECT min(rowid) FROM departments)")
+
+
+def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(ops_live, open_page, operator_caller):
+    before = ops_live.store.status("departments").version
+    wall = open_page(f"{ops_live.url}/wall")
+    announced: list[str] = []
+    wall.page.on("response", lambda r: "_dash-update-component" in r.url and announced.append(r.text()))
+    wall.page.wait_for_selector(".cw-panel", timeout=30_000)
+
+    ops = open_page(f"{ops_live.url}/ops")
+    row = ops.page.locator("tr", has_text="演示-部门")
+    row.wait_for(timeout=30_000)
+    assert row.locator(".cw-light.is-ok").count() == 1
+    rename_a_department(ops_live)
+    row.get_by_role("button", name="刷新此数据源").click()
+    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
+    text = ops.page.locator("#ops-progress-text").inner_text()
+    assert re.fullmatch(r"已完成 · 数据源 1 / 1 · 已读取 \d+ 行", text), text
+    bar = ops.page.locator("#ops-progress")
+    assert bar.get_attribute("value") == bar.get_attribute("max") == "1"
+    assert "刷新数据源「演示-部门」" in ops.page.locator("#ops-done").inner_text()
+    assert "已加入队列" in ops.page.locator("#ops-message").inner_text()
+
+    after = ops_live.store.status("departments").version
+    assert after == before + 1
+    # the wall's normal poll announces it: {"departments": after, …} in a versions answer
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(f'"departments":{after}' in a.replace(" ", "") for a in announced):
+        wall.page.wait_for_timeout(250)
+    assert any(f'"departments":{after}' in a.replace(" ", "") for a in announced)
+    assert not ops.off_host() and not wall.off_host()
+    ops.screenshot("ops-after-refresh")
+
+
+def test_a_refresh_of_everything_cancelled_stops_before_its_last_source(ops_live, open_page, operator_caller):
+    ops = open_page(f"{ops_live.url}/ops")
+    ops.page.get_by_role("button", name="全部刷新").click()
+    cancel = ops.page.get_by_role("button", name="取消")
+    ops.page.wait_for_function("!document.querySelector('#ops-cancel').disabled", timeout=30_000)
+    cancel.click()
+    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已取消')", timeout=60_000)
+    job = jobs.get(ops_live.puller.engine, max(j for j in _job_ids(ops_live)))
+    assert job.status == "cancelled" and job.sources_done < job.sources_total
+    assert "已请求取消" in ops.page.locator("#ops-message").inner_text()
+    assert not ops.console_errors, ops.console_errors
+
+
+def _job_ids(app):
+    from sqlalchemy import select
+
+    with app.puller.engine.connect() as conn:
+        return list(conn.execute(select(db.jobs.c.id)).scalars())
+
+
+def test_without_a_caller_the_page_refuses_in_chinese(ops_live, open_page):
+    ops = open_page(f"{ops_live.url}/ops")
+    ops.page.wait_for_selector(".cw-ops-refused", timeout=30_000)
+    assert ops.page.locator(".cw-ops-refused").inner_text() == "需要登录后才能刷新数据源"
+    assert ops.page.get_by_role("button", name="全部刷新").count() == 0
