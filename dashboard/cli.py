@@ -1,4 +1,4 @@
-"""Command line: serve (default), pull, seed, db, check-source."""
+"""Command line: serve (default), scheduler, pull, seed, db, check-source."""
 from __future__ import annotations
 
 import argparse
@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="启动大屏（含定时拉取；演示城市无数据时先生成）")
     serve.add_argument("--host", help="监听地址（默认取配置 app.host，127.0.0.1）")
     serve.add_argument("--port", type=int, help="端口（默认取配置 app.port，8050）")
-    serve.add_argument("--no-scheduler", action="store_true", help="只提供页面，不在本进程内定时拉取")
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="只提供页面，不在本进程内定时拉取或执行任务（另行运行 python run.py scheduler）")
+    sub.add_parser("scheduler", help="只运行定时拉取与任务队列（/ops 的刷新），不提供页面；与 serve --no-scheduler 配合")
     pull = sub.add_parser("pull", help="把每个数据源拉取一次，并打印逐源汇总表")
     pull.add_argument("--source", action="append", help="只拉取这个数据源（可重复）")
     pull.add_argument("--accept", action="append", metavar="NAME",
@@ -170,6 +172,26 @@ def cmd_db(settings: Settings, action: str) -> int:
     return 0 if at == migrations.head() else 1
 
 
+def cmd_scheduler(settings: Settings) -> int:
+    """The scheduler's own process: scheduled pulls, the job queue (manual refreshes from /ops), retries."""
+    import threading
+
+    from dashboard.pullers import Puller
+    from dashboard.scheduler import PullScheduler
+    from dashboard.store import open_store
+
+    scheduler = PullScheduler(Puller(settings, open_store(settings.app.store, settings.data_dir)))
+    scheduler.start()
+    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新（Ctrl+C 退出）", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown()
+    return 0
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
     from waitress import serve
 
@@ -206,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_seed(settings, args.incidents, args.seed)
         if args.command == "db":
             return cmd_db(settings, args.action)
+        if args.command == "scheduler":
+            return cmd_scheduler(settings)
         return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
                          not getattr(args, "no_scheduler", False))
     except (SettingsError, SchemaError) as exc:

@@ -221,3 +221,25 @@ def test_the_staging_folder_of_a_killed_publish_is_cleaned_on_start(tmp_path):
     assert store.clean_staging() == 1
     assert not list((root / "incidents").glob(".staging-*"))
     assert store.snapshot("incidents").frame("one")["a"].tolist() == [1]  # the published version is whole
+
+
+def test_the_scheduler_in_its_own_process_runs_the_queued_refresh(tmp_path, http_server):
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(2))})
+    (tmp_path / "city.toml").write_text((tmp_path / "city.toml").read_text(encoding="utf-8")
+                                        .replace('guard = false', 'guard = false\nschedule = "interval:1d"'),
+                                        encoding="utf-8")
+    engine = db.connect(settings.database_url)
+    proc = subprocess.Popen([sys.executable, "run.py", "--config", settings.config_path, "scheduler"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: (r := runs_of(engine, "部门A")).size and r.iloc[0]["status"] == "ok"
+                 and locks.holder_of(engine, "pull:部门A") is None, timeout=60)  # its first run, over
+        job, _ = jobs.enqueue(engine, "refresh_source", "部门A", requested_by="ops-test")
+        done = wait_for(lambda: (j := jobs.get(engine, job.id)).status == "done" and j, timeout=60)
+        assert done.owner.split(":")[1] == str(proc.pid)  # claimed by the scheduler's process
+        assert done.sources_done == done.sources_total == 1 and done.rows_read == 2
+        assert runs_of(engine, "部门A").iloc[0]["trigger"] == "manual"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=30)[0]
+    assert "调度进程已启动" in out
