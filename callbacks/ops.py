@@ -7,12 +7,16 @@
   queued job's progress in the app database and reports it to the progress bar until the job ends.
   The pulling itself happens in the process that runs jobs (the scheduler's).
 - :func:`refresh_table`: the status table, every few seconds and when a job ends.
+
+:func:`register` puts them on each app (``app.callback``) as :func:`dashboard.app.create_app` builds it:
+``dash.callback`` hands a module's callbacks to the first app only, and tests build several apps in
+one process.
 """
 from __future__ import annotations
 
 import time
 
-from dash import ALL, Input, Output, State, callback, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 
 from dashboard import ops_actions, runtime
 from layouts.ops import ACCEPT, DISCARD, IDS, REFRESH, ops_body
@@ -31,11 +35,6 @@ def _clicks(button) -> int:
     return 0
 
 
-@callback(Output(IDS["job"], "data"), Output(IDS["message"], "children"),
-          Input(IDS["refresh_all"], "n_clicks"), Input({"type": REFRESH, "source": ALL}, "n_clicks"),
-          Input(IDS["cancel"], "n_clicks"), Input({"type": ACCEPT, "source": ALL}, "n_clicks"),
-          Input({"type": DISCARD, "source": ALL}, "n_clicks"), State(IDS["job"], "data"),
-          prevent_initial_call=True)
 def act(_all, _one, _cancel, _accept, _discard, job_id):
     trigger = ctx.triggered_id
     if trigger is None or not _clicks(trigger):
@@ -57,9 +56,6 @@ def act(_all, _one, _cancel, _accept, _discard, job_id):
     return job.job_id, (f"已加入队列: {job.label}" if queued else f"{job.label} 已在进行，未重复启动")
 
 
-@callback(Output(IDS["done"], "children"), Input(IDS["job"], "data"), background=True,
-          progress=[Output(IDS["bar"], "value"), Output(IDS["bar"], "max"), Output(IDS["text"], "children")],
-          running=[(Output(IDS["cancel"], "disabled"), False, True)], interval=500)
 def watch_job(set_progress, job_id):
     if job_id is None:
         return no_update
@@ -76,7 +72,18 @@ def watch_job(set_progress, job_id):
     return no_update
 
 
-@callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"), Input(IDS["done"], "children"),
-          prevent_initial_call=True)
 def refresh_table(_n, _done):
     return ops_body(ops_actions.view())
+
+
+def register(app) -> None:
+    app.callback(Output(IDS["job"], "data"), Output(IDS["message"], "children"),
+                 Input(IDS["refresh_all"], "n_clicks"), Input({"type": REFRESH, "source": ALL}, "n_clicks"),
+                 Input(IDS["cancel"], "n_clicks"), Input({"type": ACCEPT, "source": ALL}, "n_clicks"),
+                 Input({"type": DISCARD, "source": ALL}, "n_clicks"), State(IDS["job"], "data"),
+                 prevent_initial_call=True)(act)
+    app.callback(Output(IDS["done"], "children"), Input(IDS["job"], "data"), background=True,
+                 progress=[Output(IDS["bar"], "value"), Output(IDS["bar"], "max"), Output(IDS["text"], "children")],
+                 running=[(Output(IDS["cancel"], "disabled"), False, True)], interval=500)(watch_job)
+    app.callback(Output(IDS["body"], "children"), Input(IDS["interval"], "n_intervals"),
+                 Input(IDS["done"], "children"), prevent_initial_call=True)(refresh_table)

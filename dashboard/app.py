@@ -92,9 +92,10 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
+    import callbacks.ops  # 运维's callbacks go on each app (callbacks/ops.py says why)
     from dashboard import not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
-    _share_callbacks()
+    callbacks.ops.register(app)
     not_found.install(app)
     ops_actions.install(app.server)  # the quarantine downloads, and 403 in Chinese for a refusal
 
@@ -102,26 +103,6 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     app.layout = shell
     app.server.after_request(cache_versioned_assets)
     return app
-
-
-_registered: tuple[dict, list, list] | None = None
-
-
-def _share_callbacks() -> None:
-    """Dash hands the callbacks a module registers (at its first import) to the first app that serves
-    a request, and forgets them: a second app in the same process (tests build several) would have
-    none. Keep what the modules registered and give every app its own copy."""
-    from dash import _callback
-
-    global _registered
-    if _registered is None:
-        _registered = ({k: dict(v) for k, v in _callback.GLOBAL_CALLBACK_MAP.items()},
-                       list(_callback.GLOBAL_CALLBACK_LIST), list(_callback.GLOBAL_INLINE_SCRIPTS))
-    callback_map, callback_list, scripts = _registered
-    _callback.GLOBAL_CALLBACK_MAP.clear()
-    _callback.GLOBAL_CALLBACK_MAP.update({k: dict(v) for k, v in callback_map.items()})
-    _callback.GLOBAL_CALLBACK_LIST[:] = callback_list
-    _callback.GLOBAL_INLINE_SCRIPTS[:] = scripts
 
 
 def background_manager(settings: Settings):

@@ -88,4 +88,13 @@ def layout(**_query) -> html.Div:
     ], page_id="ops-page")
 
 
-dash.register_page(__name__, path="/ops", title="运维", name="运维", layout=layout)
+def validation_components() -> list:
+    """What the page holds for a caller who may refresh (its default view is the refusal), with one of
+    each pattern-matching button."""
+    buttons = [html.Button(id={"type": kind, "source": ""}) for kind in (REFRESH, ACCEPT, DISCARD)]
+    return [dcc.Interval(id=IDS["interval"]), dcc.Store(id=IDS["job"]), progress_panel(None), html.Div(id=IDS["body"]),
+            *buttons]
+
+
+dash.register_page(__name__, path="/ops", title="运维", name="运维", layout=layout,
+                   validation_layout=validation_components)

@@ -5,42 +5,40 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from dashboard import db, jobs
 from tests.browser.conftest import LiveApp
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 @pytest.fixture(scope="module")
-def ops_live(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ops")
-    config = folder / "citywall.toml"
-    config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
-                      .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
-                      .replace("incidents = 60000", "incidents = 20000").replace("live = true", "live = false")
-                      .replace("refresh_seconds = 15", "refresh_seconds = 1")
-                      .replace('schedule = "interval:1m"', 'schedule = "interval:1h"'), encoding="utf-8")
-    app = LiveApp(config)
-    runner = jobs.JobRunner(app.puller, poll_seconds=0.2)  # the scheduler process's runner, here in-process
+def ops_live(live_app):
+    """The session's app, with the job runner of the scheduler's process working the queue (in-process)."""
+    runner = jobs.JobRunner(live_app.puller, poll_seconds=0.2)
     runner.start()
-    yield app
+    yield live_app
     runner.stop()
-    app.close()
 
 
-def rename_a_department(app: LiveApp) -> None:
+def rename_a_department(app: LiveApp, suffix: str, add: bool) -> None:
     """A real change in the demo source: the next pull of 演示-部门 publishes a new version."""
+    change = "name || ?" if add else "substr(name, 1, length(name) - length(?))"
     with sqlite3.connect(app.settings.demo_database) as conn:
-        conn.execute("UPDATE departments SET name = name || '（新）' WHERE rowid = (SELECT min(rowid) FROM departments)")
+        conn.execute(f"UPDATE departments SET name = {change} WHERE rowid = (SELECT min(rowid) FROM departments)",
+                     (suffix,))
 
 
-def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(ops_live, open_page, operator_caller):
+@pytest.fixture
+def renamed_department(ops_live):
+    rename_a_department(ops_live, "（新）", add=True)
+    yield
+    rename_a_department(ops_live, "（新）", add=False)  # the other browser tests share this city
+    assert ops_live.puller.run_source("演示-部门", "test").ok
+
+
+def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(ops_live, open_page, operator_caller,
+                                                                              renamed_department):
     before = ops_live.store.status("departments").version
     wall = open_page(f"{ops_live.url}/wall")
     announced: list[str] = []
@@ -51,7 +49,6 @@ def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(op
     row = ops.page.locator("tr", has_text="演示-部门")
     row.wait_for(timeout=30_000)
     assert row.locator(".cw-light.is-ok").count() == 1
-    rename_a_department(ops_live)
     row.get_by_role("button", name="刷新此数据源").click()
     ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
     text = ops.page.locator("#ops-progress-text").inner_text()
