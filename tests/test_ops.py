@@ -162,3 +162,29 @@ def test_accept_goes_through_the_queue_and_discard_drops_the_hold(ops_app, opera
     assert discarded["ops-message"]["children"] == "已放弃「部门名录」被暂缓的发布，保留上次的数据"
     assert puller.held.get("部门名录") is None and puller.store.status("departments").version == version
     assert db.recent_runs(puller.engine).iloc[0]["status"] == "discarded"
+
+
+def rendered(component) -> str:
+    import plotly.utils
+
+    return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def test_the_quarantine_page_shows_every_reason_the_masked_raw_row_and_the_trend(ops_app, operator_caller):
+    from layouts.ops_quarantine import layout
+
+    _, puller, _ = ops_app
+    puller.run_source("部门名录")  # a second run: the trend has two bars
+    page = rendered(layout(source="部门名录"))
+    assert "缺编号的局" in page and "联系人: 王**" in page and "王五" not in page
+    assert "「部门名录」每次拉取的隔离行数（最近 2 次）" in page and '"y": [1, 1]' in page
+    assert "/ops/quarantine.csv?source=%E9%83%A8%E9%97%A8%E5%90%8D%E5%BD%95" in page
+    unknown = rendered(layout(source="没有这个", page="x"))
+    assert "没有名为「没有这个」的数据源，显示全部数据源" in unknown and "页码「x」不是整数" in unknown
+
+
+def test_without_view_raw_rows_the_quarantine_page_refuses(ops_app):
+    from layouts.ops_quarantine import layout
+
+    page = rendered(layout(source="部门名录"))
+    assert "需要登录后才能查看原始行与错误详情" in page and "缺编号的局" not in page
