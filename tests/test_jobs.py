@@ -149,13 +149,14 @@ def test_the_database_lock_is_one_owner_at_a_time_and_expires(tmp_path):
 
 
 def test_two_processes_pulling_one_source_make_one_pull(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=8.0)})
+    # the first pull reads for 25 s: time for the second process to start even on a loaded machine
+    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=25.0)})
     command = [sys.executable, "run.py", "--config", settings.config_path, "pull", "--source", "慢部门"]
     procs = [subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
     engine = db.connect(settings.database_url)
     wait_for(lambda: locks.holder_of(engine, "pull:慢部门"))
     procs.append(subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outs = [p.communicate(timeout=60) for p in procs]
+    outs = [p.communicate(timeout=90) for p in procs]
     runs = runs_of(engine, "慢部门")
     assert sorted(runs["status"]) == ["ok", "skipped"], outs
     assert "跳过" in outs[1][0] and "成功" in outs[0][0]
