@@ -205,23 +205,25 @@ import sys
 import numpy as np, pandas as pd
 from dashboard.store import DiskFrameStore
 store = DiskFrameStore(sys.argv[1])
-big = pd.DataFrame({"a": np.arange(8_000_000), "b": np.arange(8_000_000).astype(str)})
-store.publish("incidents", {"one": big, "two": big})
+ids = np.arange(6_000_000).astype(str)
+big = pd.DataFrame({"dept_id": ids, "name": ids})
+store.publish("departments", {"departments": big, "as_of": pd.DataFrame({"as_of": [pd.Timestamp.now()], "rows": [1]})})
 """
 
 
 def test_the_staging_folder_of_a_killed_publish_is_cleaned_on_start(tmp_path):
     root = tmp_path / "frames"
     store = DiskFrameStore(root)
-    store.publish("incidents", {"one": pd.DataFrame({"a": [1]})})
+    store.publish("departments", {"departments": pd.DataFrame({"dept_id": ["D1"], "name": ["市大数据局"]}),
+                                  "as_of": pd.DataFrame({"as_of": [pd.Timestamp.now()], "rows": [1]})})
     proc = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(root)], cwd=REPO)
-    staging = wait_for(lambda: list((root / "incidents").glob(".staging-*")), timeout=60, step=0.01)
+    staging = wait_for(lambda: list((root / "departments").glob(".staging-*")), timeout=120, step=0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert staging[0].exists()  # what kill -9 left mid-write
     assert store.clean_staging() == 1
-    assert not list((root / "incidents").glob(".staging-*"))
-    assert store.snapshot("incidents").frame("one")["a"].tolist() == [1]  # the published version is whole
+    assert not list((root / "departments").glob(".staging-*"))
+    assert store.snapshot("departments").frame("departments")["name"].tolist() == ["市大数据局"]  # whole
 
 
 def test_the_scheduler_in_its_own_process_runs_the_queued_refresh(tmp_path, http_server):
