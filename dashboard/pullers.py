@@ -12,7 +12,8 @@ One :class:`Puller` serves a process. ``run_source`` is what each scheduled job 
    *all* its sources (incidents from 12345, the grid system and 110 become one frame with a ``source``
    column), builds its frames and publishes them with the newest row's time (``data_as_of``);
 5. writes the day's indicator values to indicator_history, and republishes the history and the
-   target statuses;
+   target statuses; catalog and systems pulls also write each department's values to
+   department_history (dashboard/department_history.py) and republish it;
 6. logs itself (source, start, end, rows ok, rows quarantined, error, status).
 
 A failed run keeps the last good frames, marks the dataset stale with the error, and the scheduler
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import db, formatting as fmt
+from dashboard import db, department_history, formatting as fmt
 from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.frame_schemas import FrameSchemaError
@@ -47,7 +48,7 @@ log = logging.getLogger("citywall.pull")
 
 #: Pull order for a full refresh: incidents roll up by the regions published before them.
 DATASET_ORDER = ("departments", "regions", "catalog", "exchange", "systems", "network", "incidents",
-                 "indicator_history")
+                 "indicator_history", "department_history")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Puller:
         self._locks = {s.name: threading.Lock() for s in settings.sources}
         self._running_since: dict[str, float] = {}
         self._dataset_locks = {s.dataset: threading.Lock() for s in settings.sources}
+        self._department_lock = threading.Lock()  # catalog and systems pulls both republish it
         self._raw_dir = settings.data_dir / "raw"
 
     # ---- one source ------------------------------------------------------------------------------
@@ -184,6 +186,8 @@ class Puller:
         if source.dataset == "indicator_history":
             # the source wins: corrected past days and today replace what the app database holds
             db.write_history(self.engine, good)
+        elif source.dataset == "department_history":
+            department_history.write(self.engine, good)
         self._keep_last_good(source, good)
         self.held.release(source.name)  # published: by an accept, or a later pull that passed on its own
         self._source_errors.pop(source.name, None)
@@ -241,6 +245,8 @@ class Puller:
         with self._dataset_locks[dataset]:
             if dataset == "indicator_history":
                 return self._publish_history_and_targets(now)
+            if dataset == "department_history":
+                return self._publish_department_history(now)
             parts = [r for s in self.settings.sources_for(dataset) if (r := self._last_good_rows(s)) is not None]
             rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
             regions = self.store.frame("regions", "regions")
@@ -257,6 +263,10 @@ class Puller:
                 "data_as_of": data_as_of(dataset, rows)})
             self._mark_failed(dataset)  # published with another source's last good rows: still stale
             values = indicator_values(dataset, rows, ctx)
+            by_department = department_history.department_values(dataset, frames)
+        if len(by_department):
+            department_history.write(self.engine, by_department, now.date())
+            self._publish_department_history(now)
         if values:
             db.upsert_history(self.engine, values, now.date())
             self._publish_history_and_targets(now)
@@ -282,6 +292,13 @@ class Puller:
         targets = evaluate_targets(self.settings, history, today)
         self._publish_if_changed("targets", {"targets": targets, "as_of": as_of_frame(now, len(targets))}, {})
         return version
+
+    def _publish_department_history(self, now: datetime) -> int:
+        with self._department_lock:
+            history = department_history.load(self.engine)
+            return self._publish_if_changed("department_history", {"history": history,
+                                                                   "as_of": as_of_frame(now, len(history))},
+                                            {"rows": len(history)})
 
     # ---- everything ------------------------------------------------------------------------------
     def run_all(self, trigger: str = "manual") -> list[PullResult]:
