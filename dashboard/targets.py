@@ -157,11 +157,11 @@ def _meets(value: float, target: float, comparator: str) -> bool:
     return abs(value - target) < 1e-9
 
 
-def trend_forecast(history: pd.Series, on: date, *, today: date,
-                   window_days: int = TREND_WINDOW_DAYS) -> float | None:
-    """Least-squares line over the history of the last ``window_days`` days (today and the
-    ``window_days - 1`` days before it, anchored on today, not on the last history date),
-    evaluated on ``on``. ``history`` is indexed by date. Needs two distinct days, else None."""
+def trend_line(history: pd.Series | None, *, today: date,
+               window_days: int = TREND_WINDOW_DAYS) -> tuple[float, float] | None:
+    """(slope per day, value today) of the least-squares line over the history of the last
+    ``window_days`` days (today and the ``window_days - 1`` days before it, anchored on today, not
+    on the last history date). ``history`` is indexed by date. Needs two distinct days, else None."""
     if history is None or history.dropna().empty:
         return None
     h = history.dropna()
@@ -173,7 +173,34 @@ def trend_forecast(history: pd.Series, on: date, *, today: date,
     if len(np.unique(x)) < 2:
         return None
     slope, intercept = np.polyfit(x, y, 1)
-    return float(intercept + slope * (pd.Timestamp(on) - anchor).days)
+    return float(slope), float(intercept)
+
+
+def trend_forecast(history: pd.Series, on: date, *, today: date,
+                   window_days: int = TREND_WINDOW_DAYS) -> float | None:
+    """The :func:`trend_line` evaluated on ``on``."""
+    line = trend_line(history, today=today, window_days=window_days)
+    if line is None:
+        return None
+    slope, intercept = line
+    return float(intercept + slope * (pd.Timestamp(on) - pd.Timestamp(today)).days)
+
+
+def reach_date(target: Target, history: pd.Series | None, today: date) -> date | None:
+    """The first day on which the :func:`trend_line` meets the target (today when it already
+    does), or None when it never does by the deadline (a flat or wrong-way trend, no trend, a
+    passed deadline). Without a deadline, any day the line reaches."""
+    line = trend_line(history, today=today)
+    if line is None or (target.deadline is not None and today > target.deadline):
+        return None
+    slope, intercept = line
+    if _meets(intercept, target.target, target.comparator):
+        return today
+    rising = target.comparator == ">="
+    if slope == 0 or (slope > 0) != rising or target.comparator == "==":
+        return None
+    reached = today + timedelta(days=math.ceil((target.target - intercept) / slope - 1e-9))
+    return None if target.deadline is not None and reached > target.deadline else reached
 
 
 def value_bounds(target: Target, items: int | None = None) -> tuple[float, float | None]:
