@@ -13,8 +13,8 @@ import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 
-from callbacks import programme_pages as pages
 from dashboard import formatting as fmt
+from dashboard import programme_data as pages
 from dashboard.permissions import PermissionDenied, require_permission
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
 from layouts.drill_parts import FILTER, GRID, URL_ID

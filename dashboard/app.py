@@ -91,6 +91,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
+    importlib.import_module("callbacks.programmes").install(app)  # the drill-downs' table downloads
     from dashboard import not_found  # its Chinese 404 page, for paths that match no page
 
     not_found.install(app)
