@@ -19,9 +19,8 @@
   document.addEventListener('mousemove', function (ev) {
     var holder = holderOf(ev);
     if (holder) show(holder, ev.clientX + 14, ev.clientY + 14);
-    else if (box && box.classList.contains('is-hover')) hide();
+    else if (box && !box.tapped) hide();
   }, { passive: true });
-  document.addEventListener('mouseover', function (ev) { if (!holderOf(ev) && box && !box.tapped) hide(); });
   document.addEventListener('pointerup', function (ev) {
     if (ev.pointerType === 'mouse') return;
     var holder = holderOf(ev);

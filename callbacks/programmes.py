@@ -110,8 +110,8 @@ def download_frame(rows: pd.DataFrame, columns) -> pd.DataFrame:
             values = [fmt.MISSING if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
         elif kind == "yesno":
             values = ["是" if bool(v) else "否" for v in values]
-        elif kind == "plain" and field == "light":
-            values = [{"绿": "绿灯", "黄": "黄灯", "红": "红灯"}.get(v, fmt.MISSING) for v in values]
+        elif kind == "light":
+            values = [{"绿": "绿灯", "黄": "黄灯", "红": "红灯"}.get(v, v if v else fmt.MISSING) for v in values]
         out[header] = list(values)
     return pd.DataFrame(out)
 

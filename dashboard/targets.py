@@ -18,6 +18,8 @@ MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE = "已达标", "按期可达", "滞
 STATUSES = (MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE)
 #: the trend behind 按期可达 / 滞后: today and the 179 days before it
 TREND_WINDOW_DAYS = 180
+#: a trend reaching its target later than this is flat (float error), it never reaches it
+REACH_HORIZON_DAYS = 365 * 100
 #: units of whole things: targets on them are met by whole items, and forecast as whole items
 COUNT_UNITS = ("个", "项", "条", "件")
 
@@ -199,7 +201,10 @@ def reach_date(target: Target, history: pd.Series | None, today: date) -> date |
     rising = target.comparator == ">="
     if slope == 0 or (slope > 0) != rising or target.comparator == "==":
         return None
-    reached = today + timedelta(days=math.ceil((target.target - intercept) / slope - 1e-9))
+    days = (target.target - intercept) / slope
+    if not math.isfinite(days) or days > REACH_HORIZON_DAYS:  # flat up to float error: never
+        return None
+    reached = today + timedelta(days=math.ceil(days - 1e-9))
     return None if target.deadline is not None and reached > target.deadline else reached
 
 

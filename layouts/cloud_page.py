@@ -13,7 +13,7 @@ from layouts import theme, tips
 from layouts.drill_page import drill_page
 from layouts.sharing_pages import WALL, department_link, thresholds_note
 
-BY_DEPT_COLUMNS = [("department", "部门", "link"), ("light", "信号灯", "plain"),
+BY_DEPT_COLUMNS = [("department", "部门", "link"), ("light", "信号灯", "light"),
                    ("cloud_migration_rate", "上云率", "percent"), ("total", "非涉密系统", "count"),
                    ("已上云", "已上云", "count"), ("迁移中", "迁移中", "count"), ("未迁移", "未迁移", "count"),
                    ("暂缓", "暂缓", "count")]

@@ -21,7 +21,7 @@ GRID = "drill-grid"  # {"type": GRID, "key": "sort"}: its sort and page are the 
 LIGHT_CLASS = {"绿": "is-green", "黄": "is-yellow", "红": "is-red"}
 LIGHT_TEXT = {"绿": "绿灯", "黄": "黄灯", "红": "红灯"}
 GRID_TEXT = {  # AG Grid's own words, in Chinese
-    "page": "页", "of": "共", "to": "至", "more": "更多", "next": "下一页", "previous": "上一页", "first": "首页",
+    "page": "页码", "of": "/", "to": "–", "more": "更多", "next": "下一页", "previous": "上一页", "first": "首页",
     "last": "末页", "pageSizeSelectorLabel": "每页", "noRowsToShow": "暂无数据", "loadingOoo": "加载中…",
     "filterOoo": "筛选…", "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
     "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空", "lessThan": "小于",
@@ -96,7 +96,10 @@ def column_def(field: str, header: str, kind: str, sort: str | None = None) -> d
     elif kind == "link":
         col.update(cellRenderer="markdown", minWidth=180, flex=1)
     elif kind == "text":
-        col.update(minWidth=140, flex=1)
+        col.update(minWidth=200, flex=1)
+    elif kind == "light":
+        col.update(cellClassRules={"cw-cell-green": "x == '绿灯'", "cw-cell-yellow": "x == '黄灯'",
+                                   "cw-cell-red": "x == '红灯'"}, minWidth=96)
     if sort:
         col["sort"] = sort
     return col

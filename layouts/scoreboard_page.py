@@ -13,7 +13,7 @@ from layouts.sharing_pages import WALL, department_link
 RATE_COLUMNS = [("sharing_rate", "共享率", "percent"), ("aggregation_rate", "汇聚率", "percent"),
                 ("cloud_migration_rate", "上云率", "percent")]
 SCORE_COLUMNS = [("rank", "排名", "count"), ("department", "部门", "link"), ("score", "得分", "score"),
-                 ("change", "较上期", "signed"), ("light", "信号灯", "plain"), *RATE_COLUMNS]
+                 ("change", "较上期", "signed"), ("light", "信号灯", "light"), *RATE_COLUMNS]
 APART_COLUMNS = [("department", "部门", "link"), ("reason", "不计分原因", "plain"), *RATE_COLUMNS]
 PERIOD_TEXT = {"week": "上周", "month": "上月末"}
 

@@ -15,7 +15,7 @@ from layouts.drill_page import drill_page
 WALL = ("大屏", "/wall")
 SHARING_CRUMB = ("数据共享", "/sharing")
 
-RANKING_COLUMNS = [("rank", "排名", "count"), ("department", "部门", "link"), ("light", "信号灯", "plain"),
+RANKING_COLUMNS = [("rank", "排名", "count"), ("department", "部门", "link"), ("light", "信号灯", "light"),
                    ("sharing_rate", "共享率", "percent"), ("resources", "目录条目", "count"),
                    ("shared", "可共享条目", "count"), ("gov_aggregation_rate", "政务数据汇聚率", "percent"),
                    ("city_aggregation_rate", "城市数据汇聚率", "percent")]
