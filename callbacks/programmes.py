@@ -24,13 +24,15 @@ MAX_DOWNLOAD_ROWS = 100_000
 
 
 def next_search(search: str, filters: dict[str, str | None], sort: str | None, page: int | None,
-                filter_changed: bool) -> str:
-    """The URL query after a change: the filters' values (empty ones dropped), the table's sort and
-    page (1-based; a filter change goes back to page 1); other keys of ``search`` are kept."""
+                filter_changed: bool, defaults: dict[str, str] | None = None) -> str:
+    """The URL query after a change: the filters' values (empty ones and ``defaults`` dropped: the
+    default view has the shortest URL), the table's sort and page (1-based; a filter change goes
+    back to page 1); other keys of ``search`` are kept."""
     query = dict(parse_qsl(search.lstrip("?"), keep_blank_values=False))
+    defaults = defaults or {}
     for key, value in filters.items():
         query.pop(key, None)
-        if value not in (None, ""):
+        if value not in (None, "") and value != defaults.get(key):
             query[key] = str(value)
     query.pop("sort", None)
     if sort:
@@ -51,10 +53,10 @@ def sort_of(column_state: list[dict] | None) -> str | None:
 
 
 @callback(Output(URL_ID, "search"),
-          Input({"type": FILTER, "key": ALL}, "value"),
+          Input({"type": FILTER, "key": ALL, "default": ALL}, "value"),
           Input({"type": GRID, "key": ALL}, "columnState"),
           Input({"type": GRID, "key": ALL}, "paginationInfo"),
-          State({"type": FILTER, "key": ALL}, "id"),
+          State({"type": FILTER, "key": ALL, "default": ALL}, "id"),
           State(URL_ID, "search"),
           prevent_initial_call=True)
 def write_url(values, column_states, pagination, ids, search):
@@ -67,7 +69,7 @@ def write_url(values, column_states, pagination, ids, search):
     page = int(info.get("currentPage", 0)) + 1 if info else None
     if page is None:
         page = int(dict(parse_qsl((search or "").lstrip("?"))).get("page", 1) or 1)
-    new = next_search(search or "", filters, sort, page, filter_changed)
+    new = next_search(search or "", filters, sort, page, filter_changed, {i["key"]: i["default"] for i in ids})
     return no_update if new == (search or "") else new
 
 

@@ -102,4 +102,5 @@ def cloud_page(view: CloudView, *, names: dict[str, str], as_of, thresholds: tup
     options = dict(sorted(names.items()))
     return drill_page("上云进度", [WALL, ("上云", None)], body, query_notices=notices, page_id="drill-cloud",
                       filters=dp.filters(dp.select("dept", "部门", options, view.query.dept, clearable=True),
-                                         dp.select("status", "系统状态", STATUS_FILTERS, view.query.status)))
+                                         dp.select("status", "系统状态", STATUS_FILTERS, view.query.status,
+                                                   default="all")))

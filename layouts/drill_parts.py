@@ -57,11 +57,12 @@ def section(title: str, *children, note: str = "") -> html.Section:
 
 
 def select(key: str, label: str, options: dict[str, str], value: str | None, *, clearable: bool = False,
-           placeholder: str = "全部") -> html.Label:
-    """A filter whose value is the URL query's ``key`` (callbacks/programmes.py writes it there)."""
+           placeholder: str = "全部", default: str | None = None) -> html.Label:
+    """A filter whose value is the URL query's ``key`` (callbacks/programmes.py writes it there; the
+    ``default`` value, the view without the filter, is left out of the URL)."""
     return html.Label([
         html.Span(label, className="cw-filter-label"),
-        dcc.Dropdown(id={"type": FILTER, "key": key}, options=[{"label": v, "value": k} for k, v in options.items()],
+        dcc.Dropdown(id={"type": FILTER, "key": key, "default": default or ""}, options=[{"label": v, "value": k} for k, v in options.items()],
                      value=value, clearable=clearable, searchable=len(options) > 8, placeholder=placeholder,
                      className="cw-filter-select"),
     ], className="cw-filter")

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard import formatting as fmt
-from dashboard.programme_views import EXCHANGE_PERIODS, LIGHT_FILTERS, DepartmentView, ExchangeView, SharingView
+from dashboard.programme_views import (EXCHANGE_PERIODS, LIGHT_FILTERS, DepartmentView, ExchangeQuery, ExchangeView,
+                                       SharingView)
 from layouts import drill_parts as dp
 from layouts import theme, tips
 from layouts.drill_page import drill_page
@@ -66,7 +67,7 @@ def sharing_page(view: SharingView, *, as_of, targets: dict, notices: list[str],
                    dp.download_links("sharing", query), note="点部门名称进入部门详情"),
     ]
     return drill_page("数据共享", [WALL, ("数据共享", None)], body, query_notices=notices,
-                      filters=dp.filters(dp.select("light", "信号灯", LIGHT_FILTERS, view.query.light)),
+                      filters=dp.filters(dp.select("light", "信号灯", LIGHT_FILTERS, view.query.light, default="all")),
                       page_id="drill-sharing")
 
 
@@ -155,5 +156,6 @@ def exchange_page(view: ExchangeView, *, names: dict[str, str], as_of, notices: 
                       filters=dp.filters(
                           dp.select("provider", "提供部门", options, q.provider, clearable=True),
                           dp.select("consumer", "使用部门", options, q.consumer, clearable=True),
-                          dp.select("period", "时段", {k: v[0] for k, v in EXCHANGE_PERIODS.items()}, q.period)),
+                          dp.select("period", "时段", {k: v[0] for k, v in EXCHANGE_PERIODS.items()}, q.period,
+                                    default=ExchangeQuery().period)),
                       page_id="drill-exchange")

@@ -176,6 +176,7 @@ def test_the_url_writer_keeps_one_query_per_view():
     assert next_search("?light=red&page=3", {"light": "yellow"}, None, 3, True) == "?light=yellow"  # back to page 1
     assert next_search("?light=red", {"light": "red"}, "-score", 2, False) == "?light=red&sort=-score&page=2"
     assert next_search("?dept=A", {"dept": None}, None, 1, True) == ""
+    assert next_search("", {"light": "all"}, None, 1, False, {"light": "all"}) == ""  # the default view
     assert sort_of([{"colId": "name", "sort": None}, {"colId": "score", "sort": "desc", "sortIndex": 0}]) == "-score"
     notices: list[str] = []
     assert qp.sort_key("-score", ["score"], None, "排序", notices) == ("score", "desc")
