@@ -16,7 +16,7 @@ from dashboard.cloud_views import CloudQuery, cloud_view
 from dashboard.programme_views import (ExchangeQuery, SharingQuery, department_names, department_view,
                                        exchange_view, pick_department, sharing_view)
 from dashboard.scoreboard import scoreboard
-from dashboard.target_views import find_target, target_detail
+from dashboard.target_views import find_target, target_detail, with_reach
 from layouts.figures import ordered_targets, target_for
 from layouts.tips import as_of as as_of_of
 
@@ -91,7 +91,9 @@ def select_cloud(query: dict, notices: list[str]):
 
 
 def select_targets(query: dict, notices: list[str]) -> pd.DataFrame:
-    return ordered_targets(frame("targets", "targets"))
+    targets = ordered_targets(frame("targets", "targets"))
+    return with_reach(targets, runtime.current().settings.targets, frame("indicator_history", "history"), today()) \
+        if len(targets) else targets
 
 
 def select_target(raw, notices: list[str], label: str = "目标"):

@@ -30,8 +30,10 @@ def goal_text(value: float, unit: str) -> str:
 
 
 def reach_text(target: Target, reached: date | None, current: float | None, today: date) -> str:
-    """'按当前趋势，预计 2027年3月14日 达到 80%', '已达到 80%' or :data:`NEVER`."""
+    """'按当前趋势，预计 2027年3月14日 达到 80%', '已达到 80%', '期限 … 已过，未达到 80%' or :data:`NEVER`."""
     goal = goal_text(target.target, target.unit)
+    if reached is None and target.deadline is not None and today > target.deadline:
+        return f"期限 {fmt.day(target.deadline)} 已过，未达到 {goal}"
     if reached is None:
         return NEVER
     if reached <= today and current is not None:
@@ -105,3 +107,13 @@ def target_detail(target: Target, targets: pd.DataFrame | None, history: pd.Data
     return TargetDetail(target, row, frame[["date", "value"]].sort_values("date").reset_index(drop=True),
                         trend_points(series, target, today), reached, reach_text(target, reached, current, today),
                         checklist(target, milestones))
+
+
+def with_reach(targets: pd.DataFrame, target_settings, history: pd.DataFrame | None, today: date) -> pd.DataFrame:
+    """The targets frame with each target's ``reach`` text (:func:`reach_text` of its trend)."""
+    configured = {t.target_id: t for t in configured_targets(target_settings)}
+    texts = []
+    for row in targets.itertuples():
+        t = configured.get(row.target_id)
+        texts.append(target_detail(t, targets, history, {}, today).reach if t is not None else "")
+    return targets.assign(reach=texts)

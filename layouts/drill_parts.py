@@ -95,7 +95,7 @@ def column_def(field: str, header: str, kind: str, sort: str | None = None) -> d
     if kind in _FORMATTERS:
         col.update(valueFormatter={"function": _FORMATTERS[kind]}, filter="agNumberColumnFilter", type="rightAligned")
     elif kind == "link":
-        col.update(cellRenderer="markdown", minWidth=180, flex=1)
+        col.update(cellRenderer="markdown", minWidth=220, flex=1)
     elif kind == "text":
         col.update(minWidth=200, flex=1)
     elif kind == "light":
@@ -165,7 +165,8 @@ def trend_figure(series: pd.DataFrame, *, name: str, hover: str, unit: str = "%"
         fig.add_hline(y=target, line=dict(color=theme.GOOD, width=1.2, dash="dot"),
                       annotation_text=f"目标 {fmt.percent(target, 0) if percent else target}",
                       annotation_font_color=theme.GOOD)
-    if deadline is not None and not pd.isna(deadline):
+    if deadline is not None and not pd.isna(deadline) and (not len(series) or
+                                                          pd.Timestamp(deadline) >= series["date"].min()):
         fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=theme.MUTED, width=1, dash="dot"))
     fig.update_layout(height=height, margin=dict(l=56, r=16, t=16, b=36), showlegend=trend is not None,
                       legend=dict(orientation="h", y=1.08, x=0), hovermode="closest",

@@ -16,6 +16,7 @@ STATUS_TONE = {"已达标": "is-green", "按期可达": "is-green", "滞后": "i
                "未设期限": "is-none"}
 LIST_COLUMNS = [("target_link", "目标", "link"), ("level", "级别", "plain"), ("current_text", "实际值", "plain"),
                 ("goal_text", "目标值", "plain"), ("deadline", "期限", "date"), ("status", "状态", "plain"),
+                ("reach", "按当前趋势", "text"),
                 ("source_doc", "依据文件", "text")]
 
 

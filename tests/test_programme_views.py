@@ -107,6 +107,7 @@ def test_reach_date_of_the_least_squares_trend():
     assert reach_date(target(), linear_history(0.5, 0.0), TODAY) is None  # flat
     assert reach_date(target(), linear_history(0.5, -0.001), TODAY) is None  # the wrong way
     assert reach_date(target(0.4), history, TODAY) == TODAY  # already met
+    assert reach_text(target(deadline=date(2026, 1, 1)), None, 0.5, TODAY) == "期限 2026年1月1日 已过，未达到 80%"
 
 
 def test_target_detail_draws_the_trend_to_the_deadline_and_lists_a_checklist():
