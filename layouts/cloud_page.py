@@ -50,7 +50,7 @@ def burnup_figure(view: CloudView, as_of) -> go.Figure:
         fig.add_vline(x=pd.Timestamp(view.target["deadline"]), line=dict(color=theme.MUTED, dash="dot", width=1))
     fig.update_layout(height=320, margin=dict(l=56, r=16, t=28, b=36), paper_bgcolor=theme.PANEL,
                       plot_bgcolor=theme.PANEL, font=dict(color=theme.TEXT, size=14), hovermode="closest",
-                      legend=dict(orientation="h", y=1.1, x=0), xaxis=dict(gridcolor=theme.GRID),
+                      legend=dict(orientation="h", y=1.1, x=0), xaxis=dict(gridcolor=theme.GRID, tickformat="%Y-%m"),
                       yaxis=dict(gridcolor=theme.GRID, rangemode="tozero"))
     return fig
 

@@ -142,7 +142,7 @@ def exchange_page(view: ExchangeView, *, names: dict[str, str], as_of, notices: 
                                          + "<extra></extra>"))
     fig.update_layout(height=300, margin=dict(l=64, r=16, t=12, b=36), paper_bgcolor=theme.PANEL,
                       plot_bgcolor=theme.PANEL, font=dict(color=theme.TEXT, size=14), bargap=0.1,
-                      xaxis=dict(gridcolor=theme.GRID), yaxis=dict(gridcolor=theme.GRID, rangemode="tozero"))
+                      xaxis=dict(gridcolor=theme.GRID, tickformat="%m月%d日"), yaxis=dict(gridcolor=theme.GRID, rangemode="tozero"))
     options = dict(sorted(names.items(), key=lambda kv: kv[0]))
     body = [
         dp.url_state(),
