@@ -793,11 +793,12 @@ def _indicator_history(seed: int, as_of: datetime, rates: dict[str, float], syst
 
 
 def _department_history(seed: int, as_of: datetime, catalog: list[tuple], systems: list[tuple]) -> list[tuple]:
-    """Each department's 共享率 / 汇聚率 over the last DEPARTMENT_HISTORY_DAYS days, rising to the
-    value its clean catalog rows give today, and its 上云率 exactly from its systems' migrated dates."""
+    """Each department's 共享率 / 汇聚率 over the DEPARTMENT_HISTORY_DAYS days before ``as_of``, rising
+    towards the value its clean catalog rows give today, and its 上云率 exactly from its systems'
+    migrated dates. Today is left to the pulls, which write it from the published frames."""
     rng = np.random.default_rng([seed, 0xD47, _epoch_day(as_of.date())])
     today = _epoch_day(as_of.date())
-    days = np.arange(today - DEPARTMENT_HISTORY_DAYS + 1, today + 1)
+    days = np.arange(today - DEPARTMENT_HISTORY_DAYS, today)
     day_text = _fmt_day(days)
     clean = catalog[:-DELIBERATE_QUARANTINE["catalog"]]
     rows: list[tuple] = []
@@ -807,7 +808,7 @@ def _department_history(seed: int, as_of: datetime, catalog: list[tuple], system
             current = {"sharing_rate": sum(r[4] != "不予共享" for r in items) / len(items),
                        "aggregation_rate": sum(bool(r[6]) for r in items) / len(items)}
             for key, value in current.items():
-                path = _rising(rng, len(days), value, rng.uniform(0.01, 0.12), noise=0.002)
+                path = _rising(rng, len(days) + 1, value, rng.uniform(0.01, 0.12), noise=0.002)[:-1]
                 rows += [(dept, key, d, round(float(v), 6)) for d, v in zip(day_text, path)]
         open_systems = [r for r in systems if r[1] == dept and not r[3]]
         if open_systems:
