@@ -90,10 +90,15 @@ def select_cloud(query: dict, notices: list[str]):
                       runtime.current().settings.scoreboard, CloudQuery.from_url(query, names, notices), today())
 
 
+TARGET_COLUMNS = ["target_id", "indicator_id", "name", "level", "unit", "target", "deadline", "status", "source_doc",
+                  "current", "reach"]
+
+
 def select_targets(query: dict, notices: list[str]) -> pd.DataFrame:
     targets = ordered_targets(frame("targets", "targets"))
-    return with_reach(targets, runtime.current().settings.targets, frame("indicator_history", "history"), today()) \
-        if len(targets) else targets
+    if "target_id" not in targets.columns or targets.empty:  # nothing published yet: an empty list
+        return pd.DataFrame(columns=TARGET_COLUMNS)
+    return with_reach(targets, runtime.current().settings.targets, frame("indicator_history", "history"), today())
 
 
 def select_target(raw, notices: list[str], label: str = "目标"):

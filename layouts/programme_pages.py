@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import dash
 
+from dashboard import pages
 from dashboard import programme_data as data
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
 
@@ -102,4 +103,4 @@ PAGES = (
 
 for spec in PAGES:
     dash.register_page(spec.module, path=spec.path, path_template=spec.path_template, title=spec.title,
-                       name=spec.title, layout=spec.layout)
+                       name=spec.title, layout=spec.layout, page_kind=pages.DRILL)
