@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from dashboard.scoreboard import scoreboard
-from layouts.wall import IDS
+from layouts.wall_ids import IDS
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,10 @@ def test_a_department_opens_from_the_walls_ranking(live_app, open_page):
     assert page.inner_text(".ag-paging-row-summary-panel").endswith(f"/ {(items['dept_id'] == dept_id).sum()}")
     trend = page.evaluate("() => document.querySelector('#department-trend .js-plotly-plot')._fullData[0].x.length")
     assert trend > 100  # the back-filled per-department history
+    page.wait_for_selector("#department-sankey .sankey-node", timeout=20_000)  # drawn: the page has the full bundle
+    pairs = live_app.store.frame("exchange", "pairs_30d")
+    partners = ((pairs["provider_dept"] == dept_id) | (pairs["consumer_dept"] == dept_id)).sum()
+    assert page.locator("#department-sankey .sankey-node").count() == partners + 1
     page.click(".cw-breadcrumb a:has-text('数据共享')")  # one click up
     page.wait_for_url("**/sharing", timeout=10_000)
     page.wait_for_selector("h1:has-text('数据共享')", timeout=20_000)
