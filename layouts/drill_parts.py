@@ -99,8 +99,8 @@ def column_def(field: str, header: str, kind: str, sort: str | None = None) -> d
     elif kind == "text":
         col.update(minWidth=200, flex=1)
     elif kind == "light":
-        col.update(cellClassRules={"cw-cell-green": "x == '绿灯'", "cw-cell-yellow": "x == '黄灯'",
-                                   "cw-cell-red": "x == '红灯'"}, minWidth=96)
+        col.update(cellClassRules={"cw-cell-green": "params.value == '绿灯'", "cw-cell-yellow": "params.value == '黄灯'",
+                                   "cw-cell-red": "params.value == '红灯'"}, minWidth=96)
     if sort:
         col["sort"] = sort
     return col
