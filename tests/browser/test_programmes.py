@@ -41,14 +41,21 @@ def test_a_department_opens_from_the_walls_ranking(live_app, open_page):
     assert page.inner_text(".ag-paging-row-summary-panel").endswith(f"/ {(items['dept_id'] == dept_id).sum()}")
     trend = page.evaluate("() => document.querySelector('#department-trend .js-plotly-plot')._fullData[0].x.length")
     assert trend > 100  # the back-filled per-department history
-    page.wait_for_selector("#department-sankey .sankey-node", timeout=20_000)  # drawn: the page has the full bundle
-    pairs = live_app.store.frame("exchange", "pairs_30d")
-    partners = ((pairs["provider_dept"] == dept_id) | (pairs["consumer_dept"] == dept_id)).sum()
-    assert page.locator("#department-sankey .sankey-node").count() == partners + 1
     page.click(".cw-breadcrumb a:has-text('数据共享')")  # one click up
     page.wait_for_url("**/sharing", timeout=10_000)
     page.wait_for_selector("h1:has-text('数据共享')", timeout=20_000)
     assert watch.off_host() == []
+
+
+def test_a_departments_exchange_partners_are_a_sankey(live_app, open_page):
+    pairs = live_app.store.frame("exchange", "pairs_30d")
+    dept_id = pairs["provider_dept"].value_counts().index[0]
+    partners = ((pairs["provider_dept"] == dept_id) | (pairs["consumer_dept"] == dept_id)).sum()
+    watch = open_drill(open_page, live_app.url + f"/department/{dept_id}")  # opened as a drill page: full bundle
+    page = watch.page
+    page.wait_for_selector("#department-sankey .sankey-node", timeout=20_000)
+    assert page.locator("#department-sankey .sankey-node").count() == partners + 1  # each partner, and itself
+    assert watch.console_errors == [] and watch.off_host() == []
 
 
 def test_a_filter_writes_the_url_and_back_restores_it(live_app, open_page):
