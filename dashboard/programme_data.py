@@ -17,7 +17,7 @@ from dashboard.programme_views import (ExchangeQuery, SharingQuery, department_n
                                        exchange_view, pick_department, sharing_view)
 from dashboard.scoreboard import scoreboard
 from dashboard.target_views import find_target, target_detail, with_reach
-from layouts.figures import ordered_targets, target_for
+from dashboard.selections import ordered_targets, target_for
 from layouts.tips import as_of as as_of_of
 
 MAX_PAGE = 10_000

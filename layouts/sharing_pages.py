@@ -30,7 +30,7 @@ PAIR_COLUMNS = [("provider", "提供部门", "text"), ("consumer", "使用部门
 
 
 def department_link(dept_id: str, name: str) -> str:
-    from layouts.figures import department_href
+    from layouts.links import department_href
 
     return f"[{name}]({department_href(dept_id)})"
 
