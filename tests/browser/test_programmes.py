@@ -13,9 +13,12 @@ pytestmark = pytest.mark.browser
 ROWS = ".cw-drill-page .ag-center-cols-container .ag-row"
 
 
-def open_drill(open_page, url: str, *size):
+def open_drill(open_page, url: str, *size, rows: bool = False):
+    """The drill page at ``url`` with its title (and, with ``rows``, its main table's rows) drawn."""
     watch = open_page(url, *size)
     watch.page.wait_for_selector(".cw-drill-page h1", timeout=30_000)
+    if rows:
+        watch.page.wait_for_selector(ROWS, timeout=20_000)
     return watch
 
 
@@ -59,9 +62,8 @@ def test_a_departments_exchange_partners_are_a_sankey(live_app, open_page):
 
 
 def test_a_filter_writes_the_url_and_back_restores_it(live_app, open_page):
-    watch = open_drill(open_page, live_app.url + "/sharing")
+    watch = open_drill(open_page, live_app.url + "/sharing", rows=True)
     page = watch.page
-    page.wait_for_selector(ROWS, timeout=20_000)
     page.evaluate("window.__samePage = true")
     by_dept = live_app.store.frame("catalog", "by_dept")
     red = int((by_dept["sharing_rate"] < live_app.settings.scoreboard.yellow_at).sum())
@@ -81,21 +83,18 @@ def test_a_filter_writes_the_url_and_back_restores_it(live_app, open_page):
                            arg=[summary, len(by_dept)], timeout=10_000)
     assert page.inner_text("button[id*='\"key\":\"light\"']").strip() == "全部"
     # a reload of the filtered URL (or a colleague opening it) shows the same view
-    shared = open_drill(open_page, live_app.url + "/sharing?light=red").page
-    shared.wait_for_selector(ROWS, timeout=20_000)
+    shared = open_drill(open_page, live_app.url + "/sharing?light=red", rows=True).page
     assert set(grid_texts(shared, "light")) == {"红灯"}
     assert watch.console_errors == [] and watch.off_host() == []
 
 
 def test_a_table_sort_goes_into_the_url(live_app, open_page):
-    watch = open_drill(open_page, live_app.url + "/scoreboard")
+    watch = open_drill(open_page, live_app.url + "/scoreboard", rows=True)
     page = watch.page
-    page.wait_for_selector(ROWS, timeout=20_000)
     page.click(".ag-header-cell[col-id='score'] .ag-header-cell-label")
     page.wait_for_url("**/scoreboard?sort=*score*", timeout=10_000)
     sorted_url = page.url
-    reopened = open_drill(open_page, sorted_url).page
-    reopened.wait_for_selector(ROWS, timeout=20_000)
+    reopened = open_drill(open_page, sorted_url, rows=True).page
     scores = [float(s) for s in grid_texts(reopened, "score")]
     assert scores == sorted(scores, reverse=sorted_url.endswith("-score"))
     assert watch.console_errors == []
