@@ -93,6 +93,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
     import callbacks.ops  # 运维's callbacks go on each app (callbacks/ops.py says why)
+    importlib.import_module("callbacks.programmes").install(app)  # the drill-downs' table downloads
     from dashboard import not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
     callbacks.ops.register(app)

@@ -108,6 +108,17 @@ indicator_history = Table(
 )
 HISTORY_KEY = ("indicator_id", "date")
 
+department_history = Table(  # each department's daily values (dashboard/department_history.py)
+    "department_history", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("dept_id", String(100), nullable=False),
+    Column("indicator_id", String(100), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("value", Float, nullable=False),
+    UniqueConstraint("dept_id", "indicator_id", "date", name="uq_department_history_dept_indicator_date"),
+)
+DEPARTMENT_HISTORY_KEY = ("dept_id", "indicator_id", "date")
+
 
 def connect(url: str, *, migrate: bool = True) -> Engine:
     """An engine on the app database at the code's schema revision: an SQLite database (the embedded
@@ -238,19 +249,19 @@ def write_history(engine: Engine, frame: pd.DataFrame) -> int:
     return len(records)
 
 
-def _upsert(conn: Connection, records: list[dict]) -> None:
+def _upsert(conn: Connection, records: list[dict], table: Table = indicator_history,
+            key: tuple[str, ...] = HISTORY_KEY) -> None:
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         else:
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(indicator_history)
-        conn.execute(stmt.on_conflict_do_update(index_elements=list(HISTORY_KEY), set_={"value": stmt.excluded.value}),
+        stmt = dialect_insert(table)
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"value": stmt.excluded.value}),
                      records)
         return
     # other databases: the same upsert as delete + insert, in the caller's transaction
-    c = indicator_history.c
-    conn.execute(delete(indicator_history).where(and_(c.indicator_id == bindparam("k_id"), c.date == bindparam("k_date"))),
-                 [{"k_id": r["indicator_id"], "k_date": r["date"]} for r in records])
-    conn.execute(insert(indicator_history), records)
+    conn.execute(delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key))),
+                 [{f"k_{k}": r[k] for k in key} for r in records])
+    conn.execute(insert(table), records)

@@ -14,12 +14,3 @@ def region_name(region_id: str) -> str:
     except Exception:  # no runtime or no geography: show the id
         return region_id
 
-
-def department_name(dept_id: str) -> str:
-    """The department's name, or its id when it is unknown (or never published)."""
-    try:
-        frame = runtime.current().store.frame("departments", "departments")
-        hit = frame[frame["dept_id"].astype(str) == dept_id]
-        return str(hit["name"].iloc[0]) if len(hit) else dept_id
-    except Exception:
-        return dept_id

@@ -44,6 +44,7 @@ _CATALOG_COUNTS = {c: NUMBER for c in ("resources", "shared", "unconditional", "
 _SYSTEM_STATUS_COUNTS = {c: NUMBER for c in ("已上云", "迁移中", "未迁移", "暂缓")}
 _HISTORY = {"indicator_id": TEXT, "date": DATETIME, "value": NUMBER}
 _DEPT_TOTALS = {"dept_id": TEXT, "records": NUMBER, "api_calls": NUMBER}
+_PAIRS = {"provider_dept": TEXT, "consumer_dept": TEXT, "records": NUMBER, "api_calls": NUMBER}
 
 FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
     "departments": {"departments": {"dept_id": TEXT, "name": TEXT}, "as_of": AS_OF},
@@ -53,6 +54,8 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "summary": {**_CATALOG_COUNTS, "departments": NUMBER},
         "by_dept": {"dept_id": TEXT, **_CATALOG_COUNTS},
         "by_share_type": {"data_class": TEXT, "share_type": TEXT, "resources": NUMBER},
+        "items": {"resource_id": TEXT, "dept_id": TEXT, "name": TEXT, "data_class": TEXT, "share_type": TEXT,
+                  "mounted": BOOL},
         "as_of": AS_OF,
     },
     "exchange": {
@@ -60,7 +63,10 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
                     "active_pairs_30d": NUMBER, "records_total": NUMBER},
         "daily": {"date": DATETIME, "records": NUMBER, "api_calls": NUMBER},
         "by_provider_30d": _DEPT_TOTALS, "by_consumer_30d": _DEPT_TOTALS,
-        "pairs_30d": {"provider_dept": TEXT, "consumer_dept": TEXT, "records": NUMBER, "api_calls": NUMBER},
+        "pairs_30d": _PAIRS,
+        "daily_by_provider": {"date": DATETIME, "provider_dept": TEXT, "records": NUMBER, "api_calls": NUMBER},
+        "daily_by_consumer": {"date": DATETIME, "consumer_dept": TEXT, "records": NUMBER, "api_calls": NUMBER},
+        "daily_pairs": {"date": DATETIME, **_PAIRS},
         "as_of": AS_OF,
     },
     "systems": {
@@ -71,6 +77,8 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
                            "exempt_approved": NUMBER},
         "burnup": {"month": DATETIME, "planned_cum": NUMBER, "actual_cum": NUMBER, "total": NUMBER},
         "exempt_approved": {"system_id": TEXT, "dept_id": TEXT, "name": TEXT, "status": TEXT},
+        "systems": {"system_id": TEXT, "dept_id": TEXT, "name": TEXT, "status": TEXT, "exempt_approved": BOOL,
+                    "planned_date": DATETIME, "migrated_date": DATETIME, "overdue": BOOL},
         "as_of": AS_OF,
     },
     "network": {
@@ -98,6 +106,7 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "as_of": AS_OF,
     },
     "indicator_history": {"history": _HISTORY, "latest": _HISTORY, "as_of": AS_OF},
+    "department_history": {"history": {"dept_id": TEXT, **_HISTORY}, "as_of": AS_OF},
     "targets": {
         "targets": {"target_id": TEXT, "indicator_id": TEXT, "name": TEXT, "level": TEXT, "unit": TEXT, "target": NUMBER,
                     "deadline": DATETIME, "comparator": TEXT, "source_doc": TEXT, "current": NUMBER,

@@ -80,7 +80,9 @@ def _catalog(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
         sharing_rate=ind.sharing_rate(rows), gov_aggregation_rate=ind.gov_aggregation_rate(rows),
         city_aggregation_rate=ind.city_aggregation_rate(rows), departments=len(by_dept))
     by_type = rows.groupby(["data_class", "share_type"], as_index=False).size().rename(columns={"size": "resources"})
-    return {"summary": summary, "by_dept": by_dept, "by_share_type": by_type}
+    items = rows[["resource_id", "dept_id", "name", "data_class", "share_type", "mounted"]].assign(
+        mounted=rows["mounted"].astype(bool)).sort_values(["dept_id", "resource_id"]).reset_index(drop=True)
+    return {"summary": summary, "by_dept": by_dept, "by_share_type": by_type, "items": items}
 
 
 def _add_catalog_rates(frame: pd.DataFrame) -> None:
@@ -125,7 +127,19 @@ def _exchange(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
         "active_pairs_30d": len(pairs), "records_total": int(rows["records"].sum()),
     }])
     return {"summary": summary, "daily": daily, "by_provider_30d": by_provider,
-            "by_consumer_30d": by_consumer, "pairs_30d": pairs.reset_index(drop=True)}
+            "by_consumer_30d": by_consumer, "pairs_30d": pairs.reset_index(drop=True), **exchange_daily_by_party(rows)}
+
+
+def exchange_daily_by_party(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The /exchange filters' daily series, rolled up once per pull: records and api_calls per day
+    and provider, per day and consumer, and per day and pair (the contract's key: one row each)."""
+    columns = ["records", "api_calls"]
+    out = {}
+    for name, keys in (("daily_by_provider", ["provider_dept"]), ("daily_by_consumer", ["consumer_dept"]),
+                       ("daily_pairs", ["provider_dept", "consumer_dept"])):
+        out[name] = rows.groupby(["date", *keys], as_index=False)[columns].sum().sort_values(["date", *keys]) \
+            .reset_index(drop=True)
+    return out
 
 
 # ---- systems -------------------------------------------------------------------------------------
@@ -171,8 +185,12 @@ def _systems(rows: pd.DataFrame, ctx: PullContext) -> dict[str, pd.DataFrame]:
         "behind_plan": int(overdue_plan.sum()),
         "cloud_migration_rate": ind.cloud_migration_rate(rows),
     }])
+    detail = open_systems[["system_id", "dept_id", "name", "status", "exempt_approved", "planned_date",
+                           "migrated_date"]].assign(exempt_approved=open_systems["exempt_approved"].astype(bool),
+                                                    overdue=overdue_plan)
     return {"summary": summary, "by_dept_status": by_dept.reset_index(drop=True),
-            "burnup": migration_burnup(rows), "exempt_approved": exempt.reset_index(drop=True)}
+            "burnup": migration_burnup(rows), "exempt_approved": exempt.reset_index(drop=True),
+            "systems": detail.sort_values(["dept_id", "system_id"]).reset_index(drop=True)}
 
 
 # ---- network -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dashboard.store import DatasetStatus
 DATASET_LABELS = {
     "departments": "部门", "regions": "区域", "catalog": "资源目录", "exchange": "数据交换",
     "systems": "信息系统", "incidents": "事件", "network": "电子政务外网", "targets": "目标指标",
-    "indicator_history": "指标历史",
+    "indicator_history": "指标历史", "department_history": "部门指标历史",
 }
 
 
@@ -23,7 +23,7 @@ DATASET_LABELS = {
 DATA_TIME_COLUMNS = {"incidents": "reported_at", "exchange": "date"}
 #: The column check-source reports a date range of.
 DATE_RANGE_COLUMNS = {**DATA_TIME_COLUMNS, "catalog": "updated_at", "systems": "migrated_date",
-                      "indicator_history": "date"}
+                      "indicator_history": "date", "department_history": "date"}
 
 
 def data_as_of(dataset: str, rows: pd.DataFrame) -> float | None:

@@ -12,7 +12,8 @@ One :class:`Puller` serves a process. ``run_source`` is what each scheduled job 
    *all* its sources (incidents from 12345, the grid system and 110 become one frame with a ``source``
    column), builds its frames and publishes them with the newest row's time (``data_as_of``);
 5. writes the day's indicator values to indicator_history, and republishes the history and the
-   target statuses;
+   target statuses; catalog and systems pulls also write each department's values to
+   department_history (dashboard/department_history.py) and republish it;
 6. logs itself (source, start, end, rows ok, rows quarantined, error, status): the row is written when
    the run starts (``running``) and completed when it ends, so a process killed mid-run leaves a trace
    that the next start marks ``interrupted`` (dashboard/jobs.py's ``recover``).
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import db, formatting as fmt, locks
+from dashboard import db, department_history, formatting as fmt, locks
 from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.frame_schemas import FrameSchemaError
@@ -51,7 +52,7 @@ log = logging.getLogger("citywall.pull")
 
 #: Pull order for a full refresh: incidents roll up by the regions published before them.
 DATASET_ORDER = ("departments", "regions", "catalog", "exchange", "systems", "network", "incidents",
-                 "indicator_history")
+                 "indicator_history", "department_history")
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,8 @@ class Puller:
         if source.dataset == "indicator_history":
             # the source wins: corrected past days and today replace what the app database holds
             db.write_history(self.engine, good)
+        elif source.dataset == "department_history":
+            department_history.write(self.engine, good)
         self._keep_last_good(source, good)
         self.held.release(source.name)  # published: by an accept, or a later pull that passed on its own
         self._source_errors.pop(source.name, None)
@@ -286,6 +289,8 @@ class Puller:
                 raise RuntimeError(f"数据集 {dataset} 正被另一次拉取重建，等待超时")
             if dataset == "indicator_history":
                 return self._publish_history_and_targets(now)
+            if dataset == "department_history":
+                return self._publish_department_history(now)
             parts = [r for s in self.settings.sources_for(dataset) if (r := self._last_good_rows(s)) is not None]
             rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
             regions = self.store.frame("regions", "regions")
@@ -302,6 +307,10 @@ class Puller:
                 "data_as_of": data_as_of(dataset, rows)})
             self._mark_failed(dataset)  # published with another source's last good rows: still stale
             values = indicator_values(dataset, rows, ctx)
+            by_department = department_history.department_values(dataset, frames)
+        if len(by_department):
+            department_history.write(self.engine, by_department, now.date())
+            self._publish_department_history(now)
         if values:
             db.upsert_history(self.engine, values, now.date())
             self._publish_history_and_targets(now)
@@ -327,6 +336,17 @@ class Puller:
         targets = evaluate_targets(self.settings, history, today)
         self._publish_if_changed("targets", {"targets": targets, "as_of": as_of_frame(now, len(targets))}, {})
         return version
+
+    def _publish_department_history(self, now: datetime) -> int:
+        # catalog and systems pulls both republish it, maybe in two processes: one after the other
+        with locks.held(self.engine, "publish:department_history", self.settings.app.lock_expiry_seconds,
+                        wait=self.settings.app.pull_deadline_seconds) as got:
+            if not got:
+                raise RuntimeError("部门指标历史正被另一次拉取发布，等待超时")
+            history = department_history.load(self.engine)
+            return self._publish_if_changed("department_history", {"history": history,
+                                                                   "as_of": as_of_frame(now, len(history))},
+                                            {"rows": len(history)})
 
     # ---- everything ------------------------------------------------------------------------------
     def run_all(self, trigger: str = "manual") -> list[PullResult]:

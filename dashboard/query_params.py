@@ -78,3 +78,22 @@ def whole_number(raw, default: int, label: str, notices: list[str], *, low: int,
         notices.append(f"{label} {shown(value)} 超出范围 {low}–{high}，已改为 {clamped}")
         return clamped
     return value
+
+
+def sort_key(raw, allowed: Iterable[str], default: tuple[str, str] | None, label: str,
+             notices: list[str]) -> tuple[str, str] | None:
+    """A table's sort, ``field`` (ascending) or ``-field`` (descending), as (field, "asc"|"desc");
+    a field outside ``allowed`` gives ``default`` with a notice."""
+    text = _text(raw)
+    if text is None:
+        return default
+    field, direction = (text[1:], "desc") if text.startswith("-") else (text, "asc")
+    if len(text) <= MAX_VALUE_CHARS and field in {str(a) for a in allowed}:
+        return field, direction
+    notices.append(f"{label}「{shown(raw)}」不是可排序的列，已按默认顺序排列")
+    return default
+
+
+def sort_text(sort: tuple[str, str] | None) -> str | None:
+    """The URL form of a sort: 'field' or '-field'."""
+    return None if sort is None else ("-" if sort[1] == "desc" else "") + sort[0]

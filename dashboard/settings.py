@@ -21,11 +21,11 @@ ENV_PREFIX = "CITYWALL_"
 
 DATASETS = (
     "departments", "regions", "catalog", "exchange", "systems",
-    "incidents", "network", "targets", "indicator_history",
+    "incidents", "network", "targets", "indicator_history", "department_history",
 )
 SourceDataset = Literal[
     "departments", "regions", "catalog", "exchange", "systems", "incidents", "network",
-    "indicator_history",
+    "indicator_history", "department_history",
 ]
 
 
@@ -304,7 +304,6 @@ class TargetSettings(_Strict):
     milestones: dict[str, dict[str, date | Literal[""]]] = {}
     # deadlines the city sets where a preset's document leaves them to it: target_id → date
     deadlines: dict[str, date] = {}
-    scoreboard_weights: dict[str, float] = {}
 
     @field_validator("milestones")
     @classmethod
@@ -340,6 +339,35 @@ class TargetSettings(_Strict):
         return self
 
 
+#: what the scoreboard may weigh: the department indicators of dashboard/department_history.py
+SCOREBOARD_INDICATORS = ("sharing_rate", "aggregation_rate", "cloud_migration_rate")
+
+
+class ScoreboardSettings(_Strict):
+    """部门绩效 (/scoreboard) and the department lights of /sharing: the score's weights and the
+    红/黄/绿 thresholds (fractions: 0.9 is 90%) that rates and scores are judged against."""
+    weights: dict[str, float] = {"sharing_rate": 0.4, "aggregation_rate": 0.3, "cloud_migration_rate": 0.3}
+    green_at: float = Field(0.9, gt=0, le=1, description="不低于此值为绿灯")
+    yellow_at: float = Field(0.75, gt=0, le=1, description="不低于此值为黄灯，更低为红灯（通报）")
+    period: Literal["week", "month"] = Field("week", description="较上期：上周（7 日前）或上月（上月末）")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_positive_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = [k for k in value if k not in SCOREBOARD_INDICATORS]
+        if unknown:
+            raise ValueError(f"未知指标 {unknown}；可选: {'、'.join(SCOREBOARD_INDICATORS)}")
+        if not value or any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("权重必须不小于 0，且至少一项大于 0")
+        return value
+
+    @model_validator(mode="after")
+    def _yellow_below_green(self) -> "ScoreboardSettings":
+        if self.yellow_at > self.green_at:
+            raise ValueError(f"yellow_at（{self.yellow_at}）不能大于 green_at（{self.green_at}）")
+        return self
+
+
 class DemoSettings(_Strict):
     seed: int = 20261122
     incidents: int = Field(60_000, ge=100, le=20_000_000)
@@ -358,6 +386,7 @@ class Settings(_Strict):
     demo: DemoSettings = DemoSettings()
     wall: WallSettings = WallSettings()
     targets: TargetSettings = TargetSettings()
+    scoreboard: ScoreboardSettings = ScoreboardSettings()
     sources: list[SourceSettings] = []
     config_path: str = ""
 

@@ -18,6 +18,8 @@ MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE = "已达标", "按期可达", "滞
 STATUSES = (MET, ON_TRACK, LAGGING, OVERDUE, NO_DEADLINE)
 #: the trend behind 按期可达 / 滞后: today and the 179 days before it
 TREND_WINDOW_DAYS = 180
+#: a trend reaching its target later than this is flat (float error), it never reaches it
+REACH_HORIZON_DAYS = 365 * 100
 #: units of whole things: targets on them are met by whole items, and forecast as whole items
 COUNT_UNITS = ("个", "项", "条", "件")
 
@@ -157,11 +159,11 @@ def _meets(value: float, target: float, comparator: str) -> bool:
     return abs(value - target) < 1e-9
 
 
-def trend_forecast(history: pd.Series, on: date, *, today: date,
-                   window_days: int = TREND_WINDOW_DAYS) -> float | None:
-    """Least-squares line over the history of the last ``window_days`` days (today and the
-    ``window_days - 1`` days before it, anchored on today, not on the last history date),
-    evaluated on ``on``. ``history`` is indexed by date. Needs two distinct days, else None."""
+def trend_line(history: pd.Series | None, *, today: date,
+               window_days: int = TREND_WINDOW_DAYS) -> tuple[float, float] | None:
+    """(slope per day, value today) of the least-squares line over the history of the last
+    ``window_days`` days (today and the ``window_days - 1`` days before it, anchored on today, not
+    on the last history date). ``history`` is indexed by date. Needs two distinct days, else None."""
     if history is None or history.dropna().empty:
         return None
     h = history.dropna()
@@ -173,7 +175,37 @@ def trend_forecast(history: pd.Series, on: date, *, today: date,
     if len(np.unique(x)) < 2:
         return None
     slope, intercept = np.polyfit(x, y, 1)
-    return float(intercept + slope * (pd.Timestamp(on) - anchor).days)
+    return float(slope), float(intercept)
+
+
+def trend_forecast(history: pd.Series, on: date, *, today: date,
+                   window_days: int = TREND_WINDOW_DAYS) -> float | None:
+    """The :func:`trend_line` evaluated on ``on``."""
+    line = trend_line(history, today=today, window_days=window_days)
+    if line is None:
+        return None
+    slope, intercept = line
+    return float(intercept + slope * (pd.Timestamp(on) - pd.Timestamp(today)).days)
+
+
+def reach_date(target: Target, history: pd.Series | None, today: date) -> date | None:
+    """The first day on which the :func:`trend_line` meets the target (today when it already
+    does), or None when it never does by the deadline (a flat or wrong-way trend, no trend, a
+    passed deadline). Without a deadline, any day the line reaches."""
+    line = trend_line(history, today=today)
+    if line is None or (target.deadline is not None and today > target.deadline):
+        return None
+    slope, intercept = line
+    if _meets(intercept, target.target, target.comparator):
+        return today
+    rising = target.comparator == ">="
+    if slope == 0 or (slope > 0) != rising or target.comparator == "==":
+        return None
+    days = (target.target - intercept) / slope
+    if not math.isfinite(days) or days > REACH_HORIZON_DAYS:  # flat up to float error: never
+        return None
+    reached = today + timedelta(days=math.ceil(days - 1e-9))
+    return None if target.deadline is not None and reached > target.deadline else reached
 
 
 def value_bounds(target: Target, items: int | None = None) -> tuple[float, float | None]:

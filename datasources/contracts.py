@@ -36,6 +36,8 @@ NETWORK_LEVELS = ("市", "镇", "村")
 DEPT_KINDS = ("委办局", "事业单位", "区县政府", "国有企业", "其他")
 TARGET_UNITS = ("%", "个", "项", "小时", "条")
 
+#: what department_history holds per department (dashboard/department_history.py), all rates
+DEPARTMENT_INDICATORS = ("sharing_rate", "aggregation_rate", "cloud_migration_rate")
 # indicator ids whose values are fractions and so must lie in 0..1
 RATE_INDICATORS = frozenset({
     "sharing_rate", "gov_aggregation_rate", "city_aggregation_rate", "cloud_migration_rate",
@@ -205,6 +207,10 @@ CONTRACTS: dict[str, Contract] = {c.dataset: c for c in (
     ), key=("indicator_id", "date"), rules=(
         RowRule("rate_value_out_of_range", "比率类指标的值必须在 0–1 之间", _rate_value_out_of_range, ("indicator_id", "value")),
     ), label="指标历史"),
+    Contract("department_history", (
+        Col("dept_id", "str"), Col("indicator_id", "str", allowed=DEPARTMENT_INDICATORS), Col("date", "date"),
+        Col("value", "float", min=0, max=1),
+    ), key=("dept_id", "indicator_id", "date"), label="部门指标历史"),
 )}
 
 

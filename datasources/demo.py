@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from datasources.demo_city import GEO_FILES, read_meta, read_table, seed_demo_city, top_up_incidents, write_geojson
+from datasources.demo_city import GEO_FILES, VERSION, read_meta, read_table, seed_demo_city, top_up_incidents, write_geojson
 
 try:  # POSIX: one process seeds while the others wait (gunicorn workers, scheduler process)
     import fcntl
@@ -55,7 +55,7 @@ def ensure_demo_city(settings, *, incidents: int | None = None, seed: int | None
     db_path, geo_dir = settings.demo_database, demo_geo_dir(settings)
 
     def fresh(meta) -> bool:
-        return (meta is not None and not force
+        return (meta is not None and not force and meta.get("version") == VERSION  # older: lacks a table
                 and (seed is None or meta.get("seed") == str(seed))
                 and (incidents is None or meta.get("incidents") == str(incidents)))
 

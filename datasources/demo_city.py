@@ -41,7 +41,7 @@ KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON = 111.320 * math.cos(math.radians(CENTER_LAT))
 
 TABLES = ("departments", "regions", "catalog", "exchange", "systems", "incidents", "network",
-          "indicator_history")
+          "indicator_history", "department_history")
 GEO_FILES = {"区县": "districts.geojson", "镇街": "streets.geojson", "网格": "grids.geojson"}
 #: rows deliberately broken in each dataset (validation must quarantine exactly these)
 DELIBERATE_QUARANTINE = {"incidents": 5, "catalog": 3}
@@ -49,8 +49,9 @@ DELIBERATE_QUARANTINE = {"incidents": 5, "catalog": 3}
 INCIDENT_HISTORY_DAYS = 400
 EXCHANGE_DAYS = 450
 HISTORY_DAYS = 450
+DEPARTMENT_HISTORY_DAYS = 180  # back-filled per-department history: the scoreboard's 较上期 works from the start
 MAX_TOP_UP = timedelta(days=14)
-VERSION = "1"
+VERSION = "2"  # 2: department_history
 
 _EPOCH = datetime(1970, 1, 1)
 _TS_FMT = "%Y-%m-%d %H:%M:%S"
@@ -791,6 +792,32 @@ def _indicator_history(seed: int, as_of: datetime, rates: dict[str, float], syst
     return rows
 
 
+def _department_history(seed: int, as_of: datetime, catalog: list[tuple], systems: list[tuple]) -> list[tuple]:
+    """Each department's 共享率 / 汇聚率 over the DEPARTMENT_HISTORY_DAYS days before ``as_of``, rising
+    towards the value its clean catalog rows give today, and its 上云率 exactly from its systems'
+    migrated dates. Today is left to the pulls, which write it from the published frames."""
+    rng = np.random.default_rng([seed, 0xD47, _epoch_day(as_of.date())])
+    today = _epoch_day(as_of.date())
+    days = np.arange(today - DEPARTMENT_HISTORY_DAYS, today)
+    day_text = _fmt_day(days)
+    clean = catalog[:-DELIBERATE_QUARANTINE["catalog"]]
+    rows: list[tuple] = []
+    for dept in build_departments(seed).ids:
+        items = [r for r in clean if r[1] == dept]
+        if items:
+            current = {"sharing_rate": sum(r[4] != "不予共享" for r in items) / len(items),
+                       "aggregation_rate": sum(bool(r[6]) for r in items) / len(items)}
+            for key, value in current.items():
+                path = _rising(rng, len(days) + 1, value, rng.uniform(0.01, 0.12), noise=0.002)[:-1]
+                rows += [(dept, key, d, round(float(v), 6)) for d, v in zip(day_text, path)]
+        open_systems = [r for r in systems if r[1] == dept and not r[3]]
+        if open_systems:
+            migrated = np.sort([_epoch_day(date.fromisoformat(r[7])) for r in open_systems if r[4] == "已上云"])
+            rates = np.searchsorted(migrated, days, side="right") / len(open_systems)
+            rows += [(dept, "cloud_migration_rate", d, round(float(v), 6)) for d, v in zip(day_text, rates)]
+    return rows
+
+
 # ================================================================================================
 # incidents
 # ================================================================================================
@@ -1074,6 +1101,8 @@ def seed_demo_city(db_path: Path, geo_dir: Path, *, seed: int, incidents: int, a
         conn.executemany("INSERT INTO exchange VALUES (?,?,?,?,?)", _exchange(seed, as_of))
         systems, classified, migrated = _systems(seed, as_of)
         conn.executemany("INSERT INTO systems VALUES (?,?,?,?,?,?,?,?)", systems)
+        conn.executemany("INSERT INTO department_history VALUES (?,?,?,?)",
+                         _department_history(seed, as_of, catalog, systems))
         network, net_stats = _network(seed)
         conn.executemany("INSERT INTO network VALUES (?,?,?,?)", network)
         conn.executemany("INSERT INTO indicator_history VALUES (?,?,?)",

@@ -1,4 +1,4 @@
-"""0005_jobs on real SQLite files: from an empty database and from 0003_publish_guard with pull log rows,
+"""0005_jobs on real SQLite files: from an empty database and from 0004_dept_history with pull log rows,
 and back down."""
 import sqlalchemy as sa
 from alembic import command
@@ -16,9 +16,9 @@ def test_jobs_revision_from_an_empty_database(tmp_path):
     assert inspector.get_pk_constraint("locks")["constrained_columns"] == ["name"]
 
 
-def test_jobs_revision_from_the_publish_guard_schema_keeps_the_log(tmp_path):
+def test_jobs_revision_from_the_previous_schema_keeps_the_log(tmp_path):
     engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
-    migrations.upgrade(engine, "0003_publish_guard")
+    migrations.upgrade(engine, "0004_dept_history")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO pull_runs (source, dataset, started_at, finished_at, rows_ok, "
                              "rows_quarantined, error, \"trigger\", status) VALUES "
@@ -32,7 +32,7 @@ def test_jobs_revision_from_the_publish_guard_schema_keeps_the_log(tmp_path):
     assert db.recent_runs(engine).set_index("id").loc[run_id, "status"] == "running"
 
     with engine.begin() as conn:  # and back: the queue goes, the log keeps its rows
-        command.downgrade(migrations.config(connection=conn), "0003_publish_guard")
+        command.downgrade(migrations.config(connection=conn), "0004_dept_history")
     inspector = sa.inspect(engine)
     assert not {"jobs", "locks"} & set(inspector.get_table_names())
     assert "owner" not in {c["name"] for c in inspector.get_columns("pull_runs")}

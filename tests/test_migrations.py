@@ -199,6 +199,7 @@ def test_publish_guard_revision_from_the_previous_schema(tmp_path):
                              "rows_quarantined, error, \"trigger\") VALUES "
                              "('12345热线', 'incidents', 1.0, 2.0, 47, 0, '', 'cli'), "
                              "('12345热线', 'incidents', 3.0, 4.0, 0, 0, '数据源「12345热线」没有找到匹配的文件', 'schedule')"))
+    assert migrations.upgrade(engine, "0003_publish_guard") == "0003_publish_guard"
     assert migrations.upgrade(engine) == migrations.head()
     assert schema_drift(engine) == []
     runs = db.recent_runs(engine).sort_values("started_at")
@@ -213,3 +214,30 @@ def test_publish_guard_revision_from_the_previous_schema(tmp_path):
     assert "status" not in {c["name"] for c in inspector.get_columns("pull_runs")}
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM pull_runs")).scalar() == 2
+
+
+def test_department_history_revision_from_0003(tmp_path):
+    """0004 on a database at 0003 with history rows: the new table, its key, the upsert, and back."""
+    from dashboard import department_history
+
+    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+    migrations.upgrade(engine, "0003_publish_guard")
+    db.upsert_history(engine, {"sharing_rate": 0.81}, date(2026, 11, 22))
+    assert "department_history" not in sa.inspect(engine).get_table_names()
+    assert migrations.upgrade(engine) == migrations.head()
+    assert schema_drift(engine) == []
+    assert [u["column_names"] for u in sa.inspect(engine).get_unique_constraints("department_history")] == [
+        ["dept_id", "indicator_id", "date"]]
+    rows = pd.DataFrame({"dept_id": ["D001", "D001"], "indicator_id": ["sharing_rate", "cloud_migration_rate"],
+                         "value": [0.5, 0.25]})
+    assert department_history.write(engine, rows, date(2026, 11, 22)) == 2
+    department_history.write(engine, rows.assign(value=[0.6, None]), date(2026, 11, 22))  # a later pull wins
+    held = department_history.load(engine)
+    assert held[["dept_id", "indicator_id", "value"]].values.tolist() == [
+        ["D001", "cloud_migration_rate", 0.25], ["D001", "sharing_rate", 0.6]]
+    assert db.load_history(engine)["value"].tolist() == [0.81]  # the city's history is untouched
+
+    with engine.begin() as conn:
+        command.downgrade(migrations.config(connection=conn), "0003_publish_guard")
+    assert "department_history" not in sa.inspect(engine).get_table_names()
+    assert db.load_history(engine)["value"].tolist() == [0.81]

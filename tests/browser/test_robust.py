@@ -116,7 +116,7 @@ def test_back_to_the_wall_keeps_its_parameters(live_app, open_page):
     watch = open_wall(open_page, live_app.url + "/wall" + query)
     page = watch.page
     page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").first.click()
-    page.wait_for_selector("h1:has-text('部门下钻')", timeout=10_000)
+    page.wait_for_selector("h1:has-text('部门 ·')", timeout=10_000)
     page.locator("a.cw-back").click()
     wait_ready(page)
     assert _path(page) == "/wall" + query.replace(":", "%3A")
@@ -125,9 +125,9 @@ def test_back_to_the_wall_keeps_its_parameters(live_app, open_page):
 
 # ---- hover boxes ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("selector, lands_on", [(f"#{IDS['body']['ranking']} .cw-bar-row", "部门下钻"),
-                                                (f"#{IDS['body']['migration']} .cw-stack-row", "部门下钻"),
-                                                (f"#{IDS['body']['targets']} .cw-bullet", "目标指标下钻")])
+@pytest.mark.parametrize("selector, lands_on", [(f"#{IDS['body']['ranking']} .cw-bar-row", "部门 ·"),
+                                                (f"#{IDS['body']['migration']} .cw-stack-row", "部门 ·"),
+                                                (f"#{IDS['body']['targets']} .cw-bullet", "目标指标")])
 def test_a_hover_box_does_not_stay_on_the_next_page(live_app, open_page, selector, lands_on):
     watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page

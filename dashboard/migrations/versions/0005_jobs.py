@@ -9,13 +9,13 @@
   (``running``), and the next start marks the rows of a dead owner ``interrupted``.
 
 Revision ID: 0005_jobs
-Revises: 0003_publish_guard
+Revises: 0004_dept_history
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_jobs"
-down_revision = "0003_publish_guard"
+down_revision = "0004_dept_history"
 branch_labels = None
 depends_on = None
 
