@@ -132,6 +132,7 @@ class AppSettings(_Strict):
     http_timeout_seconds: float = Field(10.0, gt=0, le=600)
     pull_deadline_seconds: float = Field(300.0, gt=0, description="一次拉取（读取、校验、发布）的总时限")
     mask_personal: bool = Field(True, description="展示或下载原始行时对个人信息脱敏")
+    download_max_rows: int = Field(100_000, ge=1, le=1_000_000, description="下钻表格一次下载的最多行数（1–1000000）")
 
     @field_validator("store")
     @classmethod

@@ -1,5 +1,5 @@
 """Placeholder drill-down pages: every URL the wall links to answers with a plain page (下钻页面建设中)
-until the real drill-down replaces it. The URL already carries the view (``/district/<region_id>``,
+until the real drill-down replaces it (/incidents and /district/<id>: layouts/incidents.py). The URL already carries the view (``/district/<region_id>``,
 ``/targets?target=…``), so it reopens the same thing once the page exists.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dash import html
 
 from dashboard import formatting as fmt
 from dashboard import pages
-from dashboard.drill_view import department_name, region_name
+from dashboard.drill_view import department_name
 from layouts.drill_page import drill_page
 
 QUERY_LABELS = {"category": "事件分类", "target": "目标", "weekday": "星期", "hour": "小时", "dept": "部门"}
@@ -37,12 +37,6 @@ def _query_details(query: dict) -> list[tuple[str, str]]:
     return out
 
 
-def district_layout(region_id: str = "", **query) -> html.Div:
-    region_id = unquote(region_id or "")
-    name = region_name(region_id)
-    return placeholder(f"区县下钻 · {name}", [("区县", f"{name}（{region_id}）")] + _query_details(query))
-
-
 def department_layout(dept_id: str = "", **query) -> html.Div:
     dept_id = unquote(dept_id or "")
     name = department_name(dept_id)
@@ -56,11 +50,9 @@ def _simple(title: str):
 
 
 # registered once the Dash app exists: dashboard/app.py imports this module (dashboard/pages.py)
-dash.register_page("layouts.drill.district", path_template="/district/<region_id>", title="区县下钻", name="区县下钻",
-                   layout=district_layout, page_kind=pages.DRILL)
 dash.register_page("layouts.drill.department", path_template="/department/<dept_id>", title="部门下钻",
                    name="部门下钻", layout=department_layout, page_kind=pages.DRILL)
 for _path, _title in (("/sharing", "数据共享下钻"), ("/exchange", "数据交换下钻"), ("/cloud", "上云进度下钻"),
-                      ("/incidents", "事件下钻"), ("/targets", "目标指标下钻")):
+                      ("/targets", "目标指标下钻")):
     dash.register_page(f"layouts.drill{_path.replace('/', '.')}", path=_path, title=_title, name=_title,
                        layout=_simple(_title), page_kind=pages.DRILL)

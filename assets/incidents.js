@@ -1,0 +1,85 @@
+/* /incidents (事件 · 一张图): URL state. Plain JS, nothing fetched.
+ *
+ *  - a filter change builds the page's new URL and goes there through Dash's history route (a
+ *    history entry, no reload): Dash Pages draws the page of that URL, so back goes one step back
+ *    and a reload or a shared link shows the same view;
+ *  - a click on the map, the heatmap or a category bar opens the URL in its point's customdata;
+ *  - the table's sort and page are written into the URL in place (replaceState: no new history
+ *    entry, nothing redrawn), so a reload reopens the same page of the table.
+ */
+(function () {
+  'use strict';
+
+  var FILTERS = ['period', 'from', 'to', 'category', 'source', 'status'];
+
+  function go(href) {
+    if (href === window.location.pathname + window.location.search) return;
+    window.history.pushState({}, '', href);
+    window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+    window.scrollTo(0, 0);
+  }
+
+  function baseParams(state) {
+    var params = new URLSearchParams((state && state.search) || '');
+    params.delete('page');
+    return params;
+  }
+
+  function noUpdate() { return window.dash_clientside.no_update; }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    incidents: {
+      filters: function (period, from, to, category, source, status, state) {
+        var trig = window.dash_clientside.callback_context.triggered || [];
+        var changed = trig.length ? trig[0].prop_id.split('.')[0].replace('inc-', '') : '';
+        var params = baseParams(state);
+        var values = { period: period, from: from, to: to, category: category, source: source, status: status };
+        if (changed === 'from' || changed === 'to') {
+          if (!from || !to) return noUpdate();
+          values.period = 'range';
+        }
+        FILTERS.forEach(function (key) { params.delete(key); });
+        if (values.period && values.period !== '30d') params.set('period', values.period);
+        if (values.period === 'range') { params.set('from', from); params.set('to', to); }
+        ['category', 'source', 'status'].forEach(function (key) { if (values[key]) params.set(key, values[key]); });
+        var search = params.toString();
+        go('/incidents' + (search ? '?' + search : ''));
+        return search;
+      },
+
+      click: function () {
+        var trig = window.dash_clientside.callback_context.triggered;
+        if (!trig || !trig.length || !trig[0].value || !trig[0].value.points) return noUpdate();
+        var p = trig[0].value.points[0] || {};
+        var cd = p.customdata;
+        // a filled area's click has no point number: the trace's own customdata holds its URL
+        if ((cd === undefined || cd === null) && typeof p.curveNumber === 'number') {
+          var propId = trig[0].prop_id || '';
+          var holder = document.getElementById(propId.slice(0, propId.lastIndexOf('.')));
+          var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
+          var trace = gd && gd.data && gd.data[p.curveNumber];
+          cd = trace && trace.customdata;
+        }
+        var href = typeof cd === 'string' ? cd : (Array.isArray(cd) && typeof cd[0] === 'string' ? cd[0] : null);
+        if (href) go(href);
+        return href || noUpdate();
+      },
+
+      tableState: function (table, state) {
+        if (!table) return noUpdate();
+        var params = new URLSearchParams((state && state.search) || '');
+        if (table.sort && table.sort !== 'reported_at:desc') params.set('sort', table.sort); else params.delete('sort');
+        if (table.page > 1) params.set('page', String(table.page)); else params.delete('page');
+        var search = params.toString();
+        var href = '/incidents' + (search ? '?' + search : '');
+        if (href !== window.location.pathname + window.location.search) window.history.replaceState({}, '', href);
+        var tail = search ? '?' + search : '';
+        ['inc-download-csv', 'inc-download-xlsx'].forEach(function (id) {
+          var a = document.getElementById(id);
+          if (a) a.setAttribute('href', a.getAttribute('href').split('?')[0] + tail);
+        });
+        return noUpdate();
+      }
+    }
+  });
+})();
