@@ -12,11 +12,8 @@
 
   var FILTERS = ['period', 'from', 'to', 'category', 'source', 'status'];
 
-  function go(href) {
-    if (href === window.location.pathname + window.location.search) return;
-    window.history.pushState({}, '', href);
-    window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
-    window.scrollTo(0, 0);
+  function go(href) { // Dash's history route (assets/wall-nav.js), unless the view is already there
+    if (href !== window.location.pathname + window.location.search) window.CityWall.go(href);
   }
 
   function baseParams(state) {

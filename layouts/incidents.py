@@ -27,7 +27,8 @@ def _select(name: str, label: str, options, value, *, everything: str | None = "
     items = ([{"label": everything, "value": ""}] if everything else []) + \
         [{"label": text, "value": key} for key, text in options]
     return html.Label([html.Span(label, className="cw-filter-label"),
-                       dbc.Select(id=IDS[name], options=items, value=value or "", className="cw-filter-select")],
+                       dbc.Select(id=IDS[name], options=items, value=value or "", placeholder=everything,
+                                  className="cw-filter-select")],
                       className="cw-filter")
 
 
@@ -63,7 +64,9 @@ def _card(title: str, body, *, note: str = "") -> html.Section:
 
 
 def _graph(name: str, figure) -> dcc.Graph:
-    return dcc.Graph(id=IDS[name], figure=figure, config=GRAPH_CONFIG, className="cw-igraph")
+    height = figure.layout.height or 300  # responsive graphs take their container's height: give it one
+    return dcc.Graph(id=IDS[name], figure=figure, config=GRAPH_CONFIG, className="cw-igraph",
+                     style={"height": f"{height}px"})
 
 
 def hot_grid_list(view) -> html.Ol | html.P:
@@ -80,7 +83,8 @@ def hot_grid_list(view) -> html.Ol | html.P:
 
 def table(view) -> html.Div:
     column, _, direction = view.query.sort.partition(":")
-    columns = [{"field": key, "headerName": label, "sortable": True, "minWidth": 90,
+    columns = [{"field": key, "headerName": label, "sortable": True,
+                "minWidth": 150 if key in ("reported_at", "deadline_at", "closed_at", "incident_id") else 96,
                 **({"filter": "agNumberColumnFilter"} if key == "handling_hours" else
                    {"filter": "agTextColumnFilter", "filterParams": {"filterOptions": ["contains", "equals",
                                                                                        "startsWith"]}}
@@ -95,7 +99,7 @@ def table(view) -> html.Div:
         getRowId="params.data.incident_id",
         dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
                          "maxBlocksInCache": 4, "paginationPageSizeSelector": False, "initialState": state,
-                         "rowSelection": None, "localeText": LOCALE, "suppressCellFocus": True},
+                         "localeText": LOCALE, "suppressCellFocus": True},
         style={"height": "560px", "width": "100%"}, className="cw-grid")
     search = view.query.search()
     return html.Div([
@@ -140,22 +144,19 @@ def page(view, centroids=None) -> html.Div:
                                          "weekday": q.weekday, "hour": q.hour, "sort": q.sort}),
         dcc.Store(id=IDS["nav"]), dcc.Store(id=IDS["grid-state"]),
         kpi_row(view),
-        dbc.Row([
-            dbc.Col(_card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, centroids)),
-                          note=f"按{view.map.level_label}" + ("（下钻）" if view.map.ids else "（事件点位密度）")),
-                    lg=8, md=12),
-            dbc.Col(_card("事件最多的网格", hot_grid_list(view)), lg=4, md=12),
-        ], className="g-3"),
-        dbc.Row([
-            dbc.Col(_card("每日事件", _graph("daily", figs.daily_trend(view.daily, note))), lg=6, md=12),
-            dbc.Col(_card("时段热力（星期 × 小时）", _graph("hours", figs.weekday_hour(view.hour_weekday, hrefs, note))),
-                    lg=6, md=12),
-        ], className="g-3"),
-        dbc.Row([
-            dbc.Col(_card("事件分类", _graph("categories", figs.category_bars(view.categories, category_hrefs, note))),
-                    lg=4, md=12),
-            dbc.Col(_card("事件明细", table(view)), lg=8, md=12),
-        ], className="g-3"),
+        html.Div([
+            _card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, centroids)),
+                  note=f"按{view.map.level_label}" + ("，点击下钻" if view.map.ids else "（事件点位密度）")),
+            _card("事件最多的网格", hot_grid_list(view)),
+        ], className="cw-igrid is-wide"),
+        html.Div([
+            _card("每日事件", _graph("daily", figs.daily_trend(view.daily, note))),
+            _card("时段热力（星期 × 小时）", _graph("hours", figs.weekday_hour(view.hour_weekday, hrefs, note))),
+        ], className="cw-igrid is-half"),
+        html.Div([
+            _card("事件分类", _graph("categories", figs.category_bars(view.categories, category_hrefs, note))),
+            _card("事件明细", table(view)),
+        ], className="cw-igrid is-narrow"),
         record_modal(),
     ]
     return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
