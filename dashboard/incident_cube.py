@@ -9,8 +9,8 @@ categoricals, written to Parquet as dictionaries) and carries additive measures,
   reported_at, summed) and ``overdue`` (open and past its deadline at the pull). The district and
   street roll-ups serve the city, district and street selections with far fewer rows than the
   grid cube (at 2,000,000 incidents about 120 k, 430 k and 1.4 M rows);
-* ``hours_district`` / ``hours_grid``: the same keys with the hour of day, ``incidents`` only, for
-  the hour × weekday heatmap;
+* ``hours_district`` / ``hours_grid``: the same with the hour of day, for the hour × weekday
+  heatmap and a selection of one weekday or hour (a cell of the wall's heatmap);
 * ``detail``: one row per incident, newest first, for the paged table, its download and the
   density of points below the last polygon level.
 
@@ -90,8 +90,7 @@ def incident_cube(detail: pd.DataFrame) -> dict[str, pd.DataFrame]:
     cube_grid = _rollup(hours_grid, ("day", *LEVEL_KEYS["grid"], *KEYS), MEASURES)
     cube_street = _rollup(cube_grid, ("day", *LEVEL_KEYS["street"], *KEYS), MEASURES)
     cube_district = _rollup(cube_street, ("day", *LEVEL_KEYS["district"], *KEYS), MEASURES)
-    hours_district = _rollup(hours_grid, ("day", "hour", *LEVEL_KEYS["district"], *KEYS), ("incidents",))
+    hours_district = _rollup(hours_grid, ("day", "hour", *LEVEL_KEYS["district"], *KEYS), MEASURES)
     return {"cube_district": cube_district, "cube_street": cube_street, "cube_grid": cube_grid,
-            "hours_district": hours_district, "hours_grid": hours_grid[["day", "hour", *LEVEL_KEYS["grid"], *KEYS,
-                                                                        "incidents"]],
+            "hours_district": hours_district, "hours_grid": hours_grid,
             "detail": detail}
