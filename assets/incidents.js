@@ -63,7 +63,9 @@
       },
 
       tableState: function (table, state) {
-        if (!table) return noUpdate();
+        // the view the URL already gives (a /district/<id> address, or one with bad values shown as
+        // notices) stays as it is until the table's sort or page changes
+        if (!table || !state || (table.sort === state.sort && table.page === state.page)) return noUpdate();
         var params = new URLSearchParams((state && state.search) || '');
         if (table.sort && table.sort !== 'reported_at:desc') params.set('sort', table.sort); else params.delete('sort');
         if (table.page > 1) params.set('page', String(table.page)); else params.delete('page');

@@ -141,7 +141,8 @@ def page(view, centroids=None) -> html.Div:
     category_hrefs = [q.href(category=c, page=1) for c in view.categories["category"]]
     body = [
         dcc.Store(id=IDS["query"], data={"search": q.search(), "region": q.region, "period": q.period,
-                                         "weekday": q.weekday, "hour": q.hour, "sort": q.sort}),
+                                         "weekday": q.weekday, "hour": q.hour, "sort": q.sort,
+                                         "page": q.page}),
         dcc.Store(id=IDS["nav"]), dcc.Store(id=IDS["grid-state"]),
         kpi_row(view),
         html.Div([

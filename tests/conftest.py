@@ -134,3 +134,15 @@ def targets() -> pd.DataFrame:
          "source_doc": "示范市三年行动方案", "binding": True, "preset": "自定", "current": 0.76, "forecast": 0.8,
          "status": LAGGING},
     ])
+
+
+@pytest.fixture
+def leader_caller():
+    """Requests come from a logged-in 领导 (leader) while the test runs: the one place tests install a
+    caller resolver (the auth layer's login replaces it at merge)."""
+    from dashboard import permissions
+
+    permissions.install_caller_resolver(lambda: permissions.Caller(
+        name="t", role="leader", permissions=permissions.DEFAULT_ROLES["leader"], kind="user"))
+    yield
+    permissions.install_caller_resolver(None)
