@@ -181,3 +181,29 @@ def test_the_tablet_by_touch(live_app, browser):
         assert re.search(r"region=\d+", page.url)
     finally:
         context.close()
+
+
+def test_wall_clicks_land_on_the_matching_selection_with_the_same_totals(live_app, open_page):
+    watch = open_wall(open_page, live_app.url + "/wall")
+    page = watch.page
+    tile = page.inner_text("#wall-kpi-today")
+    today_count, _, overdue = (n.replace(",", "") for n in re.findall(r"[\d,]+", tile)[:3])
+    page.click("#wall-kpi-today")
+    wait_page(page)
+    assert parse_qs(urlparse(page.url).query)["period"] == ["today"]
+    values = [v.replace(",", "") for v in kpis(page)]
+    assert values[0] == today_count and values[3] == overdue  # 今日事件 and 超期未办结（全部）agree with the wall
+
+    page.goto(live_app.url + "/wall")
+    page.wait_for_selector("#wall-g-hour_weekday .js-plotly-plot .main-svg", timeout=60_000)
+    cell = page.evaluate("""() => {
+      const gd = document.querySelector('#wall-g-hour_weekday .js-plotly-plot');
+      const t = gd.data[0];
+      gd.emit('plotly_click', {points: [{curveNumber: 0, pointNumber: [1, 9], customdata: t.customdata[1][9],
+                                          z: t.z[1][9]}]});
+      return {href: t.customdata[1][9], z: t.z[1][9]};
+    }""")
+    wait_page(page)
+    assert parse_qs(urlparse(page.url).query) == {"weekday": ["1"], "hour": ["9"]}
+    assert kpis(page)[0].replace(",", "") == str(int(cell["z"]))  # 周二 9 时 of 近30日, as on the wall
+    assert watch.console_errors == []
