@@ -46,11 +46,26 @@ def _centroids(geography, level: str | None):
     return regions[regions["level"] == child] if child else None
 
 
-def render(raw_query: dict, extra_notices: list[str] | None = None):
+_PAGES: dict[tuple, object] = {}
+PAGES_KEPT = 64
+
+
+def render(raw_query: dict):
+    """The page of a URL's query. Pages are kept per publish of the incidents (and per app and day):
+    a view a leader sends round, or goes back to, is drawn once."""
     rt = runtime.current()
-    frames = _frames()
-    view = incidents_view(frames, rt.geography, raw_query, date.today(), _as_of(frames), extra_notices=extra_notices)
-    return page_layout.page(view, _centroids(rt.geography, view.level))
+    snap = rt.store.snapshot("incidents")
+    key = (rt.generation, snap.version if snap is not None else 0, date.today(),
+           tuple(sorted((str(k), str(v)) for k, v in raw_query.items())))
+    page = _PAGES.get(key)
+    if page is None:
+        frames = snap.frames if snap is not None else {}
+        view = incidents_view(frames, rt.geography, raw_query, date.today(), _as_of(frames))
+        page = page_layout.page(view, _centroids(rt.geography, view.level))
+        if len(_PAGES) >= PAGES_KEPT:
+            _PAGES.clear()
+        _PAGES[key] = page
+    return page
 
 
 def incidents_layout(**query):

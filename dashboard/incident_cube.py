@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.incident_frames import region_of
 from datasources.contracts import CLOSED
@@ -30,7 +32,13 @@ MEASURES = ("incidents", "closed", "ontime", "handling_hours", "overdue")
 LEVEL_KEYS = {"district": ("district_id",), "street": ("district_id", "street_id"),
               "grid": ("district_id", "street_id", "grid_id")}
 DETAIL_COLUMNS = ("incident_id", "reported_at", "district_id", "street_id", "grid_id", "category", "source",
-                  "status", "deadline_at", "closed_at", "handling_hours", "overdue", "lon", "lat")
+                  "status", "deadline_at", "closed_at", "handling_hours", "overdue", "lon", "lat", "id_rank")
+#: every frame this module publishes with its columns, in order (the frame-schema registry's entries)
+FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{f"cube_{level}": ("day", *keys, *KEYS, *MEASURES) for level, keys in LEVEL_KEYS.items()},
+    **{f"hours_{level}": ("day", "hour", *LEVEL_KEYS[level], *KEYS, *MEASURES) for level in ("district", "grid")},
+    "detail": DETAIL_COLUMNS,
+}
 
 
 def _categorical(values: pd.Series) -> pd.Series:
@@ -57,6 +65,9 @@ def incident_detail(rows: pd.DataFrame, now, regions: pd.DataFrame | None) -> pd
         "overdue": (~closed & (rows["deadline_at"] < now).to_numpy()),
         "lon": rows["lon"].astype(float), "lat": rows["lat"].astype(float),
     })
+    # each id's place in text order, so the table sorts by id without comparing strings
+    detail["id_rank"] = pc.rank(pa.array(detail["incident_id"].to_numpy(dtype=object), pa.string()), "ascending") \
+        .to_numpy().astype(np.int32)
     order = np.argsort(-detail["reported_at"].to_numpy().astype("datetime64[ns]").astype(np.int64), kind="stable")
     return detail.iloc[order].reset_index(drop=True)
 

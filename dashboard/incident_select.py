@@ -71,10 +71,29 @@ def frame_for(frames, query: IncidentQuery, level: str | None, *, detail: bool =
     return frames.get((HOURS_OF_LEVEL if by_hour else CUBE_OF_LEVEL)[level])
 
 
+_MASKS: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
+MASKS_KEPT = 32
+
+
 def mask(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, *, period: bool = True,
          day_column: str = "day") -> np.ndarray:
     """Rows of ``frame`` (a cube, or the detail frame with ``day_column`` "reported_at") in the
-    query's region, period, category, source, status and heatmap cell."""
+    query's region, period, category, source, status and heatmap cell. A page asks for the same rows
+    of one frame several times (its KPIs, trend and categories): the last few masks are kept, keyed by
+    the frame itself (a new publish is a new frame)."""
+    key = (id(frame), query, level, today, period, day_column)
+    hit = _MASKS.get(key)
+    if hit is not None and hit[0] is frame:
+        return hit[1]
+    keep = _mask(frame, query, level, today, period=period, day_column=day_column)
+    if len(_MASKS) >= MASKS_KEPT:
+        _MASKS.clear()
+    _MASKS[key] = (frame, keep)  # the entry keeps the frame alive, so its id stays its own
+    return keep
+
+
+def _mask(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, *, period: bool,
+          day_column: str) -> np.ndarray:
     keep = np.ones(len(frame), dtype=bool)
     if query.region is not None and level is not None:
         keep &= _eq(frame, LEVEL_COLUMN[level], query.region)
@@ -84,15 +103,15 @@ def mask(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: da
             keep &= _eq(frame, column, value)
     moments = None
     if period or query.weekday is not None or query.hour is not None:
-        moments = frame[day_column].to_numpy().astype("datetime64[s]")
+        moments = frame[day_column].to_numpy()  # datetime64 of the frame's unit: compared without a copy
     if period:
         first, last = query.days(today)
-        keep &= (moments >= np.datetime64(first, "s")) & (moments < np.datetime64(last, "s") + np.timedelta64(1, "D"))
+        keep &= (moments >= np.datetime64(first, "D")) & (moments < np.datetime64(last, "D") + np.timedelta64(1, "D"))
     if query.weekday is not None:  # 1970-01-01 was a Thursday (weekday 3)
         keep &= ((moments.astype("datetime64[D]").astype(np.int64) + 3) % 7) == query.weekday
     if query.hour is not None:
         hours = frame["hour"].to_numpy() if "hour" in frame.columns else \
-            (moments.astype(np.int64) // 3600) % 24
+            (moments.astype("datetime64[s]").astype(np.int64) // 3600) % 24
         keep &= hours == query.hour
     return keep
 

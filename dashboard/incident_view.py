@@ -170,12 +170,10 @@ def _options(choices: Choices) -> dict[str, list[tuple[str, str]]]:
             "status": [(s, s) for s in choices.statuses]}
 
 
-def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, *,
-                   extra_notices: list[str] | None = None) -> IncidentsView:
+def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None) -> IncidentsView:
     """The view of ``raw_query`` (the URL's query dict): bad values give notices and their defaults."""
     choices = choices_of(frames, geography)
     query, notices = parse_query(raw_query, choices, today)
-    notices = [*(extra_notices or []), *notices]
     if frames.get("cube_district") is None:
         notices.append("事件数据尚未汇聚（或缺少下钻所需的事件立方），暂无数据")
     level = choices.regions.get(query.region) if query.region else None

@@ -103,14 +103,15 @@ def daily_trend(daily: pd.DataFrame, note: str) -> go.Figure:
     if daily.empty:
         return empty_figure(600, 260, uirevision="incidents-daily")
     days = [fmt.day(d) for d in daily["date"]]
-    data = [go.Bar(x=daily["date"], y=daily["incidents"], name="受理", marker_color=theme.ACCENT,
+    x = daily["date"].dt.strftime("%Y-%m-%d").tolist()
+    data = [go.Bar(x=x, y=daily["incidents"].to_numpy(), name="受理", marker_color=theme.ACCENT,
                    customdata=days, hovertemplate="%{customdata}<br>受理 <b>%{y:,}</b> 件" + note + "<extra></extra>"),
-            go.Scatter(x=daily["date"], y=daily["closed"], name="其中已办结", mode="lines",
+            go.Scatter(x=x, y=daily["closed"].to_numpy(), name="其中已办结", mode="lines",
                        line=dict(color=theme.GOOD, width=2), customdata=days,
                        hovertemplate="%{customdata}<br>其中已办结 <b>%{y:,}</b> 件<extra></extra>")]
     return go.Figure(data=data, layout=_layout(
         260, "incidents-daily", showlegend=True, legend=dict(orientation="h", x=0, y=1.12),
-        xaxis=dict(tickformat="%m-%d", fixedrange=True), yaxis=dict(fixedrange=True, rangemode="tozero"),
+        xaxis=dict(type="date", tickformat="%m-%d", fixedrange=True), yaxis=dict(fixedrange=True, rangemode="tozero"),
         bargap=0.15))
 
 

@@ -137,7 +137,9 @@ def record_body(fields: dict | None) -> html.Dl | html.P:
 def page(view, centroids=None) -> html.Div:
     q = view.query
     note = "<br>" + view.period_text + (f" · {view.scope}")
-    hrefs = [[q.href(weekday=d, hour=h, page=1) for h in range(24)] for d in range(7)]
+    base = q.href(weekday=None, hour=None, page=1)
+    join = "&" if "?" in base else "?"
+    hrefs = [[f"{base}{join}weekday={d}&hour={h}" for h in range(24)] for d in range(7)]
     category_hrefs = [q.href(category=c, page=1) for c in view.categories["category"]]
     body = [
         dcc.Store(id=IDS["query"], data={"search": q.search(), "region": q.region, "period": q.period,

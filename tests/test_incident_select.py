@@ -114,3 +114,13 @@ def test_query_reading_gives_notices_and_defaults():
     assert period_days("quarter", TODAY) == (date(2026, 10, 1), TODAY)
     assert period_days("month", TODAY) == (TODAY, TODAY)
     assert np.array_equal(period_days("year", TODAY), (date(2026, 1, 1), TODAY))
+
+
+def test_the_published_frames_have_their_listed_columns(frames):
+    from dashboard.incident_cube import FRAME_COLUMNS
+
+    assert sorted(frames) == sorted(FRAME_COLUMNS)
+    for name, columns in FRAME_COLUMNS.items():
+        assert tuple(frames[name].columns) == columns, name
+    assert frames["detail"]["incident_id"].tolist() == ["F", "A", "B", "C", "D", "E"]  # newest first
+    assert frames["detail"].set_index("incident_id")["id_rank"].to_dict() == {c: i + 1 for i, c in enumerate("ABCDEF")}
