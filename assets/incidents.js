@@ -3,7 +3,8 @@
  *  - a filter change builds the page's new URL and goes there through Dash's history route (a
  *    history entry, no reload): Dash Pages draws the page of that URL, so back goes one step back
  *    and a reload or a shared link shows the same view;
- *  - a click on the map, the heatmap or a category bar opens the URL in its point's customdata;
+ *  - a click on the map, the heatmap or a category bar opens the URL in its point's customdata
+ *    (the wall's own handler, citywall.navigate in assets/wall.js);
  *  - the table's sort and page are written into the URL in place (replaceState: no new history
  *    entry, nothing redrawn), so a reload reopens the same page of the table.
  */
@@ -42,24 +43,6 @@
         var search = params.toString();
         go('/incidents' + (search ? '?' + search : ''));
         return search;
-      },
-
-      click: function () {
-        var trig = window.dash_clientside.callback_context.triggered;
-        if (!trig || !trig.length || !trig[0].value || !trig[0].value.points) return noUpdate();
-        var p = trig[0].value.points[0] || {};
-        var cd = p.customdata;
-        // a filled area's click has no point number: the trace's own customdata holds its URL
-        if ((cd === undefined || cd === null) && typeof p.curveNumber === 'number') {
-          var propId = trig[0].prop_id || '';
-          var holder = document.getElementById(propId.slice(0, propId.lastIndexOf('.')));
-          var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
-          var trace = gd && gd.data && gd.data[p.curveNumber];
-          cd = trace && trace.customdata;
-        }
-        var href = typeof cd === 'string' ? cd : (Array.isArray(cd) && typeof cd[0] === 'string' ? cd[0] : null);
-        if (href) go(href);
-        return href || noUpdate();
       },
 
       tableState: function (table, state) {

@@ -39,31 +39,6 @@ def _report(label: str, times: list[float], goal_ms: float | None = None) -> Non
     print(f"  {label:<44} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms{goal}")
 
 
-def _city(args) -> Path:
-    from dashboard.pullers import Puller
-    from dashboard.settings import load_settings
-    from dashboard.store import open_store
-    from datasources.demo import ensure_demo_city
-
-    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="citywall-drill-bench-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    config = tmp / "citywall.toml"
-    base = (ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
-    config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp / "data"}"')
-                      .replace("incidents = 60000", f"incidents = {args.incidents}")
-                      .replace("live = true", "live = false"), encoding="utf-8")
-    settings = load_settings(config, environ={})
-    marker = tmp / f"seeded-{args.incidents}"
-    t0 = time.perf_counter()
-    if not marker.exists():
-        ensure_demo_city(settings, force=True)
-        marker.touch()
-    results = Puller(settings, open_store(settings.app.store, settings.data_dir)).run_all("benchmark")
-    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
-    print(f"demo city: {args.incidents:,} incidents seeded (or reused) and pulled in {time.perf_counter() - t0:.1f} s")
-    return config
-
-
 def _views(regions) -> list[dict]:
     district = regions[regions["level"] == "区县"]["region_id"].iloc[0]
     street = regions[(regions["level"] == "镇街") & (regions["parent_id"] == district)]["region_id"].iloc[0]
@@ -178,6 +153,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="每个视图的重复次数")
     parser.add_argument("--keep", metavar="DIR", help="演示城市只生成一次，之后复用该目录")
     args = parser.parse_args()
+    from benchmarks.wall import _city  # the same seeded, pulled demo city (and --keep folder) as wall.py
+
     config = _city(args)
 
     from dashboard import db, runtime

@@ -127,7 +127,7 @@ clientside_callback(ClientsideFunction("incidents", "filters"), Output(IDS["nav"
                     Input(IDS["period"], "value"), Input(IDS["from"], "value"), Input(IDS["to"], "value"),
                     Input(IDS["category"], "value"), Input(IDS["source"], "value"), Input(IDS["status"], "value"),
                     State(IDS["query"], "data"), prevent_initial_call=True)
-clientside_callback(ClientsideFunction("incidents", "click"), Output(IDS["nav"], "data", allow_duplicate=True),
+clientside_callback(ClientsideFunction("citywall", "navigate"), Output(IDS["nav"], "data", allow_duplicate=True),
                     Input(IDS["map"], "clickData"), Input(IDS["hours"], "clickData"),
                     Input(IDS["categories"], "clickData"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("incidents", "tableState"), Output(IDS["nav"], "data", allow_duplicate=True),
