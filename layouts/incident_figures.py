@@ -47,8 +47,9 @@ def _glow(svg, points, x_range, y_range, width, height) -> list[dict]:
     sigma = 10 / 3 * cols / width
     weight = np.ones(len(lon))
     raster = density_raster(px, py, weight, x_range, y_range, (rows, cols), sigma)
-    top = float(raster.max()) or 1.0
-    levels = density_levels(raster, max(top * 0.8, float(gaussian_kernel(sigma).max()) ** 2 / LONE_POINT_LEVEL))
+    # a lone incident glows orange (as on the wall's map), where many cluster it turns red
+    lone = float(gaussian_kernel(sigma).max()) ** 2 / LONE_POINT_LEVEL
+    levels = density_levels(raster, max(lone, float(raster.max()) * 0.6))
     if levels is None:
         return []
     return [dict(source=png_data_uri(png_indexed(levels, scale_palette(DENSITY_SCALE))), xref="x", yref="y",
@@ -90,7 +91,10 @@ def drill_map(view, centroids: pd.DataFrame | None) -> go.Figure:
                                name=view.names.get(view.outline, view.outline)))
     images = _glow(svg, view.points, x_range, y_range, width, height) if view.points is not None else []
     if centroids is not None and len(centroids) and view.ids:
-        data.extend(map_labels.svg_name_traces(centroids, svg, view.names, None, x_range, y_range, width, height, 1.0))
+        shown = centroids[centroids["region_id"].astype(str).isin(set(view.ids))]
+        # a grid's name repeats its district and street ('西城区-翠屏街道-第03网格'): the map is inside them
+        short = {rid: view.names.get(rid, rid).rsplit("-", 1)[-1] for rid in view.ids}
+        data.extend(map_labels.svg_name_traces(shown, svg, short, None, x_range, y_range, width, height, 1.0))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False)
     return go.Figure(data=data, layout=_layout(
         height, f"incidents-map:{view.outline or ','.join(view.ids[:1])}", margin=dict(l=0, r=0, t=0, b=0),

@@ -149,7 +149,8 @@ def page(view, centroids=None) -> html.Div:
         kpi_row(view),
         html.Div([
             _card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, centroids)),
-                  note=f"按{view.map.level_label}" + ("，点击下钻" if view.map.ids else "（事件点位密度）")),
+                  note=f"按{view.map.level_label}，点击下钻" if view.map.ids else
+                  f"{view.map.level_label}内的事件点位密度"),
             _card("事件最多的网格", hot_grid_list(view)),
         ], className="cw-igrid is-wide"),
         html.Div([
