@@ -54,11 +54,11 @@ def _views(regions) -> list[dict]:
 def measure_callbacks(rounds: int) -> None:
     from plotly.io.json import to_json_plotly
 
-    from callbacks import incidents
     from dashboard import runtime
+    from layouts import incidents
 
     def render(view):  # the page function and the JSON of its answer, as the router callback sends it
-        return to_json_plotly(incidents.render(view))
+        return to_json_plotly(incidents.layout(**view))
 
     regions = runtime.current().geography.regions
     views = _views(regions)
@@ -157,14 +157,13 @@ def main() -> int:
 
     config = _city(args)
 
-    from dashboard import db, runtime
+    from dashboard.app import create_app
     from dashboard.settings import load_settings
     from dashboard.store import open_store
 
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)
-    runtime.install(runtime.Runtime(settings, store, db.connect(settings.database_url)))
-    import layouts.theme  # noqa: F401  the plotly template the figures use
+    create_app(settings, store)  # installs the runtime and registers the pages
 
     version = store.status("incidents").version
     parquet = settings.data_dir / "frames" / "incidents" / f"v{version}" / "detail.parquet"

@@ -1,16 +1,14 @@
-"""/incidents and /district/<id>: the page functions Dash Pages calls, the table's server-side
-paging, the incident record and the streamed download (/download/incidents.csv|.xlsx).
+"""/incidents' callbacks: the table's server-side paging, the incident record, the URL updates
+(assets/incidents.js), and the streamed download (/download/incidents.csv|.xlsx).
 
 Each reads the published incident frames and the geography through the runtime, asks the pure
-selections (dashboard/incident_view.py, incident_table.py) and hands their results to
-layouts/incidents.py.
+selections (dashboard/incident_table.py) and hands their results to layouts/incidents.py.
 """
 from __future__ import annotations
 
 import os
 import tempfile
 from datetime import date
-from urllib.parse import unquote
 
 import dash
 import flask
@@ -18,7 +16,7 @@ from dash import Input, Output, State, clientside_callback, ClientsideFunction, 
 
 from dashboard import incident_table, permissions, runtime
 from dashboard.incident_query import parse_query
-from dashboard.incident_view import choices_of, incidents_view, region_names
+from dashboard.incident_view import choices_of, current_frames, region_names
 from layouts import incidents as page_layout
 from layouts.incidents import IDS
 
@@ -26,64 +24,12 @@ DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _frames() -> dict:
-    snap = runtime.current().store.snapshot("incidents")
-    return snap.frames if snap is not None else {}
-
-
-def _as_of(frames):
-    frame = frames.get("as_of")
-    return frame["as_of"].iloc[0] if frame is not None and len(frame) else None
-
-
-def _centroids(geography, level: str | None):
-    regions = getattr(geography, "regions", None)
-    if regions is None or regions.empty:
-        return None
-    from dashboard.incident_select import child_level
-
-    child = child_level(level)
-    return regions[regions["level"] == child] if child else None
-
-
-_PAGES: dict[tuple, object] = {}
-PAGES_KEPT = 64
-
-
-def render(raw_query: dict):
-    """The page of a URL's query. Pages are kept per publish of the incidents (and per app and day):
-    a view a leader sends round, or goes back to, is drawn once."""
-    rt = runtime.current()
-    snap = rt.store.snapshot("incidents")
-    key = (rt.generation, snap.version if snap is not None else 0, date.today(),
-           tuple(sorted((str(k), str(v)) for k, v in raw_query.items())))
-    page = _PAGES.get(key)
-    if page is None:
-        frames = snap.frames if snap is not None else {}
-        view = incidents_view(frames, rt.geography, raw_query, date.today(), _as_of(frames))
-        page = page_layout.page(view, _centroids(rt.geography, view.level))
-        if len(_PAGES) >= PAGES_KEPT:
-            _PAGES.clear()
-        _PAGES[key] = page
-    return page
-
-
-def incidents_layout(**query):
-    return render(query)
-
-
-def district_layout(region_id: str = "", **query):
-    """/district/<id>: the incidents view of that region (an unknown id: a notice and the city view)."""
-    query.pop("region", None)
-    return render({**query, "region": unquote(region_id or "")})
-
-
 def _query_and_level(search: str):
     """The query of a URL's search string, its level and the frames."""
     from urllib.parse import parse_qsl
 
     rt = runtime.current()
-    frames = _frames()
+    frames = current_frames()
     choices = choices_of(frames, rt.geography)
     raw = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
     query, notices = parse_query(raw, choices, date.today())
@@ -117,7 +63,7 @@ def open_record(clicked):
     incident_id = (clicked or {}).get("rowId")
     if not incident_id:
         return no_update, no_update
-    detail = _frames().get("detail")
+    detail = current_frames().get("detail")
     fields = incident_table.record(detail, incident_id, region_names(runtime.current().geography)) \
         if detail is not None else None
     return True, page_layout.record_body(fields)

@@ -94,9 +94,9 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     from dashboard import not_found  # its Chinese 404 page, for paths that match no page
 
     not_found.install(app)
-    import callbacks.incidents  # noqa: E402  /incidents' callbacks and its downloads
+    from callbacks import incidents as incident_callbacks  # imported above (pages.CALLBACK_MODULES)
 
-    callbacks.incidents.install(app)
+    incident_callbacks.install(app)  # its downloads
 
     pio.templates.default = "citywall"
     app.layout = shell

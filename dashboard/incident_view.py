@@ -1,8 +1,9 @@
 """The /incidents view model: everything the page draws for one query, as plain values.
 
 :func:`incidents_view` takes the published incident frames, the city's geography, the URL query
-and today's date, and returns an :class:`IncidentsView`; layouts/incidents.py turns it into
-components and never reads the store.
+and today's date, and returns an :class:`IncidentsView`; :func:`current_view` does so for the
+running app (its store and geography). layouts/incidents.py turns a view into components and never
+reads the store.
 """
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ class IncidentsView:
     options: dict[str, list[tuple[str, str]]]
     today: date
     as_of: object = None
+    centroids: pd.DataFrame | None = None  # the map's child regions' label points
+    key: tuple = ()  # what the view depends on: equal keys, equal pages
 
 
 def choices_of(frames, geography) -> Choices:
@@ -170,7 +173,7 @@ def _options(choices: Choices) -> dict[str, list[tuple[str, str]]]:
             "status": [(s, s) for s in choices.statuses]}
 
 
-def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None) -> IncidentsView:
+def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, *, key: tuple = ()) -> IncidentsView:
     """The view of ``raw_query`` (the URL's query dict): bad values give notices and their defaults."""
     choices = choices_of(frames, geography)
     query, notices = parse_query(raw_query, choices, today)
@@ -189,5 +192,49 @@ def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None) 
         hot_grids=sel.hot_grids(frames, query, level, today, grid_ids).assign(
             name=lambda f: [names.get(r, r) for r in f["region_id"]]),
         map=_map(frames, query, level, geography, today, names), total=k.incidents, options=_options(choices),
-        today=today, as_of=as_of,
+        today=today, as_of=as_of, centroids=_centroids(geography, level), key=key,
     )
+
+
+def _centroids(geography, level: str | None) -> pd.DataFrame | None:
+    regions = getattr(geography, "regions", None)
+    child = sel.child_level(level)
+    if regions is None or regions.empty or child is None:
+        return None
+    return regions[regions["level"] == child]
+
+
+def current_frames() -> dict:
+    """The incidents dataset's published frames in the running app ({} before its first publish)."""
+    from dashboard import runtime
+
+    snap = runtime.current().store.snapshot("incidents")
+    return snap.frames if snap is not None else {}
+
+
+def as_of_of(frames):
+    frame = frames.get("as_of")
+    return frame["as_of"].iloc[0] if frame is not None and len(frame) else None
+
+
+_VIEWS: dict[tuple, IncidentsView] = {}
+VIEWS_KEPT = 64
+
+
+def current_view(raw_query: dict) -> IncidentsView:
+    """The view of a URL's query in the running app. Views are kept per publish of the incidents (and
+    per app and day): a view a leader sends round, or goes back to, is computed once."""
+    from dashboard import runtime
+
+    rt = runtime.current()
+    snap = rt.store.snapshot("incidents")
+    key = (rt.generation, snap.version if snap is not None else 0, date.today(),
+           tuple(sorted((str(k), str(v)) for k, v in raw_query.items())))
+    view = _VIEWS.get(key)
+    if view is None:
+        frames = snap.frames if snap is not None else {}
+        view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key)
+        if len(_VIEWS) >= VIEWS_KEPT:
+            _VIEWS.clear()
+        _VIEWS[key] = view
+    return view

@@ -39,8 +39,8 @@ from dash.development.base_component import Component
 
 log = logging.getLogger("citywall.pages")
 
-PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.drill", "dashboard.not_found")
-CALLBACK_MODULES = ("callbacks.status", "callbacks.wall")
+PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.drill", "dashboard.not_found")
+CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents")
 
 WALL = "wall"  # the wall and the pages linked from it without graphs that need more (数据状态, 404)
 DRILL = "drill"  # the desktop drill-down pages

@@ -6,11 +6,16 @@ the table pages on the server (callbacks/incidents.py), so its rows never all re
 """
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import formatting as fmt
+from dashboard import pages
+from dashboard.incident_view import current_view
 from dashboard.incident_query import DEFAULT_SORT
 from dashboard.incident_table import COLUMNS
 from layouts import incident_figures as figs
@@ -134,7 +139,7 @@ def record_body(fields: dict | None) -> html.Dl | html.P:
                     for part in (html.Dt(label), html.Dd(value))], className="cw-record")
 
 
-def page(view, centroids=None) -> html.Div:
+def page(view) -> html.Div:
     q = view.query
     note = "<br>" + view.period_text + (f" · {view.scope}")
     base = q.href(weekday=None, hour=None, page=1)
@@ -148,7 +153,7 @@ def page(view, centroids=None) -> html.Div:
         dcc.Store(id=IDS["nav"]), dcc.Store(id=IDS["grid-state"]),
         kpi_row(view),
         html.Div([
-            _card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, centroids)),
+            _card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, view.centroids)),
                   note=f"按{view.map.level_label}，点击下钻" if view.map.ids else
                   f"{view.map.level_label}内的事件点位密度"),
             _card("事件最多的网格", hot_grid_list(view)),
@@ -165,3 +170,36 @@ def page(view, centroids=None) -> html.Div:
     ]
     return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
                       filters=filters(view), page_id="incidents-page")
+
+
+_PAGES: dict[tuple, html.Div] = {}
+PAGES_KEPT = 64
+
+
+def page_of(view) -> html.Div:
+    """The page of a view, built once per view (dashboard/incident_view.py keeps views per publish)."""
+    built = _PAGES.get(view.key) if view.key else None
+    if built is None:
+        built = page(view)
+        if len(_PAGES) >= PAGES_KEPT:
+            _PAGES.clear()
+        if view.key:
+            _PAGES[view.key] = built
+    return built
+
+
+def layout(**query) -> html.Div:
+    """/incidents?region=…&period=…: the page of the URL's query."""
+    return page_of(current_view(query))
+
+
+def district_layout(region_id: str = "", **query) -> html.Div:
+    """/district/<id>: the incidents view of that region (an unknown id: a notice and the city view)."""
+    query.pop("region", None)
+    return page_of(current_view({**query, "region": unquote(region_id or "")}))
+
+
+dash.register_page(__name__, path="/incidents", title="事件 · 一张图", name="事件 · 一张图", layout=layout,
+                   page_kind=pages.DRILL)
+dash.register_page(f"{__name__}.district", path_template="/district/<region_id>", title="事件 · 一张图",
+                   name="区县下钻", layout=district_layout, page_kind=pages.DRILL)
