@@ -168,8 +168,9 @@ def page(view) -> html.Div:
         ], className="cw-igrid is-narrow"),
         record_modal(),
     ]
-    return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
-                      filters=filters(view), page_id="incidents-page")
+    # Bootstrap's dark colour mode (its stylesheet is linked on drill-down pages) under the wall's own colours
+    return html.Div(drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
+                               filters=filters(view), page_id="incidents-page"), **{"data-bs-theme": "dark"})
 
 
 _PAGES: dict[tuple, html.Div] = {}
