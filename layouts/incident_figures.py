@@ -1,6 +1,6 @@
 """Figures of the /incidents drill-down, from its view model (dashboard/incident_view.py).
 
-The map is the wall's SVG map (layouts/figures.py: one filled trace per region, names from
+The map is the wall's SVG map (layouts/map_figure.py, map_projection.py: one filled trace per region, names from
 layouts/map_labels.py, the density glow as a PNG from layouts/raster.py), drawn for the level
 below the region in view; below the last polygon level it outlines the region and lights its
 incidents' lon/lat. Clickable points carry their URL in ``customdata``, which assets/incidents.js
@@ -14,8 +14,9 @@ import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
 from layouts import map_labels, theme
-from layouts.figures import (DENSITY_SCALE, DISTRICT_OUTLINE, HEAT_SCALE, MAP_SCALE, empty_figure, fit_view,
-                             scale_max, svg_layer)
+from layouts.figure_base import DENSITY_SCALE, HEAT_SCALE, MAP_SCALE, empty_figure, scale_max
+from layouts.map_figure import DISTRICT_OUTLINE
+from layouts.map_projection import fit_view, svg_layer
 from layouts.raster import (LONE_POINT_LEVEL, _parse_colour, _rgba, density_levels, density_raster, gaussian_kernel,
                             png_data_uri, png_indexed, sample_scale, scale_palette)
 
