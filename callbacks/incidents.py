@@ -56,17 +56,19 @@ def grid_rows(request, state):
     return {"rowData": rows, "rowCount": total}, {"sort": sort, "page": start // page_layout.PAGE_SIZE + 1}
 
 
-@callback(Output(IDS["modal"], "is_open"), Output(IDS["record"], "children"),
-          Input(IDS["grid"], "cellClicked"), prevent_initial_call=True)
-def open_record(clicked):
-    """A click on a row opens the incident's full record."""
+@callback(Output(IDS["modal"], "hidden"), Output(IDS["record"], "children"),
+          Input(IDS["grid"], "cellClicked"), Input(IDS["modal-close"], "n_clicks"), prevent_initial_call=True)
+def open_record(clicked, _closed):
+    """A click on a row opens the incident's full record; × closes it."""
+    if dash.ctx.triggered_id == IDS["modal-close"]:
+        return True, no_update
     incident_id = (clicked or {}).get("rowId")
     if not incident_id:
         return no_update, no_update
     detail = current_frames().get("detail")
     fields = incident_table.record(detail, incident_id, region_names(runtime.current().geography)) \
         if detail is not None else None
-    return True, page_layout.record_body(fields)
+    return False, page_layout.record_body(fields)
 
 
 clientside_callback(ClientsideFunction("incidents", "filters"), Output(IDS["nav"], "data"),

@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 import dash
 import dash_ag_grid as dag
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import formatting as fmt
@@ -24,17 +23,18 @@ from layouts.drill_page import drill_page
 PAGE_SIZE = 50
 IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "source", "status", "query", "nav",
                                         "grid", "grid-state", "modal", "record", "map", "daily", "hours",
-                                        "categories", "download-csv", "download-xlsx")}
+                                        "categories", "download-csv", "download-xlsx", "modal-close")}
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
 
 def _select(name: str, label: str, options, value, *, everything: str | None = "全部") -> html.Label:
     items = ([{"label": everything, "value": ""}] if everything else []) + \
         [{"label": text, "value": key} for key, text in options]
-    return html.Label([html.Span(label, className="cw-filter-label"),
-                       dbc.Select(id=IDS[name], options=items, value=value or "", placeholder=everything,
+    # dcc.Dropdown, not Bootstrap's select: the wall would load dash-bootstrap-components' bundle too
+    return html.Div([html.Span(label, className="cw-filter-label"),
+                     dcc.Dropdown(id=IDS[name], options=items, value=value or "", clearable=False, searchable=False,
                                   className="cw-filter-select")],
-                      className="cw-filter")
+                    className="cw-filter")
 
 
 def filters(view) -> html.Div:
@@ -127,9 +127,15 @@ LOCALE = {"page": "第", "of": "/", "to": "–", "more": "更多", "next": "下�
           "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除", "pageSizeSelectorLabel": "每页"}
 
 
-def record_modal() -> dbc.Modal:
-    return dbc.Modal([dbc.ModalHeader(dbc.ModalTitle("事件详情")), dbc.ModalBody(id=IDS["record"])],
-                     id=IDS["modal"], is_open=False, size="lg", className="cw-modal")
+def record_modal(is_open: bool = False) -> html.Div:
+    """The incident's record over the page (a plain dialog: Bootstrap's would load its bundle on the wall)."""
+    return html.Div(html.Div([
+        html.Div([html.H2("事件详情", className="cw-modal-title"),
+                  html.Button("×", id=IDS["modal-close"], className="cw-modal-close", title="关闭", n_clicks=0)],
+                 className="cw-modal-head"),
+        html.Div(id=IDS["record"], className="cw-modal-body"),
+    ], className="cw-modal-box", role="dialog", **{"aria-modal": "true", "aria-label": "事件详情"}),
+        id=IDS["modal"], className="cw-modal", hidden=not is_open)
 
 
 def record_body(fields: dict | None) -> html.Dl | html.P:
@@ -168,9 +174,8 @@ def page(view) -> html.Div:
         ], className="cw-igrid is-narrow"),
         record_modal(),
     ]
-    # Bootstrap's dark colour mode (its stylesheet is linked on drill-down pages) under the wall's own colours
-    return html.Div(drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
-                               filters=filters(view), page_id="incidents-page"), **{"data-bs-theme": "dark"})
+    return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
+                      filters=filters(view), page_id="incidents-page")
 
 
 _PAGES: dict[tuple, html.Div] = {}

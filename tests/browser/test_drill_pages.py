@@ -20,7 +20,7 @@ def _district(live_app) -> str:
 def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_the_wall_has_neither(live_app, open_page):
     drill = open_page(f"{live_app.url}/district/{_district(live_app)}")
     page = drill.page
-    page.wait_for_selector("h1:has-text('区县下钻')", timeout=20_000)
+    page.wait_for_selector("h1:has-text('事件 · 一张图')", timeout=20_000)  # /district/<id>: the incidents of that region
     sheets = page.evaluate(STYLESHEETS)
     bootstrap = [h for h in sheets if "bootstrap" in h]
     assert len(bootstrap) == 1 and bootstrap[0].startswith(f"{live_app.url}/assets/vendor/bootstrap-5")
