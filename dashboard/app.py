@@ -93,12 +93,14 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
     import callbacks.ops  # 运维's callbacks go on each app (callbacks/ops.py says why)
-    importlib.import_module("callbacks.programmes").install(app)  # the drill-downs' table downloads
+    from callbacks import incidents as incident_callbacks, programmes as programme_callbacks
     from dashboard import not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
     callbacks.ops.register(app)
     not_found.install(app)
     ops_actions.install(app.server)  # the quarantine downloads, and 403 in Chinese for a refusal
+    incident_callbacks.install(app)  # the incident table's downloads
+    programme_callbacks.install(app)  # the programme tables' downloads
 
     pio.templates.default = "citywall"
     app.layout = shell

@@ -11,7 +11,8 @@ not listed at all is not checked (add it when it is published by the app). The k
 the column's dtype only (no scan of the values), so a check costs the same at 2 million rows:
 
 * ``TEXT``: strings (pandas ``str`` or ``object``); ``NUMBER``: integers or floats, not booleans;
-* ``DATETIME``: ``datetime64``; ``BOOL``: booleans (or ``object`` holding them with gaps).
+* ``DATETIME``: ``datetime64``; ``BOOL``: booleans (or ``object`` holding them with gaps);
+* ``CATEGORY``: a pandas categorical (the incidents cube's keys, compared by their codes).
 
 An empty frame, or a column of missing values only, fits any kind.
 """
@@ -21,13 +22,14 @@ import pandas as pd
 import pandera.pandas as pa
 from pandas.api import types
 
-TEXT, NUMBER, DATETIME, BOOL = "文本", "数值", "日期时间", "布尔"
+TEXT, NUMBER, DATETIME, BOOL, CATEGORY = "文本", "数值", "日期时间", "布尔", "分类"
 
 _KIND_OK = {
     TEXT: lambda s: types.is_string_dtype(s) or types.is_object_dtype(s),
     NUMBER: lambda s: types.is_numeric_dtype(s) and not types.is_bool_dtype(s),
     DATETIME: types.is_datetime64_any_dtype,
     BOOL: lambda s: types.is_bool_dtype(s) or types.is_object_dtype(s),
+    CATEGORY: lambda s: isinstance(s.dtype, pd.CategoricalDtype),
 }
 
 AS_OF = {"as_of": DATETIME, "rows": NUMBER}  # every dataset's pull time (dashboard/frames.py as_of_frame)
@@ -45,6 +47,19 @@ _SYSTEM_STATUS_COUNTS = {c: NUMBER for c in ("已上云", "迁移中", "未迁�
 _HISTORY = {"indicator_id": TEXT, "date": DATETIME, "value": NUMBER}
 _DEPT_TOTALS = {"dept_id": TEXT, "records": NUMBER, "api_calls": NUMBER}
 _PAIRS = {"provider_dept": TEXT, "consumer_dept": TEXT, "records": NUMBER, "api_calls": NUMBER}
+# the /incidents drill-down's cube (dashboard/incident_cube.py): keys, then additive measures
+_CUBE_KEYS = {"category": CATEGORY, "source": CATEGORY, "status": CATEGORY}
+_CUBE_MEASURES = {m: NUMBER for m in ("incidents", "closed", "ontime", "handling_hours", "overdue")}
+_LEVEL_KEYS = {"district": {"district_id": CATEGORY}, "street": {"district_id": CATEGORY, "street_id": CATEGORY},
+               "grid": {"district_id": CATEGORY, "street_id": CATEGORY, "grid_id": CATEGORY}}
+_INCIDENT_CUBE = {
+    **{f"cube_{level}": {"day": DATETIME, **keys, **_CUBE_KEYS, **_CUBE_MEASURES} for level, keys in _LEVEL_KEYS.items()},
+    **{f"hours_{level}": {"day": DATETIME, "hour": NUMBER, **_LEVEL_KEYS[level], **_CUBE_KEYS, **_CUBE_MEASURES}
+       for level in ("district", "grid")},
+    "detail": {"incident_id": TEXT, "reported_at": DATETIME, **_LEVEL_KEYS["grid"], **_CUBE_KEYS,
+               "deadline_at": DATETIME, "closed_at": DATETIME, "handling_hours": NUMBER, "overdue": BOOL,
+               "lon": NUMBER, "lat": NUMBER, "id_rank": NUMBER},
+}
 
 FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
     "departments": {"departments": {"dept_id": TEXT, "name": TEXT}, "as_of": AS_OF},
@@ -103,6 +118,7 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "latest": _LATEST,
         "latest_by_district": _LATEST,
         "region_match": {"rows": NUMBER, "with_region": NUMBER, "unmatched": NUMBER, "share": NUMBER, "examples": TEXT},
+        **_INCIDENT_CUBE,
         "as_of": AS_OF,
     },
     "indicator_history": {"history": _HISTORY, "latest": _HISTORY, "as_of": AS_OF},

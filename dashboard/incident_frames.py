@@ -97,6 +97,8 @@ def _str_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def incident_frames(rows: pd.DataFrame, now: datetime, regions: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    from dashboard.incident_cube import incident_cube, incident_detail  # it builds on region_of, above
+
     now = pd.Timestamp(now)
     district = region_of(rows, regions, "district_id")
     street = region_of(rows, regions, "street_id")
@@ -161,4 +163,5 @@ def incident_frames(rows: pd.DataFrame, now: datetime, regions: pd.DataFrame | N
         "by_category": by_category, "by_source": by_source, "daily": daily,
         "latest": _latest(rows, district, overdue, newest[:LATEST_INCIDENTS]),
         "latest_by_district": latest_by_district,
+        **incident_cube(incident_detail(rows, now, regions)),  # the /incidents drill-down's (dashboard/incident_cube.py)
     }

@@ -39,9 +39,10 @@ from dash.development.base_component import Component
 
 log = logging.getLogger("citywall.pages")
 
-PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.drill", "layouts.programme_pages", "layouts.ops",
+PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.programme_pages", "layouts.ops",
                 "layouts.ops_quarantine", "dashboard.not_found")
-CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.programmes")  # callbacks.ops: per app (create_app)
+CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents",
+                    "callbacks.programmes")  # callbacks.ops: per app (create_app)
 
 WALL = "wall"  # the wall and the pages linked from it without graphs that need more (数据状态, 404)
 DRILL = "drill"  # the desktop drill-down pages

@@ -1,5 +1,5 @@
-"""The drill-down URLs the wall's panels, rows and points open (the pages: layouts/drill.py and the
-drill-down pages registered through dashboard/pages.py)."""
+"""The drill-down URLs the wall's panels, rows and points open (the drill-down pages registered
+through dashboard/pages.py)."""
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode

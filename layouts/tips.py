@@ -43,11 +43,12 @@ def as_of(frame: pd.DataFrame | None):
 
 
 def lines(indicator_id: str, *, today: date | None = None, days: int | None = None, as_of=None,
-          document: str | None = None) -> list[str]:
+          document: str | None = None, period: str | None = None) -> list[str]:
     """口径, 统计期, 不计入, 依据 and 数据截至 lines of an indicator. ``document``: the document of a
-    configured target, named as 目标依据 where the registry's documents do not already name it."""
+    configured target, named as 目标依据 where the registry's documents do not already name it;
+    ``period``: the 统计期 of a drill-down's own selection (本月, a date range), instead of the wall's."""
     entry = indicator(indicator_id)
-    out = [f"口径：{entry.formula}", f"统计期：{period_text(indicator_id, today, days)}"]
+    out = [f"口径：{entry.formula}", f"统计期：{period or period_text(indicator_id, today, days)}"]
     if entry.excluded:
         out.append(f"不计入：{entry.excluded}")
     out.append(f"依据：{entry.source_text()}")

@@ -286,7 +286,7 @@ KPIS: dict[str, Panel] = {
                          _kpi_rate("catalog", "gov_aggregation_rate", None)),
     "cloud": Panel(tips.indicator("cloud_migration_rate").name, ("systems", "targets"), "/cloud",
                    _kpi_rate("systems", "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET)),
-    "today": Panel("今日事件", ("incidents",), "/incidents", _kpi_today, uses_view=True),
+    "today": Panel("今日事件", ("incidents",), "/incidents?period=today", _kpi_today, uses_view=True),
     "closure": Panel(tips.indicator("incident_closure_rate").name, ("incidents",), "/incidents", _kpi_closure,
                      uses_view=True),
     "targets": Panel(tips.indicator("target_attainment").name, ("targets",), "/targets", _kpi_targets),

@@ -136,13 +136,24 @@ def targets() -> pd.DataFrame:
     ])
 
 
-@pytest.fixture
-def operator_caller():
-    """Every request comes from an operator (refresh, accept_guard, view_raw_rows). The ONE caller resolver
-    the tests install until the login lands; the app is built in-process by the test."""
+def _acting_as(role: str, name: str):
+    """Requests come from a logged-in user of ``role`` while the test runs: the one place tests install a
+    caller resolver (the auth layer's login replaces it when it lands); the app is built in-process."""
     from dashboard import permissions
 
     permissions.install_caller_resolver(lambda: permissions.Caller(
-        name="ops-test", role="operator", permissions=permissions.DEFAULT_ROLES["operator"], kind="user"))
+        name=name, role=role, permissions=permissions.DEFAULT_ROLES[role], kind="user"))
     yield
     permissions.install_caller_resolver(None)
+
+
+@pytest.fixture
+def operator_caller():
+    """Every request comes from an operator (refresh, accept_guard, view_raw_rows)."""
+    yield from _acting_as("operator", "ops-test")
+
+
+@pytest.fixture
+def leader_caller():
+    """Every request comes from a 领导 (leader: the drill-downs and their downloads)."""
+    yield from _acting_as("leader", "t")

@@ -29,7 +29,7 @@ def _empty_app():
 
 def test_paths_open_the_registered_pages_with_their_variables(client):
     page, variables = pages.match("/district/D01")
-    assert page["module"] == "layouts.drill.district" and variables == {"region_id": "D01"}
+    assert page["module"] == "layouts.incidents.district" and variables == {"region_id": "D01"}
     assert pages.match("department/财政局")[1] == {"dept_id": "财政局"}
     assert pages.match("/wall/")[0]["module"] == "layouts.wall" and pages.match("")[0]["module"] == "layouts.wall_home"
     assert pages.match("/status")[0]["module"] == "layouts.status"

@@ -10,20 +10,12 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard import department_history, runtime
-from dashboard.permissions import DEFAULT_ROLES, Caller, install_caller_resolver
 from tests.demo_app import demo_test_client
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     return demo_test_client(tmp_path_factory.mktemp("programmes"))
-
-
-@pytest.fixture
-def leader():
-    install_caller_resolver(lambda: Caller("王局长", "leader", DEFAULT_ROLES["leader"], "user"))
-    yield
-    install_caller_resolver(None)
 
 
 def test_pulls_write_each_departments_values_over_the_back_filled_history(client):
@@ -55,7 +47,7 @@ def test_downloads_need_the_permission(client):
     assert answer.status_code == 403 and answer.get_data(as_text=True) == "需要登录后才能下载表格"
 
 
-def test_a_download_has_chinese_headers_and_the_selections_rows(client, leader):
+def test_a_download_has_chinese_headers_and_the_selections_rows(client, leader_caller):
     rt = runtime.current()
     systems = rt.store.frame("systems", "systems")
     overdue = int(systems["overdue"].sum())

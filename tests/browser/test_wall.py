@@ -177,7 +177,7 @@ def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
     page.locator(f"#{IDS['districts']} a").first.click()  # a link in server-rendered markup
     page.wait_for_url("**/district/*", timeout=10_000)
     assert "/district/" in page.url
-    page.wait_for_selector("h1:has-text('区县下钻')", timeout=10_000)
+    page.wait_for_selector("#incidents-page h1", timeout=30_000)  # the district's incidents view
     # a drill-down page is a page of another kind (plotly.js' full bundle, Bootstrap): loaded anew
     assert page.evaluate("window.__samePage") is None
     assert page.evaluate("'sankey' in Plotly.PlotSchema.get().traces")

@@ -1,0 +1,186 @@
+"""/incidents benchmark: server time of the drill-down's page callbacks, one table page, downloads.
+
+    python benchmarks/drill.py [--incidents 2000000] [--rounds 20] [--keep DIR]
+
+With the demo city at ``--incidents`` rows seeded and pulled into the on-disk frame store (as
+`python run.py seed --incidents N` and `python run.py pull` do), in this process:
+
+1. filter and drill callbacks: the page function Dash Pages calls for a URL (query reading,
+   selections from the published cube, figures, components) over a mix of views — the city, a
+   district, a street, a grid, with periods, a date range, category, source and status filters;
+2. one table page sorted and filtered (the grid's getRowsRequest callback's work), with numpy over
+   the published detail frame, and the same page by DuckDB over the published Parquet file;
+3. a download of 100,000 rows as CSV (UTF-8 with BOM) and as XLSX (openpyxl's write-only workbook).
+
+Prints p50 / p95 of each (milliseconds) against the goals of issue 11.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def _report(label: str, times: list[float], goal_ms: float | None = None) -> None:
+    p50, p95 = statistics.median(times) * 1000, _pct(times, 0.95) * 1000
+    goal = f"  goal < {goal_ms:.0f} ms: {'met' if p95 < goal_ms else 'NOT met'}" if goal_ms else ""
+    print(f"  {label:<44} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms{goal}")
+
+
+def _views(regions) -> list[dict]:
+    district = regions[regions["level"] == "区县"]["region_id"].iloc[0]
+    street = regions[(regions["level"] == "镇街") & (regions["parent_id"] == district)]["region_id"].iloc[0]
+    grid = regions[(regions["level"] == "网格") & (regions["parent_id"] == street)]["region_id"].iloc[0]
+    return [
+        {}, {"period": "year"}, {"period": "today"}, {"category": "市容环境"}, {"source": "12345热线", "status": "已办结"},
+        {"region": district}, {"region": district, "period": "quarter", "category": "交通出行"},
+        {"region": street}, {"region": street, "period": "year"}, {"region": grid}, {"region": grid, "period": "year"},
+        {"from": "2026-01-01", "to": "2026-06-30"}, {"weekday": "1", "hour": "9"},
+    ]
+
+
+def measure_callbacks(rounds: int) -> None:
+    from plotly.io.json import to_json_plotly
+
+    from dashboard import runtime
+    from layouts import incidents
+
+    def render(view):  # the page function and the JSON of its answer, as the router callback sends it
+        return to_json_plotly(incidents.layout(**view))
+
+    regions = runtime.current().geography.regions
+    views = _views(regions)
+    levels = dict(zip(regions["region_id"], regions["level"]))
+    render({})  # warm: frames read from Parquet once
+    first: list[float] = []
+    for view in views:  # each view drawn the first time
+        t0 = time.perf_counter()
+        render(dict(view))
+        first.append(time.perf_counter() - t0)
+    times: list[float] = []
+    by_level: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for view in views:
+            t0 = time.perf_counter()
+            render(dict(view))
+            elapsed = time.perf_counter() - t0
+            times.append(elapsed)
+            by_level.setdefault(levels.get(view.get("region"), "city"), []).append(elapsed)
+    print(f"filter / drill callbacks (the page of a URL, with its JSON), {len(views)} views:")
+    _report("first time each view is drawn", first, 100)
+    print(f"  … and {rounds} rounds more of each (drawn once per publish):")
+    _report("all views", times, 100)
+    for key, label in (("city", "city views"), ("区县", "a district"), ("镇街", "a street"), ("网格", "a grid")):
+        if key in by_level:
+            _report(label, by_level[key])
+
+
+def measure_table(rounds: int, parquet: Path) -> None:
+    try:
+        import duckdb  # only this comparison needs it (pip install "duckdb>=2,<3"); the app does not
+    except ImportError:
+        duckdb = None
+
+    from dashboard import incident_table, runtime
+    from dashboard.incident_query import IncidentQuery
+    from dashboard.incident_view import region_names
+
+    rt = runtime.current()
+    detail = rt.store.frame("incidents", "detail")
+    names = region_names(rt.geography)
+    today = date.today()
+    query = IncidentQuery(period="year", category="市容环境")
+    pages = [(start, sort) for start in (0, 500, 5000) for sort in ("handling_hours:desc", "incident_id:asc",
+                                                                    "reported_at:desc", "closed_at:asc")]
+    numpy_times, duck_times = [], []
+    first, last = query.days(today)
+    con = duckdb.connect() if duckdb else None
+    if con is not None:
+        con.execute(f"CREATE VIEW detail AS SELECT * FROM read_parquet('{parquet.as_posix()}')")
+    for _ in range(rounds):
+        for start, sort in pages:
+            t0 = time.perf_counter()
+            rows, total = incident_table.page(detail, query, None, today, names, start=start, end=start + 50,
+                                              sort=sort, filter_model={"handling_hours": {"type": "greaterThan",
+                                                                                          "filter": 2}})
+            numpy_times.append(time.perf_counter() - t0)
+            if con is None:
+                continue
+            column, _, direction = sort.partition(":")
+            t0 = time.perf_counter()
+            where = ("reported_at >= ? AND reported_at < ? + INTERVAL 1 DAY AND category = '市容环境' "
+                     "AND handling_hours > 2")
+            con.execute(f"SELECT * FROM detail WHERE {where} ORDER BY {column} {direction} NULLS LAST "
+                        f"LIMIT 50 OFFSET {start}", [first, last]).df()
+            con.execute(f"SELECT count(*) FROM detail WHERE {where}", [first, last]).fetchone()
+            duck_times.append(time.perf_counter() - t0)
+    print(f"one table page (50 rows), 本年 × 市容环境 × 处置时长 > 2 小时 (selection {total:,} rows), "
+          f"{len(pages)} pages × {rounds} rounds:")
+    _report("numpy over the published detail frame", numpy_times, 150)
+    if duck_times:
+        _report("DuckDB over the published Parquet", duck_times, 150)
+    else:
+        print("  DuckDB over the published Parquet: duckdb is not installed, not measured")
+
+
+def measure_downloads(rows_wanted: int) -> None:
+    from dashboard import incident_table, runtime
+    from dashboard.incident_query import IncidentQuery
+    from dashboard.incident_view import region_names
+
+    rt = runtime.current()
+    detail = rt.store.frame("incidents", "detail")
+    names = region_names(rt.geography)
+    rows = incident_table.download_rows(detail, IncidentQuery(period="year"), None, date.today(), rows_wanted)
+    print(f"download of {len(rows):,} rows:")
+    t0 = time.perf_counter()
+    size = sum(len(chunk) for chunk in incident_table.csv_chunks(detail, rows, names))
+    print(f"  CSV  (UTF-8 with BOM, streamed)  {time.perf_counter() - t0:6.2f} s  {size / 1e6:6.1f} MB  goal < 3 s")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "incidents.xlsx"
+        t0 = time.perf_counter()
+        incident_table.xlsx_file(detail, rows, names, path)
+        print(f"  XLSX (openpyxl write-only)       {time.perf_counter() - t0:6.2f} s  {path.stat().st_size / 1e6:6.1f} MB"
+              "  goal < 10 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="/incidents 下钻页基准测试")
+    parser.add_argument("--incidents", type=int, default=2_000_000, help="演示城市的事件条数")
+    parser.add_argument("--rounds", type=int, default=20, help="每个视图的重复次数")
+    parser.add_argument("--keep", metavar="DIR", help="演示城市只生成一次，之后复用该目录")
+    args = parser.parse_args()
+    from benchmarks.wall import _city  # the same seeded, pulled demo city (and --keep folder) as wall.py
+
+    config = _city(args)
+
+    from dashboard.app import create_app
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    settings = load_settings(config, environ={})
+    store = open_store(settings.app.store, settings.data_dir)
+    create_app(settings, store)  # installs the runtime and registers the pages
+
+    version = store.status("incidents").version
+    parquet = settings.data_dir / "frames" / "incidents" / f"v{version}" / "detail.parquet"
+    measure_callbacks(args.rounds)
+    measure_table(max(2, args.rounds // 4), parquet)
+    measure_downloads(100_000)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,240 @@
+"""The /incidents view model: everything the page draws for one query, as plain values.
+
+:func:`incidents_view` takes the published incident frames, the city's geography, the URL query
+and today's date, and returns an :class:`IncidentsView`; :func:`current_view` does so for the
+running app (its store and geography). layouts/incidents.py turns a view into components and never
+reads the store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard import formatting as fmt
+from dashboard import incident_select as sel
+from dashboard.incident_query import PERIODS, Choices, IncidentQuery, parse_query, period_label, weekday_hour_label
+from dashboard.indicators import indicator
+from layouts import tips
+
+CITY = "全市"
+MAX_POINTS = 20_000  # the density below the last polygon level draws at most this many incidents
+
+
+@dataclass(frozen=True)
+class Kpi:
+    indicator_id: str
+    label: str
+    value: str
+    unit: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The map of one view: ``layer`` (a FeatureCollection) and which of its features to fill with
+    which counts, the feature outlined as the region in view, and the incidents' points where no
+    polygon level is below the region."""
+    layer: dict | None
+    ids: tuple[str, ...] = ()
+    counts: tuple[int, ...] = ()
+    hrefs: tuple[str, ...] = ()
+    names: dict = field(default_factory=dict)
+    outline: str | None = None  # the region in view, drawn as an outline where it has no children drawn
+    points: tuple[np.ndarray, np.ndarray] | None = None
+    level_label: str = "区县"
+
+
+@dataclass(frozen=True)
+class IncidentsView:
+    query: IncidentQuery
+    notices: list[str]
+    scope: str  # 全市, or the region's name
+    level: str | None
+    crumbs: list[tuple[str, str | None]]
+    period_text: str
+    kpis: list[Kpi]
+    daily: pd.DataFrame
+    hour_weekday: np.ndarray
+    categories: pd.DataFrame
+    hot_grids: pd.DataFrame
+    map: MapView
+    total: int
+    options: dict[str, list[tuple[str, str]]]
+    today: date
+    as_of: object = None
+    centroids: pd.DataFrame | None = None  # the map's child regions' label points
+    key: tuple = ()  # what the view depends on: equal keys, equal pages
+
+
+def choices_of(frames, geography) -> Choices:
+    regions = getattr(geography, "regions", None)
+    region_levels = {}
+    if isinstance(regions, pd.DataFrame) and not regions.empty:
+        region_levels = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
+    cube = frames.get("cube_district")
+
+    def values(column):
+        if cube is None or column not in cube.columns:
+            return ()
+        return tuple(sorted(str(c) for c in cube[column].cat.categories))
+    return Choices(region_levels, values("category"), values("source"), values("status"))
+
+
+def region_names(geography) -> dict[str, str]:
+    regions = getattr(geography, "regions", None)
+    if not isinstance(regions, pd.DataFrame) or regions.empty:
+        return {}
+    return dict(zip(regions["region_id"].astype(str), regions["name"].astype(str)))
+
+
+def lineage(geography, region: str | None) -> list[str]:
+    """The region and its ancestors, the district first."""
+    regions = getattr(geography, "regions", None)
+    if region is None or not isinstance(regions, pd.DataFrame) or regions.empty:
+        return []
+    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+    chain, at = [], region
+    while at is not None and at not in chain and len(chain) < 6:
+        chain.append(at)
+        up = parent.get(at)
+        at = None if up is None or (isinstance(up, float) and np.isnan(up)) else str(up)
+    return chain[::-1]
+
+
+def crumbs_of(query: IncidentQuery, geography) -> list[tuple[str, str | None]]:
+    """全市 › 区县 › 镇街 › 网格: each crumb keeps the filters and goes up one level."""
+    names = region_names(geography)
+    chain = lineage(geography, query.region)
+    out = [(CITY, query.href(region=None, page=1))]
+    out += [(names.get(rid, rid), query.href(region=rid, page=1)) for rid in chain]
+    return [*out[:-1], (out[-1][0], None)]
+
+
+def _kpis(k: sel.Kpis, query: IncidentQuery, scope: str, today: date, as_of) -> list[Kpi]:
+    period = period_label(query, today)
+
+    def one(indicator_id, value, unit, *, in_period=True):
+        entry = indicator(indicator_id)
+        text = tips.tip(indicator_id, f"{value}{unit}", scope=scope, as_of=as_of,
+                        period=f"{period}，{entry.period}" if in_period else None,
+                        details=[f"筛选：{f}" for f in filter_words(query)])
+        return Kpi(indicator_id, entry.name, value, unit, text)
+
+    hours = k.mean_handling_hours
+    return [
+        one("incident_count", fmt.count(k.incidents), " 件"),
+        one("incident_closure_rate", fmt.percent(k.closure_rate), ""),
+        one("ontime_closure_rate", fmt.percent(k.ontime_rate), ""),
+        one("overdue_open", fmt.count(k.overdue), " 件", in_period=False),
+        one("mean_handling_hours", fmt.MISSING if hours is None else f"{hours:.1f}", "" if hours is None else " 小时"),
+    ]
+
+
+def filter_words(query: IncidentQuery) -> list[str]:
+    words = [f"{label} {value}" for label, value in (("分类", query.category), ("来源", query.source),
+                                                     ("状态", query.status)) if value]
+    cell = weekday_hour_label(query)
+    return words + ([f"时段 {cell}"] if cell else [])
+
+
+def _map(frames, query: IncidentQuery, level: str | None, geography, today: date, names: dict) -> MapView:
+    child = sel.child_level(level)
+    layer = geography.layer(child) if child and geography is not None else None
+    regions = geography.regions if geography is not None else pd.DataFrame()
+    if layer:
+        features = [str(f.get("id")) for f in layer.get("features", [])]
+        if level is not None:
+            kids = set(regions.loc[regions["parent_id"].astype(str) == query.region, "region_id"].astype(str))
+            features = [f for f in features if f in kids]
+        if features:
+            counts = sel.children(frames, query, level, today).set_index("region_id")["incidents"]
+            return MapView(layer, tuple(features), tuple(int(counts.get(f, 0)) for f in features),
+                           tuple(query.href(region=f, page=1) for f in features), names, level_label=child)
+    # below the last polygon level: the region's own outline and its incidents as points
+    own = geography.layer(level) if level and geography is not None else None
+    detail = frames.get("detail")
+    points = None
+    if detail is not None:
+        from dashboard.incident_table import selection
+
+        rows = np.flatnonzero(selection(detail, query, level, today))[:MAX_POINTS]
+        lon, lat = detail["lon"].to_numpy()[rows], detail["lat"].to_numpy()[rows]
+        located = ~(np.isnan(lon) | np.isnan(lat))
+        points = (lon[located], lat[located])
+    return MapView(own, (), (), (), names, outline=query.region, points=points, level_label=level or "区县")
+
+
+def _options(choices: Choices) -> dict[str, list[tuple[str, str]]]:
+    return {"period": list(PERIODS.items()),
+            "category": [(c, c) for c in choices.categories], "source": [(s, s) for s in choices.sources],
+            "status": [(s, s) for s in choices.statuses]}
+
+
+def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, *, key: tuple = ()) -> IncidentsView:
+    """The view of ``raw_query`` (the URL's query dict): bad values give notices and their defaults."""
+    choices = choices_of(frames, geography)
+    query, notices = parse_query(raw_query, choices, today)
+    if frames.get("cube_district") is None:
+        notices.append("事件数据尚未汇聚（或缺少下钻所需的事件立方），暂无数据")
+    level = choices.regions.get(query.region) if query.region else None
+    names = region_names(geography)
+    scope = names.get(query.region, query.region) if query.region else CITY
+    k = sel.kpis(frames, query, level, today)
+    grid_ids = [r for r, lv in choices.regions.items() if lv == "网格"]
+    return IncidentsView(
+        query=query, notices=notices, scope=scope, level=level, crumbs=crumbs_of(query, geography),
+        period_text=period_label(query, today), kpis=_kpis(k, query, scope, today, as_of),
+        daily=sel.daily(frames, query, level, today), hour_weekday=sel.hour_weekday(frames, query, level, today),
+        categories=sel.totals_by(frames, query, level, today, "category"),
+        hot_grids=sel.hot_grids(frames, query, level, today, grid_ids).assign(
+            name=lambda f: [names.get(r, r) for r in f["region_id"]]),
+        map=_map(frames, query, level, geography, today, names), total=k.incidents, options=_options(choices),
+        today=today, as_of=as_of, centroids=_centroids(geography, level), key=key,
+    )
+
+
+def _centroids(geography, level: str | None) -> pd.DataFrame | None:
+    regions = getattr(geography, "regions", None)
+    child = sel.child_level(level)
+    if regions is None or regions.empty or child is None:
+        return None
+    return regions[regions["level"] == child]
+
+
+def current_frames() -> dict:
+    """The incidents dataset's published frames in the running app ({} before its first publish)."""
+    from dashboard import runtime
+
+    snap = runtime.current().store.snapshot("incidents")
+    return snap.frames if snap is not None else {}
+
+
+def as_of_of(frames):
+    frame = frames.get("as_of")
+    return frame["as_of"].iloc[0] if frame is not None and len(frame) else None
+
+
+_VIEWS: dict[tuple, IncidentsView] = {}
+VIEWS_KEPT = 64
+
+
+def current_view(raw_query: dict) -> IncidentsView:
+    """The view of a URL's query in the running app. Views are kept per publish of the incidents (and
+    per app and day): a view a leader sends round, or goes back to, is computed once."""
+    from dashboard import runtime
+
+    rt = runtime.current()
+    snap = rt.store.snapshot("incidents")
+    key = (rt.generation, snap.version if snap is not None else 0, date.today(),
+           tuple(sorted((str(k), str(v)) for k, v in raw_query.items())))
+    view = _VIEWS.get(key)
+    if view is None:
+        frames = snap.frames if snap is not None else {}
+        view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key)
+        if len(_VIEWS) >= VIEWS_KEPT:
+            _VIEWS.clear()
+        _VIEWS[key] = view
+    return view
