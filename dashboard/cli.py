@@ -1,12 +1,14 @@
-"""Command line: serve (default), scheduler, pull, seed, db, check-source."""
+"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot."""
 from __future__ import annotations
 
 import argparse
 import logging
 import re
 import sys
+from pathlib import Path
 
 from dashboard import formatting as fmt
+from dashboard.capture import CaptureError
 from dashboard.migrations import SchemaError
 from dashboard.settings import Settings, SettingsError, load_settings
 
@@ -95,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     database = sub.add_parser("db", help="应用数据库的结构版本（Alembic 迁移）")
     database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
                           help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
+    snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片；无需另行启动服务")
+    snapshot.add_argument("--png", required=True, metavar="文件", help="输出的 PNG 文件路径")
+    snapshot.add_argument("--view", metavar="视图",
+                          help="大屏视图：city（全市，默认）或 district:<区县编号>")
+    snapshot.add_argument("--page", metavar="路径",
+                          help="改为截取这个页面（如 /district/<区县编号>），按 1920×1080 截取")
     return parser
 
 
@@ -192,6 +200,43 @@ def cmd_scheduler(settings: Settings) -> int:
     return 0
 
 
+def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | None) -> int:
+    from dashboard import capture, runtime
+    from dashboard.app import create_app
+    from dashboard.pullers import Puller
+    from dashboard.store import open_store
+    from dashboard.wall_view import geography_of
+    from layouts.wall_panels import district_names
+
+    if view and page:
+        raise capture.CaptureError("--view 与 --page 只能给出一个：--view 选大屏的视图，--page 选另一个页面")
+    if page and not page.startswith("/"):
+        raise capture.CaptureError(f"--page 应为以 / 开头的页面路径（如 /district/<区县编号>），而不是 {page}")
+    capture.chromium_executable(settings)  # before any work: a missing Chromium fails at once
+    store = open_store(settings.app.store, settings.data_dir)
+    puller = Puller(settings, store)
+    if not store.datasets():  # nothing pulled yet: draw the wall from real frames, not empty panels
+        print("尚无数据：正在拉取一次…", flush=True)
+        _print_pull_table(puller.run_all("snapshot"))
+    app = create_app(settings, store, puller.engine)
+    districts = district_names(geography_of(runtime.current()))
+    label = "全市"
+    if view and view != "city":
+        region = view.removeprefix("district:")
+        if not view.startswith("district:") or region not in districts:
+            known = "、".join(f"district:{k}（{v}）" for k, v in districts.items()) or "（无区县数据）"
+            raise capture.CaptureError(f"--view 的值 {view} 无效：应为 city 或 district:<区县编号>；可选：{known}")
+        label = districts[region]
+    path, size = (capture.capture_path(page), capture.DRILL_SIZE) if page else (capture.wall_path(view), settings.city.canvas)
+    with capture.LocalServer(app) as base_url:
+        shot = capture.capture_png(settings, base_url, path, tuple(size))
+    out = Path(png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(shot.png)
+    print(f"截图已保存: {out}（{shot.size[0]}×{shot.size[1]}，{page or label}）")
+    return 0
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
     from waitress import serve
 
@@ -230,8 +275,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if args.command == "scheduler":
             return cmd_scheduler(settings)
+        if args.command == "snapshot":
+            return cmd_snapshot(settings, args.png, args.view, args.page)
         return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
                          not getattr(args, "no_scheduler", False))
     except (SettingsError, SchemaError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    except CaptureError as exc:
+        print(f"截图失败：{exc.message}", file=sys.stderr)
+        return 1

@@ -381,6 +381,11 @@ class WallSettings(_Strict):
     rotate_seconds: int = Field(0, ge=0)
 
 
+class ExportSettings(_Strict):
+    chromium: str = Field("/usr/bin/chromium", min_length=1, description="截图所用 Chromium 可执行文件（Debian 软件包 chromium）")
+    capture_timeout_seconds: float = Field(60.0, gt=0, le=600, description="等待页面全部面板绘制完成的时限")
+
+
 class Settings(_Strict):
     city: CitySettings = CitySettings()
     app: AppSettings = AppSettings()
@@ -388,6 +393,7 @@ class Settings(_Strict):
     wall: WallSettings = WallSettings()
     targets: TargetSettings = TargetSettings()
     scoreboard: ScoreboardSettings = ScoreboardSettings()
+    export: ExportSettings = ExportSettings()
     sources: list[SourceSettings] = []
     config_path: str = ""
 

@@ -119,7 +119,8 @@ def wall_page(view_model: WallView) -> html.Div:
     return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas" + large, style={
         "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}",
         "--ts": f"{text_scale:g}"})],
-        id=IDS["root"], className=classes, **{"data-mode": mode})
+        # data-cw-version: the versions drawn, the value of assets/drawn.js's "all panels drawn" flag
+        id=IDS["root"], className=classes, **{"data-mode": mode, "data-cw-version": poll_signature(versions)})
 
 
 # registered once the Dash app exists: dashboard/app.py imports this module (dashboard/pages.py)

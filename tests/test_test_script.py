@@ -31,3 +31,13 @@ def test_with_everything_installed_it_runs_pytest_offline_and_never_calls_apt_ge
     assert result.returncode == 0, result.stderr[-2000:]
     assert "pytest" in (result.stdout + result.stderr).lower()
     assert "apt-get" not in result.stderr and "installing Debian packages" not in result.stdout
+
+
+def test_the_run_commands_setup_is_the_same_script_and_runs_offline_without_apt_get():
+    setup = REPO / "scripts" / "setup.sh"
+    assert 'source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"' in SCRIPT.read_text(encoding="utf-8")
+    env = {**os.environ, "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
+    result = subprocess.run(["bash", "-x", str(setup)], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "-r requirements.txt" in result.stderr  # the runtime packages, playwright among them
+    assert "apt-get" not in result.stderr and "installing Debian packages" not in result.stdout

@@ -9,19 +9,16 @@ from layouts.wall_ids import IDS
 pytestmark = pytest.mark.browser
 
 GRAPH_IDS = list(IDS["graph"].values())
-READY = """(ids) => ids.every(id => {
-  const el = document.getElementById(id);
-  const plot = el && el.querySelector('.js-plotly-plot');
-  return plot && plot.querySelector('.main-svg') && plot.data && plot.data.length > 0;
-})"""
+#: assets/drawn.js's "all panels drawn" flag: every graph drawn, every HTML panel mounted, nothing loading
+DRAWN = "() => !!document.documentElement.dataset.cwDrawn"
 
 
 def wait_ready(page):
-    page.wait_for_function(READY, arg=GRAPH_IDS, timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
 
 
 def open_wall(open_page, url: str, *size):
-    """The wall at ``url`` in a new page, every graph drawn; → its PageWatch."""
+    """The wall at ``url`` in a new page, every panel drawn (the page's drawn flag); → its PageWatch."""
     watch = open_page(url, *size)
     wait_ready(watch.page)
     return watch
@@ -41,6 +38,8 @@ def callback_output(request) -> str | None:
 def test_wall_draws_every_panel(live_app, open_page, width, height):
     watch = open_wall(open_page, live_app.url + "/wall", width, height)
     page = watch.page
+    # the drawn flag carries the version signature the page was drawn from
+    assert page.evaluate("document.documentElement.dataset.cwDrawn") == page.get_attribute(f"#{IDS['root']}", "data-cw-version")
     for graph_id in GRAPH_IDS:  # every figure has data, not the "暂无数据" placeholder
         traces = page.evaluate("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data.length",
                                graph_id)

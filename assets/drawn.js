@@ -1,0 +1,106 @@
+/* CityWall — the explicit "all panels drawn" flag, and the capture stamp.
+ *
+ * When every Plotly graph of the page has had its first draw (its _fullLayout and SVG exist), every
+ * HtmlBlock panel body has its markup, nothing is loading (Dash's data-dash-is-loading) and the web
+ * fonts are ready, the page sets
+ *     document.documentElement.dataset.cwDrawn = "<data version signature>"
+ * (the wall's data-cw-version; a drill-down page without one sets "1"). Server-side captures
+ * (dashboard/capture.py) and the browser tests wait for this flag, never for a fixed sleep, so a
+ * capture never shows a spinner or an empty panel.
+ *
+ * With ?capture=1 (read here, before wall.js drops parameters it does not know from the address bar)
+ * the page first adds a small stamp: the view (全市, a district or the drill-down's breadcrumb), the
+ * data version, the data's update time and the time of the capture.
+ */
+(function () {
+  'use strict';
+
+  var capture = /(?:^|[?&])capture=1(?:&|$)/.test(window.location.search);
+
+  function pageRoot() {
+    return document.getElementById('wall-root') || document.querySelector('.cw-drill-page');
+  }
+
+  function graphsDrawn(root) {
+    var graphs = root.querySelectorAll('.dash-graph');
+    for (var i = 0; i < graphs.length; i++) {
+      var gd = graphs[i].classList.contains('js-plotly-plot') ? graphs[i] : graphs[i].querySelector('.js-plotly-plot');
+      if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
+    }
+    return true;
+  }
+
+  function blocksMounted(root) {
+    var bodies = root.querySelectorAll('.cw-html-body, .cw-kpi-body');
+    for (var i = 0; i < bodies.length; i++) if (!bodies[i].firstChild) return false;
+    return true;
+  }
+
+  function drawn(root) {
+    if (!root || root.querySelector('[data-dash-is-loading="true"]')) return false;
+    if (document.querySelector('._dash-loading, .dash-spinner')) return false;
+    var canvas = document.getElementById('wall-canvas');
+    if (root.id === 'wall-root' && !(canvas && canvas.classList.contains('is-scaled'))) return false;
+    if (document.fonts && document.fonts.status !== 'loaded') return false;
+    return graphsDrawn(root) && blocksMounted(root);
+  }
+
+  function signature(root) {
+    return root.getAttribute('data-cw-version') || '1';
+  }
+
+  function viewName(root) {
+    if (root.id === 'wall-root') {
+      var label = document.getElementById('wall-view-label');
+      var text = label ? label.textContent : '';
+      return text.replace(/^当前视图：/, '').replace(/\s*·\s*轮播.*$/, '') || '全市';
+    }
+    var crumbs = root.querySelectorAll('.cw-breadcrumb .cw-crumb');
+    var names = [];
+    for (var i = 0; i < crumbs.length; i++) names.push(crumbs[i].textContent.trim());
+    return names.join(' › ') || document.title;
+  }
+
+  function stamp(root) {
+    if (document.getElementById('cw-capture-stamp')) return;
+    var d = new Date();
+    var p = function (n) { return n < 10 ? '0' + n : String(n); };
+    var updated = document.getElementById('wall-updated');
+    var parts = [viewName(root), '数据版本 ' + signature(root)];
+    if (updated && updated.textContent.trim()) parts.push(updated.textContent.trim());
+    parts.push('截图于 ' + d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' +
+               p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()));
+    var el = document.createElement('div');
+    el.id = 'cw-capture-stamp';
+    el.className = 'cw-capture-stamp';
+    el.textContent = parts.join(' · ');
+    var s = Math.max(1, window.innerWidth / 1920);
+    el.style.cssText = 'position:fixed;right:' + 12 * s + 'px;bottom:' + 8 * s + 'px;z-index:2147483647;' +
+      'padding:' + 3 * s + 'px ' + 10 * s + 'px;font:' + 14 * s + 'px "Noto Sans CJK SC","Noto Sans SC",sans-serif;' +
+      'color:#e6f1ff;background:rgba(4,16,36,.82);border:1px solid rgba(90,170,255,.5);border-radius:' + 4 * s + 'px;' +
+      'pointer-events:none;white-space:nowrap';
+    document.body.appendChild(el);
+  }
+
+  // checked on a short timer (cheap: a few selectors); the flag follows a later redraw's version
+  function check() {
+    var root = pageRoot();
+    var html = document.documentElement;
+    if (!drawn(root)) {
+      if (!html.dataset.cwDrawn) return;
+      delete html.dataset.cwDrawn; // a page moved on (another view, a reload of its panels)
+      return;
+    }
+    var sig = signature(root);
+    if (html.dataset.cwDrawn === sig) return;
+    if (capture) stamp(root);
+    // two frames: the flag goes up once the drawn state has been painted
+    window.requestAnimationFrame(function () {
+      window.requestAnimationFrame(function () {
+        if (drawn(pageRoot())) html.dataset.cwDrawn = sig;
+      });
+    });
+  }
+
+  window.setInterval(check, 100);
+})();
