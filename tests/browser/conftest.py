@@ -116,9 +116,17 @@ class PageWatch:
 def open_page(browser):
     contexts = []
 
-    def _open(url: str, width: int = 1920, height: int = 1080) -> PageWatch:
+    def _open(url: str, width: int = 1920, height: int = 1080, user: str = "") -> PageWatch:
+        """The page at ``url``, logged in as ``user`` first when given (tests/auth_helpers.py)."""
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
+        if user:
+            from urllib.parse import urlsplit
+
+            from tests.auth_helpers import login_context
+
+            parts = urlsplit(url)
+            login_context(context, f"{parts.scheme}://{parts.netloc}", user)
         watch = PageWatch(context.new_page())
         watch.page.goto(url, wait_until="load")
         return watch
