@@ -6,9 +6,9 @@ import io
 from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from dashboard import accounts, audit, runtime
-from dashboard.admin_view import AuditFilter, audit_rows
+from dashboard.admin_view import AuditFilter, audit_rows, current_admin_view
 from dashboard.permissions import protect_callbacks, require_permission
-from layouts.admin import IDS, body_for
+from layouts.admin import IDS, admin_body
 
 protect_callbacks("admin", "admin-*")
 
@@ -36,7 +36,7 @@ def refresh_admin(actor, action, since, until, _add, _revoke, token_name):
         audit.record("token_revoke", token.name)
         made = f"已吊销令牌「{token.name}」"
     flt, notices = AuditFilter.from_values(actor, action, since, until)
-    return body_for(flt), "；".join(notices), made
+    return admin_body(current_admin_view(flt)), "；".join(notices), made
 
 
 @callback(Output(IDS["download"], "data"), Input(IDS["download_button"], "n_clicks"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dashboard import accounts, audit
+from dashboard import accounts, audit, runtime
 from dashboard.permissions import ROLE_LABELS
 
 AUDIT_PAGE_ROWS = 200
@@ -56,3 +56,8 @@ def admin_view(engine, flt: AuditFilter) -> AdminView:
               for t in accounts.list_tokens(engine)]
     rows = audit_rows(engine, flt)
     return AdminView(users, tokens, [r.cells() for r in rows], len(rows), audit.actors(engine))
+
+
+def current_admin_view(flt: AuditFilter = AuditFilter()) -> AdminView:
+    """The running app's admin view (the page and its callbacks ask for this)."""
+    return admin_view(runtime.current().engine, flt)

@@ -30,7 +30,7 @@ log = logging.getLogger("citywall.auth")
 OPEN_PREFIXES = ("/login", "/logout", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/_reload-hash")
 SHELL_PATHS = ("/_dash-layout", "/_dash-dependencies")
 #: Dash Pages' routing callback: what it renders is checked by the page's wrapped layout
-ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
+ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store", "_pages_dummy"})
 
 
 def guard_page_layouts() -> None:

@@ -146,6 +146,8 @@ def install(app: dash.Dash, settings: Settings) -> None:
             at = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else "?"
             log.warning("回调参数无效（%s: %s，于 %s）: %s", type(exc).__name__, str(exc)[:200], at, _where())
             return plain("回调参数无效：值的类型或格式不对", 400)
+        if server.testing or server.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc  # as Flask itself does: a test sees what the app raised
         log.error("服务器内部错误: %s", _where(), exc_info=exc)
         return plain(HTTP_MESSAGES[500], 500)
 

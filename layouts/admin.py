@@ -6,8 +6,8 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from dashboard import audit, runtime
-from dashboard.admin_view import AUDIT_PAGE_ROWS, AdminView, AuditFilter, admin_view
+from dashboard import audit
+from dashboard.admin_view import AUDIT_PAGE_ROWS, AdminView, AuditFilter, current_admin_view
 from layouts.status import _table
 
 IDS = {"body": "admin-body", "token_name": "admin-token-name", "token_add": "admin-token-add",
@@ -35,13 +35,8 @@ def admin_body(view: AdminView) -> html.Div:
     ])
 
 
-def body_for(flt: AuditFilter) -> html.Div:
-    return admin_body(admin_view(runtime.current().engine, flt))
-
-
 def layout(**_query) -> html.Div:
-    engine = runtime.current().engine
-    view = admin_view(engine, AuditFilter())
+    view = current_admin_view()
     actions = [{"label": label, "value": key} for key, label in audit.ACTIONS.items()]
     return html.Div([
         html.H1("系统管理"),

@@ -1,12 +1,16 @@
 """The one shared helper for tests that need a caller: accounts in a real app database, a login over
 real HTTP (a requests.Session or a Playwright browser context), kiosk tokens, and callback POSTs.
 
-    engine = live.puller.engine                      # or runtime.current().engine
-    add_user(engine, "ops1", "operator")
-    session = login(requests.Session(), live.url, "ops1")
-    page = login_context(browser.new_context(), live.url, "ops1").new_page()
-    body = callback_body(live.app, "status-download", {"status-download-button.n_clicks": 1})
-    session.post(live.url + "/_dash-update-component", json=body)
+    city = pulled_city(tmp_path, anonymous_role="")   # the demo city, pulled, not served yet
+    add_user(city.engine, "ops1", "operator")
+    with served_in_another_process(city.config) as url:  # run.py serve: a process with every callback
+        session = login(requests.Session(), url, "ops1")
+        page = login_context(browser.new_context(), url, "ops1").new_page()
+        body = callback_body(dependencies(url), "status-download", {"status-download-button.n_clicks": 1})
+        session.post(url + CALLBACK_URL, json=body)
+
+A server in its own process, not in the test's: Dash hands the callbacks registered at import to the
+first app of a process only, so a second app built in a test process would have none.
 """
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard import accounts
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "正确的密码-correct-horse"  # long enough for accounts.MIN_PASSWORD
+ADMIN_PASSWORD = "管理员的初始密码-1"  # the first start's admin, in a served city
 CALLBACK_URL = "/_dash-update-component"
 
 
@@ -35,6 +41,29 @@ def demo_config(folder: Path, anonymous_role: str = "", incidents: int = 2000, e
             .replace('anonymous_role = "leader"', f'anonymous_role = "{anonymous_role}"'))
     config.write_text(text + "\n" + extra, encoding="utf-8")
     return config
+
+
+@dataclass
+class PulledCity:
+    config: Path
+    settings: object
+    store: object
+    engine: object
+    url: str = ""
+
+
+def pulled_city(folder: Path, anonymous_role: str = "", incidents: int = 2000, extra: str = "") -> PulledCity:
+    """The demo city in ``folder``, pulled once in this process (no app is built here)."""
+    from dashboard.pullers import Puller
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    config = demo_config(folder, anonymous_role, incidents, extra)
+    settings = load_settings(config, environ={})
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    results = puller.run_all("test")
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    return PulledCity(config, settings, puller.store, puller.engine)
 
 
 def add_user(engine, name: str, role: str, password: str = PASSWORD, roles=None) -> accounts.User:
@@ -75,18 +104,23 @@ def login_context(context, base_url: str, name: str, password: str = PASSWORD):
     return context
 
 
-def callback_body(app, output: str, values: dict | None = None) -> dict:
+def dependencies(url: str) -> list[dict]:
+    """The callbacks a served app has (its ``/_dash-dependencies``), read as the first start's admin."""
+    import requests
+
+    return login(requests.Session(), url, "admin", ADMIN_PASSWORD).get(f"{url}/_dash-dependencies", timeout=30).json()
+
+
+def callback_body(callbacks: list[dict], output: str, values: dict | None = None) -> dict:
     """The JSON dash-renderer would POST for the callback whose output key contains ``output``;
     ``values`` maps "id.property" (or a pattern-matching id's type + ".property") to a value;
     a pattern-matching ALL input is sent as an empty list unless given; the inputs given are the
     ones that changed."""
-    from dash._callback import GLOBAL_CALLBACK_MAP
-
     values = values or {}
-    callbacks = {**GLOBAL_CALLBACK_MAP, **app.callback_map}  # Dash merges them at its first request
-    keys = [k for k in callbacks if output in k]
-    assert len(keys) == 1, f"callback for {output!r}: {keys}"
-    spec = callbacks[keys[0]]
+    specs = [cb for cb in callbacks if output in cb["output"]]
+    assert len(specs) == 1, f"callback for {output!r}: {[cb['output'] for cb in specs]}"
+    spec = specs[0]
+    keys = [spec["output"]]
 
     def item(dep: dict) -> dict | list:
         name = dep["id"] if isinstance(dep["id"], str) else dep["id"].get("type", "")
@@ -115,24 +149,25 @@ def output_specs(key: str) -> list[dict]:
 
 
 @contextlib.contextmanager
-def served_in_another_process(config):
+def served_in_another_process(config, log_path: Path | None = None):
     """``python run.py serve --no-scheduler`` on ``config`` (its app database included), in a process
-    of its own; → its base URL once it answers."""
+    of its own (its log into ``log_path``); → its base URL once it answers. The first start makes the
+    account ``admin`` with :data:`ADMIN_PASSWORD`."""
     import requests
 
     from tests.browser.conftest import _free_port
 
     port = _free_port()
-    env = {**os.environ, "CITYWALL_ADMIN_PASSWORD": "管理员的初始密码-1"}  # the first start prints nothing secret
+    env = {**os.environ, "CITYWALL_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    log = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "run.py", "--config", str(config), "serve", "--no-scheduler",
-                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                                "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{url}/login", timeout=2)
+                requests.get(f"{url}/login", timeout=60)  # the first request sets the app up: seconds
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
@@ -140,3 +175,5 @@ def served_in_another_process(config):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if log_path:
+            log.close()

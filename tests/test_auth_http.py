@@ -7,20 +7,24 @@ import pytest
 import requests
 
 from dashboard import accounts, audit
-from tests.auth_helpers import CALLBACK_URL, add_token, add_user, callback_body, demo_config, login
-from tests.browser.conftest import LiveApp
+from dashboard.auth_gate import ROUTER_OUTPUTS
+from dashboard.permissions import callback_permission
+from dashboard.security import output_ids
+from tests.auth_helpers import (CALLBACK_URL, add_token, add_user, callback_body, dependencies, login, output_specs,
+                                pulled_city, served_in_another_process)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    app = LiveApp(demo_config(tmp_path_factory.mktemp("auth-http"), anonymous_role=""))
-    engine = app.puller.engine
-    for name, role in (("viewer1", "viewer"), ("leader1", "leader"), ("operator1", "operator"), ("admin1", "admin")):
-        add_user(engine, name, role)
+    city = pulled_city(tmp_path_factory.mktemp("auth-http"), anonymous_role="")
     # a failed pull whose error names a file path and an internal address
-    app.store.mark_failed("incidents", "读取 /srv/exports/12345热线/工单.csv 失败；备用 http://10.2.3.4/api 超时")
-    yield app
-    app.close()
+    city.store.mark_failed("incidents", "读取 /srv/exports/12345热线/工单.csv 失败；备用 http://10.2.3.4/api 超时")
+    with served_in_another_process(city.config) as url:  # its first start makes the admin
+        for name, role in (("viewer1", "viewer"), ("leader1", "leader"), ("operator1", "operator"), ("admin1", "admin")):
+            add_user(city.engine, name, role)
+        city.url = url
+        city.callbacks = dependencies(url)
+        yield city
 
 
 def unescaped(response) -> str:
@@ -30,9 +34,9 @@ def unescaped(response) -> str:
 def session_of(live, who: str | None) -> requests.Session:
     session = requests.Session()
     if who == "revoked-token":  # a wall screen whose token was revoked after it opened the wall
-        name = f"撤下的屏-{len(accounts.list_tokens(live.puller.engine))}"
-        assert session.get(f"{live.url}/wall?token={add_token(live.puller.engine, name)}", timeout=30).ok
-        accounts.revoke_token(live.puller.engine, name)
+        name = f"撤下的屏-{len(accounts.list_tokens(live.engine))}"
+        assert session.get(f"{live.url}/wall?token={add_token(live.engine, name)}", timeout=30).ok
+        accounts.revoke_token(live.engine, name)
     elif who:
         login(session, live.url, who)
     return session
@@ -70,7 +74,7 @@ CALLBACKS = [
 @pytest.mark.parametrize("who", CALLERS)
 @pytest.mark.parametrize("output,values,allowed", CALLBACKS, ids=[c[0] for c in CALLBACKS])
 def test_callbacks(live, who, output, values, allowed):
-    body = callback_body(live.app, output, values)
+    body = callback_body(live.callbacks, output, values)
     response = session_of(live, who).post(live.url + CALLBACK_URL, json=body, timeout=60)
     if who in allowed:
         assert response.status_code == 200, response.text[:300]
@@ -80,35 +84,35 @@ def test_callbacks(live, who, output, values, allowed):
     assert any(word in response.text for word in ("需要登录", "没有", "吊销")), response.text
     assert len(response.text) < 200 and "Traceback" not in response.text
     # nothing was done: the only 越权的屏 token is the admin's own
-    assert {t.created_by for t in accounts.list_tokens(live.puller.engine) if t.name == "越权的屏"} <= {"admin1"}
+    assert {t.created_by for t in accounts.list_tokens(live.engine) if t.name == "越权的屏"} <= {"admin1"}
 
 
 def test_an_admin_adds_a_token_through_the_page_and_it_is_audited(live):
     session = session_of(live, "admin1")
-    body = callback_body(live.app, "admin-body", {"admin-token-add.n_clicks": 1, "admin-token-name.value": "二楼屏"})
+    body = callback_body(live.callbacks, "admin-body", {"admin-token-add.n_clicks": 1, "admin-token-name.value": "二楼屏"})
     response = session.post(live.url + CALLBACK_URL, json=body, timeout=60)
     made = response.json()["response"]["admin-token-made"]["children"]
     assert response.status_code == 200 and "/wall?kiosk=1&token=" in made
-    token = next(t for t in accounts.list_tokens(live.puller.engine) if t.name == "二楼屏")
-    rows = audit.query(live.puller.engine, action="token_add")
+    token = next(t for t in accounts.list_tokens(live.engine) if t.name == "二楼屏")
+    rows = audit.query(live.engine, action="token_add")
     assert rows[0].actor == "admin1" and rows[0].target == "二楼屏" and rows[0].outcome == "ok"
     assert rows[0].address == "127.0.0.1"
 
-    revoke = callback_body(live.app, "admin-body", {"admin-revoke.n_clicks": [1]})
+    revoke = callback_body(live.callbacks, "admin-body", {"admin-revoke.n_clicks": [1]})
     revoke["inputs"][5] = [{"id": {"type": "admin-revoke", "token": token.id}, "property": "n_clicks", "value": 1}]
     revoke["changedPropIds"] = [f'{{"token":{token.id},"type":"admin-revoke"}}.n_clicks']
     assert session.post(live.url + CALLBACK_URL, json=revoke, timeout=60).status_code == 200
-    assert not next(t for t in accounts.list_tokens(live.puller.engine) if t.id == token.id).active
-    assert audit.query(live.puller.engine, action="token_revoke")[0].target == "二楼屏"
+    assert not next(t for t in accounts.list_tokens(live.engine) if t.id == token.id).active
+    assert audit.query(live.engine, action="token_revoke")[0].target == "二楼屏"
 
 
 def test_a_kiosk_token_opens_the_wall_read_only_until_it_is_revoked(live):
-    engine = live.puller.engine
+    engine = live.engine
     secret = add_token(engine, "三楼屏")
     screen = requests.Session()
     before = len(audit.query(engine, action="kiosk"))
     assert screen.get(f"{live.url}/wall?kiosk=1&token={secret}", timeout=30).status_code == 200
-    poll = callback_body(live.app, "wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}})
+    poll = callback_body(live.callbacks, "wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}})
     for _ in range(3):  # the polls carry the session, not the token: audited once per page load
         assert screen.post(live.url + CALLBACK_URL, json=poll, timeout=30).status_code == 200
     assert screen.get(f"{live.url}/_dash-layout", headers={"Referer": f"{live.url}/wall"}, timeout=30).status_code == 200
@@ -150,7 +154,7 @@ def test_a_viewer_sees_no_source_paths_an_operator_does(live):
     assert "数据源异常，显示最近一次成功的数据" in viewer
     assert "/srv/exports" not in wall_layout("viewer1")  # and the viewer's next load is not the operator's page
 
-    poll = callback_body(live.app, "wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}})
+    poll = callback_body(live.callbacks, "wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}})
     assert "/srv/exports" not in unescaped(session_of(live, "viewer1").post(live.url + CALLBACK_URL, json=poll))
     assert "/srv/exports" in unescaped(session_of(live, "operator1").post(live.url + CALLBACK_URL, json=poll))
 
@@ -176,25 +180,25 @@ def test_security_headers(live):
 
 
 def test_the_admin_page_filters_and_downloads_the_audit_log(live):
-    engine = live.puller.engine
+    engine = live.engine
     viewer = session_of(live, "viewer1")
     viewer.post(live.url + CALLBACK_URL, timeout=30,
-                json=callback_body(live.app, "admin-download", {"admin-download-button.n_clicks": 1}))
+                json=callback_body(live.callbacks, "admin-download", {"admin-download-button.n_clicks": 1}))
     denied = audit.query(engine, actor="viewer1", action="denied")
     assert denied and denied[0].outcome == "denied" and "系统管理" in denied[0].detail
 
     admin = session_of(live, "admin1")
     filtered = admin.post(live.url + CALLBACK_URL, timeout=30, json=callback_body(
-        live.app, "admin-body", {"admin-actor.value": "viewer1", "admin-action.value": "login"}))
+        live.callbacks, "admin-body", {"admin-actor.value": "viewer1", "admin-action.value": "login"}))
     table = filtered.json()["response"]["admin-body"]["children"]
     text = str(table)
     assert "viewer1" in text and "登录" in text and "admin1" not in text.split("审计记录")[1].split("创建者")[0]
     bad_day = admin.post(live.url + CALLBACK_URL, timeout=30, json=callback_body(
-        live.app, "admin-body", {"admin-since.value": "昨天"}))
+        live.callbacks, "admin-body", {"admin-since.value": "昨天"}))
     assert bad_day.json()["response"]["admin-notices"]["children"] == "起始日期应为 YYYY-MM-DD，已忽略"
 
     download = admin.post(live.url + CALLBACK_URL, timeout=30, json=callback_body(
-        live.app, "admin-download", {"admin-download-button.n_clicks": 1, "admin-actor.value": "viewer1"}))
+        live.callbacks, "admin-download", {"admin-download-button.n_clicks": 1, "admin-actor.value": "viewer1"}))
     import base64
 
     data = download.json()["response"]["admin-download"]["data"]
@@ -202,3 +206,11 @@ def test_the_admin_page_filters_and_downloads_the_audit_log(live):
     assert data["filename"] == "审计记录.csv" and csv_text.startswith("时间,用户,身份,操作")
     assert "viewer1" in csv_text and "admin1" not in csv_text
     assert audit.query(engine, action="export")[0].actor == "admin1"  # the download is audited itself
+
+
+def test_every_server_callback_declares_the_permission_of_its_outputs(live):
+    """An undeclared callback is refused at run time (403); this lists them before anyone clicks."""
+    undeclared = [cb["output"] for cb in live.callbacks if not cb.get("clientside_function")
+                  for i in output_ids({"outputs": output_specs(cb["output"])})
+                  if not (isinstance(i, str) and i in ROUTER_OUTPUTS) and callback_permission(i) is None]
+    assert len(live.callbacks) > 20 and undeclared == []

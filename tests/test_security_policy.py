@@ -1,34 +1,18 @@
-"""What the app declares about itself: every server callback names the permission it needs, and the
-Content-Security-Policy follows the settings (framing portals, an intranet tile server)."""
+"""The Content-Security-Policy and the framing headers follow the settings (framing portals, an
+intranet tile server)."""
 from __future__ import annotations
 
 import pytest
-from dash._callback import GLOBAL_CALLBACK_MAP
 
 from dashboard import db
 from dashboard.app import create_app
-from dashboard.auth_gate import ROUTER_OUTPUTS
-from dashboard.permissions import callback_permission
-from dashboard.security import content_security_policy, output_ids
+from dashboard.security import content_security_policy
 from dashboard.settings import Settings
 from dashboard.store import MemoryFrameStore
-from tests.auth_helpers import output_specs
 
 
 def _app(**settings):
     return create_app(Settings.model_validate(settings), MemoryFrameStore(), db.connect("sqlite://"))
-
-
-def test_every_server_callback_declares_the_permission_of_its_outputs():
-    """An undeclared callback is refused at run time (403); this lists them before anyone clicks."""
-    app = _app()
-    undeclared = []
-    for key, spec in {**GLOBAL_CALLBACK_MAP, **app.callback_map}.items():
-        if spec.get("clientside_function") or spec.get("clientside"):
-            continue  # runs in the browser, never POSTs
-        ids = output_ids({"outputs": output_specs(key)})
-        undeclared += [key for i in ids if not (isinstance(i, str) and i in ROUTER_OUTPUTS) and callback_permission(i) is None]
-    assert undeclared == []
 
 
 @pytest.mark.parametrize("settings,expected,absent", [
