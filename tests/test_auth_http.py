@@ -210,6 +210,9 @@ def test_the_admin_page_filters_and_downloads_the_audit_log(live):
 
 def test_every_server_callback_declares_the_permission_of_its_outputs(live):
     """An undeclared callback is refused at run time (403); this lists them before anyone clicks."""
+    from dashboard.app import create_app
+
+    create_app(live.settings, live.store, live.engine)  # imports every page and callback module here too
     undeclared = [cb["output"] for cb in live.callbacks if not cb.get("clientside_function")
                   for i in output_ids({"outputs": output_specs(cb["output"])})
                   if not (isinstance(i, str) and i in ROUTER_OUTPUTS) and callback_permission(i) is None]
