@@ -32,7 +32,7 @@ ACTIONS = {
 }
 OUTCOMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 COLUMNS = ("时间", "用户", "身份", "操作", "对象", "结果", "来源地址", "说明")
-KINDS = {"user": "账号", "kiosk": "大屏令牌", "anonymous": "匿名", "cli": "命令行"}
+KINDS = {"user": "账号", "kiosk": "大屏令牌", "anonymous": "匿名", "cli": "命令行", "capture": "导出截图"}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 import flask
@@ -16,13 +17,15 @@ import flask_login
 
 from dashboard import accounts, audit
 from dashboard.auth_pages import login_page, message_page
-from dashboard.permissions import ANONYMOUS, Caller, install_caller_resolver, role_caller
+from dashboard.permissions import ANONYMOUS, CAPTURE_PERMISSIONS, Caller, install_caller_resolver, role_caller
 from dashboard.settings import Settings
 
 log = logging.getLogger("citywall.auth")
 LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
 KIOSK_KEY = "kiosk"  # the Flask session's key for a wall screen's kiosk token
 TOKEN_PARAM = "token"  # the wall URL's parameter: /wall?token=…
+CAPTURE_HEADER = "X-CityWall-Capture"
+_capture_passes: dict[str, tuple[Caller, float]] = {}  # secret → (caller, expiry); this process only
 
 
 class SessionUser(flask_login.UserMixin):
@@ -51,7 +54,34 @@ def resolve_caller() -> Caller:
     return caller
 
 
+def capture_pass(on_behalf_of: str, seconds: float) -> str:
+    """A secret that lets this process's own headless Chromium (dashboard/capture.py sends it as the
+    :data:`CAPTURE_HEADER` header) see what an export draws, for ``seconds``. It lives in this process's
+    memory only, never in a URL, a cookie or the database, so a real city with no anonymous access
+    still captures; whoever asked for the export was checked for ``export`` before."""
+    now = time.monotonic()
+    for secret in [s for s, (_, until) in _capture_passes.items() if until < now]:
+        _capture_passes.pop(secret, None)
+    secret = secrets.token_urlsafe(32)
+    _capture_passes[secret] = (Caller(name=f"导出:{on_behalf_of}", permissions=CAPTURE_PERMISSIONS, kind="capture"),
+                               now + seconds)
+    return secret
+
+
+def end_capture_pass(secret: str) -> None:
+    _capture_passes.pop(secret, None)
+
+
+def _capture_caller() -> Caller | None:
+    sent = flask.request.headers.get(CAPTURE_HEADER)
+    held = _capture_passes.get(sent) if sent else None
+    return held[0] if held is not None and held[1] >= time.monotonic() else None
+
+
 def _resolve() -> Caller:
+    capture = _capture_caller()
+    if capture is not None:
+        return capture
     settings = flask.current_app.config["CITYWALL_SETTINGS"]
     roles = settings.auth.role_permissions()
     user = flask_login.current_user

@@ -52,6 +52,8 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
 LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_raw_rows", "admin"})
 #: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
 KIOSK_PERMISSIONS = frozenset({"view_wall"})
+#: what the server's own headless Chromium may see while it draws an export (dashboard/capture.py)
+CAPTURE_PERMISSIONS = frozenset({"view_wall", "view_drilldowns", "export"})
 #: what a page needs when its register_page declares no ``permission``
 DEFAULT_PAGE_PERMISSION = "view_drilldowns"
 
@@ -64,7 +66,7 @@ class Caller:
     name: str = ""  # user name; "" for an anonymous visitor or a kiosk screen
     role: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
-    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous"
+    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous" | "capture" (the server's own snapshot browser)
 
     @property
     def logged_in(self) -> bool:
@@ -93,6 +95,10 @@ def install_caller_resolver(resolver: Callable[[], Caller] | None) -> None:
     """Set how the current request's caller is found (the auth layer does this when the app is built)."""
     global _resolver
     _resolver = resolver
+
+
+def installed_caller_resolver() -> Callable[[], Caller] | None:
+    return _resolver
 
 
 def current_caller() -> Caller:

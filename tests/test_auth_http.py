@@ -45,7 +45,9 @@ def session_of(live, who: str | None) -> requests.Session:
 CALLERS = [None, "viewer1", "revoked-token", "operator1", "admin1"]
 #: (path, who may open it)
 PAGES = [("/wall", {"viewer1", "operator1", "admin1"}), ("/", {"viewer1", "operator1", "admin1"}),
-         ("/status", {"operator1", "admin1"}), ("/district/x", {"operator1", "admin1"}), ("/admin", {"admin1"})]
+         ("/status", {"operator1", "admin1"}), ("/district/x", {"operator1", "admin1"}), ("/admin", {"admin1"}),
+         ("/ops", {"operator1", "admin1"}), ("/ops/quarantine", {"operator1", "admin1"}),
+         ("/incidents", {"operator1", "admin1"}), ("/scoreboard", {"operator1", "admin1"})]
 
 
 @pytest.mark.parametrize("who", CALLERS)
@@ -68,6 +70,9 @@ CALLBACKS = [
     ("admin-download", {"admin-download-button.n_clicks": 1}, {"admin1"}),
     ("admin-body", {"admin-token-add.n_clicks": 1, "admin-token-name.value": "越权的屏"}, {"admin1"}),
     ("wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}}, {"viewer1", "operator1", "admin1"}),
+    ("ops-job", {"ops-refresh-all.n_clicks": 1}, {"operator1", "admin1"}),  # 全部刷新: a refresh on the queue
+    ("inc-grid", {"inc-grid.getRowsRequest": {"startRow": 0, "endRow": 50}, "inc-query.data": {}},
+     {"operator1", "admin1"}),  # the incident table's rows
 ]
 
 
@@ -83,8 +88,34 @@ def test_callbacks(live, who, output, values, allowed):
     assert response.headers["Content-Type"].startswith("text/plain")
     assert any(word in response.text for word in ("需要登录", "没有", "吊销")), response.text
     assert len(response.text) < 200 and "Traceback" not in response.text
-    # nothing was done: the only 越权的屏 token is the admin's own
+    # nothing was done: the only 越权的屏 token is the admin's own, and only they queued refreshes
     assert {t.created_by for t in accounts.list_tokens(live.engine) if t.name == "越权的屏"} <= {"admin1"}
+    assert requesters_of_jobs(live) <= {"operator1", "admin1"}
+
+
+def requesters_of_jobs(live) -> set[str]:
+    from sqlalchemy import select
+
+    from dashboard import db
+
+    with live.engine.connect() as conn:
+        return set(conn.execute(select(db.jobs.c.requested_by)).scalars())
+
+
+#: Flask routes: the tables' and the rejected rows' downloads (download_tables / view_raw_rows)
+ROUTES = [("/download/incidents.csv", {"operator1", "admin1"}), ("/drill-download/sharing.csv", {"operator1", "admin1"}),
+          ("/ops/quarantine.csv", {"operator1", "admin1"})]
+
+
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize("path,allowed", ROUTES)
+def test_download_routes(live, who, path, allowed):
+    response = session_of(live, who).get(live.url + path, allow_redirects=False, timeout=60)
+    if who in allowed:
+        assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+        return
+    assert response.status_code in (302, 401, 403) and "Content-Disposition" not in response.headers
+    assert "Traceback" not in response.text
 
 
 def test_an_admin_adds_a_token_through_the_page_and_it_is_audited(live):
@@ -217,3 +248,12 @@ def test_every_server_callback_declares_the_permission_of_its_outputs(live):
                   for i in output_ids({"outputs": output_specs(cb["output"])})
                   if not (isinstance(i, str) and i in ROUTER_OUTPUTS) and callback_permission(i) is None]
     assert len(live.callbacks) > 20 and undeclared == []
+
+
+def test_a_capture_header_from_outside_the_capturing_process_opens_nothing(live):
+    """Only the process running a capture holds its pass (dashboard/auth.py capture_pass): a guessed or
+    replayed header is an anonymous visitor's request."""
+    from dashboard.auth import CAPTURE_HEADER
+
+    response = requests.get(live.url + "/wall", headers={CAPTURE_HEADER: "x" * 43}, allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

@@ -73,6 +73,15 @@ def live_app(wall_config):
 
 
 @pytest.fixture(scope="session")
+def operator_login(live_app) -> str:
+    """An operator's account in the session's app database; ``open_page(url, user=…)`` logs in as it."""
+    from tests.auth_helpers import add_user
+
+    add_user(live_app.puller.engine, "ops-test", "operator")
+    return "ops-test"
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":

@@ -106,7 +106,8 @@ def _snapshot_config(tmp_path: Path) -> Path:
     base = (REPO / "config" / "citywall.toml").read_text(encoding="utf-8")
     config = tmp_path / "citywall.toml"
     config.write_text(base.replace('data_dir = "../data"', f'data_dir = "{tmp_path / "data"}"')
-                      .replace("incidents = 60000", "incidents = 3000").replace("live = true", "live = false"),
+                      .replace("incidents = 60000", "incidents = 3000").replace("live = true", "live = false")
+                      .replace('anonymous_role = "leader"', 'anonymous_role = ""'),  # the capture needs no anonymous access
                       encoding="utf-8")
     return config
 

@@ -136,7 +136,8 @@ def test_bad_query_values_give_a_notice_and_the_default_view(live_app, open_page
     assert watch.console_errors == []
 
 
-def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, open_page, leader_caller):
+def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, open_page):
+    # the demo's anonymous visitors are leaders (config/citywall.toml [auth]): they may download
     watch = open_page(live_app.url + "/incidents?period=7d")
     page = watch.page
     wait_page(page)

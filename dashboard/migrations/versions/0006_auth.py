@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_auth"
-down_revision = "0003_publish_guard"
+down_revision = "0005_jobs"
 branch_labels = None
 depends_on = None
 
