@@ -72,13 +72,23 @@ def live_app(wall_config):
     app.close()
 
 
+def _account(live_app, role: str) -> str:
+    from tests.auth_helpers import add_user
+
+    add_user(live_app.puller.engine, f"{role}-test", role)
+    return f"{role}-test"
+
+
 @pytest.fixture(scope="session")
 def operator_login(live_app) -> str:
     """An operator's account in the session's app database; ``open_page(url, user=…)`` logs in as it."""
-    from tests.auth_helpers import add_user
+    return _account(live_app, "operator")
 
-    add_user(live_app.puller.engine, "ops-test", "operator")
-    return "ops-test"
+
+@pytest.fixture(scope="session")
+def viewer_login(live_app) -> str:
+    """A viewer's account (the wall only) in the session's app database."""
+    return _account(live_app, "viewer")
 
 
 @pytest.fixture(scope="session")

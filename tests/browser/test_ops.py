@@ -50,7 +50,7 @@ def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(op
     row.wait_for(timeout=30_000)
     assert row.locator(".cw-light.is-ok").count() == 1
     row.get_by_role("button", name="刷新此数据源").click()
-    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
+    ops.page.wait_for_function("() => document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
     text = ops.page.locator("#ops-progress-text").inner_text()
     assert re.fullmatch(r"已完成 · 数据源 1 / 1 · 已读取 \d+ 行", text), text
     bar = ops.page.locator("#ops-progress")
@@ -73,9 +73,9 @@ def test_a_refresh_of_everything_cancelled_stops_before_its_last_source(ops_live
     ops = open_page(f"{ops_live.url}/ops", user=operator_login)
     ops.page.get_by_role("button", name="全部刷新").click()
     cancel = ops.page.get_by_role("button", name="取消")
-    ops.page.wait_for_function("!document.querySelector('#ops-cancel').disabled", timeout=30_000)
+    ops.page.wait_for_function("() => !document.querySelector('#ops-cancel').disabled", timeout=30_000)
     cancel.click()
-    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已取消')", timeout=60_000)
+    ops.page.wait_for_function("() => document.querySelector('#ops-done').textContent.includes('已取消')", timeout=60_000)
     job = jobs.get(ops_live.puller.engine, max(j for j in _job_ids(ops_live)))
     # cancelled while queued (no source started) or between sources: never through to the last one
     assert job.status == "cancelled" and (job.sources_total == 0 or job.sources_done < job.sources_total), job

@@ -92,18 +92,18 @@ def test_markup_from_a_source_shows_as_text(poisoned_city, browser):
 
         page.goto(f"{url}/department/{dept_id}", wait_until="load")
         page.wait_for_selector(".cw-drill-page", timeout=30_000)
-        page.wait_for_function("document.body.innerText.includes('onerror')", timeout=30_000)
+        page.wait_for_function("() => document.body.innerText.includes('onerror')", timeout=30_000)
         drill = _markup_ran(page)
         assert drill["xss"] is None and drill["images"] == 0 and f"局{IMG}{dept_id}" in drill["text"]
 
         for path, shown in (("/sharing", IMG), ("/incidents", SCRIPT)):  # a ranking and the category breakdown
             page.goto(f"{url}{path}", wait_until="load")
-            page.wait_for_function(f"document.body.innerText.includes({shown!r})", timeout=60_000)
+            page.wait_for_function(f"() => document.body.innerText.includes({shown!r})", timeout=60_000)
             seen = _markup_ran(page)
             assert seen["xss"] is None and seen["images"] == 0 and seen["scripts"] == 0, path
 
         page.goto(f"{url}/ops/quarantine", wait_until="load")
-        page.wait_for_function(f"document.body.innerText.includes({IMG!r})", timeout=60_000)
+        page.wait_for_function(f"() => document.body.innerText.includes({IMG!r})", timeout=60_000)
         quarantine = _markup_ran(page)  # /ops's rejected rows: the raw category as text
         assert quarantine["xss"] is None and quarantine["images"] == 0 and quarantine["scripts"] == 0
 
