@@ -14,11 +14,13 @@ import dash
 import flask
 from dash import Input, Output, State, clientside_callback, ClientsideFunction, callback, no_update
 
-from dashboard import incident_table, permissions, runtime
+from dashboard import audit, incident_table, permissions, runtime
 from dashboard.incident_query import parse_query
 from dashboard.incident_view import choices_of, current_frames, region_names
 from layouts import incidents as page_layout
 from layouts.incidents import IDS
+
+permissions.protect_callbacks("view_drilldowns", "inc-*")  # every id of the page (layouts/incidents.py IDS)
 
 DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -97,10 +99,7 @@ def install(app: dash.Dash) -> None:
 def download(kind: str):
     """The current selection (the page's URL query) as CSV (UTF-8 with BOM) or XLSX, Chinese headers,
     at most ``app.download_max_rows`` rows in the table's order."""
-    try:
-        permissions.require_permission("download_tables")
-    except permissions.PermissionDenied as refused:
-        return _refusal(refused.message, 403)
+    permissions.require_permission("download_tables")  # a refusal: 401/403 in Chinese (dashboard/auth_gate.py)
     if kind not in DOWNLOAD_TYPES:
         return _refusal(f"不支持的下载格式「{kind[:12]}」：可选 csv 或 xlsx", 404)
     query, level, frames, notices = _query_and_level(flask.request.query_string.decode("utf-8", "replace"))
@@ -113,6 +112,7 @@ def download(kind: str):
     rows = incident_table.download_rows(detail, query, level, date.today(), cap)
     names = region_names(runtime.current().geography)
     filename = f"incidents-{date.today():%Y%m%d}.{kind}"
+    audit.record("download", "事件明细", detail=f"{len(rows)} 行，{kind.upper()}，{flask.request.query_string.decode('utf-8', 'replace')[:200]}")
     headers = {"Content-Disposition": f"attachment; filename={filename}", "X-Rows": str(len(rows)),
                "X-Rows-Cap": str(cap)}
     if kind == "csv":

@@ -19,7 +19,11 @@ import time
 from dash import ALL, Input, Output, State, ctx, no_update
 
 from dashboard import ops_actions, runtime
+from dashboard.permissions import protect_callbacks
 from layouts.ops import ACCEPT, DISCARD, IDS, REFRESH, ops_body
+
+# the page needs refresh; accept / discard check accept_guard again in dashboard/ops_actions.py
+protect_callbacks("refresh", "ops-*")
 
 WATCH_SECONDS = 0.3  # how often the watcher reads the job's progress
 WATCH_LIMIT_SECONDS = 3600  # a watcher gives up after an hour (the job goes on; the page shows it on reload)

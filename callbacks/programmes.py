@@ -13,14 +13,18 @@ import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 
+from dashboard import audit
 from dashboard import formatting as fmt
 from dashboard import programme_data as pages
-from dashboard.permissions import PermissionDenied, require_permission
+from dashboard.permissions import protect_callbacks, require_permission
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
 from layouts.drill_parts import FILTER, GRID, URL_ID
 
 #: the download's row cap (a department ranking or a system list is far smaller)
 MAX_DOWNLOAD_ROWS = 100_000
+
+
+protect_callbacks("view_drilldowns", URL_ID)  # the filters and the grid's sort and page write the URL
 
 
 def next_search(search: str, filters: dict[str, str | None], sort: str | None, page: int | None,
@@ -146,10 +150,7 @@ def _xlsx(frame: pd.DataFrame, title: str) -> bytes:
 
 
 def download(table: str, kind: str):
-    try:
-        require_permission("download_tables")
-    except PermissionDenied as denied:
-        return flask.Response(denied.message, status=403, mimetype="text/plain; charset=utf-8")
+    require_permission("download_tables")  # a refusal: 401/403 in Chinese (dashboard/auth_gate.py)
     if table not in TABLES or kind not in ("csv", "xlsx"):
         return flask.Response(f"没有可下载的表格「{table}.{kind}」；可选: {'、'.join(TABLES)}（csv 或 xlsx）",
                               status=404, mimetype="text/plain; charset=utf-8")
@@ -158,6 +159,7 @@ def download(table: str, kind: str):
     notices: list[str] = []
     frame = download_frame(select(query, notices).head(MAX_DOWNLOAD_ROWS), columns)
     name = quote(f"{title}.{kind}")
+    audit.record("download", title, detail=f"{len(frame)} 行，{kind.upper()}")
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "X-Rows": str(len(frame))}
     if kind == "csv":
         return flask.Response(_csv(frame), mimetype="text/csv; charset=utf-8", headers=headers)

@@ -35,6 +35,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback,
 from dash import ctx as dash_ctx
 
 from dashboard import runtime
+from dashboard.permissions import has_permission, protect_callbacks
 from dashboard.wall_view import (Frames, context, freshness_map, header_updated, map_key, poll_signature, render,
                                  shown_freshness, warm_parts)
 from layouts import wall as wall_page
@@ -42,6 +43,7 @@ from layouts.wall_ids import DATASETS, IDS, panel_output
 from layouts.wall_panels import KPIS, PANELS
 
 pio.json.config.default_engine = "orjson"
+protect_callbacks("view_wall", "wall-*")  # every id of the wall (layouts/wall.py IDS) starts with wall-
 log = logging.getLogger("citywall.wall")
 
 # ---- the poll ------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def poll(request, ack):
     now = time.time()
     statuses = rt.store.statuses()
     versions = announced_versions(rt, statuses, now)
-    fresh = freshness_map(rt.settings, statuses, DATASETS, now)
+    fresh = freshness_map(rt.settings, statuses, DATASETS, now, has_permission("view_raw_rows"))
     updated = header_updated(statuses, fresh, DATASETS, now)
     sigs = {"v": poll_signature(versions), "f": poll_signature(shown_freshness(fresh)), "u": poll_signature(updated)}
     ack = ack or {}

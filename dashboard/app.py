@@ -98,9 +98,14 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     callbacks.ops.register(app)
     not_found.install(app)
-    ops_actions.install(app.server)  # the quarantine downloads, and 403 in Chinese for a refusal
+    ops_actions.install(app.server)  # the quarantine downloads
     incident_callbacks.install(app)  # the incident table's downloads
     programme_callbacks.install(app)  # the programme tables' downloads
+    from dashboard import auth, auth_gate, security
+
+    security.install(app, settings)  # headers, size limit, Chinese errors
+    auth.install(app.server, settings)  # sessions, kiosk tokens, the anonymous role, /login
+    auth_gate.install(app, settings)  # every page, route and callback checks its permission
 
     pio.templates.default = "citywall"
     app.layout = shell

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+from dashboard import auth
+
 #: the page's "all panels drawn" flag (assets/drawn.js)
 DRAWN_FLAG = "() => !!document.documentElement.dataset.cwDrawn"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -63,15 +65,17 @@ def capture_path(path: str) -> str:
     return path + ("&" if "?" in path else "?") + "capture=1"
 
 
-def capture_png(settings, base_url: str, path: str, size: tuple[int, int]) -> Capture:
+def capture_png(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str = "命令行") -> Capture:
     """A PNG of ``base_url + path`` (which carries ``capture=1``) in a ``size`` viewport, taken once
     every panel has drawn. Playwright runs in a thread of its own: its sync API refuses a thread
-    that already runs an event loop (a caller's own Playwright, an async server)."""
+    that already runs an event loop (a caller's own Playwright, an async server). The page is served
+    by this process (:class:`LocalServer`); its browser gets a capture pass (dashboard/auth.py), so
+    the capture works whatever anonymous visitors may see; ``on_behalf_of`` names who asked."""
     outcome: dict = {}
 
     def work():
         try:
-            outcome["capture"] = _capture(settings, base_url, path, size)
+            outcome["capture"] = _capture(settings, base_url, path, size, on_behalf_of)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -83,7 +87,7 @@ def capture_png(settings, base_url: str, path: str, size: tuple[int, int]) -> Ca
     return outcome["capture"]
 
 
-def _capture(settings, base_url: str, path: str, size: tuple[int, int]) -> Capture:
+def _capture(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str) -> Capture:
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -94,6 +98,7 @@ def _capture(settings, base_url: str, path: str, size: tuple[int, int]) -> Captu
     executable = chromium_executable(settings)
     url = base_url.rstrip("/") + path
     timeout_ms = settings.export.capture_timeout_seconds * 1000
+    secret = auth.capture_pass(on_behalf_of, settings.export.capture_timeout_seconds + 60)
     with sync_playwright() as p:
         try:
             browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
@@ -101,7 +106,7 @@ def _capture(settings, base_url: str, path: str, size: tuple[int, int]) -> Captu
             raise CaptureError(f"Chromium 无法启动（{executable}）：{str(exc).splitlines()[0]}；{INSTALL_HINT}。") from None
         try:
             context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1,
-                                          locale="zh-CN")
+                                          locale="zh-CN", extra_http_headers={auth.CAPTURE_HEADER: secret})
             context.route("**/*", _local_only)
             page = context.new_page()
             try:
@@ -118,6 +123,7 @@ def _capture(settings, base_url: str, path: str, size: tuple[int, int]) -> Captu
             return Capture(page.screenshot(type="png"), size, url)
         finally:
             browser.close()
+            auth.end_capture_pass(secret)
 
 
 def _local_only(route) -> None:

@@ -1,4 +1,4 @@
-"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot."""
+"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot, user, token, audit."""
 from __future__ import annotations
 
 import argparse
@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="大屏视图：city（全市，默认）或 district:<区县编号>")
     snapshot.add_argument("--page", metavar="路径",
                           help="改为截取这个页面（如 /district/<区县编号>），按 1920×1080 截取")
+    from dashboard.cli_auth import add_commands
+
+    add_commands(sub)  # user, token, audit
     return parser
 
 
@@ -253,10 +256,15 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler:
             print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
             _print_pull_table(puller.run_all("startup"))
         PullScheduler(puller).start(run_now=not first_start)
+    from dashboard.cli_auth import first_admin
+
+    first_admin(settings, puller.engine)
     app = create_app(settings, store, puller.engine)
     host, port = host or settings.app.host, port or settings.app.port
     print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
-    serve(app.server, host=host, port=port, threads=8, ident="CityWall")
+    # waitress reads a whole body before the app sees it: past a few times the app's limit it answers 413 itself
+    serve(app.server, host=host, port=port, threads=8, ident="CityWall",
+          max_request_body_size=4 * settings.auth.max_request_kb * 1024)
     return 0
 
 
@@ -277,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_scheduler(settings)
         if args.command == "snapshot":
             return cmd_snapshot(settings, args.png, args.view, args.page)
+        if args.command in ("user", "token", "audit"):
+            from dashboard.cli_auth import run
+
+            return run(settings, args)
         return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
                          not getattr(args, "no_scheduler", False))
     except (SettingsError, SchemaError) as exc:

@@ -265,3 +265,6 @@ def _upsert(conn: Connection, records: list[dict], table: Table = indicator_hist
     conn.execute(delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key))),
                  [{f"k_{k}": r[k] for k in key} for r in records])
     conn.execute(insert(table), records)
+
+
+from dashboard import auth_tables  # noqa: E402,F401  users, kiosk tokens, sessions, audit: on this metadata

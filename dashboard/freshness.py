@@ -39,6 +39,10 @@ def as_of_text(as_of: float | None) -> str:
     return f"数据截至 {datetime.fromtimestamp(as_of):%Y-%m-%d}" if as_of else ""
 
 
+#: what a caller without view_raw_rows reads instead of a source's error (URLs, paths, raw rows)
+SOURCE_ERROR_HIDDEN = "数据源异常，显示最近一次成功的数据"
+
+
 @dataclass(frozen=True)
 class Freshness:
     dataset: str
@@ -47,6 +51,13 @@ class Freshness:
     reason: str  # empty when fresh
     data_as_of: float | None = None  # the newest row's time
     data_too_old: bool = False  # stale because the newest row is older than the sources allow
+    failed: bool = False  # stale because the last pull failed: ``reason`` carries the source's error
+
+    def shown_reason(self, details: bool) -> str:
+        """The reason for a caller who may (``details``: view_raw_rows) or may not see source errors."""
+        if not self.failed or details:
+            return self.reason
+        return f"{SOURCE_ERROR_HIDDEN}（更新于 {fmt.age(self.age_seconds)}）"
 
     @property
     def badge(self) -> str:
@@ -116,7 +127,7 @@ def freshness(settings: Settings, status: DatasetStatus, now: float | None = Non
     if status.published_at is None:
         return Freshness(status.dataset, True, None, "尚无数据")
     if status.failed:
-        return Freshness(status.dataset, True, age, f"最近一次拉取失败: {status.error}", as_of)
+        return Freshness(status.dataset, True, age, f"最近一次拉取失败: {status.error}", as_of, failed=True)
     deadline = stale_at(settings, status.dataset, status.published_at)
     if deadline is not None and now > deadline:
         return Freshness(status.dataset, True, age, f"应在 {fmt.moment(deadline)} 前更新，至今未更新", as_of)

@@ -57,4 +57,4 @@ def layout(**_query) -> html.Div:
 
 # Dash Pages shows the page whose module ends with "not_found_404" for a path that matches no page
 dash.register_page("layouts.not_found_404", path="/404", title=TITLE, name=TITLE, layout=layout,
-                   page_kind=WALL)
+                   page_kind=WALL, permission=None)  # shows no data: open to everyone

@@ -8,31 +8,19 @@ the pulling, whichever process served the click.
 from __future__ import annotations
 
 import io
-import logging
 
 import flask
 
-from dashboard import jobs, runtime
+from dashboard import audit, jobs, runtime
 from dashboard.ops_view import JobProgress, OpsView, download_frame, job_progress, ops_view, source_known
-from dashboard.permissions import PermissionDenied, current_caller, require_permission
+from dashboard.permissions import PermissionDenied, require_permission
 from dashboard.publish_guard import HeldPublishes
-
-log = logging.getLogger("citywall.ops")
-
-
-def _audit(action: str, target: str, outcome: str) -> None:
-    """The one place /ops writes the audit trail (who is the current caller). Wired to
-    ``dashboard.audit.record`` once the audit trail lands; until then a log line."""
-    caller = current_caller()
-    where = flask.request.remote_addr if flask.has_request_context() else ""
-    log.info("audit: %s %s %s by %s from %s", action, target, outcome, caller.name or caller.kind, where)
-
 
 def _guarded(permission: str, action: str, target: str):
     try:
         return require_permission(permission)
     except PermissionDenied:
-        _audit(action, target, "refused")
+        audit.record(action, target, "denied", detail=f"缺少权限 {permission}")
         raise
 
 
@@ -51,14 +39,14 @@ def request_refresh(source: str | None = None) -> tuple[JobProgress, bool]:
         raise ValueError(f"没有名为「{source}」的数据源")
     job, queued = jobs.enqueue(runtime.current().engine, "refresh_source" if source else "refresh_all", source,
                                requested_by=caller.name or caller.kind)
-    _audit("refresh", target, f"queued job {job.id}" if queued else f"already running as job {job.id}")
+    audit.record("refresh", target, detail=f"已排队，任务 {job.id}" if queued else f"已在进行，任务 {job.id}")
     return job_progress(job), queued
 
 
 def cancel(job_id: int) -> bool:
     _guarded("refresh", "cancel", f"job {job_id}")
     flagged = jobs.request_cancel(runtime.current().engine, job_id)
-    _audit("cancel", f"job {job_id}", "flagged" if flagged else "not running")
+    audit.record("cancel", f"任务 {job_id}", detail="已请求取消" if flagged else "任务已结束")
     return flagged
 
 
@@ -68,27 +56,27 @@ def progress(job_id: int) -> JobProgress | None:
 
 
 def accept_held(source: str) -> JobProgress:
-    caller = _guarded("accept_guard", "guard_accept", source)
+    caller = _guarded("accept_guard", "accept_guard", source)
     job, _ = jobs.enqueue(runtime.current().engine, "accept", source, requested_by=caller.name or caller.kind)
-    _audit("guard_accept", source, f"queued job {job.id}")
+    audit.record("accept_guard", source, detail=f"已排队，任务 {job.id}")
     return job_progress(job)
 
 
 def discard_held(source: str) -> bool:
-    _guarded("accept_guard", "guard_discard", source)
+    _guarded("accept_guard", "discard_guard", source)
     rt = runtime.current()
     dropped = HeldPublishes(rt.engine, rt.settings.data_dir / "held").discard(source) is not None
-    _audit("guard_discard", source, "discarded" if dropped else "nothing held")
+    audit.record("discard_guard", source, detail="已放弃" if dropped else "没有暂缓的发布")
     return dropped
 
 
 def quarantine_file(source: str, kind: str) -> tuple[bytes, str, str]:
     """(bytes, file name, mimetype) of the rejected rows as CSV (UTF-8 with BOM, which Excel reads) or
     Excel, masked per ``app.mask_personal``."""
-    _guarded("view_raw_rows", "quarantine_download", source or "全部")
+    _guarded("view_raw_rows", "download", f"隔离行 {source or '全部'}")
     frame = download_frame(source)
     name = f"隔离行-{source or '全部'}"
-    _audit("quarantine_download", source or "全部", f"{len(frame)} rows as {kind}")
+    audit.record("download", f"隔离行 {source or '全部'}", detail=f"{len(frame)} 行，{kind.upper()}")
     if kind == "xlsx":
         buffer = io.BytesIO()
         frame.to_excel(buffer, index=False, sheet_name="隔离行")
@@ -97,7 +85,7 @@ def quarantine_file(source: str, kind: str) -> tuple[bytes, str, str]:
 
 
 def install(server: flask.Flask) -> None:
-    """The download routes, and a refused callback or route answering 403 with the Chinese reason."""
+    """The download routes of the rejected rows (a refusal is answered by dashboard/auth_gate.py)."""
     from urllib.parse import quote
 
     @server.route("/ops/quarantine.<kind>")
@@ -111,7 +99,3 @@ def install(server: flask.Flask) -> None:
         response = flask.Response(body, mimetype=mimetype)
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return response
-
-    @server.errorhandler(PermissionDenied)
-    def refused(exc: PermissionDenied):
-        return flask.Response(exc.message, status=403, mimetype="text/plain")

@@ -7,6 +7,19 @@ roles follow DESIGN.md's users.
 Who the caller is comes from the auth layer, which installs its resolver with
 :func:`install_caller_resolver` when the app is built (sessions, kiosk tokens, the anonymous role).
 Without one, every caller is anonymous and holds no permission at all: failing closed.
+
+What a page or a callback needs is declared where it is defined, and checked on the server by the
+auth layer (dashboard/auth.py) before any of its code runs:
+
+- a page: ``dash.register_page(..., permission="view_drilldowns")`` (Dash keeps extra keywords in
+  ``dash.page_registry``); a page that declares none needs ``view_drilldowns``; ``permission=None``
+  opens a page without data (the 404 page) to everyone;
+- a callback: :func:`protect_callbacks` with its output ids (``"ops-*"``: every id with that prefix;
+  a pattern-matching id by its ``type``). A callback POST whose outputs are not all declared is
+  refused (403), so a new callback cannot be reached before someone says who may run it.
+
+A callback that acts (a refresh, an export) still calls :func:`require_permission` itself: the
+declaration guards the door, the call guards the deed.
 """
 from __future__ import annotations
 
@@ -35,6 +48,15 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
 }
 
+#: never held by an anonymous visitor, whatever settings.auth.anonymous_role grants: these need a login
+LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_raw_rows", "admin"})
+#: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
+KIOSK_PERMISSIONS = frozenset({"view_wall"})
+#: what the server's own headless Chromium may see while it draws an export (dashboard/capture.py)
+CAPTURE_PERMISSIONS = frozenset({"view_wall", "view_drilldowns", "export"})
+#: what a page needs when its register_page declares no ``permission``
+DEFAULT_PAGE_PERMISSION = "view_drilldowns"
+
 ROLE_LABELS = {"viewer": "观看者", "leader": "领导", "operator": "运维", "briefing": "简报", "admin": "管理员"}
 
 
@@ -44,7 +66,7 @@ class Caller:
     name: str = ""  # user name; "" for an anonymous visitor or a kiosk screen
     role: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
-    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous"
+    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous" | "capture" (the server's own snapshot browser)
 
     @property
     def logged_in(self) -> bool:
@@ -75,6 +97,10 @@ def install_caller_resolver(resolver: Callable[[], Caller] | None) -> None:
     _resolver = resolver
 
 
+def installed_caller_resolver() -> Callable[[], Caller] | None:
+    return _resolver
+
+
 def current_caller() -> Caller:
     return _resolver() if _resolver is not None else ANONYMOUS
 
@@ -91,3 +117,44 @@ def require_permission(permission: str, caller: Caller | None = None) -> Caller:
     if not has_permission(permission, caller):
         raise PermissionDenied(permission, caller)
     return caller
+
+
+# ---- what pages and callbacks need -----------------------------------------------------------------
+
+_CALLBACK_PERMISSIONS: dict[str, str] = {}  # output id (or "prefix*") → permission
+
+
+def protect_callbacks(permission: str, *output_ids: str) -> None:
+    """Declare that callbacks writing to these component ids need ``permission`` (an id ending in
+    ``*`` covers every id with that prefix; a pattern-matching id is named by its ``type``)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"未知权限: {permission}")
+    for output_id in output_ids:
+        _CALLBACK_PERMISSIONS[output_id] = permission
+
+
+def callback_permission(output_id) -> str | None:
+    """The permission a callback output needs, or None when nobody declared it."""
+    key = output_id.get("type", "") if isinstance(output_id, dict) else str(output_id)
+    if key in _CALLBACK_PERMISSIONS:
+        return _CALLBACK_PERMISSIONS[key]
+    prefixes = [p for p in _CALLBACK_PERMISSIONS if p.endswith("*") and key.startswith(p[:-1])]
+    return _CALLBACK_PERMISSIONS[max(prefixes, key=len)] if prefixes else None
+
+
+def page_permission(page: dict) -> str | None:
+    """The permission a page of ``dash.page_registry`` needs; None for a page that declares
+    ``permission=None`` (one that shows no data: the 404 page)."""
+    if "permission" in page and page["permission"] is None:
+        return None
+    return page.get("permission") or DEFAULT_PAGE_PERMISSION
+
+
+def role_caller(name: str, role: str, roles: dict[str, frozenset[str]], kind: str = "user") -> Caller:
+    """A caller holding ``role``'s permissions (an anonymous one never holds :data:`LOGIN_ONLY`)."""
+    granted = frozenset(roles.get(role, ()))
+    if kind == "anonymous":
+        granted -= LOGIN_ONLY
+    elif kind == "kiosk":
+        granted = KIOSK_PERMISSIONS
+    return Caller(name=name, role=role, permissions=granted, kind=kind)

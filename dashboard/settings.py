@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "citywall.toml"
 ENV_PREFIX = "CITYWALL_"
+#: CITYWALL_* variables that are not settings: the config file, the first admin's and a new user's password
+NOT_SETTINGS = frozenset({"CONFIG", "ADMIN_PASSWORD", "PASSWORD"})
 
 DATASETS = (
     "departments", "regions", "catalog", "exchange", "systems",
@@ -381,6 +383,55 @@ class WallSettings(_Strict):
     rotate_seconds: int = Field(0, ge=0)
 
 
+class AuthSettings(_Strict):
+    """Who may see and do what (dashboard/permissions.py, dashboard/auth.py)."""
+    # role → its permissions; replaces the built-in roles (viewer, leader, operator, briefing, admin)
+    roles: dict[str, list[str]] = Field({}, description="角色 → 权限列表；留空用内置角色")
+    anonymous_role: str = Field("", description="未登录访客的角色；空为不允许匿名访问")
+    secure_cookies: bool = Field(False, description="会话 Cookie 只经 HTTPS 发送（部署在 HTTPS 之后时开启）")
+    frame_ancestors: list[str] = Field([], description="允许嵌入大屏的门户来源；空为不允许嵌入")
+    session_hours: float = Field(12.0, gt=0, le=24 * 90, description="登录会话有效时长（小时）")
+    login_max_failures: int = Field(5, ge=1, le=1000, description="同一账号在时间窗内允许失败的次数")
+    login_max_failures_per_address: int = Field(20, ge=1, le=10000, description="同一地址在时间窗内允许失败的次数")
+    login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="登录失败计数的时间窗与锁定时长（分钟）")
+    max_request_kb: int = Field(1024, ge=16, le=1024 * 1024, description="请求体上限（KB），超过答复 413")
+
+    @field_validator("roles")
+    @classmethod
+    def _known_permissions(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from dashboard.permissions import PERMISSIONS
+
+        if value and "admin" not in value.get("admin", ()):
+            raise ValueError("自定义角色时须保留 admin 角色并授予 admin 权限（首次启动创建的管理员用它）")
+        for role, granted in value.items():
+            unknown = [p for p in granted if p not in PERMISSIONS]
+            if unknown:
+                raise ValueError(f"角色 {role} 的权限 {unknown} 不存在；可选: {'、'.join(PERMISSIONS)}")
+        return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not re.fullmatch(r"(https?://[\w.\-]+(:\d+)?|'self')", v)]
+        if bad:
+            raise ValueError(f"{bad} 不是来源：应为 https://门户地址[:端口] 或 'self'")
+        return value
+
+    @model_validator(mode="after")
+    def _anonymous_role_exists(self) -> "AuthSettings":
+        if self.anonymous_role and self.anonymous_role not in self.role_permissions():
+            raise ValueError(f"anonymous_role = {self.anonymous_role!r} 不是已定义的角色；"
+                             f"可选: {'、'.join(self.role_permissions())}，或留空不允许匿名访问")
+        return self
+
+    def role_permissions(self) -> dict[str, frozenset[str]]:
+        from dashboard.permissions import DEFAULT_ROLES
+
+        if not self.roles:
+            return dict(DEFAULT_ROLES)
+        return {role: frozenset(granted) for role, granted in self.roles.items()}
+
+
 class ExportSettings(_Strict):
     chromium: str = Field("/usr/bin/chromium", min_length=1, description="截图所用 Chromium 可执行文件（Debian 软件包 chromium）")
     capture_timeout_seconds: float = Field(60.0, gt=0, le=600, description="等待页面全部面板绘制完成的时限")
@@ -391,6 +442,7 @@ class Settings(_Strict):
     app: AppSettings = AppSettings()
     demo: DemoSettings = DemoSettings()
     wall: WallSettings = WallSettings()
+    auth: AuthSettings = AuthSettings()
     targets: TargetSettings = TargetSettings()
     scoreboard: ScoreboardSettings = ScoreboardSettings()
     export: ExportSettings = ExportSettings()
@@ -492,7 +544,7 @@ def _env_overrides(environ: dict[str, str]) -> dict:
     """``CITYWALL_APP__PORT=8051`` → {"app": {"port": 8051}}; values are read as TOML literals."""
     tree: dict = {}
     for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
+        if not key.startswith(ENV_PREFIX) or key[len(ENV_PREFIX):] in NOT_SETTINGS:
             continue
         path = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
         if not path:

@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard import db, formatting as fmt, runtime
 from dashboard.freshness import DATASET_LABELS, freshness
 from dashboard.masking import mask_row
+from dashboard.permissions import has_permission
 from dashboard.publish_guard import HeldPublishes
 from dashboard.source_check import SourceReport, load_reports
 
@@ -59,7 +60,7 @@ class StatusView:
     held: list[list[str]]  # source, dataset, held at, rows before → after, reason, command
     runs: list[list[str]]
     reports: list[SourceReport]
-    quarantine: QuarantinePage
+    quarantine: QuarantinePage | None  # None (and no reports) for a caller without view_raw_rows
 
 
 def raw_text(row_json: str, personal, mask: bool) -> str:
@@ -103,30 +104,38 @@ def quarantine_page(rt, page: int = 1, source: str = "") -> QuarantinePage:
     return QuarantinePage(rows, page, pages, total, source, with_rows)
 
 
-def status_view(rt, page: int = 1, source: str = "") -> StatusView:
+#: a failed run's error for a caller without view_raw_rows
+ERROR_HIDDEN = "（错误详情需「查看原始行与错误详情」权限）"
+
+
+def status_view(rt, page: int = 1, source: str = "", details: bool = False) -> StatusView:
+    """The page's view model; source errors, check reports and quarantined rows (URLs, paths, raw
+    rows) only with ``details`` (the caller holds view_raw_rows)."""
     now = time.time()
     datasets = []
     for name, status in rt.store.statuses().items():
         fresh = freshness(rt.settings, status, now)
         datasets.append(DatasetRow(DATASET_LABELS.get(name, name), name, status.version, fmt.moment(status.published_at),
                                    fmt.age(fresh.age_seconds), fresh.as_of, "滞后" if fresh.stale else "正常",
-                                   fresh.reason, fresh.stale))
+                                   fresh.shown_reason(details), fresh.stale))
     held = [[h.source, DATASET_LABELS.get(h.dataset, h.dataset), fmt.moment(h.held_at),
              f"{'首次' if h.rows_before is None else fmt.count(h.rows_before)} → {fmt.count(h.rows_after)}", h.reason,
              f"python run.py pull --accept {h.source}"] for h in HeldPublishes(rt.engine, rt.settings.data_dir / "held").all()]
     runs = [[r.source, DATASET_LABELS.get(r.dataset, r.dataset), fmt.moment(r.started_at),
              fmt.duration((r.finished_at or r.started_at) - r.started_at), fmt.count(r.rows_ok),
              fmt.count(r.rows_quarantined), TRIGGERS.get(r.trigger, r.trigger),
-             RUN_RESULTS.get(r.status, r.status) + (f": {r.error}" if r.error else "")]
+             RUN_RESULTS.get(r.status, r.status) + (f": {r.error if details else ERROR_HIDDEN}" if r.error else "")]
             for r in db.recent_runs(rt.engine, limit=50).itertuples()]
+    if not details:
+        return StatusView(datasets, held, runs, [], None)
     reports = load_reports(rt.engine)
     ordered = [reports[s.name] for s in rt.settings.sources if s.name in reports]
     return StatusView(datasets, held, runs, ordered, quarantine_page(rt, page, source))
 
 
 def current_status_view(page: int = 1, source: str = "") -> StatusView:
-    """The running app's status view (the page's refresh callback asks for this)."""
-    return status_view(runtime.current(), page, source)
+    """The running app's status view for the current caller (the page's refresh callback asks for this)."""
+    return status_view(runtime.current(), page, source, has_permission("view_raw_rows"))
 
 
 @dataclass(frozen=True)
@@ -150,4 +159,4 @@ def status_page(qpage=None, qsource=None) -> StatusPage:
     rt = runtime.current()
     query = {"page": _page_number(qpage), "source": qsource or ""}
     return StatusPage(rt.settings.city.name, rt.settings.app.refresh_seconds * 1000, query,
-                      status_view(rt, query["page"], query["source"]))
+                      status_view(rt, query["page"], query["source"], has_permission("view_raw_rows")))

@@ -19,6 +19,7 @@ from dash.development.base_component import Component
 
 from dashboard import runtime
 from dashboard.freshness import freshness
+from dashboard.permissions import has_permission
 from layouts import components as cx
 from layouts import markup
 from layouts import wall_params
@@ -46,8 +47,9 @@ class Frames:
         return None if snap is None else snap.frames.get(name)
 
 
-def freshness_map(settings, statuses: dict, datasets=DATASETS, now: float | None = None) -> dict:
-    """{dataset: {"b": badge, "r": reason, "a": age seconds}} for the stale datasets only."""
+def freshness_map(settings, statuses: dict, datasets=DATASETS, now: float | None = None, details: bool = False) -> dict:
+    """{dataset: {"b": badge, "r": reason, "a": age seconds}} for the stale datasets only; a failed
+    source's error only with ``details`` (the caller holds view_raw_rows)."""
     from dashboard.store import DatasetStatus
 
     now = now or time.time()
@@ -55,7 +57,7 @@ def freshness_map(settings, statuses: dict, datasets=DATASETS, now: float | None
     for ds in datasets:
         f = freshness(settings, statuses.get(ds) or DatasetStatus(ds), now)
         if f.stale:
-            out[ds] = {"b": f.badge, "r": f.reason, "a": None if f.age_seconds is None else int(f.age_seconds)}
+            out[ds] = {"b": f.badge, "r": f.shown_reason(details), "a": None if f.age_seconds is None else int(f.age_seconds)}
     return out
 
 
@@ -222,9 +224,10 @@ def wall_request(query: dict) -> WallRequest:
     view = valid_view(params.view or (views[0]["id"] if rotate_s else "city"), districts)
     statuses = rt.store.statuses()
     now = time.time()
-    fresh = freshness_map(settings, statuses, DATASETS, now)
+    details = has_permission("view_raw_rows")  # source errors: a page per what the role may see
+    fresh = freshness_map(settings, statuses, DATASETS, now, details)
     updated = header_updated(statuses, fresh, DATASETS, now)
-    key = (rt.generation, params.kiosk, rotate_s, view, params.scale, params.notices,
+    key = (rt.generation, details, params.kiosk, rotate_s, view, params.scale, params.notices,
            tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
            poll_signature(shown_freshness(fresh), updated), date.today())
     return WallRequest(key, params.kiosk, rotate_s, views, view, params.scale, params.notices, fresh, updated)

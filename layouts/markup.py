@@ -17,7 +17,7 @@ import re
 
 from dash import dcc, html
 from dash.development.base_component import Component
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 #: props that are React/Dash plumbing, not HTML attributes
 _NOT_ATTRIBUTES = {"children", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "key", "loading_state",
@@ -28,19 +28,24 @@ _ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for", "tabIndex": "tabinde
 _UNITLESS = {"opacity", "zIndex", "flex", "flexGrow", "flexShrink", "fontWeight", "lineHeight", "order", "zoom"}
 _VOID = {"br", "hr", "img", "wbr"}
 _CAMEL = re.compile(r"[A-Z]")
+_URL_ATTRIBUTES = {"href", "src", "data-href", "action", "formAction"}
+_SAFE_URL = re.compile(r"^(?:/(?!/)|#|\?|https?://)|^[^:]*$", re.IGNORECASE)
 
 
 class HtmlBlock(Component):
-    """One element (``tag``, default div) whose content is ``html``: markup made by :func:`to_html`
-    (never user-typed HTML). Its ``html`` is what callbacks update."""
+    """One element (``tag``, default div) whose content is ``html``: :class:`markupsafe.Markup` made by
+    :func:`to_html` from components, never a plain string (which could carry a source's ``<script>``).
+    Its ``html`` is what callbacks update, with markup from :func:`to_html` too."""
 
     _children_props: list = []
     _base_nodes: list = []
     _namespace = "citywall"
     _type = "HtmlBlock"
 
-    def __init__(self, html: str = "", id=None, className: str | None = None, tag: str = "div",
+    def __init__(self, html: Markup = Markup(""), id=None, className: str | None = None, tag: str = "div",
                  style: dict | None = None, **wildcards):
+        if not isinstance(html, Markup):
+            raise TypeError("HtmlBlock 只接受由组件生成的 markupsafe.Markup（layouts.markup.to_html），不接受普通字符串")
         self._prop_names = ["id", "html", "className", "tag", "style"]
         self._valid_wildcard_attributes = ["data-", "aria-"]
         self.available_properties = list(self._prop_names)
@@ -71,6 +76,8 @@ def _attributes(component: Component) -> str:
         if key == "id" and not isinstance(value, str):
             raise TypeError(f"HtmlBlock markup cannot carry a pattern-matching id: {value!r}")
         name = _ATTRIBUTE_NAMES.get(key, key)
+        if key in _URL_ATTRIBUTES and not _SAFE_URL.match(str(value)):
+            value = "#"  # a javascript: or data: address from a source's text would run on a click
         if key == "style":
             value = css(value)
         if value is True:
@@ -103,15 +110,18 @@ def _write(node, out: list) -> None:
     out.append(f"</{tag}>")
 
 
-def to_html(node) -> str:
-    """Escaped markup of a tree of ``html.*`` components (and dcc.Link, as ``<a href>``)."""
+def to_html(node) -> Markup:
+    """Escaped markup of a tree of ``html.*`` components (and dcc.Link, as ``<a href>``): every text
+    and attribute value is escaped, so a source's ``<script>`` arrives as text."""
     out: list = []
     _write(node, out)
-    return "".join(out)
+    return Markup("".join(out))
 
 
 def html_block(content, *, id: str | None = None, className: str | None = None, tag: str = "div",
                style: dict | None = None) -> HtmlBlock:
-    """One HtmlBlock of ``content``: a markup string from :func:`to_html`, or components."""
-    return HtmlBlock(html=content if isinstance(content, str) else to_html(content), id=id, className=className,
+    """One HtmlBlock of ``content``: markup from :func:`to_html`, or components (a plain string is refused)."""
+    if isinstance(content, str) and not isinstance(content, Markup):
+        raise TypeError("html_block 不接受普通字符串：请传入组件，或 to_html() 生成的 Markup")
+    return HtmlBlock(html=content if isinstance(content, Markup) else to_html(content), id=id, className=className,
                      tag=tag, style=style)

@@ -7,7 +7,6 @@ import dash
 from dash import dcc, html
 
 from dashboard.ops_view import HEALTH, JobProgress, OpsView, ops_view
-from dashboard.permissions import PermissionDenied, require_permission
 from layouts.drill_page import drill_page
 from layouts.status import _table
 
@@ -68,16 +67,8 @@ def progress_panel(job: JobProgress | None) -> html.Div:
     ], className="cw-ops-controls")
 
 
-def refused(exc: PermissionDenied) -> html.Div:
-    return drill_page("运维", [("大屏", "/wall"), ("运维", None)], html.P(exc.message, className="cw-ops-refused"),
-                      page_id="ops-page")
-
-
 def layout(**_query) -> html.Div:
-    try:
-        require_permission("refresh")
-    except PermissionDenied as exc:
-        return refused(exc)
+    """The page (dashboard/auth_gate.py has checked ``refresh`` before it runs)."""
     view = ops_view()
     job = view.jobs[0] if view.jobs else None
     return drill_page("运维", [("大屏", "/wall"), ("运维", None)], [
@@ -96,5 +87,5 @@ def validation_components() -> list:
             *buttons]
 
 
-dash.register_page(__name__, path="/ops", title="运维", name="运维", layout=layout,
+dash.register_page(__name__, path="/ops", title="运维", name="运维", layout=layout, permission="refresh",
                    validation_layout=validation_components)

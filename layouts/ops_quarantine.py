@@ -11,7 +11,6 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard.ops_view import QuarantineView, quarantine_view
-from dashboard.permissions import PermissionDenied, require_permission
 from dashboard.query_params import whole_number
 from layouts.drill_page import drill_page
 from layouts.status import _table
@@ -65,11 +64,6 @@ def quarantine_body(view: QuarantineView) -> html.Div:
 
 def layout(source=None, page=None, **_query) -> html.Div:
     crumbs = [*CRUMBS, ("隔离行", None)]
-    try:
-        require_permission("view_raw_rows")
-    except PermissionDenied as exc:
-        return drill_page("隔离行", crumbs, html.P(exc.message, className="cw-ops-refused"),
-                          page_id="ops-quarantine-page")
     notices: list[str] = []
     number = whole_number(page, 1, "页码", notices, low=1, high=1_000_000)
     view = quarantine_view(source or "", number)
@@ -79,4 +73,5 @@ def layout(source=None, page=None, **_query) -> html.Div:
                       page_id="ops-quarantine-page")
 
 
-dash.register_page(__name__, path="/ops/quarantine", title="隔离行", name="隔离行", layout=layout)
+dash.register_page(__name__, path="/ops/quarantine", title="隔离行", name="隔离行", layout=layout,
+                   permission="view_raw_rows")

@@ -90,11 +90,19 @@ def status_components(view: StatusView) -> html.Div:
         html.H2("最近拉取"),
         _table(["数据源", "数据集", "开始", "耗时", "合格行", "隔离行", "触发", "结果"], view.runs)
         if view.runs else html.P("尚无拉取记录。"),
+        *(_raw_sections(view) if view.quarantine is not None else
+          [html.P("数据源检查与隔离行（含原始行、文件路径与地址）需要「查看原始行与错误详情」权限：请以运维或管理员账号登录。",
+                  className="cw-drill-note cw-raw-hidden")]),
+    ])
+
+
+def _raw_sections(view: StatusView) -> list:
+    return [
         html.H2("数据源检查（最近一次拉取；命令行: python run.py check-source 数据源）"),
         html.Div([_report(r) for r in view.reports]) if view.reports else html.P("尚无检查记录。"),
         html.H2("隔离行（不符合数据合约，未参与统计）"),
         _quarantine(view.quarantine),
-    ])
+    ]
 
 
 def layout(qpage=None, qsource=None, **_query) -> html.Div:
@@ -112,4 +120,4 @@ def layout(qpage=None, qsource=None, **_query) -> html.Div:
 # registered after `layout` exists: Dash only finds layouts itself for modules in a pages folder
 # the download button is on the page only while rows are quarantined: named for the validation layout
 dash.register_page(__name__, path="/status", title="数据状态", name="数据状态", layout=layout, page_kind=pages.WALL,
-                   validation_layout=lambda: html.Button(id=IDS["download_button"]))
+                   validation_layout=lambda: html.Button(id=IDS["download_button"]), permission="view_drilldowns")

@@ -125,6 +125,6 @@ def wall_page(view_model: WallView) -> html.Div:
 
 # registered once the Dash app exists: dashboard/app.py imports this module (dashboard/pages.py)
 dash.register_page(__name__, path="/wall", name="大屏", title=wall_view.wall_title, layout=layout, order=0,
-                   page_kind=pages.WALL)
+                   page_kind=pages.WALL, permission="view_wall")
 dash.register_page("layouts.wall_home", path="/", name="首页", title=wall_view.wall_title, layout=layout, order=1,
-                   page_kind=pages.WALL)
+                   page_kind=pages.WALL, permission="view_wall")

@@ -137,14 +137,16 @@ def targets() -> pd.DataFrame:
 
 
 def _acting_as(role: str, name: str):
-    """Requests come from a logged-in user of ``role`` while the test runs: the one place tests install a
-    caller resolver (the auth layer's login replaces it when it lands); the app is built in-process."""
+    """Server functions called in the test's own process (no HTTP request) act for a user of ``role``:
+    the one place tests swap the caller resolver, restoring the app's (dashboard/auth.py) afterwards.
+    Tests over HTTP or in a browser log in for real instead (tests/auth_helpers.py)."""
     from dashboard import permissions
 
+    before = permissions.installed_caller_resolver()
     permissions.install_caller_resolver(lambda: permissions.Caller(
         name=name, role=role, permissions=permissions.DEFAULT_ROLES[role], kind="user"))
     yield
-    permissions.install_caller_resolver(None)
+    permissions.install_caller_resolver(before)
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def demo_test_client(folder: Path):
-    """The app over a 2,000-incident demo city in ``folder``, pulled once, as a Flask test client."""
+def demo_test_client(folder: Path, anonymous_role: str = "leader"):
+    """The app over a 2,000-incident demo city in ``folder``, pulled once, as a Flask test client;
+    visitors without a login hold ``anonymous_role`` (the demo's: leader; "": nothing)."""
     from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.settings import load_settings
@@ -16,7 +17,8 @@ def demo_test_client(folder: Path):
     config = folder / "citywall.toml"
     config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
                       .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
-                      .replace("incidents = 60000", "incidents = 2000").replace("live = true", "live = false"),
+                      .replace("incidents = 60000", "incidents = 2000").replace("live = true", "live = false")
+                      .replace('anonymous_role = "leader"', f'anonymous_role = "{anonymous_role}"'),
                       encoding="utf-8")
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)

@@ -12,7 +12,7 @@ from dashboard.store import MemoryFrameStore
 
 
 def _index_scripts(tiles: str = "") -> tuple[list[str], object]:
-    settings = Settings.model_validate({"city": {"geo": {"tiles": tiles}}})
+    settings = Settings.model_validate({"city": {"geo": {"tiles": tiles}}, "auth": {"anonymous_role": "viewer"}})
     client = create_app(settings, MemoryFrameStore(), db.connect("sqlite://")).server.test_client()
     page = client.get("/").get_data(as_text=True)
     return re.findall(r'<script src="([^"]+)"', page), client

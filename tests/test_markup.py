@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import orjson
+from markupsafe import Markup
 import pytest
 from dash import dcc, html
 
@@ -47,5 +48,24 @@ def test_html_block_is_one_component_in_the_layout_json():
     assert data["type"] == "HtmlBlock" and data["namespace"] == "citywall"
     assert data["props"]["tag"] == "ul" and data["props"]["html"].count("<li") == 20
     assert texts(block) == "09:15东湖区" * 20
-    assert html_block("<b>已转义</b>").html == "<b>已转义</b>"  # a markup string passes as it is
+    assert html_block(Markup("<b>已转义</b>")).html == "<b>已转义</b>"  # markup passes as it is
     assert isinstance(block, HtmlBlock) and markup.HtmlBlock._namespace == "citywall"
+
+
+def test_markup_takes_no_plain_string():
+    """A plain string could be a source's HTML: only Markup made from components is rendered."""
+    with pytest.raises(TypeError, match="普通字符串"):
+        html_block("<img src=x onerror=alert(1)>")
+    with pytest.raises(TypeError, match="Markup"):
+        HtmlBlock(html="<script>alert(1)</script>")
+    made = to_html(html.Li(["<script>alert(1)</script>", html.Span("<img src=x onerror=alert(1)>", title='"><b>')]))
+    assert isinstance(made, Markup)
+    assert "<script>" not in made and "<img" not in made and '"><b>' not in made
+    assert "&lt;script&gt;" in made and 'title="&#34;&gt;&lt;b&gt;"' in made
+
+
+def test_links_keep_only_web_and_app_addresses():
+    made = to_html([dcc.Link("部门", href="javascript:alert(1)"), html.A("x", href=" JaVaScRiPt:alert(1)"),
+                    dcc.Link("区县", href="/district/110101"), html.Div(**{"data-href": "data:text/html,x"})])
+    assert "javascript" not in made.lower() and "data:text" not in made
+    assert 'href="/district/110101"' in made

@@ -11,7 +11,7 @@ from dashboard.store import MemoryFrameStore
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app(Settings(), MemoryFrameStore(), db.connect("sqlite://")).server.test_client()
+    return create_app(Settings(auth={"anonymous_role": "leader"}), MemoryFrameStore(), db.connect("sqlite://")).server.test_client()
 
 
 @pytest.mark.parametrize("path", ["/nothing-here", "/wall/extra/parts", "/district", "/404", "/statusx?x=1"])

@@ -87,16 +87,20 @@ def answer(response) -> dict:
 def test_without_a_caller_refresh_download_and_the_page_are_refused(ops_app):
     client, puller, _ = ops_app
     refused = click(client, "ops-refresh-all")
-    assert refused.status_code == 403 and refused.get_data(as_text=True) == "需要登录后才能刷新数据源"
+    assert refused.status_code == 401 and refused.get_data(as_text=True) == "需要登录后才能刷新数据源"
     assert jobs.active_jobs(puller.engine) == []  # nothing queued
     for kind in ("csv", "xlsx"):
         download = client.get(f"/ops/quarantine.{kind}?source=部门名录")
-        assert download.status_code == 403 and "需要登录后才能查看原始行与错误详情" in download.get_data(as_text=True)
-    from layouts.ops import layout
+        assert download.status_code == 401 and "需要登录后才能查看原始行与错误详情" in download.get_data(as_text=True)
+    page = client.get("/ops")  # not logged in: the login page, with the way back
+    assert page.status_code == 302 and page.headers["Location"].endswith("/login?next=/ops")
+    import dash
 
-    assert "需要登录后才能刷新数据源" in json.dumps(layout().to_plotly_json(), ensure_ascii=False, default=str)
+    guarded = dash.page_registry["layouts.ops"]["layout"]  # what Dash's router renders: the refusal
+    with client.application.test_request_context("/ops"):
+        assert "需要登录后才能刷新数据源" in json.dumps(guarded().to_plotly_json(), ensure_ascii=False, default=str)
     table = refresh_table(client)
-    assert table.status_code == 403 and "刷新数据源" in table.get_data(as_text=True)
+    assert table.status_code == 401 and "刷新数据源" in table.get_data(as_text=True)
 
 
 def test_two_clicks_queue_one_refresh_and_make_one_pull(ops_app, operator_caller):
@@ -183,8 +187,12 @@ def test_the_quarantine_page_shows_every_reason_the_masked_raw_row_and_the_trend
     assert "没有名为「没有这个」的数据源，显示全部数据源" in unknown and "页码「x」不是整数" in unknown
 
 
-def test_without_view_raw_rows_the_quarantine_page_refuses(ops_app):
-    from layouts.ops_quarantine import layout
+def test_without_view_raw_rows_the_quarantine_page_refuses(ops_app, leader_caller):
+    import dash
 
-    page = rendered(layout(source="部门名录"))
-    assert "需要登录后才能查看原始行与错误详情" in page and "缺编号的局" not in page
+    client = ops_app[0]
+    guarded = dash.page_registry["layouts.ops_quarantine"]["layout"]  # what Dash's router renders
+    with client.application.test_request_context("/ops/quarantine?source=部门名录"):
+        page = rendered(guarded(source="部门名录"))
+    assert "没有「查看原始行与错误详情」权限" in page and "缺编号的局" not in page
+    assert client.get("/ops/quarantine?source=部门名录").status_code == 403

@@ -72,6 +72,25 @@ def live_app(wall_config):
     app.close()
 
 
+def _account(live_app, role: str) -> str:
+    from tests.auth_helpers import add_user
+
+    add_user(live_app.puller.engine, f"{role}-test", role)
+    return f"{role}-test"
+
+
+@pytest.fixture(scope="session")
+def operator_login(live_app) -> str:
+    """An operator's account in the session's app database; ``open_page(url, user=…)`` logs in as it."""
+    return _account(live_app, "operator")
+
+
+@pytest.fixture(scope="session")
+def viewer_login(live_app) -> str:
+    """A viewer's account (the wall only) in the session's app database."""
+    return _account(live_app, "viewer")
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -116,9 +135,17 @@ class PageWatch:
 def open_page(browser):
     contexts = []
 
-    def _open(url: str, width: int = 1920, height: int = 1080) -> PageWatch:
+    def _open(url: str, width: int = 1920, height: int = 1080, user: str = "") -> PageWatch:
+        """The page at ``url``, logged in as ``user`` first when given (tests/auth_helpers.py)."""
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
+        if user:
+            from urllib.parse import urlsplit
+
+            from tests.auth_helpers import login_context
+
+            parts = urlsplit(url)
+            login_context(context, f"{parts.scheme}://{parts.netloc}", user)
         watch = PageWatch(context.new_page())
         watch.page.goto(url, wait_until="load")
         return watch

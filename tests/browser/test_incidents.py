@@ -136,7 +136,8 @@ def test_bad_query_values_give_a_notice_and_the_default_view(live_app, open_page
     assert watch.console_errors == []
 
 
-def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, open_page, leader_caller):
+def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, open_page):
+    # the demo's anonymous visitors are leaders (config/citywall.toml [auth]): they may download
     watch = open_page(live_app.url + "/incidents?period=7d")
     page = watch.page
     wait_page(page)
@@ -166,10 +167,11 @@ def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, 
     assert xlsx.status == 200 and xlsx.headers["x-rows"] == str(total)
 
 
-def test_the_download_is_refused_in_chinese_without_the_permission(live_app, open_page):
-    page = open_page(live_app.url + "/incidents").page
+def test_the_download_is_refused_in_chinese_without_the_permission(live_app, open_page, viewer_login):
+    page = open_page(live_app.url + "/wall", user=viewer_login).page  # a viewer: the wall only
     answer = page.request.get(live_app.url + "/download/incidents.csv")
-    assert answer.status == 403 and "需要登录后才能下载表格" in answer.text()
+    assert answer.status == 403 and "当前账号（观看者）没有「下载表格」权限" in answer.text()
+    assert "attachment" not in answer.headers.get("content-disposition", "")
 
 
 def test_the_tablet_by_touch(live_app, browser):

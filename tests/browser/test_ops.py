@@ -37,7 +37,7 @@ def renamed_department(ops_live):
     assert ops_live.puller.run_source("演示-部门", "test").ok
 
 
-def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(ops_live, open_page, operator_caller,
+def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(ops_live, open_page, operator_login,
                                                                               renamed_department):
     before = ops_live.store.status("departments").version
     wall = open_page(f"{ops_live.url}/wall")
@@ -45,12 +45,12 @@ def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(op
     wall.page.on("response", lambda r: "_dash-update-component" in r.url and announced.append(r.text()))
     wall.page.wait_for_selector(".cw-panel", timeout=30_000)
 
-    ops = open_page(f"{ops_live.url}/ops")
+    ops = open_page(f"{ops_live.url}/ops", user=operator_login)
     row = ops.page.locator("tr").filter(has=ops.page.get_by_text("演示-部门", exact=True))
     row.wait_for(timeout=30_000)
     assert row.locator(".cw-light.is-ok").count() == 1
     row.get_by_role("button", name="刷新此数据源").click()
-    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
+    ops.page.wait_for_function("() => document.querySelector('#ops-done').textContent.includes('已完成')", timeout=60_000)
     text = ops.page.locator("#ops-progress-text").inner_text()
     assert re.fullmatch(r"已完成 · 数据源 1 / 1 · 已读取 \d+ 行", text), text
     bar = ops.page.locator("#ops-progress")
@@ -69,13 +69,13 @@ def test_a_refresh_shows_progress_completes_and_the_wall_sees_the_new_version(op
     ops.screenshot("ops-after-refresh")
 
 
-def test_a_refresh_of_everything_cancelled_stops_before_its_last_source(ops_live, open_page, operator_caller):
-    ops = open_page(f"{ops_live.url}/ops")
+def test_a_refresh_of_everything_cancelled_stops_before_its_last_source(ops_live, open_page, operator_login):
+    ops = open_page(f"{ops_live.url}/ops", user=operator_login)
     ops.page.get_by_role("button", name="全部刷新").click()
     cancel = ops.page.get_by_role("button", name="取消")
-    ops.page.wait_for_function("!document.querySelector('#ops-cancel').disabled", timeout=30_000)
+    ops.page.wait_for_function("() => !document.querySelector('#ops-cancel').disabled", timeout=30_000)
     cancel.click()
-    ops.page.wait_for_function("document.querySelector('#ops-done').textContent.includes('已取消')", timeout=60_000)
+    ops.page.wait_for_function("() => document.querySelector('#ops-done').textContent.includes('已取消')", timeout=60_000)
     job = jobs.get(ops_live.puller.engine, max(j for j in _job_ids(ops_live)))
     # cancelled while queued (no source started) or between sources: never through to the last one
     assert job.status == "cancelled" and (job.sources_total == 0 or job.sources_done < job.sources_total), job
@@ -90,8 +90,10 @@ def _job_ids(app):
         return list(conn.execute(select(db.jobs.c.id)).scalars())
 
 
-def test_without_a_caller_the_page_refuses_in_chinese(ops_live, open_page):
+def test_an_anonymous_visitor_is_sent_to_the_login_page(ops_live, open_page):
+    """The demo lets anonymous visitors see the wall and the drill-downs, never /ops."""
     ops = open_page(f"{ops_live.url}/ops")
-    ops.page.wait_for_selector(".cw-ops-refused", timeout=30_000)
-    assert ops.page.locator(".cw-ops-refused").inner_text() == "需要登录后才能刷新数据源"
+    ops.page.wait_for_selector("input[name=username]", timeout=30_000)
+    assert ops.page.url.endswith("/login?next=/ops")
+    assert "登录" in ops.page.title() + ops.page.inner_text("body")
     assert ops.page.get_by_role("button", name="全部刷新").count() == 0

@@ -9,7 +9,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_status_page_lists_datasets_and_pulls(live_app, open_page):
-    watch = open_page(live_app.url + "/status")
+    from dashboard import accounts
+    from tests.auth_helpers import add_user
+
+    if accounts.find_user(live_app.puller.engine, "status-ops") is None:
+        add_user(live_app.puller.engine, "status-ops", "operator")  # quarantined rows need view_raw_rows
+    watch = open_page(live_app.url + "/status", user="status-ops")
     page = watch.page
     page.wait_for_selector("table.cw-table")
     text = page.inner_text("body")
@@ -58,6 +63,9 @@ constants = {{ source = "12345", category = "综合", status = "受理" }}
 """, encoding="utf-8")
     settings = load_settings(config, environ={})
     puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    from tests.auth_helpers import add_user
+
+    add_user(puller.engine, "hotline-ops", "operator")  # this city allows no anonymous access
     assert puller.run_source("部门名录").ok
     depts.write_text("dept_id,name,short_name,kind\n", encoding="utf-8")
     assert puller.run_source("部门名录").held
@@ -81,7 +89,7 @@ constants = {{ source = "12345", category = "综合", status = "受理" }}
 
 
 def test_status_shows_held_publishes_reports_and_every_quarantined_row_masked(hotline_app, open_page):
-    watch = open_page(hotline_app + "/status")
+    watch = open_page(hotline_app + "/status", user="hotline-ops")
     page = watch.page
     page.wait_for_selector("table.cw-quarantine")
     text = page.inner_text("body")
