@@ -116,7 +116,7 @@ def test_back_to_the_wall_keeps_its_parameters(live_app, open_page):
     watch = open_wall(open_page, live_app.url + "/wall" + query)
     page = watch.page
     page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").first.click()
-    page.wait_for_selector("h1:has-text('部门 ·')", timeout=10_000)
+    page.wait_for_selector("h1:has-text('部门 ·')", timeout=30_000)  # a full page load of the drill bundle
     page.locator("a.cw-back").click()
     wait_ready(page)
     assert _path(page) == "/wall" + query.replace(":", "%3A")
@@ -134,7 +134,7 @@ def test_a_hover_box_does_not_stay_on_the_next_page(live_app, open_page, selecto
     page.locator(selector).first.hover()
     page.wait_for_function(TIP_SHOWN, timeout=5_000)
     page.locator(selector).first.click()  # the mouse does not move after the click
-    page.wait_for_selector(f"h1:has-text('{lands_on}')", timeout=10_000)
+    page.wait_for_selector(f"h1:has-text('{lands_on}')", timeout=30_000)  # a full page load of the drill bundle
     page.wait_for_timeout(300)
     assert not page.evaluate(TIP_SHOWN)
 
