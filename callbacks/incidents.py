@@ -14,6 +14,7 @@ from dash import Input, Output, State, clientside_callback, ClientsideFunction, 
 
 from dashboard import audit, downloads, incident_table, permissions, runtime
 from dashboard.incident_query import parse_query
+from dashboard.incident_record import current_record
 from dashboard.incident_view import choices_of, current_frames, region_names
 from layouts import incidents as page_layout
 from layouts.incidents import IDS
@@ -49,7 +50,8 @@ def grid_rows(request, state):
     start = max(0, int(request.get("startRow") or 0))
     end = min(start + 500, max(start + 1, int(request.get("endRow") or start + page_layout.PAGE_SIZE)))
     rows, total = incident_table.page(detail, query, level, date.today(), region_names(runtime.current().geography),
-                                      start=start, end=end, sort=sort, filter_model=request.get("filterModel"))
+                                      start=start, end=end, sort=sort, filter_model=request.get("filterModel"),
+                                      mask=runtime.current().settings.app.mask_personal)
     return {"rowData": rows, "rowCount": total}, {"sort": sort, "page": start // page_layout.PAGE_SIZE + 1}
 
 
@@ -62,10 +64,7 @@ def open_record(clicked, _closed):
     incident_id = (clicked or {}).get("rowId")
     if not incident_id:
         return no_update, no_update
-    detail = current_frames().get("detail")
-    fields = incident_table.record(detail, incident_id, region_names(runtime.current().geography)) \
-        if detail is not None else None
-    return False, page_layout.record_body(fields)
+    return False, page_layout.record_body(current_record(incident_id))
 
 
 clientside_callback(ClientsideFunction("incidents", "filters"), Output(IDS["nav"], "data"),
@@ -107,5 +106,6 @@ def download(kind: str):
     rows, total = incident_table.download_rows(detail, query, level, date.today(), cap)
     names = region_names(runtime.current().geography)
     audit.record("download", "事件明细", detail=f"{len(rows)} 行，{kind.upper()}，{flask.request.query_string.decode('utf-8', 'replace')[:200]}")
-    return downloads.response(kind, "事件明细", incident_table.SHEET, incident_table.batches(detail, rows, names),
+    mask = runtime.current().settings.app.mask_personal
+    return downloads.response(kind, "事件明细", incident_table.SHEET, incident_table.batches(detail, rows, names, mask),
                               rows=len(rows), total=total, cap=cap)

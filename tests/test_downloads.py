@@ -124,3 +124,19 @@ def test_programme_download_values_keep_their_formats(client, leader_caller):
     rate = [c.value for c in ranking[1]].index("共享率") + 1
     assert ranking.cell(row=2, column=rate).number_format == "0.0%"
     assert 0 <= ranking.cell(row=2, column=rate).value <= 1
+
+
+def test_the_incident_table_says_when_its_download_would_be_cut(client):
+    from datetime import date
+
+    from dashboard.incident_view import current_frames, incidents_view
+    from dashboard.pages import components
+    from layouts import incidents
+
+    frames, geography = current_frames(), runtime.current().geography
+
+    def cap_note(cap):
+        page = incidents.page(incidents_view(frames, geography, {"period": "year"}, date.today(), download_cap=cap))
+        return [c.children for c in components(page) if getattr(c, "id", None) == "inc-download-cap"]
+    assert cap_note(5) == ["超过下载上限：只下载前 5 件"]
+    assert cap_note(1_000_000) == []
