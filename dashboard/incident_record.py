@@ -63,6 +63,7 @@ def _moment(value) -> str:
 
 
 def _timeline(row: pd.Series, now: datetime) -> list[Step]:
+    """受理, 办理时限 and 办结 in the order they happened (what is still pending last)."""
     reported, deadline, closed = row["reported_at"], row["deadline_at"], row["closed_at"]
     steps = [Step("受理", _moment(reported), "done", str(row["source"]))]
     if pd.notna(deadline):
@@ -74,7 +75,8 @@ def _timeline(row: pd.Series, now: datetime) -> list[Step]:
         steps.append(Step("办结", _moment(closed), "done", f"处置时长 {fmt.hours(hours)}" if pd.notna(hours) else ""))
     else:
         steps.append(Step("办结", "尚未办结", "pending", f"当前状态：{row['status']}"))
-    return steps
+    # the formatted moments sort as the moments do; a pending step sorts after every date
+    return sorted(steps, key=lambda s: (s.state == "pending", s.when))
 
 
 def _not_found(incident_id: str, notice: str) -> IncidentRecord:

@@ -46,7 +46,7 @@ def status_line(record: IncidentRecord) -> html.Div:
         html.Span(record.status, className=f"cw-irec-status {_STATUS_TONE.get(record.status, 'is-open')}"),
         html.Span("超期未办结", className="cw-irec-status is-late") if record.overdue else None,
         dcc.Link("‹ 返回事件列表", href=record.list_href, className="cw-button"),
-        html.A("本页链接（可复制）", href=record_href(record.incident_id), className="cw-button", id="irec-link"),
+        html.A("本页链接", href=record_href(record.incident_id), className="cw-button", id="irec-link"),
     ], className="cw-irec-head")
 
 

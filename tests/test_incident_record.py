@@ -45,8 +45,8 @@ def test_a_record_has_every_field_its_timeline_and_breadcrumb():
     assert fields["办理时限"] == "2026-11-30 18:00" and fields["办结时间"] == "2026-11-30 11:15"
     assert fields["处置时长"] == "2.0 小时" and fields["超期未办结"] == "否" and fields["坐标（经度, 纬度）"] == "113.01234, 28.04321"
     assert [(s.label, s.when, s.state, s.note) for s in record.timeline] == [
-        ("受理", "2026-11-30 09:15", "done", "12345热线"), ("办理时限", "2026-11-30 18:00", "due", "按期办结"),
-        ("办结", "2026-11-30 11:15", "done", "处置时长 2.0 小时")]
+        ("受理", "2026-11-30 09:15", "done", "12345热线"), ("办结", "2026-11-30 11:15", "done", "处置时长 2.0 小时"),
+        ("办理时限", "2026-11-30 18:00", "due", "按期办结")]  # in the order they happened
     assert record.crumbs == [("全市", "/incidents"), ("东湖区", "/incidents?region=D1"),
                              ("湖滨街道", "/incidents?region=S1"), ("第一网格", "/incidents?region=G1"), ("事件 A1", None)]
     assert record.district == "D1" and record.list_href == "/incidents?region=G1"
