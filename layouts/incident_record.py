@@ -51,11 +51,11 @@ def status_line(record: IncidentRecord) -> html.Div:
 
 
 def missing_body(record: IncidentRecord) -> html.Section:
+    """Where to go from an id that names no incident (the notice above says why)."""
     return html.Section([
-        html.H2(record.title),
-        html.P(record.notice, className="cw-muted"),
+        html.P("可从事件列表中点开一条事件，查看它的完整记录。", className="cw-muted"),
         dcc.Link("‹ 查看事件列表", href="/incidents", className="cw-button"),
-    ], className="cw-card cw-irec-missing", role="alert")
+    ], className="cw-card cw-irec-missing")
 
 
 def page(record: IncidentRecord) -> html.Div:

@@ -70,6 +70,7 @@ def test_an_unknown_id_gives_a_chinese_notice_and_404(live_app, open_page):
     wait_record(page)
     assert page.inner_text("#incident-record-page h1") == "事件不存在（404）"
     assert "未找到事件「NOPE-404」" in page.inner_text(".cw-drill-notices")
+    watch.screenshot("incident-record-unknown-1920x1080")
     assert page.request.get(live_app.url + "/incident/NOPE-404").status == 404
     assert page.request.get(live_app.url + "/incident/%3Cscript%3E").status == 404
     assert watch.console_errors == [] or all("404" in e for e in watch.console_errors)
