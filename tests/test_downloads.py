@@ -53,7 +53,7 @@ def test_csv_has_a_bom_text_dates_percentages_and_the_notice_last():
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0] == "事件编号" and rows[1] == ["E0000", "2026-11-30 09:15", "2026-12-31", "", "—", "1234"]
-    assert rows[2][1:5] == ["", "2026-12-31", "2.25", "85.2%"]
+    assert rows[2][1:5] == ["", "2026-12-31", "2.2", "85.2%"]  # one decimal, as the XLSX shows it
     assert len(rows) == 4 and rows[3][0].startswith("（已截断：所选范围共 10 行，超过下载上限 2 行，本文件只含前 2 行")
     assert downloads.truncation_notice(2, 2) is None
 
