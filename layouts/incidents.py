@@ -25,7 +25,7 @@ PAGE_SIZE = 50
 IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "source", "status", "query", "nav",
                                         "grid", "grid-state", "modal", "record", "map", "daily", "hours",
                                         "categories", "download-csv", "download-xlsx", "modal-close",
-                                        "record-link")}
+                                        "record-link", "download-cap")}
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
 
@@ -116,7 +116,7 @@ def table(view) -> html.Div:
                    **{"data-ignore-nav": "1"}),
             html.A("下载 Excel", id=IDS["download-xlsx"], href=f"/download/incidents.xlsx{search}",
                    className="cw-button", **{"data-ignore-nav": "1"}),
-            html.Span(f"超过下载上限：只下载前 {view.download_cap:,} 件", className="cw-muted", id="inc-download-cap")
+            html.Span(f"超过下载上限：只下载前 {view.download_cap:,} 件", className="cw-muted", id=IDS["download-cap"])
             if view.download_cap and view.total > view.download_cap else None,
             html.Span("点击一行查看事件详情", className="cw-muted"),
         ], className="cw-table-tools"),
