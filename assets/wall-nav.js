@@ -82,9 +82,26 @@
   document.addEventListener('contextmenu', function (ev) { if (kioskWall()) ev.preventDefault(); });
 
   // ---- navigation ------------------------------------------------------------------------------------
+  // A link from the wall to a page that selects by region carries the wall's district view as it is
+  // when clicked (the rotation changes the view in place): layouts/links.py's in_view, REGION_PATHS.
+  var REGION_PATHS = ['/incidents'];
+  function regionFor(href) {
+    if (!document.getElementById('wall-root')) return href;
+    try {
+      var url = new URL(href, window.location.origin);
+      if (REGION_PATHS.indexOf(url.pathname) < 0) return href;
+      var view = new URL(window.location.href).searchParams.get('view') || '';
+      if (view.indexOf('district:') === 0 && view.length > 9) url.searchParams.set('region', view.slice(9));
+      else url.searchParams.delete('region');
+      return url.pathname + url.search + url.hash;
+    } catch (e) { return href; }
+  }
+  CW.regionFor = regionFor;
+
   function go(href) {
     if (!href || href.charAt(0) !== '/' || href.charAt(1) === '/') return false;
     if (kioskWall()) return false; // a kiosk wall never leaves itself (its toolbar's links are dcc.Links)
+    href = regionFor(href);
     hideTip();
     if (CW.leavesPageKind && CW.leavesPageKind(href)) { window.location.assign(href); return true; } // pages.js
     window.history.pushState({}, '', href);

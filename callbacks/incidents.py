@@ -6,24 +6,20 @@ selections (dashboard/incident_table.py) and hands their results to layouts/inci
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 
 import dash
 import flask
 from dash import Input, Output, State, clientside_callback, ClientsideFunction, callback, no_update
 
-from dashboard import audit, incident_table, permissions, runtime
+from dashboard import audit, downloads, incident_table, permissions, runtime
 from dashboard.incident_query import parse_query
+from dashboard.incident_record import current_record
 from dashboard.incident_view import choices_of, current_frames, region_names
 from layouts import incidents as page_layout
 from layouts.incidents import IDS
 
 permissions.protect_callbacks("view_drilldowns", "inc-*")  # every id of the page (layouts/incidents.py IDS)
-
-DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8",
-                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _query_and_level(search: str):
@@ -54,7 +50,8 @@ def grid_rows(request, state):
     start = max(0, int(request.get("startRow") or 0))
     end = min(start + 500, max(start + 1, int(request.get("endRow") or start + page_layout.PAGE_SIZE)))
     rows, total = incident_table.page(detail, query, level, date.today(), region_names(runtime.current().geography),
-                                      start=start, end=end, sort=sort, filter_model=request.get("filterModel"))
+                                      start=start, end=end, sort=sort, filter_model=request.get("filterModel"),
+                                      mask=runtime.current().settings.app.mask_personal)
     return {"rowData": rows, "rowCount": total}, {"sort": sort, "page": start // page_layout.PAGE_SIZE + 1}
 
 
@@ -67,10 +64,7 @@ def open_record(clicked, _closed):
     incident_id = (clicked or {}).get("rowId")
     if not incident_id:
         return no_update, no_update
-    detail = current_frames().get("detail")
-    fields = incident_table.record(detail, incident_id, region_names(runtime.current().geography)) \
-        if detail is not None else None
-    return False, page_layout.record_body(fields)
+    return False, page_layout.record_body(current_record(incident_id))
 
 
 clientside_callback(ClientsideFunction("incidents", "filters"), Output(IDS["nav"], "data"),
@@ -100,7 +94,7 @@ def download(kind: str):
     """The current selection (the page's URL query) as CSV (UTF-8 with BOM) or XLSX, Chinese headers,
     at most ``app.download_max_rows`` rows in the table's order."""
     permissions.require_permission("download_tables")  # a refusal: 401/403 in Chinese (dashboard/auth_gate.py)
-    if kind not in DOWNLOAD_TYPES:
+    if kind not in downloads.MIMETYPES:
         return _refusal(f"不支持的下载格式「{kind[:12]}」：可选 csv 或 xlsx", 404)
     query, level, frames, notices = _query_and_level(flask.request.query_string.decode("utf-8", "replace"))
     if notices:
@@ -109,26 +103,9 @@ def download(kind: str):
     if detail is None:
         return _refusal("事件数据尚未汇聚，暂无可下载的数据", 404)
     cap = runtime.current().settings.app.download_max_rows
-    rows = incident_table.download_rows(detail, query, level, date.today(), cap)
+    rows, total = incident_table.download_rows(detail, query, level, date.today(), cap)
     names = region_names(runtime.current().geography)
-    filename = f"incidents-{date.today():%Y%m%d}.{kind}"
     audit.record("download", "事件明细", detail=f"{len(rows)} 行，{kind.upper()}，{flask.request.query_string.decode('utf-8', 'replace')[:200]}")
-    headers = {"Content-Disposition": f"attachment; filename={filename}", "X-Rows": str(len(rows)),
-               "X-Rows-Cap": str(cap)}
-    if kind == "csv":
-        return flask.Response(flask.stream_with_context(incident_table.csv_chunks(detail, rows, names)),
-                              mimetype=DOWNLOAD_TYPES["csv"], headers=headers)
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    incident_table.xlsx_file(detail, rows, names, path)
-
-    def stream():
-        try:
-            with open(path, "rb") as f:
-                while chunk := f.read(1 << 16):
-                    yield chunk
-        finally:
-            os.unlink(path)
-    return flask.Response(stream(), mimetype=DOWNLOAD_TYPES["xlsx"], headers=headers)
-
-
+    mask = runtime.current().settings.app.mask_personal
+    return downloads.response(kind, "事件明细", incident_table.SHEET, incident_table.batches(detail, rows, names, mask),
+                              rows=len(rows), total=total, cap=cap)

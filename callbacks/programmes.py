@@ -1,28 +1,24 @@
 """The programme drill-downs' behaviour: filters, table sort and page write the URL query (one
 history step each, no reload: the page re-renders from its URL), and the tables' downloads
-(/drill-download/<table>.csv|xlsx?<query>, Chinese headers, permission ``download_tables``).
+(/drill-download/<table>.csv|xlsx?<query>, Chinese headers, at most ``app.download_max_rows`` rows,
+permission ``download_tables``; dashboard/downloads.py writes them).
 """
 from __future__ import annotations
 
-import csv
-import io
 from typing import Callable
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import flask
 import pandas as pd
+import pyarrow as pa
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 
-from dashboard import audit
+from dashboard import audit, downloads, runtime
 from dashboard import formatting as fmt
 from dashboard import programme_data as pages
 from dashboard.permissions import protect_callbacks, require_permission
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
 from layouts.drill_parts import FILTER, GRID, URL_ID
-
-#: the download's row cap (a department ranking or a system list is far smaller)
-MAX_DOWNLOAD_ROWS = 100_000
-
 
 protect_callbacks("view_drilldowns", URL_ID)  # the filters and the grid's sort and page write the URL
 
@@ -102,69 +98,49 @@ TABLES: dict[str, Table] = {
 }
 
 
-def download_frame(rows: pd.DataFrame, columns) -> pd.DataFrame:
-    """The rows as the table shows them, under its Chinese headers (rates as percentages)."""
-    out = {}
+#: a table column's kind (layouts' column specs) → the download's (dashboard/downloads.py)
+_KINDS = {"percent": "percent", "count": "integer", "score": "decimal", "signed": "decimal", "date": "date"}
+
+
+def download_table(rows: pd.DataFrame, columns) -> tuple[list[downloads.Column], pa.Table]:
+    """The rows as the table shows them, under its Chinese headers: rates as percentages, scores ×100,
+    dates, 是/否, lights in words, links as the plain name; an empty value shows '—'."""
+    heads, values = [], []
     for field, header, kind in columns:
         source = _PLAIN.get(field, field) if kind == "link" else field
-        values = rows[source] if source in rows.columns else pd.Series([None] * len(rows), index=rows.index)
-        if kind == "percent":
-            values = [fmt.percent(v) for v in values]
-        elif kind in ("score", "signed"):
-            values = [fmt.MISSING if v is None or pd.isna(v) else round(float(v) * 100, 1) for v in values]
-        elif kind == "date":
-            values = [fmt.MISSING if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
+        column = rows[source] if source in rows.columns else pd.Series([None] * len(rows), index=rows.index)
+        column = column.astype(object).where(column.notna(), None)
+        if kind in ("score", "signed"):
+            column = column.map(lambda v: None if v is None else round(float(v) * 100, 1))
         elif kind == "yesno":
-            values = ["是" if bool(v) else "否" for v in values]
+            column = column.map(lambda v: "是" if bool(v) else "否")
         elif kind == "light":
-            values = [{"绿": "绿灯", "黄": "黄灯", "红": "红灯"}.get(v, v if v else fmt.MISSING) for v in values]
-        out[header] = list(values)
-    return pd.DataFrame(out)
-
-
-def _csv(frame: pd.DataFrame):
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(frame.columns)
-        yield "\ufeff" + buffer.getvalue()  # Excel opens UTF-8 with a BOM as UTF-8
-        for start in range(0, len(frame), 5000):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(frame.iloc[start:start + 5000].itertuples(index=False, name=None))
-            yield buffer.getvalue()
-    return rows()
-
-
-def _xlsx(frame: pd.DataFrame, title: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            column = column.map(lambda v: {"绿": "绿灯", "黄": "黄灯", "红": "红灯"}.get(v, v) if v else None)
+        out = _KINDS.get(kind, "text")
+        heads.append(downloads.Column(header, out, missing=fmt.MISSING))
+        if out == "date":
+            values.append(pa.array(pd.to_datetime(column).to_numpy().astype("datetime64[us]"), pa.timestamp("us"),
+                                   from_pandas=True))
+        elif out == "text":
+            values.append(pa.array([None if v is None else str(v) for v in column], pa.string()))
+        else:
+            values.append(pa.array(column.tolist(), pa.float64()))
+    return heads, pa.table({str(i): v for i, v in enumerate(values)})
 
 
 def download(table: str, kind: str):
     require_permission("download_tables")  # a refusal: 401/403 in Chinese (dashboard/auth_gate.py)
-    if table not in TABLES or kind not in ("csv", "xlsx"):
+    if table not in TABLES or kind not in downloads.MIMETYPES:
         return flask.Response(f"没有可下载的表格「{table}.{kind}」；可选: {'、'.join(TABLES)}（csv 或 xlsx）",
                               status=404, mimetype="text/plain; charset=utf-8")
     title, select, columns = TABLES[table]
     query = {k: v for k, v in flask.request.args.items()}
     notices: list[str] = []
-    frame = download_frame(select(query, notices).head(MAX_DOWNLOAD_ROWS), columns)
-    name = quote(f"{title}.{kind}")
-    audit.record("download", title, detail=f"{len(frame)} 行，{kind.upper()}")
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "X-Rows": str(len(frame))}
-    if kind == "csv":
-        return flask.Response(_csv(frame), mimetype="text/csv; charset=utf-8", headers=headers)
-    return flask.Response(_xlsx(frame, title), headers=headers,
-                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    selected = select(query, notices)
+    cap = runtime.current().settings.app.download_max_rows
+    heads, rows = download_table(selected.head(cap), columns)
+    audit.record("download", title, detail=f"{rows.num_rows} 行，{kind.upper()}")
+    return downloads.response(kind, title, heads, [rows], rows=rows.num_rows, total=len(selected), cap=cap)
 
 
 def install(app) -> None:

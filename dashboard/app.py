@@ -94,12 +94,13 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         importlib.import_module(module)
     import callbacks.ops  # 运维's callbacks go on each app (callbacks/ops.py says why)
     from callbacks import incidents as incident_callbacks, programmes as programme_callbacks
-    from dashboard import not_found, ops_actions  # its Chinese 404 page, for paths that match no page
+    from dashboard import incident_record, not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
     callbacks.ops.register(app)
     not_found.install(app)
     ops_actions.install(app.server)  # the quarantine downloads
     incident_callbacks.install(app)  # the incident table's downloads
+    incident_record.install(app)  # HTTP 404 for /incident/<id> of an unknown id
     programme_callbacks.install(app)  # the programme tables' downloads
     from dashboard import auth, auth_gate, security
 

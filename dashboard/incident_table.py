@@ -7,8 +7,6 @@ row numbers; another order sorts only the selected rows, and only as far as the 
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Iterator
 
@@ -16,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from dashboard import formatting as fmt
+from dashboard.downloads import Column
 from dashboard.incident_query import IncidentQuery
-from dashboard.incident_select import mask
+from dashboard.incident_select import mask as selected
+from dashboard.masking import mask_text
 
 #: the table's columns: detail column → Chinese header (the grid's and the download's)
 COLUMNS: dict[str, str] = {
@@ -31,6 +29,10 @@ COLUMNS: dict[str, str] = {
 REGION_COLUMNS = ("district_id", "street_id", "grid_id")
 TIME_COLUMNS = ("reported_at", "deadline_at", "closed_at")
 CHUNK_ROWS = 20_000
+#: the download's columns (dashboard/downloads.py): the table's headers with their kinds
+SHEET: list[Column] = [Column(label, "datetime" if key in TIME_COLUMNS else
+                              "decimal" if key == "handling_hours" else "text",
+                              width=22 if key == "incident_id" else None) for key, label in COLUMNS.items()]
 
 
 def _text_filter(values: pd.Series, spec: dict) -> np.ndarray:
@@ -123,90 +125,73 @@ def ordered_rows(detail: pd.DataFrame, keep: np.ndarray, sort: str, stop: int | 
 
 def selection(detail: pd.DataFrame, query: IncidentQuery, level: str | None, today: date,
               filter_model: dict | None = None) -> np.ndarray:
-    return filter_rows(detail, mask(detail, query, level, today, day_column="reported_at"), filter_model)
+    return filter_rows(detail, selected(detail, query, level, today, day_column="reported_at"), filter_model)
 
 
-def _minutes(values: pd.Series) -> pa.Array:
-    """'2026-12-01 09:15' for each moment, '' where there is none."""
-    return pc.fill_null(pc.strftime(pa.array(values, type=pa.timestamp("us")), format="%Y-%m-%d %H:%M"), "")
-
-
-def _labels(values: pd.Series, names: dict[str, str]) -> pa.Array:
-    """A categorical column's values by name (each category looked up once, not each row)."""
-    labels = pa.array([names.get(str(c), str(c)) for c in values.cat.categories] + [""], pa.string())
+def _labels(values: pd.Series, names: dict[str, str], masked: bool) -> pa.Array:
+    """A categorical column's values by name (each category looked up, and masked, once, not each row)."""
+    labels = [names.get(str(c), str(c)) for c in values.cat.categories]
+    labels = pa.array([mask_text(t) for t in labels] + [""] if masked else labels + [""], pa.string())
     codes = values.cat.codes.to_numpy().astype(np.int32)
     codes[codes < 0] = len(labels) - 1  # missing: the last label, ''
     return pc.cast(pa.DictionaryArray.from_arrays(pa.array(codes), labels), pa.string())
 
 
-def display(frame: pd.DataFrame, names: dict[str, str]) -> pa.Table:
-    """Rows as the table and the downloads show them, in :data:`COLUMNS` order: region names, times to
-    the minute, hours to one decimal, 是/否. Built in Arrow: a download formats 100,000 rows."""
+def typed(frame: pd.DataFrame, names: dict[str, str], mask: bool = True) -> pa.Table:
+    """Rows with their values as the downloads take them, in :data:`COLUMNS` order: region names,
+    times as timestamps, hours to one decimal, 是/否; with ``mask`` (``app.mask_personal``) phone and
+    身份证 numbers in the text columns masked (dashboard/masking.py) as everywhere source values are
+    shown. The incident id is the row's key (the record's URL), shown as it is. Built in Arrow: a
+    download formats 100,000 rows."""
     columns = {"incident_id": pa.array(frame["incident_id"].astype(str), pa.string())}
     for column in REGION_COLUMNS:
-        columns[column] = _labels(frame[column], names)
+        columns[column] = _labels(frame[column], names, mask)
     for column in ("category", "source", "status"):
-        columns[column] = _labels(frame[column], {})
+        columns[column] = _labels(frame[column], {}, mask)
     for column in TIME_COLUMNS:
-        columns[column] = _minutes(frame[column])
+        columns[column] = pa.array(frame[column].to_numpy().astype("datetime64[us]"), pa.timestamp("us"),
+                                   from_pandas=True)
     columns["handling_hours"] = pa.array(frame["handling_hours"].round(1).to_numpy(), from_pandas=True)
     overdue = frame["overdue"].to_numpy(dtype=bool).astype(np.int32)
     columns["overdue"] = pc.cast(pa.DictionaryArray.from_arrays(pa.array(overdue), pa.array(["否", "是"])), pa.string())
     return pa.table({column: columns[column] for column in COLUMNS})
 
 
+def display(frame: pd.DataFrame, names: dict[str, str], mask: bool = True) -> pa.Table:
+    """Rows as the table shows them: :func:`typed`, with times as text to the minute ('' where none)."""
+    table = typed(frame, names, mask)
+    for column in TIME_COLUMNS:
+        at = table.column_names.index(column)
+        table = table.set_column(at, column, pc.fill_null(
+            pc.strftime(table.column(column), format="%Y-%m-%d %H:%M"), ""))
+    return table
+
+
 def page(detail: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, names: dict[str, str], *,
-         start: int, end: int, sort: str, filter_model: dict | None = None) -> tuple[list[dict], int]:
+         start: int, end: int, sort: str, filter_model: dict | None = None, mask: bool = True) \
+        -> tuple[list[dict], int]:
     """The rows ``start``…``end`` − 1 of the selection in ``sort`` order, and the selection's size."""
     keep = selection(detail, query, level, today, filter_model)
     rows = ordered_rows(detail, keep, sort, stop=end)[start:end]
-    return display(detail.iloc[rows], names).to_pylist(), int(keep.sum())
+    return display(detail.iloc[rows], names, mask).to_pylist(), int(keep.sum())
 
 
 def download_rows(detail: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, cap: int) \
-        -> np.ndarray:
-    """The row numbers a download of the selection writes: in the table's order, at most ``cap``."""
+        -> tuple[np.ndarray, int]:
+    """The row numbers a download of the selection writes (in the table's order, at most ``cap``),
+    and the selection's size."""
     keep = selection(detail, query, level, today)
-    return ordered_rows(detail, keep, query.sort, stop=cap)[:cap]
+    return ordered_rows(detail, keep, query.sort, stop=cap)[:cap], int(keep.sum())
 
 
-def csv_chunks(detail: pd.DataFrame, rows: np.ndarray, names: dict[str, str]) -> Iterator[bytes]:
-    """UTF-8 CSV with a BOM (so Excel reads the Chinese headers), a chunk of rows at a time (Arrow's
-    CSV writer: pandas' to_csv took seconds for 100,000 rows)."""
-    yield "\ufeff".encode("utf-8")
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(COLUMNS.values())
-    yield header.getvalue().encode("utf-8")
-    options = pacsv.WriteOptions(include_header=False, eol="\r\n")
+def batches(detail: pd.DataFrame, rows: np.ndarray, names: dict[str, str], mask: bool = True) \
+        -> Iterator[pa.Table]:
+    """The download's rows a chunk at a time (dashboard/downloads.py writes them)."""
     for at in range(0, len(rows), CHUNK_ROWS):
-        buffer = io.BytesIO()
-        pacsv.write_csv(display(detail.iloc[rows[at:at + CHUNK_ROWS]], names), buffer, options)
-        yield buffer.getvalue()
+        yield typed(detail.iloc[rows[at:at + CHUNK_ROWS]], names, mask)
 
 
-def xlsx_file(detail: pd.DataFrame, rows: np.ndarray, names: dict[str, str], path) -> None:
-    """An XLSX of the rows, written row by row by openpyxl's write-only (streaming) workbook."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("事件")
-    sheet.append(list(COLUMNS.values()))
-    for at in range(0, len(rows), CHUNK_ROWS):
-        shown = display(detail.iloc[rows[at:at + CHUNK_ROWS]], names)
-        for record in zip(*(shown.column(c).to_pylist() for c in COLUMNS)):
-            sheet.append(record)
-    book.save(path)
-
-
-def record(detail: pd.DataFrame, incident_id: str, names: dict[str, str]) -> dict | None:
-    """One incident's full record, Chinese label → text, or None when the id is not in the frame."""
+def find(detail: pd.DataFrame, incident_id: str) -> int | None:
+    """The row number of an incident in the detail frame, or None."""
     hit = np.flatnonzero(detail["incident_id"].to_numpy() == str(incident_id))
-    if not len(hit):
-        return None
-    row = detail.iloc[hit[:1]]
-    shown = display(row, names).to_pylist()[0]
-    out = {label: "—" if shown[column] in ("", None) else str(shown[column]) for column, label in COLUMNS.items()}
-    lon, lat = row["lon"].iloc[0], row["lat"].iloc[0]
-    out["坐标"] = "—" if pd.isna(lon) else f"{lon:.5f}, {lat:.5f}"
-    out["处置时长"] = fmt.hours(row["handling_hours"].iloc[0]) if pd.notna(row["handling_hours"].iloc[0]) else "—"
-    return out
+    return int(hit[0]) if len(hit) else None

@@ -67,6 +67,8 @@ class IncidentsView:
     as_of: object = None
     centroids: pd.DataFrame | None = None  # the map's child regions' label points
     key: tuple = ()  # what the view depends on: equal keys, equal pages
+    district: str | None = None  # the district of the region in view (the wall's view its 大屏 crumb opens)
+    download_cap: int = 0  # app.download_max_rows: the table says when its download is cut (0: no cap shown)
 
 
 def choices_of(frames, geography) -> Choices:
@@ -173,7 +175,8 @@ def _options(choices: Choices) -> dict[str, list[tuple[str, str]]]:
             "status": [(s, s) for s in choices.statuses]}
 
 
-def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, *, key: tuple = ()) -> IncidentsView:
+def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, *, key: tuple = (),
+                   download_cap: int = 0) -> IncidentsView:
     """The view of ``raw_query`` (the URL's query dict): bad values give notices and their defaults."""
     choices = choices_of(frames, geography)
     query, notices = parse_query(raw_query, choices, today)
@@ -192,7 +195,8 @@ def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, 
         hot_grids=sel.hot_grids(frames, query, level, today, grid_ids).assign(
             name=lambda f: [names.get(r, r) for r in f["region_id"]]),
         map=_map(frames, query, level, geography, today, names), total=k.incidents, options=_options(choices),
-        today=today, as_of=as_of, centroids=_centroids(geography, level), key=key,
+        today=today, as_of=as_of, centroids=_centroids(geography, level), key=key, download_cap=download_cap,
+        district=(lineage(geography, query.region) or [None])[0],
     )
 
 
@@ -233,7 +237,8 @@ def current_view(raw_query: dict) -> IncidentsView:
     view = _VIEWS.get(key)
     if view is None:
         frames = snap.frames if snap is not None else {}
-        view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key)
+        view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key,
+                              download_cap=rt.settings.app.download_max_rows)
         if len(_VIEWS) >= VIEWS_KEPT:
             _VIEWS.clear()
         _VIEWS[key] = view

@@ -7,11 +7,9 @@ the pulling, whichever process served the click.
 """
 from __future__ import annotations
 
-import io
-
 import flask
 
-from dashboard import audit, jobs, runtime
+from dashboard import audit, downloads, jobs, runtime
 from dashboard.ops_view import JobProgress, OpsView, download_frame, job_progress, ops_view, source_known
 from dashboard.permissions import PermissionDenied, require_permission
 from dashboard.publish_guard import HeldPublishes
@@ -77,11 +75,7 @@ def quarantine_file(source: str, kind: str) -> tuple[bytes, str, str]:
     frame = download_frame(source)
     name = f"隔离行-{source or '全部'}"
     audit.record("download", f"隔离行 {source or '全部'}", detail=f"{len(frame)} 行，{kind.upper()}")
-    if kind == "xlsx":
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name="隔离行")
-        return buffer.getvalue(), f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv; charset=utf-8"
+    return downloads.frame_file(frame, kind, "隔离行"), f"{name}.{kind}", downloads.MIMETYPES[kind]
 
 
 def install(server: flask.Flask) -> None:

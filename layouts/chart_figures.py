@@ -14,7 +14,7 @@ from layouts import theme
 from layouts.figure_base import (CLOUD_DEFAULT_TARGET, EXCHANGE_DAYS, HEAT_SCALE, NUMBER_FONT, _axis, _base_layout,
                                  _font, _px, caption_margin, empty_figure, nice_ticks, scale_max, text_px, tick_margin,
                                  tick_text)
-from layouts.links import _href, district_href
+from layouts.links import _href, district_href, in_view
 
 def exchange_trend(daily: pd.DataFrame | None, days: int = EXCHANGE_DAYS, *, today=None, width: int = 436,
                    height: int = 134, scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
@@ -113,15 +113,17 @@ def migration_burnup(burnup: pd.DataFrame | None, target: float | None = CLOUD_D
 
 
 def hour_weekday_heatmap(hour_weekday: pd.DataFrame | None, *, width: int = 436, height: int = 250,
-                         scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "") -> go.Figure:
+                         scale: float = 1.0, text_scale: float = 1.0, hover_note: str = "",
+                         district: str | None = None) -> go.Figure:
     """事件时段热力: 近30日 incidents by hour of day × weekday (the peak and the colour scale are HTML
-    above the plot: layouts/captions.py)."""
+    above the plot: layouts/captions.py); a cell opens that weekday and hour in /incidents, in the
+    ``district`` in view."""
     if not has_columns(hour_weekday, "weekday", "hour", "incidents"):
         return empty_figure(width, height, scale, uirevision="hour-weekday", text_scale=text_scale)
     z = hour_weekday_matrix(hour_weekday)
     days = list(fmt.WEEKDAYS_SHORT)
     hours = [f"{h}时" for h in range(24)]
-    hrefs = [[_href("/incidents", weekday=d, hour=h) for h in range(24)] for d in range(7)]
+    hrefs = [[in_view(_href("/incidents", weekday=d, hour=h), district) for h in range(24)] for d in range(7)]
     gap = max(1, round(2 * scale))
     data = [go.Heatmap(
         z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=gap, ygap=gap,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layouts.links import WALL_LABEL, wall_href
+
 Crumb = tuple[str, str | None]  # (label, href); the last crumb, the current view, has no link
 
 
@@ -31,13 +33,21 @@ def notices(messages: list[str]) -> html.Div | None:
                     role="status")
 
 
+def with_wall(crumbs: list[Crumb], district: str | None = None) -> list[Crumb]:
+    """The breadcrumb starting at the wall (大屏), in the view of ``district`` when the page has one;
+    a page's own 大屏 crumb gets that link too."""
+    rest = crumbs[1:] if crumbs and crumbs[0][0] == WALL_LABEL else crumbs
+    return [(WALL_LABEL, wall_href(district)), *rest]
+
+
 def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str] | None = None, filters=None,
-               back_href: str = "/wall", page_id: str = "") -> html.Div:
-    """One drill-down page: a header (back link, breadcrumb, title), the notices, the filters, the body."""
+               back_href: str = "/wall", page_id: str = "", wall_district: str | None = None) -> html.Div:
+    """One drill-down page: a header (back link, breadcrumb from 大屏, title), the notices, the filters,
+    the body. ``wall_district``: the district the page is about, whose wall view its 大屏 crumb opens."""
     return html.Div([
         html.Header([
             dcc.Link("‹ 返回大屏", href=back_href, className="cw-back"),
-            breadcrumb(crumbs),
+            breadcrumb(with_wall(crumbs, wall_district)),
         ], className="cw-drill-head"),
         html.H1(title),
         notices(query_notices or []),

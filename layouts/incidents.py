@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard import pages
+from dashboard.incident_record import record_href
 from dashboard.incident_view import current_view
 from dashboard.incident_query import DEFAULT_SORT
 from dashboard.incident_table import COLUMNS
@@ -23,7 +24,8 @@ from layouts.drill_page import drill_page
 PAGE_SIZE = 50
 IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "source", "status", "query", "nav",
                                         "grid", "grid-state", "modal", "record", "map", "daily", "hours",
-                                        "categories", "download-csv", "download-xlsx", "modal-close")}
+                                        "categories", "download-csv", "download-xlsx", "modal-close",
+                                        "record-link", "download-cap")}
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
 
@@ -114,6 +116,8 @@ def table(view) -> html.Div:
                    **{"data-ignore-nav": "1"}),
             html.A("下载 Excel", id=IDS["download-xlsx"], href=f"/download/incidents.xlsx{search}",
                    className="cw-button", **{"data-ignore-nav": "1"}),
+            html.Span(f"超过下载上限：只下载前 {view.download_cap:,} 件", className="cw-muted", id=IDS["download-cap"])
+            if view.download_cap and view.total > view.download_cap else None,
             html.Span("点击一行查看事件详情", className="cw-muted"),
         ], className="cw-table-tools"),
         html.Div(grid, **{"data-ag-theme-mode": "dark"}),
@@ -138,11 +142,15 @@ def record_modal(is_open: bool = False) -> html.Div:
         id=IDS["modal"], className="cw-modal", hidden=not is_open)
 
 
-def record_body(fields: dict | None) -> html.Dl | html.P:
-    if not fields:
-        return html.P("未找到该事件（数据可能已更新）", className="cw-muted")
-    return html.Dl([part for label, value in fields.items()
-                    for part in (html.Dt(label), html.Dd(value))], className="cw-record")
+def record_body(record) -> list | html.P:
+    """The dialog's body: the record's fields (layouts/incident_record.py) and the link to its own page."""
+    from layouts.incident_record import field_list
+
+    if not record.found:
+        return html.P(record.notice, className="cw-muted")
+    return [html.A("在新页面打开 / 复制链接", href=record_href(record.incident_id), target="_blank",
+                   id=IDS["record-link"], className="cw-button", **{"data-ignore-nav": "1"}),
+            field_list(record)]
 
 
 def page(view) -> html.Div:
@@ -175,7 +183,7 @@ def page(view) -> html.Div:
         record_modal(),
     ]
     return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,
-                      filters=filters(view), page_id="incidents-page")
+                      filters=filters(view), page_id="incidents-page", wall_district=view.district)
 
 
 _PAGES: dict[tuple, html.Div] = {}

@@ -17,8 +17,10 @@ import dash
 from dash import dcc, html
 
 from dashboard import first_page, pages, wall_view
+from dashboard.selections import parse_view
 from dashboard.wall_view import WallView, map_key, poll_signature, shown_freshness
 from layouts import components as cx
+from layouts import links
 from layouts import markup
 from layouts.wall_canvas import view_label
 from layouts.wall_ids import DATASETS, IDS
@@ -59,7 +61,8 @@ def wall_page(view_model: WallView) -> html.Div:
 
     def panel(name, body, className="", subtitle=None):
         spec = PANELS[name]
-        return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name], href=spec.href,
+        return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name],
+                        href=links.in_view(spec.href, parse_view(view)),
                         tooltip=spec.tooltip, fresh=fresh, className=className,
                         subtitle=scope(name) if subtitle is None else subtitle)
 
@@ -77,7 +80,8 @@ def wall_page(view_model: WallView) -> html.Div:
     _, map_h = plot_size(geo["map"], s, text_scale)
     map_figure = parts["panel", "map"]
     tiles = [cx.kpi_tile(spec.title, parts["kpi", name], name=f"kpi-{name}", datasets=spec.datasets,
-                         body_id=IDS["kpi"][name], box=geo["kpi"][name], href=spec.href, fresh=fresh,
+                         body_id=IDS["kpi"][name], box=geo["kpi"][name], href=links.in_view(spec.href, parse_view(view)),
+                         fresh=fresh,
                          scope=scope(f"kpi-{name}", "cw-kpi-scope") if spec.uses_view else None)
              for name, spec in KPIS.items()]
     canvas_children = [

@@ -203,7 +203,7 @@ def _burnup_caption(f, c):
 
 def _hour_weekday(f, c):
     return charts.hour_weekday_heatmap(_incidents(f, c, "hour_weekday", "hour_weekday_by_district"),
-                                   hover_note=_incident_note(f, c), **_size(c, "hour_weekday"))
+                                   hover_note=_incident_note(f, c), district=c.district, **_size(c, "hour_weekday"))
 
 
 def _hour_weekday_caption(f, c):

@@ -803,6 +803,23 @@ def test_district_view_tiles_and_panels_show_the_districts_numbers(wall, rt):
     assert "全市" in titles  # sharing, cloud, targets: city programmes
 
 
+def test_district_view_panels_link_to_the_drill_down_of_that_district(wall, rt):
+    """view=district:D2: every panel, tile and heatmap cell opening /incidents carries region=D2 (the
+    programme pages stay city-wide); in the city view none does."""
+    def incident_links(page):
+        hrefs = [getattr(c, "data-href", "") for c in find(page, lambda c: hasattr(c, "data-href"))]
+        hrefs += [c.href for c in find(page, lambda c: getattr(c, "className", "") == "cw-panel-title")]
+        graphs = {g.id: g.figure for g in find(page, lambda c: type(c).__name__ == "Graph")}
+        cells = graphs[IDS["graph"]["hour_weekday"]]["data"][0]["customdata"]
+        return [h for h in hrefs if h.startswith("/incidents")], [h for row in cells for h in row]
+
+    panels, cells = incident_links(wall.layout(view="district:D2"))
+    assert len(panels) >= 6 and all("region=D2" in h for h in panels), panels
+    assert all(h.startswith("/incidents?region=D2&weekday=") for h in cells)
+    panels, cells = incident_links(wall.layout())
+    assert panels and not any("region=" in h for h in panels + cells)
+
+
 
 def test_every_day_of_the_exchange_trend_hovers_with_its_kou_jing():
     """Each day's point of 近30日交换量 ends its hover with the indicator's 口径, period, document and as-of."""

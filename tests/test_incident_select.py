@@ -10,6 +10,7 @@ import pytest
 
 from dashboard import incident_select as sel
 from dashboard import incident_table
+from dashboard import downloads
 from dashboard.incident_cube import incident_cube, incident_detail
 from dashboard.incident_query import Choices, IncidentQuery, parse_query, period_days
 
@@ -95,10 +96,10 @@ def test_table_pages_sorts_and_filters(frames):
                                       end=10, sort="incident_id:asc",
                                       filter_model={"incident_id": {"type": "contains", "filter": "C"}})
     assert total == 1 and rows[0]["district_id"] == "一区" and rows[0]["overdue"] == "是"
-    chunks = b"".join(incident_table.csv_chunks(detail, incident_table.download_rows(
-        detail, IncidentQuery(period="year"), None, TODAY, cap=4), {}))
+    rows, total = incident_table.download_rows(detail, IncidentQuery(period="year"), None, TODAY, cap=4)
+    chunks = b"".join(downloads.csv_chunks(incident_table.SHEET, incident_table.batches(detail, rows, {})))
     lines = chunks.decode("utf-8-sig").strip().split("\r\n")
-    assert chunks.startswith(b"\xef\xbb\xbf") and lines[0].startswith("事件编号,受理时间") and len(lines) == 1 + 4
+    assert chunks.startswith(b"\xef\xbb\xbf") and lines[0].startswith("事件编号,受理时间") and len(lines) == 1 + 4 and total == 6
 
 
 def test_query_reading_gives_notices_and_defaults():

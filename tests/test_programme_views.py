@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from callbacks.programmes import download_frame, next_search, sort_of
+from callbacks.programmes import download_table, next_search, sort_of
 from dashboard import query_params as qp
 from dashboard.cloud_views import burnup_projection
 from dashboard.department_history import department_values
@@ -186,6 +186,12 @@ def test_the_url_writer_keeps_one_query_per_view():
 
 def test_downloads_have_chinese_headers_and_the_table_values():
     rows = pd.DataFrame({"name": ["甲局"], "dept_id": ["A"], "score": [0.75], "light": ["黄"], "sharing_rate": [0.9]})
-    frame = download_frame(rows, [("department", "部门", "link"), ("score", "得分", "score"),
-                                  ("light", "信号灯", "light"), ("sharing_rate", "共享率", "percent")])
-    assert frame.to_dict("records") == [{"部门": "甲局", "得分": 75.0, "信号灯": "黄灯", "共享率": "90.0%"}]
+    heads, table = download_table(rows, [("department", "部门", "link"), ("score", "得分", "score"),
+                                         ("light", "信号灯", "light"), ("sharing_rate", "共享率", "percent")])
+    assert [(h.header, h.kind) for h in heads] == [("部门", "text"), ("得分", "decimal"), ("信号灯", "text"),
+                                                   ("共享率", "percent")]
+    assert [c[0] for c in table.to_pydict().values()] == ["甲局", 75.0, "黄灯", 0.9]  # XLSX: 0.9 as 0.0%
+    from dashboard import downloads
+
+    text = b"".join(downloads.csv_chunks(heads, [table])).decode("utf-8-sig").splitlines()
+    assert text == ["部门,得分,信号灯,共享率", '"甲局","75.0","黄灯","90.0%"']

@@ -65,7 +65,7 @@ def test_drill_from_the_wall_to_a_grid_and_back_up(live_app, open_page):
     row.click()
     wait_page(page, names[district])
     assert page.url.endswith(f"/district/{district}")
-    assert page.locator(".cw-crumb").all_inner_texts() == ["全市", names[district]]
+    assert page.locator(".cw-crumb").all_inner_texts() == ["大屏", "全市", names[district]]
 
     street_href = click_map_child(page)  # a street of the district
     street = parse_qs(urlparse(street_href).query)["region"][0]
@@ -77,7 +77,7 @@ def test_drill_from_the_wall_to_a_grid_and_back_up(live_app, open_page):
     grid = parse_qs(urlparse(grid_link.get_attribute("href")).query)["region"][0]
     grid_link.click()
     wait_page(page, names[grid])
-    assert page.locator(".cw-crumb").all_inner_texts() == ["全市", names[district], names[street], names[grid]]
+    assert page.locator(".cw-crumb").all_inner_texts() == ["大屏", "全市", names[district], names[street], names[grid]]
     assert "事件点位密度" in page.inner_text("#incidents-page")  # no level below a grid: its incidents' points
 
     page.locator("a.cw-crumb", has_text=names[district]).click()  # one click up to the district

@@ -100,7 +100,7 @@ def test_district_only_geography_drills_to_the_incidents_points(changsha, live_a
     assert "事件点位密度" in page.inner_text("#incidents-page")
     images = page.evaluate("() => (document.querySelector('#inc-map .js-plotly-plot').layout.images || []).length")
     assert images == 1  # the incidents' density over the district's outline
-    assert page.locator(".cw-crumb").all_inner_texts() == ["全市", name]
+    assert page.locator(".cw-crumb").all_inner_texts() == ["大屏", "全市", name]
     page.locator("a.cw-crumb", has_text="全市").click()
     wait_page(page, "全市")
     assert watch.off_host() == [] and watch.console_errors == []
