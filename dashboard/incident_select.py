@@ -119,8 +119,8 @@ class _Columns:
 
     def code(self, column: str, value: str) -> int:
         """The categorical code of ``value`` in ``column`` (-2, matching nothing, where it is absent)."""
-        hit = self.frame[column].cat.categories.get_indexer([value])[0]
-        return int(hit) if hit >= 0 else -2
+        at = self._get(f"@codes-of:{column}", lambda: {label: i for i, label in enumerate(self.labels(column))})
+        return at.get(value, -2)
 
     def labels(self, column: str) -> np.ndarray:
         """The column's categories as text."""
