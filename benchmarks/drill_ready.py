@@ -8,7 +8,7 @@ that log the server time of every request (benchmarks/wall.py's RequestTimer). H
 Chromium at 1920×1080 loads each drill page, and the time is taken from navigation start to the
 page's "drawn" flag (assets/drawn.js: every graph drawn, every table showing its first rows, no
 component code still loading), cold (a fresh browser context) and warm (a repeat visit in the same
-tab, arriving from a small page of the same server).
+tab, arriving from a small JSON of the same server, ``/_dash-dependencies``).
 
 The floors are bare Dash pages served the same way, with the same drawn.js and nothing else:
 one ``dcc.Graph``; and, per drill page, as many empty graphs as the page draws and an empty AG Grid
@@ -120,7 +120,7 @@ def main() -> int:
     try:
         wall_url, proc = _serve_process(TIMED_WALL_APP, str(config), str(ROOT), str(log_path))
         procs.append(proc)
-        light = wall_url + "/_dash-layout"
+        light = wall_url + "/_dash-dependencies"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             shapes = {path: _shape(browser, wall_url + path, light) for path in args.pages}
@@ -135,12 +135,13 @@ def main() -> int:
             times = {label: ([], []) for label in targets}
             windows: dict[str, list[tuple[float, float]]] = {path: [] for path in args.pages}
             for label, (url, _) in targets.items():  # warm the browser binary, fonts and the page caches
-                _load(browser, url, url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/_dash-layout")
+                _load(browser, url, "/".join(url.split("/", 3)[:3]) + "/_dash-dependencies")
             for _ in range(args.runs):
                 for label, (url, path) in targets.items():
                     origin = "/".join(url.split("/", 3)[:3])
                     started = time.time()
-                    cold, warm = _load(browser, url, origin + "/_dash-layout")
+                    # the warm visit arrives from a small JSON of the same server (not a page request)
+                    cold, warm = _load(browser, url, origin + "/_dash-dependencies")
                     times[label][0].append(cold)
                     times[label][1].append(warm)
                     if path:
