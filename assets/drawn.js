@@ -1,8 +1,10 @@
 /* CityWall — the explicit "all panels drawn" flag, and the capture stamp.
  *
  * When every Plotly graph of the page has had its first draw (its _fullLayout and SVG exist), every
- * HtmlBlock panel body has its markup, nothing is loading (Dash's data-dash-is-loading) and the web
- * fonts are ready, the page sets
+ * HtmlBlock panel body has its markup, every AG Grid shows its first rows (or its "no rows" notice;
+ * an infinite grid's rows come from a server callback), no component's code is still loading (Dash
+ * loads dcc.Graph's and AG Grid's code on first use, and draws nothing in their place meanwhile),
+ * nothing is loading (Dash's data-dash-is-loading) and the web fonts are ready, the page sets
  *     document.documentElement.dataset.cwDrawn = "<data version signature>"
  * (the wall's data-cw-version; a drill-down page without one sets "1"). Server-side captures
  * (dashboard/capture.py) and the browser tests wait for this flag, never for a fixed sleep, so a
@@ -36,13 +38,40 @@
     return true;
   }
 
+  // an infinite grid stands one empty row in for the rows its server callback has not sent yet
+  function gridShown(grid) {
+    if (grid.querySelector('.ag-overlay-no-rows-center')) return true;
+    var cells = grid.querySelectorAll('.ag-center-cols-container .ag-cell');
+    for (var i = 0; i < cells.length && i < 50; i++) if (cells[i].textContent.trim()) return true;
+    return false;
+  }
+
+  function gridsShown(root) {
+    var grids = root.querySelectorAll('.ag-root-wrapper');
+    for (var i = 0; i < grids.length; i++) {
+      if (!grids[i].offsetHeight) continue; // a hidden grid draws no rows
+      if (grids[i].querySelector('.ag-row-loading') || !gridShown(grids[i])) return false;
+    }
+    return true;
+  }
+
+  // a component's code chunk (async-graph.js, async-community.js …) requested and not yet arrived:
+  // its component is not on the page yet, so the checks above cannot see it
+  function chunksLoaded() {
+    var scripts = document.querySelectorAll('script[src*="async-"]');
+    for (var i = 0; i < scripts.length; i++) {
+      if (!performance.getEntriesByName(scripts[i].src, 'resource').length) return false;
+    }
+    return true;
+  }
+
   function drawn(root) {
     if (!root || root.querySelector('[data-dash-is-loading="true"]')) return false;
     if (document.querySelector('._dash-loading, .dash-spinner')) return false;
     var canvas = document.getElementById('wall-canvas');
     if (root.id === 'wall-root' && !(canvas && canvas.classList.contains('is-scaled'))) return false;
     if (document.fonts && document.fonts.status !== 'loaded') return false;
-    return graphsDrawn(root) && blocksMounted(root);
+    return chunksLoaded() && graphsDrawn(root) && blocksMounted(root) && gridsShown(root);
   }
 
   function signature(root) {
@@ -103,4 +132,14 @@
   }
 
   window.setInterval(check, 100);
+  // until the first draw, also check as soon as the page changes (at most once a frame), so the flag
+  // rises when the page is drawn rather than up to one timer period later
+  var pending = false;
+  var observer = new MutationObserver(function () {
+    if (document.documentElement.dataset.cwDrawn) { observer.disconnect(); return; }
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; check(); });
+  });
+  observer.observe(document.documentElement, {childList: true, subtree: true, attributes: true});
 })();

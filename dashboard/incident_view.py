@@ -71,11 +71,45 @@ class IncidentsView:
     download_cap: int = 0  # app.download_max_rows: the table says when its download is cut (0: no cap shown)
 
 
-def choices_of(frames, geography) -> Choices:
+@dataclass(frozen=True)
+class RegionIndex:
+    """The geography's regions as lookups, made once per geography (every view asks for them)."""
+    names: dict[str, str]
+    levels: dict[str, str]
+    parents: dict[str, str | None]
+    children: dict[str, frozenset[str]]
+    grids: tuple[str, ...]
+
+
+_INDEXES: dict[int, tuple[object, RegionIndex]] = {}
+
+
+def region_index(geography) -> RegionIndex:
+    hit = _INDEXES.get(id(geography))
+    if hit is not None and hit[0] is geography:
+        return hit[1]
     regions = getattr(geography, "regions", None)
-    region_levels = {}
-    if isinstance(regions, pd.DataFrame) and not regions.empty:
-        region_levels = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
+    if not isinstance(regions, pd.DataFrame) or regions.empty:
+        index = RegionIndex({}, {}, {}, {}, ())
+    else:
+        ids = regions["region_id"].astype(str).tolist()
+        parents = [None if p is None or (isinstance(p, float) and np.isnan(p)) else str(p)
+                   for p in regions["parent_id"]]
+        levels = dict(zip(ids, regions["level"].astype(str)))
+        children: dict[str, set[str]] = {}
+        for rid, parent in zip(ids, parents):
+            children.setdefault(parent, set()).add(rid)
+        index = RegionIndex(dict(zip(ids, regions["name"].astype(str))), levels, dict(zip(ids, parents)),
+                            {k: frozenset(v) for k, v in children.items()},
+                            tuple(r for r, lv in levels.items() if lv == "网格"))
+    if len(_INDEXES) >= 8:
+        _INDEXES.clear()
+    _INDEXES[id(geography)] = (geography, index)  # the entry keeps the geography alive: its id stays its own
+    return index
+
+
+def choices_of(frames, geography) -> Choices:
+    region_levels = region_index(geography).levels
     cube = frames.get("cube_district")
 
     def values(column):
@@ -86,23 +120,16 @@ def choices_of(frames, geography) -> Choices:
 
 
 def region_names(geography) -> dict[str, str]:
-    regions = getattr(geography, "regions", None)
-    if not isinstance(regions, pd.DataFrame) or regions.empty:
-        return {}
-    return dict(zip(regions["region_id"].astype(str), regions["name"].astype(str)))
+    return region_index(geography).names
 
 
 def lineage(geography, region: str | None) -> list[str]:
     """The region and its ancestors, the district first."""
-    regions = getattr(geography, "regions", None)
-    if region is None or not isinstance(regions, pd.DataFrame) or regions.empty:
-        return []
-    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+    parent = region_index(geography).parents
     chain, at = [], region
     while at is not None and at not in chain and len(chain) < 6:
         chain.append(at)
-        up = parent.get(at)
-        at = None if up is None or (isinstance(up, float) and np.isnan(up)) else str(up)
+        at = parent.get(at)
     return chain[::-1]
 
 
@@ -145,11 +172,10 @@ def filter_words(query: IncidentQuery) -> list[str]:
 def _map(frames, query: IncidentQuery, level: str | None, geography, today: date, names: dict) -> MapView:
     child = sel.child_level(level)
     layer = geography.layer(child) if child and geography is not None else None
-    regions = geography.regions if geography is not None else pd.DataFrame()
     if layer:
         features = [str(f.get("id")) for f in layer.get("features", [])]
         if level is not None:
-            kids = set(regions.loc[regions["parent_id"].astype(str) == query.region, "region_id"].astype(str))
+            kids = region_index(geography).children.get(query.region, frozenset())
             features = [f for f in features if f in kids]
         if features:
             counts = sel.children(frames, query, level, today).set_index("region_id")["incidents"]
@@ -186,7 +212,7 @@ def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, 
     names = region_names(geography)
     scope = names.get(query.region, query.region) if query.region else CITY
     k = sel.kpis(frames, query, level, today)
-    grid_ids = [r for r, lv in choices.regions.items() if lv == "网格"]
+    grid_ids = region_index(geography).grids
     return IncidentsView(
         query=query, notices=notices, scope=scope, level=level, crumbs=crumbs_of(query, geography),
         period_text=period_label(query, today), kpis=_kpis(k, query, scope, today, as_of),

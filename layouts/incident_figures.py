@@ -5,12 +5,21 @@ layouts/map_labels.py, the density glow as a PNG from layouts/raster.py), drawn 
 below the region in view; below the last polygon level it outlines the region and lights its
 incidents' lon/lat. Clickable points carry their URL in ``customdata``, which assets/incidents.js
 opens in place.
+
+Each view of the page draws its figures the first time it is asked for, so they are built as plain
+plotly.js figure dicts (what dcc.Graph sends the browser), with the ``citywall`` template's JSON made
+once: a ``go.Figure`` validates every property on construction and again to serialise it, which was
+most of a first draw's server time. tests/test_incident_figures.py checks each figure against
+plotly.py's validators instead, so a misspelt property still fails.
 """
 from __future__ import annotations
 
+import base64
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard import formatting as fmt
 from layouts import map_labels, theme
@@ -22,6 +31,26 @@ from layouts.raster import (LONE_POINT_LEVEL, _parse_colour, _rgba, density_leve
 
 MAP_SIZE = (900, 560)  # the map's design size; the browser scales it to its column
 FONT = 14
+
+
+@lru_cache(maxsize=1)
+def _template() -> dict:
+    """The registered ``citywall`` template (layouts/theme.py) as JSON, made once: what a go.Figure
+    would embed in every figure."""
+    return pio.templates["citywall"].to_plotly_json()
+
+
+def _figure(data: list, layout: dict) -> dict:
+    return {"data": data, "layout": {**layout, "template": _template()}}
+
+
+def _typed(values: np.ndarray) -> dict:
+    """A float32 array as plotly.js's typed-array spec (base64, 4 bytes a value), as plotly.py sends it."""
+    return {"dtype": "f4", "bdata": base64.b64encode(np.ascontiguousarray(values, dtype=np.float32).tobytes()).decode()}
+
+
+def _empty(width: int, height: int, **options) -> dict:
+    return empty_figure(width, height, **options).to_plotly_json()
 
 
 def _layout(height: int, uirevision: str, **extra) -> dict:
@@ -59,13 +88,13 @@ def _glow(svg, points, x_range, y_range, width, height) -> list[dict]:
                  layer="above", opacity=0.9)]
 
 
-def drill_map(view, centroids: pd.DataFrame | None) -> go.Figure:
+def drill_map(view, centroids: pd.DataFrame | None) -> dict:
     """The region's next level as filled polygons (more incidents, brighter), or its outline with its
     incidents' density where no polygon level is below it."""
     width, height = MAP_SIZE
     layer = view.layer
     if not layer or not layer.get("features"):
-        return empty_figure(width, height, text="暂无地图数据", uirevision="incidents-map")
+        return _empty(width, height, text="暂无地图数据", uirevision="incidents-map")
     svg = svg_layer(layer)
     at = {rid: i for i, rid in enumerate(svg.ids)}
     drawn = [at[r] for r in view.ids if r in at] or ([at[view.outline]] if view.outline in at else [])
@@ -81,64 +110,67 @@ def drill_map(view, centroids: pd.DataFrame | None) -> go.Figure:
                 continue
             k = at[rid]
             name = view.names.get(rid, rid)
-            data.append(go.Scatter(
-                x=svg.xs[k], y=svg.ys[k], mode="lines", fill="toself", fillcolor=_rgba(fill), name=name,
-                line=dict(color=outline, width=1.2), hoveron="fills", hoverinfo="text",
-                text=f"<b>{name}</b><br>事件 <b>{fmt.count(count)}</b> 件<br><i>点击下钻</i>", customdata=[href]))
+            data.append(dict(
+                type="scatter", x=_typed(svg.xs[k]), y=_typed(svg.ys[k]), mode="lines", fill="toself",
+                fillcolor=_rgba(fill), name=name, line=dict(color=outline, width=1.2), hoveron="fills",
+                hoverinfo="text", text=f"<b>{name}</b><br>事件 <b>{fmt.count(count)}</b> 件<br><i>点击下钻</i>",
+                customdata=[href]))
     elif view.outline in at:
         k = at[view.outline]
-        data.append(go.Scatter(x=svg.xs[k], y=svg.ys[k], mode="lines", fill="toself", fillcolor="rgba(18,80,154,0.35)",
-                               line=dict(color=theme.WARN, width=2.5), hoverinfo="skip",
-                               name=view.names.get(view.outline, view.outline)))
+        data.append(dict(type="scatter", x=_typed(svg.xs[k]), y=_typed(svg.ys[k]), mode="lines", fill="toself",
+                         fillcolor="rgba(18,80,154,0.35)", line=dict(color=theme.WARN, width=2.5), hoverinfo="skip",
+                         name=view.names.get(view.outline, view.outline)))
     images = _glow(svg, view.points, x_range, y_range, width, height) if view.points is not None else []
     if centroids is not None and len(centroids) and view.ids:
         shown = centroids[centroids["region_id"].astype(str).isin(set(view.ids))]
         # a grid's name repeats its district and street ('西城区-翠屏街道-第03网格'): the map is inside them
         short = {rid: view.names.get(rid, rid).rsplit("-", 1)[-1] for rid in view.ids}
-        data.extend(map_labels.svg_name_traces(shown, svg, short, None, x_range, y_range, width, height, 1.0))
+        data.extend(trace.to_plotly_json() for trace in
+                    map_labels.svg_name_traces(shown, svg, short, None, x_range, y_range, width, height, 1.0))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False)
-    return go.Figure(data=data, layout=_layout(
+    return _figure(data, _layout(
         height, f"incidents-map:{view.outline or ','.join(view.ids[:1])}", margin=dict(l=0, r=0, t=0, b=0),
         dragmode=False, hovermode="closest", plot_bgcolor=theme.MAP_BACKGROUND, images=images,
         xaxis=dict(axis, range=list(x_range)), yaxis=dict(axis, range=list(y_range), scaleanchor="x", scaleratio=1)))
 
 
-def daily_trend(daily: pd.DataFrame, note: str) -> go.Figure:
+def daily_trend(daily: pd.DataFrame, note: str) -> dict:
     """Incidents reported each day of the period, and how many of them are closed."""
     if daily.empty:
-        return empty_figure(600, 260, uirevision="incidents-daily")
+        return _empty(600, 260, uirevision="incidents-daily")
     days = [fmt.day(d) for d in daily["date"]]
     x = daily["date"].dt.strftime("%Y-%m-%d").tolist()
-    data = [go.Bar(x=x, y=daily["incidents"].to_numpy(), name="受理", marker_color=theme.ACCENT,
-                   customdata=days, hovertemplate="%{customdata}<br>受理 <b>%{y:,}</b> 件" + note + "<extra></extra>"),
-            go.Scatter(x=x, y=daily["closed"].to_numpy(), name="其中已办结", mode="lines",
-                       line=dict(color=theme.GOOD, width=2), customdata=days,
-                       hovertemplate="%{customdata}<br>其中已办结 <b>%{y:,}</b> 件<extra></extra>")]
-    return go.Figure(data=data, layout=_layout(
+    data = [dict(type="bar", x=x, y=daily["incidents"].tolist(), name="受理", marker=dict(color=theme.ACCENT),
+                 customdata=days, hovertemplate="%{customdata}<br>受理 <b>%{y:,}</b> 件" + note + "<extra></extra>"),
+            dict(type="scatter", x=x, y=daily["closed"].tolist(), name="其中已办结", mode="lines",
+                 line=dict(color=theme.GOOD, width=2), customdata=days,
+                 hovertemplate="%{customdata}<br>其中已办结 <b>%{y:,}</b> 件<extra></extra>")]
+    return _figure(data, _layout(
         260, "incidents-daily", showlegend=True, legend=dict(orientation="h", x=0, y=1.12),
         xaxis=dict(type="date", tickformat="%m-%d", fixedrange=True), yaxis=dict(fixedrange=True, rangemode="tozero"),
         bargap=0.15))
 
 
-def weekday_hour(z: np.ndarray, hrefs: list[list[str]], note: str) -> go.Figure:
+def weekday_hour(z: np.ndarray, hrefs: list[list[str]], note: str) -> dict:
     """Incidents by weekday × hour of 受理; a cell opens the selection of that hour."""
     days = list(fmt.WEEKDAYS_SHORT)
     hours = [f"{h}时" for h in range(24)]
-    return go.Figure(data=[go.Heatmap(
-        z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=2, ygap=2,
+    return _figure([dict(
+        type="heatmap", z=z.tolist(), x=hours, y=days, colorscale=HEAT_SCALE, zmin=0, zmax=scale_max(z), xgap=2, ygap=2,
         customdata=hrefs, showscale=False,
         hovertemplate="%{y} %{x}<br>事件 <b>%{z:,.0f}</b> 件" + note + "<extra></extra>")],
-        layout=_layout(260, "incidents-hours", yaxis=dict(autorange="reversed", fixedrange=True),
+        _layout(260, "incidents-hours", yaxis=dict(autorange="reversed", fixedrange=True),
                        xaxis=dict(fixedrange=True, tickvals=hours[::3], ticktext=[str(h) for h in range(0, 24, 3)])))
 
 
-def category_bars(categories: pd.DataFrame, hrefs: list[str], note: str, n: int = 12) -> go.Figure:
+def category_bars(categories: pd.DataFrame, hrefs: list[str], note: str, n: int = 12) -> dict:
     """The selection's incidents by category, largest on top; a bar selects that category."""
     if categories.empty:
-        return empty_figure(600, 300, uirevision="incidents-categories")
+        return _empty(600, 300, uirevision="incidents-categories")
     top = categories.head(n).iloc[::-1]
-    return go.Figure(data=[go.Bar(
-        x=top["incidents"], y=top["category"], orientation="h", marker_color=theme.ACCENT,
-        customdata=list(hrefs[:n])[::-1], hovertemplate="%{y}<br>事件 <b>%{x:,}</b> 件" + note + "<extra></extra>")],
-        layout=_layout(max(220, 26 * len(top) + 48), "incidents-categories", margin=dict(l=96, r=16, t=8, b=28),
+    return _figure([dict(
+        type="bar", x=top["incidents"].tolist(), y=top["category"].tolist(), orientation="h",
+        marker=dict(color=theme.ACCENT), customdata=list(hrefs[:n])[::-1],
+        hovertemplate="%{y}<br>事件 <b>%{x:,}</b> 件" + note + "<extra></extra>")],
+        _layout(max(220, 26 * len(top) + 48), "incidents-categories", margin=dict(l=96, r=16, t=8, b=28),
                        xaxis=dict(fixedrange=True), yaxis=dict(fixedrange=True)))

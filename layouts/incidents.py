@@ -71,7 +71,7 @@ def _card(title: str, body, *, note: str = "") -> html.Section:
 
 
 def _graph(name: str, figure) -> dcc.Graph:
-    height = figure.layout.height or 300  # responsive graphs take their container's height: give it one
+    height = figure["layout"].get("height") or 300  # responsive graphs take their container's height: give it one
     return dcc.Graph(id=IDS[name], figure=figure, config=GRAPH_CONFIG, className="cw-igraph",
                      style={"height": f"{height}px"})
 
