@@ -172,16 +172,23 @@ def map_sheet(s: Source) -> Sheet:
     geography = s.ctx.geography
     layer = geography.layer("区县") if geography is not None else None
     ids = [str(f["id"]) for f in (layer or {}).get("features", []) if f.get("id") is not None]
-    values = sel.district_incidents(s.frame("incidents", "by_district"), geography)
-    rows = [[rid, s.districts.get(rid, rid), v] for rid, v in zip(ids, values)]
+    by_district = s.frame("incidents", "by_district")
+    values = sel.district_incidents(by_district, geography)
+    stats = by_district.assign(district_id=by_district["district_id"].astype(str)).set_index("district_id") \
+        if sel.has_columns(by_district, "district_id") else pd.DataFrame()
+    picks = ("today", "open", "overdue", "closure_rate_30d")  # the rest of a district's hover on the map
+    rows = [[rid, s.districts.get(rid, rid), v, *[stats.at[rid, col] if rid in stats.index and col in stats.columns
+                                                  else None for col in picks]] for rid, v in zip(ids, values)]
     match = s.frame("incidents", "region_match")
     unmatched = int(match["unmatched"].iloc[0]) if isinstance(match, pd.DataFrame) and len(match) else 0
     notes = [f"地图显示全市各区县，焦点为{s.ctx.scope}" if s.ctx.district else "地图显示全市各区县"]
     if unmatched:
         notes.append(f"{unmatched:,} 条事件的区域编码不在地图中")
     return Sheet("一张图", wp.PANELS["map"].title, ("incidents",), _scope("map", s),
-                 _period(periods.INCIDENT_DAYS, s, "incident_count"), ("incident_count",),
-                 [("区县编号", TEXT), ("区县", TEXT), ("近30日事件", COUNT)], rows, tuple(notes))
+                 _period(periods.INCIDENT_DAYS, s, "incident_count"),
+                 ("incident_count", "open_incidents", "overdue_open", "incident_closure_rate"),
+                 [("区县编号", TEXT), ("区县", TEXT), ("近30日事件", COUNT), ("今日", COUNT), ("未办结（全部）", COUNT),
+                  ("超期（全部）", COUNT), ("近30日办结率", PERCENT)], rows, tuple(notes))
 
 
 def area_sheet(s: Source) -> Sheet:
@@ -308,6 +315,12 @@ def _target_rows(targets: pd.DataFrame, extra: Callable) -> list[list]:
     return rows
 
 
+def _target_indicators(targets: pd.DataFrame) -> tuple[str, ...]:
+    """target_attainment, and the indicators of the targets (each bullet's hover states its 口径)."""
+    ids = targets["indicator_id"].astype(str).tolist() if "indicator_id" in targets else []
+    return tuple(dict.fromkeys(["target_attainment", *ids]))
+
+
 TARGET_COLUMNS = [("目标", TEXT), ("级别", TEXT), ("实际值", TEXT), ("目标值", TEXT), ("单位", TEXT), ("期限", DATE),
                   ("状态", TEXT)]
 
@@ -317,7 +330,7 @@ def targets_sheet(s: Source) -> Sheet:
     rows = _target_rows(frame, lambda t, unit: [_rate_cell(getattr(t, "forecast", None), unit),
                                                 getattr(t, "source_doc", "") or ""]) if "target_id" in frame else []
     return Sheet("目标指标", wp.PANELS["targets"].title, ("targets",), _scope("targets", s),
-                 indicator("target_attainment").period, ("target_attainment",),
+                 indicator("target_attainment").period, _target_indicators(frame),
                  [*TARGET_COLUMNS, ("趋势预测（期限日）", TEXT), ("依据文件", TEXT)], rows)
 
 
@@ -359,7 +372,7 @@ def target_status_sheet(s: Source) -> Sheet:
     rows = _target_rows(frame, lambda t, unit: [*trend(t, unit), getattr(t, "source_doc", "") or ""]) \
         if "target_id" in frame else []
     return Sheet("目标状态", "目标状态（期限与预测）", ("targets", "indicator_history"), "全市",
-                 indicator("target_attainment").period, ("target_attainment",),
+                 indicator("target_attainment").period, _target_indicators(frame),
                  [*TARGET_COLUMNS, ("按趋势预计达到日期", DATE), ("按当前趋势", TEXT), ("依据文件", TEXT)], rows,
                  ("预测：近180日最小二乘趋势",))
 
