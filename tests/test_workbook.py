@@ -202,6 +202,7 @@ def test_the_briefing_tables_are_the_scoreboard_and_the_targets_trends(city):
     assert any(f"列入通报 {len(board.lagging)} 个部门" in line for line in lines)
     _, rows, _ = drawn.table("目标状态")
     assert [r[0] for r in rows] == list(targets["name"]) and [r[8] for r in rows] == list(targets["reach"])
+    assert all(r[8].startswith("已达到") for r in rows if r[6] == "已达标")  # never 未达到 beside 已达标
     forecast = [r for r in rows if isinstance(r[7], datetime)]
     for row in forecast:  # a forecast date is the date the trend's text names
         assert fmt.day(row[7]) in row[8]
@@ -252,10 +253,14 @@ def test_the_registry_sheet_covers_every_indicator_the_wall_shows(drawn):
 
 
 def test_every_sheet_says_its_as_of_time_and_scope(drawn, city):
-    as_of = pd.Timestamp(city.store.frame("incidents", "as_of")["as_of"].iloc[0])
+    pulls = {f"{pd.Timestamp(city.store.frame(ds, 'as_of')['as_of'].iloc[0]):%Y-%m-%d %H:%M}"
+             for ds in city.store.datasets()}  # each dataset's pull, to the minute
     for name in SHEETS:
         _, _, lines = drawn.table(name)
-        assert any(line.startswith("数据截至：") and f"{as_of:%Y-%m-%d}" in line for line in lines), name
+        as_of = [line for line in lines if line.startswith("数据截至：")]
+        assert len(as_of) == 1 and "—" not in as_of[0], (name, lines)
+        assert set(re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", as_of[0])) <= pulls, (name, as_of)
+        assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", as_of[0]), (name, as_of)
         assert lines[1].startswith("范围：") and ("全市" in lines[1] or drawn.ctx.scope in lines[1]), name
     for name in ("时段热力", "分类热力", "事件排行", "最新事件"):  # the panels that follow the view
         assert drawn.table(name)[2][1].startswith(f"范围：{drawn.ctx.scope}"), name
