@@ -227,5 +227,11 @@ def write_xlsx(sheets: list[Sheet], source: Source) -> bytes:
         for c, width in enumerate(widths):
             tab.set_column(c, c, min(width, MAX_WIDTH))
         tab.freeze_panes(top + 1, 0)
+        # printed for a meeting: A4 landscape, one page wide, the headers on every page, page numbers
+        tab.set_paper(9)
+        tab.set_landscape()
+        tab.fit_to_pages(1, 0)
+        tab.repeat_rows(top)
+        tab.set_footer(f"&L{sheet.name}&C第 &P 页，共 &N 页&R{source.ctx.scope}")
     book.close()
     return out.getvalue()

@@ -279,6 +279,16 @@ def test_headers_are_chinese_frozen_and_their_columns_fit(drawn):
             assert widths[c] >= min(text_width(header), 60), (name, header, widths[c])
 
 
+def test_sheets_print_on_a4_landscape_with_their_headers_on_every_page(drawn):
+    for name in SHEETS:
+        _, _, lines = drawn.table(name)
+        sheet = drawn.book[name]
+        header = len(lines) + 2  # 1-based row of the table's headers
+        assert sheet.print_title_rows == f"${header}:${header}", name
+        assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape"), name
+        assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页", name
+
+
 def test_an_unknown_view_is_refused_in_chinese(city):
     with pytest.raises(WorkbookError) as caught:
         build_workbook(city.settings, city.store, "district:nowhere")
