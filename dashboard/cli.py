@@ -1,4 +1,4 @@
-"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot, user, token, audit."""
+"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
 from __future__ import annotations
 
 import argparse
@@ -97,8 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     database = sub.add_parser("db", help="应用数据库的结构版本（Alembic 迁移）")
     database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
                           help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
-    snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片；无需另行启动服务")
-    snapshot.add_argument("--png", required=True, metavar="文件", help="输出的 PNG 文件路径")
+    snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片，或导出大屏数据的 Excel 工作簿；无需另行启动服务")
+    output = snapshot.add_mutually_exclusive_group(required=True)  # exactly one kind of output
+    output.add_argument("--png", metavar="文件", help="输出的 PNG 文件路径")
+    output.add_argument("--xlsx", metavar="文件", help="输出的 Excel 工作簿（各面板数据、部门绩效、目标状态与口径）路径")
     snapshot.add_argument("--view", metavar="视图",
                           help="大屏视图：city（全市，默认）或 district:<区县编号>")
     snapshot.add_argument("--page", metavar="路径",
@@ -203,6 +205,31 @@ def cmd_scheduler(settings: Settings) -> int:
     return 0
 
 
+def cmd_workbook(settings: Settings, xlsx: str, view: str | None, page: str | None) -> int:
+    """snapshot --xlsx: the workbook of the wall's numbers, from the frame store (no server, no browser)."""
+    from dashboard.pullers import Puller
+    from dashboard.store import open_store
+    from dashboard.workbook import WorkbookError, build_workbook
+
+    if page:
+        print("导出工作簿失败：--page 只用于 PNG 截图；工作簿用 --view 选全市或一个区县", file=sys.stderr)
+        return 2
+    store = open_store(settings.app.store, settings.data_dir)
+    if not store.datasets():  # nothing pulled yet: the numbers of real frames, not empty sheets
+        print("尚无数据：正在拉取一次…", flush=True)
+        _print_pull_table(Puller(settings, store).run_all("snapshot"))
+    try:
+        data = build_workbook(settings, store, view)
+    except WorkbookError as exc:
+        print(f"导出工作簿失败：{exc.message}", file=sys.stderr)
+        return 1
+    out = Path(xlsx)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"工作簿已保存: {out}（{view or 'city'}）")
+    return 0
+
+
 def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | None) -> int:
     from dashboard import capture, runtime
     from dashboard.app import create_app
@@ -283,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if args.command == "scheduler":
             return cmd_scheduler(settings)
+        if args.command == "snapshot" and args.xlsx:
+            return cmd_workbook(settings, args.xlsx, args.view, args.page)
         if args.command == "snapshot":
             return cmd_snapshot(settings, args.png, args.view, args.page)
         if args.command in ("user", "token", "audit"):
@@ -297,3 +326,4 @@ def main(argv: list[str] | None = None) -> int:
     except CaptureError as exc:
         print(f"截图失败：{exc.message}", file=sys.stderr)
         return 1
+

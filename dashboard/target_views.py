@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from dashboard import formatting as fmt
-from dashboard.targets import (MILESTONES, TREND_WINDOW_DAYS, Target, configured_targets, reach_date,
+from dashboard.targets import (MILESTONES, TREND_WINDOW_DAYS, Target, _meets, configured_targets, reach_date,
                                trend_line)
 
 NEVER = "按当前趋势期限内无法达到"
@@ -32,6 +32,8 @@ def goal_text(value: float, unit: str) -> str:
 def reach_text(target: Target, reached: date | None, current: float | None, today: date) -> str:
     """'按当前趋势，预计 2027年3月14日 达到 80%', '已达到 80%', '期限 … 已过，未达到 80%' or :data:`NEVER`."""
     goal = goal_text(target.target, target.unit)
+    if current is not None and _meets(current, target.target, target.comparator):  # 已达标, whatever the trend
+        return f"已达到 {goal}"
     if reached is None and target.deadline is not None and today > target.deadline:
         return f"期限 {fmt.day(target.deadline)} 已过，未达到 {goal}"
     if reached is None:

@@ -279,13 +279,18 @@ def _kpi_targets(f, c):
     return cx.kpi_targets(f.frame("targets", "targets"), as_of=_as_of(f, "targets"))
 
 
+#: the rate tiles: (dataset, indicator, the target shown while none is configured)
+KPI_RATES = {"sharing": ("catalog", "sharing_rate", fb.SHARING_DEFAULT_TARGET),
+             "aggregation": ("catalog", "gov_aggregation_rate", None),
+             "cloud": ("systems", "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET)}
+
 KPIS: dict[str, Panel] = {
     "sharing": Panel(tips.indicator("sharing_rate").name, ("catalog", "targets"), "/sharing",
-                     _kpi_rate("catalog", "sharing_rate", fb.SHARING_DEFAULT_TARGET)),
+                     _kpi_rate(*KPI_RATES["sharing"])),
     "aggregation": Panel(tips.indicator("gov_aggregation_rate").name, ("catalog", "targets"), "/sharing",
-                         _kpi_rate("catalog", "gov_aggregation_rate", None)),
+                         _kpi_rate(*KPI_RATES["aggregation"])),
     "cloud": Panel(tips.indicator("cloud_migration_rate").name, ("systems", "targets"), "/cloud",
-                   _kpi_rate("systems", "cloud_migration_rate", fb.CLOUD_DEFAULT_TARGET)),
+                   _kpi_rate(*KPI_RATES["cloud"])),
     "today": Panel("今日事件", ("incidents",), "/incidents?period=today", _kpi_today, uses_view=True),
     "closure": Panel(tips.indicator("incident_closure_rate").name, ("incidents",), "/incidents", _kpi_closure,
                      uses_view=True),

@@ -110,6 +110,12 @@ def test_reach_date_of_the_least_squares_trend():
     assert reach_text(target(deadline=date(2026, 1, 1)), None, 0.5, TODAY) == "期限 2026年1月1日 已过，未达到 80%"
 
 
+def test_a_met_target_reads_reached_whatever_its_trend_or_deadline():
+    # its status is 已达标: the trend's text must not say 未达到 (a passed deadline) or 无法达到 (a falling trend)
+    assert reach_text(target(deadline=date(2026, 1, 1)), None, 0.85, TODAY) == "已达到 80%"
+    assert reach_text(target(), None, 0.85, TODAY) == "已达到 80%"
+
+
 def test_target_detail_draws_the_trend_to_the_deadline_and_lists_a_checklist():
     history = linear_history(0.5, 0.001)
     frame = pd.DataFrame({"indicator_id": "sharing_rate", "date": pd.to_datetime(list(history.index)),
