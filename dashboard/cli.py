@@ -250,16 +250,18 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler:
 
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
-    if scheduler:
-        first_start = not store.datasets()
-        if first_start:  # draw the wall from real frames, not empty panels
-            print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
-            _print_pull_table(puller.run_all("startup"))
-        PullScheduler(puller).start(run_now=not first_start)
+    first_start = scheduler and not store.datasets()
+    if first_start:  # draw the wall from real frames, not empty panels
+        print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
+        _print_pull_table(puller.run_all("startup"))
     from dashboard.cli_auth import first_admin
 
     first_admin(settings, puller.engine)
     app = create_app(settings, store, puller.engine)
+    if scheduler:
+        pulls = PullScheduler(puller)
+        pulls.jobs.exports.use_app(app)  # exports capture this app: a process builds one app only
+        pulls.start(run_now=not first_start)
     host, port = host or settings.app.host, port or settings.app.port
     print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
     # waitress reads a whole body before the app sees it: past a few times the app's limit it answers 413 itself

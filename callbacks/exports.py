@@ -1,0 +1,66 @@
+"""导出归档 page callbacks, put on each app by :func:`register` (as callbacks/ops.py's, for the same reason).
+
+- :func:`request`: the three export buttons. It runs in the request, where the caller is known:
+  dashboard/export_actions.py checks the ``export`` permission (a refusal answers 403 in Chinese) and
+  queues the export on the job queue; the job id goes to the page's store.
+- :func:`watch`: a Dash background callback that only watches the job's progress in the app database
+  (排队中 → 截图中 / 生成中 → 归档中 → 完成) until it ends. The process running jobs makes the file.
+- :func:`refresh_list`: the archive's list, every few seconds and when a job ends.
+"""
+from __future__ import annotations
+
+import time
+
+from dash import Input, Output, State, ctx, no_update
+
+from dashboard import export_actions, runtime
+from dashboard.export_producers import ExportError
+from layouts.exports import BUTTON_IDS, IDS, export_table
+
+WATCH_SECONDS = 0.3
+WATCH_LIMIT_SECONDS = 1800
+KIND_OF_BUTTON = {button: kind for kind, button in BUTTON_IDS.items()}
+#: every output of these callbacks, for the permission declaration (dashboard.permissions)
+OUTPUT_IDS = (IDS["job"], IDS["message"], IDS["done"], IDS["bar"], IDS["text"], IDS["list"])
+
+
+def request(_png, _pdf, _xlsx, view_name):
+    kind = KIND_OF_BUTTON.get(ctx.triggered_id)
+    if kind is None or not (ctx.triggered and ctx.triggered[0].get("value")):
+        return no_update, no_update
+    try:
+        job, queued = export_actions.request_export(kind, view_name if kind == "png" else None)
+    except ExportError as exc:
+        return no_update, exc.message
+    return job.job_id, (f"已加入队列: {job.label}" if queued else f"{job.label} 已在进行，未重复启动")
+
+
+def watch(set_progress, job_id):
+    if job_id is None:
+        return no_update
+    runtime.current().engine.dispose(close=False)  # a forked worker: its own connections, not the parent's
+    give_up = time.monotonic() + WATCH_LIMIT_SECONDS
+    while time.monotonic() < give_up:
+        job = export_actions.progress(job_id)
+        if job is None:
+            return "任务不存在"
+        set_progress((str(job.done), str(job.total), job.text))
+        if not job.active:
+            return f"{job.label}: {job.text}"
+        time.sleep(WATCH_SECONDS)
+    return no_update
+
+
+def refresh_list(_n, _done):
+    return export_table(export_actions.view().rows)
+
+
+def register(app) -> None:
+    app.callback(Output(IDS["job"], "data"), Output(IDS["message"], "children"),
+                 *(Input(b, "n_clicks") for b in BUTTON_IDS.values()), State(IDS["view"], "value"),
+                 prevent_initial_call=True)(request)
+    app.callback(Output(IDS["done"], "children"), Input(IDS["job"], "data"), background=True,
+                 progress=[Output(IDS["bar"], "value"), Output(IDS["bar"], "max"), Output(IDS["text"], "children")],
+                 interval=500)(watch)
+    app.callback(Output(IDS["list"], "children"), Input(IDS["interval"], "n_intervals"),
+                 Input(IDS["done"], "children"), prevent_initial_call=True)(refresh_list)
