@@ -40,8 +40,10 @@ def controls(view: ExportsView | None, job: JobProgress | None) -> html.Div:
                for b in (view.buttons if view else [])]
     views = view.views if view else [("city", "全市")]
     return html.Div([
-        html.Label(["大屏视图（PNG）", dcc.Dropdown(id=IDS["view"], options=[{"label": label, "value": v} for v, label in views],
-                                               value="city", clearable=False, className="cw-export-view")]),
+        html.Label([html.Span("大屏视图（PNG）", className="cw-filter-label"),
+                    dcc.Dropdown(id=IDS["view"], options=[{"label": label, "value": v} for v, label in views],
+                                 value="city", clearable=False, searchable=len(views) > 8, className="cw-filter-select")],
+                   className="cw-filter cw-export-view"),
         *buttons,
         html.Progress(id=IDS["bar"], value=str(job.done if job else 0), max=str(job.total if job else 2),
                       className="cw-ops-progress"),
