@@ -9,16 +9,14 @@
 """
 from __future__ import annotations
 
-import time
-
 from dash import Input, Output, State, ctx, no_update
 
-from dashboard import export_actions, runtime
+from callbacks import job_watch
+from dashboard import export_actions
 from dashboard.export_producers import ExportError
 from layouts.exports import BUTTON_IDS, IDS, export_table
 
-WATCH_SECONDS = 0.3
-WATCH_LIMIT_SECONDS = 1800
+WATCH_LIMIT_SECONDS = 1800  # a watcher gives up after half an hour
 KIND_OF_BUTTON = {button: kind for kind, button in BUTTON_IDS.items()}
 #: every output of these callbacks, for the permission declaration (dashboard.permissions)
 OUTPUT_IDS = (IDS["job"], IDS["message"], IDS["done"], IDS["bar"], IDS["text"], IDS["list"])
@@ -36,19 +34,7 @@ def request(_png, _pdf, _xlsx, view_name):
 
 
 def watch(set_progress, job_id):
-    if job_id is None:
-        return no_update
-    runtime.current().engine.dispose(close=False)  # a forked worker: its own connections, not the parent's
-    give_up = time.monotonic() + WATCH_LIMIT_SECONDS
-    while time.monotonic() < give_up:
-        job = export_actions.progress(job_id)
-        if job is None:
-            return "任务不存在"
-        set_progress((str(job.done), str(job.total), job.text))
-        if not job.active:
-            return f"{job.label}: {job.text}"
-        time.sleep(WATCH_SECONDS)
-    return no_update
+    return job_watch.watch(set_progress, job_id, export_actions.progress, WATCH_LIMIT_SECONDS)
 
 
 def refresh_list(_n, _done):

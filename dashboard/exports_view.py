@@ -78,8 +78,8 @@ def export_progress(job: jobs.Job) -> JobProgress:
         text = job.stage or "开始"
     elif job.status == "done":
         text = "完成 · 已归档，可在下方列表下载"
-    else:
-        text = jobs.JOB_STATUSES.get(job.status, job.status) + (f"：{job.error}" if job.error else "")
+    else:  # the reason follows in the watcher's last line, and on the archive's row
+        text = {"failed": "失败"}.get(job.status) or jobs.JOB_STATUSES.get(job.status, job.status)
     return JobProgress(job.id, job.label, job.status, job.sources_done, max(job.sources_total, 2), text, job.active,
                        job.error)
 
