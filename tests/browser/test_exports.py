@@ -70,10 +70,10 @@ def test_exports_page_queues_shows_progress_lists_and_downloads(exports_live, op
     assert page.get_by_role("button", name="导出通报 PDF（尚未可用）").is_disabled()  # its producer lands later
     page.evaluate(WATCH_PROGRESS)
     page.get_by_role("button", name="导出大屏 PNG").click()
-    page.wait_for_function("document.querySelector('#exports-done').textContent.length > 0", timeout=180_000)
+    page.wait_for_function("() => document.querySelector('#exports-done').textContent.length > 0", timeout=180_000)
     ended = page.locator("#exports-done").inner_text()
     assert ended == "导出大屏 PNG「全市」: 完成 · 已归档，可在下方列表下载", ended  # the job's end, as the watcher saw it
-    seen = page.evaluate("window.cwSeen")
+    seen = page.evaluate("() => window.cwSeen")
     assert "截图中" in seen, seen  # queued → capturing → done, as the job reports it
     assert page.locator("#exports-progress-text").inner_text() == "完成 · 已归档，可在下方列表下载"
     assert "已加入队列: 导出大屏 PNG「全市」" in page.locator("#exports-message").inner_text()
