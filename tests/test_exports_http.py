@@ -71,6 +71,10 @@ def test_with_the_export_permission_an_export_is_queued_and_the_file_downloaded_
         ("export", "queued", "简报员", "png", "city")
     again = export_click(url).json()["response"]
     assert again["exports-job"]["data"] == job_id and "已在进行，未重复启动" in again["exports-message"]["children"]
+    district = rt.store.frame("regions", "regions").query("level == '区县'").iloc[0]
+    by_district = jobs.get(rt.engine, export_click(url, view=f"district:{district['region_id']}")
+                           .json()["response"]["exports-job"]["data"])
+    assert by_district.id != job_id and by_district.label == f"导出大屏 PNG「{district['name']}」"
     bad_view = export_click(url, view="district:nowhere").json()["response"]
     assert "视图 district:nowhere 无效" in bad_view["exports-message"]["children"]
 
