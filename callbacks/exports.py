@@ -14,12 +14,13 @@ from dash import Input, Output, State, ctx, no_update
 from callbacks import job_watch
 from dashboard import export_actions
 from dashboard.export_producers import ExportError
+from dashboard.permissions import protect_callbacks
 from layouts.exports import BUTTON_IDS, IDS, export_table
+
+protect_callbacks("export", "exports-*")  # every output of the page's callbacks; the actions check again
 
 WATCH_LIMIT_SECONDS = 1800  # a watcher gives up after half an hour
 KIND_OF_BUTTON = {button: kind for kind, button in BUTTON_IDS.items()}
-#: every output of these callbacks, for the permission declaration (dashboard.permissions)
-OUTPUT_IDS = (IDS["job"], IDS["message"], IDS["done"], IDS["bar"], IDS["text"], IDS["list"])
 
 
 def request(_png, _pdf, _xlsx, view_name):

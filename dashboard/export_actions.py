@@ -1,11 +1,12 @@
 """What /exports does on the server, behind the ``export`` permission: queue an export on the job queue,
 read its progress, list the archive, hand out an archived file (each download audited). Callbacks and
-the download route call these; a refusal is :class:`PermissionDenied` (403 in Chinese)."""
+the download route call these; a refusal is :class:`PermissionDenied` (401/403 in Chinese, audited by
+dashboard/auth_gate.py)."""
 from __future__ import annotations
 
 import flask
 
-from dashboard import exports, jobs, ops_actions, runtime
+from dashboard import audit, exports, jobs, runtime
 from dashboard.export_jobs import export_params
 from dashboard.export_producers import ExportError, check_view, producer, view_label
 from dashboard.exports_view import ExportsView, download_name, export_progress, exports_view
@@ -23,7 +24,7 @@ def _districts() -> dict[str, str]:
 
 
 def view() -> ExportsView:
-    require_permission(PERMISSION)
+    """/exports's view model (the page and its callbacks: dashboard/auth_gate.py has checked ``export``)."""
     return exports_view(_districts())
 
 
@@ -38,7 +39,7 @@ def request_export(kind: str, view_name: str | None = None) -> tuple[JobProgress
     target = check_view(view_name or made.default_view, districts)
     job, queued = jobs.enqueue(runtime.current().engine, "export", requested_by=caller.name or caller.kind,
                                params=export_params(kind, target, view_label(target, districts)))
-    ops_actions._audit("export", job.label, f"queued job {job.id}" if queued else f"already running as job {job.id}")
+    audit.record("export", job.label, detail=f"已排队，任务 {job.id}" if queued else f"已在进行，任务 {job.id}")
     return export_progress(job), queued
 
 
@@ -54,9 +55,9 @@ def archived_file(export_id: int) -> tuple[str, str, str] | None:
     export = exports.get(rt.engine, export_id)
     path = exports.file_of(exports.folder(rt.settings), export) if export is not None else None
     if path is None:
-        ops_actions._audit("export_download", f"export {export_id}", "not found")
+        audit.record("download", f"导出文件 {export_id}", "failed", detail="没有该导出文件")
         return None
-    ops_actions._audit("export_download", f"export {export_id}", f"{export.kind} {export.view_label}")
+    audit.record("download", f"导出文件 {export_id}", detail=download_name(rt.settings.city.name, export))
     return str(path), download_name(rt.settings.city.name, export), producer(export.kind).mimetype
 
 

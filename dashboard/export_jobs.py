@@ -95,7 +95,7 @@ class ExportRunner:
             made = producer(kind)
             jobs.update_job(self.engine, job.id, stage=made.stage)
             version = data_version(self.store)
-            body = made.produce(ExportContext(self.settings, self.store, view, self.base_url))
+            body = made.produce(ExportContext(self.settings, self.store, view, self.base_url, job.requested_by))
             if jobs.cancel_flag(self.engine, job.id):
                 raise jobs.Cancelled()
             jobs.update_job(self.engine, job.id, stage=ARCHIVING, sources_done=1)

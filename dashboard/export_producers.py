@@ -34,6 +34,7 @@ class ExportContext:
     store: object
     view: str
     base_url: Callable[[], str]  # the app on 127.0.0.1, started on first use
+    made_by: str = ""  # who asked (the capture pass names them)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def capture_target(settings, view: str) -> tuple[str, tuple[int, int]]:
 
 def _png(capture_png, ctx: ExportContext) -> bytes:
     path, size = capture_target(ctx.settings, ctx.view)
-    return capture_png(ctx.settings, ctx.base_url(), path, size).png
+    return capture_png(ctx.settings, ctx.base_url(), path, size, on_behalf_of=ctx.made_by or "导出任务").png
 
 
 register(Producer("png", "大屏 PNG", "截图中", "image/png", "city", "dashboard.capture:capture_png", _png))

@@ -9,7 +9,6 @@ from dash import dcc, html
 from dashboard import export_actions
 from dashboard.exports_view import ExportRow, ExportsView
 from dashboard.ops_view import JobProgress
-from dashboard.permissions import PermissionDenied
 from layouts.drill_page import drill_page
 from layouts.status import _table
 
@@ -54,10 +53,6 @@ def controls(view: ExportsView | None, job: JobProgress | None) -> html.Div:
     ], className="cw-ops-controls")
 
 
-def refused(exc: PermissionDenied) -> html.Div:
-    return drill_page("导出归档", CRUMBS, html.P(exc.message, className="cw-ops-refused"), page_id="exports-page")
-
-
 def page(view: ExportsView) -> html.Div:
     return drill_page("导出归档", CRUMBS, [
         dcc.Interval(id=IDS["interval"], interval=5000),
@@ -69,14 +64,12 @@ def page(view: ExportsView) -> html.Div:
 
 
 def layout(**_query) -> html.Div:
-    try:
-        return page(export_actions.view())
-    except PermissionDenied as exc:
-        return refused(exc)
+    """The page (dashboard/auth_gate.py has checked ``export`` before it runs)."""
+    return page(export_actions.view())
 
 
 def validation_components() -> list:
-    """What the page holds for a caller who may export (its default view may be the refusal)."""
+    """What the page holds, buttons and all, whatever the producers installed."""
     return [dcc.Interval(id=IDS["interval"]), dcc.Store(id=IDS["job"]), controls(None, None),
             *[html.Button(id=i) for i in BUTTON_IDS.values()], html.Div(id=IDS["list"])]
 

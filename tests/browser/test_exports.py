@@ -62,9 +62,9 @@ def test_a_queued_png_export_is_captured_and_archived(exports_live, open_page):
     assert (pixels["w"], pixels["h"]) == tuple(app.settings.city.canvas) and pixels["colours"] > 50, pixels
 
 
-def test_exports_page_queues_shows_progress_lists_and_downloads(exports_live, open_page, briefing_caller):
+def test_exports_page_queues_shows_progress_lists_and_downloads(exports_live, open_page, briefing_login):
     app = exports_live
-    watch = open_page(f"{app.url}/exports")
+    watch = open_page(f"{app.url}/exports", user=briefing_login)
     page = watch.page
     page.get_by_role("button", name="导出大屏 PNG").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="导出通报 PDF（尚未可用）").is_disabled()  # its producer lands later
@@ -81,7 +81,7 @@ def test_exports_page_queues_shows_progress_lists_and_downloads(exports_live, op
     row = page.locator("#exports-list tbody tr").first
     row.get_by_text("下载").wait_for(timeout=30_000)
     cells = row.locator("td").all_inner_texts()
-    assert cells[1:7] == ["大屏 PNG", "全市", newest.data_version, "简报员（手动）",
+    assert cells[1:7] == ["大屏 PNG", "全市", newest.data_version, f"{briefing_login}（手动）",
                           f"{newest.size_bytes / (1 << 20):.1f} MB" if newest.size_bytes >= 1 << 20
                           else f"{newest.size_bytes / 1024:.1f} KB", "完成"], cells
     with page.expect_download() as caught:
@@ -94,10 +94,10 @@ def test_exports_page_queues_shows_progress_lists_and_downloads(exports_live, op
     watch.screenshot("exports-page")
 
 
-def test_without_the_export_permission_the_page_refuses_in_chinese(exports_live, open_page, leader_caller):
-    watch = open_page(f"{exports_live.url}/exports")
-    watch.page.wait_for_selector(".cw-ops-refused", timeout=30_000)
-    assert watch.page.locator(".cw-ops-refused").inner_text() == "当前账号（领导）没有「导出简报」权限"
+def test_without_the_export_permission_the_page_refuses_in_chinese(exports_live, open_page, leader_login):
+    watch = open_page(f"{exports_live.url}/exports", user=leader_login)
+    watch.page.get_by_text("没有权限").first.wait_for(timeout=30_000)
+    assert "当前账号（领导）没有「导出简报」权限" in watch.page.inner_text("body")
     assert watch.page.get_by_role("button", name="导出大屏 PNG").count() == 0
 
 

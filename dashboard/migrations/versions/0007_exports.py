@@ -7,13 +7,13 @@
   at (截图中, 生成中, 归档中), shown as its progress.
 
 Revision ID: 0007_exports
-Revises: 0005_jobs
+Revises: 0006_auth
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_exports"
-down_revision = "0005_jobs"
+down_revision = "0006_auth"
 branch_labels = None
 depends_on = None
 
