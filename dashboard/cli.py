@@ -184,16 +184,20 @@ def cmd_db(settings: Settings, action: str) -> int:
 
 
 def cmd_scheduler(settings: Settings) -> int:
-    """The scheduler's own process: scheduled pulls, the job queue (manual refreshes from /ops), retries."""
+    """The scheduler's own process: scheduled pulls, the job queue (refreshes from /ops, exports), retries."""
     import threading
 
+    from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.scheduler import PullScheduler
     from dashboard.store import open_store
 
-    scheduler = PullScheduler(Puller(settings, open_store(settings.app.store, settings.data_dir)))
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    scheduler = PullScheduler(puller)
+    # the app the exports capture, built here: Dash registers pages from the main thread only
+    scheduler.jobs.exports.use_app(create_app(settings, puller.store, puller.engine))
     scheduler.start()
-    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新（Ctrl+C 退出）", flush=True)
+    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新与导出（Ctrl+C 退出）", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

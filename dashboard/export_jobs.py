@@ -7,9 +7,9 @@ calls the kind's producer (dashboard/export_producers.py), and archives the file
 (dashboard/exports.py). A failure is logged, ends the job 失败 with the Chinese reason, and is archived
 as a failed export, so /exports and /ops show it.
 
-Captures need the app served: the serve process hands its app over (:meth:`ExportRunner.use_app`)
-and it is served on a private 127.0.0.1 port; ``run.py scheduler`` builds its own app on the first
-export. Either way the server starts on the first export and stays up until the runner stops.
+Captures need the app served: the process that runs jobs hands its app over (:meth:`ExportRunner.use_app`:
+``run.py serve`` its own, ``run.py scheduler`` one it builds at its start, in its main thread, where Dash
+registers pages), served on a private 127.0.0.1 port from the first export until the runner stops.
 
 The daily briefing: ``[export] daily_briefing`` is a cron in Beijing time; :func:`briefing_slot` says
 which run is due (a pure function), :func:`queue_daily_briefing` queues it once per run whatever the
@@ -71,10 +71,8 @@ class ExportRunner:
             if self._server is None:
                 from dashboard.capture import LocalServer
 
-                if self._app is None:
-                    from dashboard.app import create_app
-
-                    self._app = create_app(self.settings, self.store, self.engine)
+                if self._app is None:  # a process that runs jobs hands its app over (use_app) when it starts
+                    raise ExportError("执行任务的进程没有可供截图的应用：请用 run.py serve 或 run.py scheduler 运行任务队列")
                 self._server = LocalServer(self._app)
                 self._server.__enter__()
             return self._server.url

@@ -104,14 +104,20 @@ def test_without_the_export_permission_the_page_refuses_in_chinese(exports_live,
 def test_the_scheduler_process_makes_and_archives_the_daily_briefing(tmp_path, open_page):
     """``run.py scheduler`` in its own process, with a briefing due every minute: it queues the run due
     at its start, builds its own app, captures it and archives the file, by 定时任务."""
-    from dashboard import db
     from dashboard.export_producers import PRODUCERS
     from tests.browser.test_capture import _snapshot_config
 
     config = _snapshot_config(tmp_path)
     config.write_text(config.read_text(encoding="utf-8").replace('schedule = "interval:1m"', 'schedule = "interval:1h"')
                       + '\n[export]\ndaily_briefing = "* * * * *"\n', encoding="utf-8")
-    engine = db.connect(f"sqlite:///{tmp_path / 'data' / 'citywall.db'}")
+    from dashboard.pullers import Puller
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    settings = load_settings(config, environ={})
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    assert all(r.ok for r in puller.run_all("test"))  # the city made and pulled: the scheduler's first pulls are quick
+    engine = puller.engine
     log = open(tmp_path / "scheduler.log", "w+", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "run.py", "--config", str(config), "scheduler"], cwd=REPO,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -123,9 +129,14 @@ def test_the_scheduler_process_makes_and_archives_the_daily_briefing(tmp_path, o
             time.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.seek(0)
         output = log.read()
+    assert proc.returncode == 0, output[-3000:]  # Ctrl+C stops it
     assert made, output[-3000:]
     briefing = made[0]
     kind = "pdf" if PRODUCERS["pdf"].available else "png"
