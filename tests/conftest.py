@@ -159,4 +159,3 @@ def operator_caller():
 def leader_caller():
     """Every request comes from a 领导 (leader: the drill-downs and their downloads)."""
     yield from _acting_as("leader", "t")
-
