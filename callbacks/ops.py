@@ -14,18 +14,16 @@ one process.
 """
 from __future__ import annotations
 
-import time
-
 from dash import ALL, Input, Output, State, ctx, no_update
 
-from dashboard import ops_actions, runtime
+from callbacks import job_watch
+from dashboard import ops_actions
 from dashboard.permissions import protect_callbacks
 from layouts.ops import ACCEPT, DISCARD, IDS, REFRESH, ops_body
 
 # the page needs refresh; accept / discard check accept_guard again in dashboard/ops_actions.py
 protect_callbacks("refresh", "ops-*")
 
-WATCH_SECONDS = 0.3  # how often the watcher reads the job's progress
 WATCH_LIMIT_SECONDS = 3600  # a watcher gives up after an hour (the job goes on; the page shows it on reload)
 
 
@@ -61,19 +59,7 @@ def act(_all, _one, _cancel, _accept, _discard, job_id):
 
 
 def watch_job(set_progress, job_id):
-    if job_id is None:
-        return no_update
-    runtime.current().engine.dispose(close=False)  # a forked worker: its own connections, not the parent's
-    give_up = time.monotonic() + WATCH_LIMIT_SECONDS
-    while time.monotonic() < give_up:
-        job = ops_actions.progress(job_id)
-        if job is None:
-            return "任务不存在"
-        set_progress((str(job.done), str(job.total), job.text))
-        if not job.active:
-            return f"{job.label}: {job.text}" + (f"；{job.error}" if job.error else "")
-        time.sleep(WATCH_SECONDS)
-    return no_update
+    return job_watch.watch(set_progress, job_id, ops_actions.progress, WATCH_LIMIT_SECONDS)
 
 
 def refresh_table(_n, _done):

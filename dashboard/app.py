@@ -92,11 +92,14 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
 
     for module in pages.PAGE_MODULES + pages.CALLBACK_MODULES:  # pages register themselves when imported
         importlib.import_module(module)
+    import callbacks.exports
     import callbacks.ops  # 运维's callbacks go on each app (callbacks/ops.py says why)
     from callbacks import incidents as incident_callbacks, programmes as programme_callbacks
-    from dashboard import incident_record, not_found, ops_actions  # its Chinese 404 page, for paths that match no page
+    from dashboard import export_actions, incident_record, not_found, ops_actions  # its Chinese 404 page, for paths that match no page
 
     callbacks.ops.register(app)
+    callbacks.exports.register(app)
+    export_actions.install(app.server)  # the archive's downloads
     not_found.install(app)
     ops_actions.install(app.server)  # the quarantine downloads
     incident_callbacks.install(app)  # the incident table's downloads

@@ -186,16 +186,20 @@ def cmd_db(settings: Settings, action: str) -> int:
 
 
 def cmd_scheduler(settings: Settings) -> int:
-    """The scheduler's own process: scheduled pulls, the job queue (manual refreshes from /ops), retries."""
+    """The scheduler's own process: scheduled pulls, the job queue (refreshes from /ops, exports), retries."""
     import threading
 
+    from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.scheduler import PullScheduler
     from dashboard.store import open_store
 
-    scheduler = PullScheduler(Puller(settings, open_store(settings.app.store, settings.data_dir)))
+    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
+    scheduler = PullScheduler(puller)
+    # the app the exports capture, built here: Dash registers pages from the main thread only
+    scheduler.jobs.exports.use_app(create_app(settings, puller.store, puller.engine))
     scheduler.start()
-    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新（Ctrl+C 退出）", flush=True)
+    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新与导出（Ctrl+C 退出）", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -277,16 +281,18 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler:
 
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
-    if scheduler:
-        first_start = not store.datasets()
-        if first_start:  # draw the wall from real frames, not empty panels
-            print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
-            _print_pull_table(puller.run_all("startup"))
-        PullScheduler(puller).start(run_now=not first_start)
+    first_start = scheduler and not store.datasets()
+    if first_start:  # draw the wall from real frames, not empty panels
+        print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
+        _print_pull_table(puller.run_all("startup"))
     from dashboard.cli_auth import first_admin
 
     first_admin(settings, puller.engine)
     app = create_app(settings, store, puller.engine)
+    if scheduler:
+        pulls = PullScheduler(puller)
+        pulls.jobs.exports.use_app(app)  # exports capture this app: a process builds one app only
+        pulls.start(run_now=not first_start)
     host, port = host or settings.app.host, port or settings.app.port
     print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
     # waitress reads a whole body before the app sees it: past a few times the app's limit it answers 413 itself

@@ -58,6 +58,25 @@ jobs = Table(  # the job queue (dashboard/jobs.py): the web side asks, the sched
     Column("current_source", String(200)),
     Column("error", Text, nullable=False, server_default=""),
     Column("results_json", Text, nullable=False, server_default="[]"),
+    Column("params_json", Text, nullable=False, server_default="{}"),  # export: kind, view, trigger
+    Column("stage", String(40)),  # export: the step it is at (截图中, 生成中, 归档中)
+)
+
+exports = Table(  # the export archive (dashboard/exports.py); files under data_dir/exports/
+    "exports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("kind", String(10), nullable=False),  # png | pdf | xlsx
+    Column("view", String(300), nullable=False),  # city | district:<id> | a page path
+    Column("view_label", String(300), nullable=False, server_default=""),
+    Column("data_version", String(100), nullable=False, server_default=""),
+    Column("trigger", String(20), nullable=False, server_default="manual"),  # manual | schedule
+    Column("job_id", Integer),
+    Column("path", Text),  # relative to data_dir/exports; None for a failed export
+    Column("size_bytes", Integer),
+    Column("status", String(20), nullable=False),  # done | failed
+    Column("error", Text, nullable=False, server_default=""),
 )
 
 locks = Table(  # cross-process locks (dashboard/locks.py): one row per name while someone holds it

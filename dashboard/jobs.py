@@ -25,7 +25,7 @@ from dashboard import db, locks
 
 log = logging.getLogger("citywall.jobs")
 
-JOB_KINDS = {"refresh_source": "刷新数据源", "refresh_all": "全部刷新", "accept": "放行暂缓的发布"}
+JOB_KINDS = {"refresh_source": "刷新数据源", "refresh_all": "全部刷新", "accept": "放行暂缓的发布", "export": "导出"}
 JOB_STATUSES = {"queued": "排队中", "running": "运行中", "done": "已完成", "failed": "部分失败",
                 "cancelled": "已取消", "interrupted": "中断"}
 ACTIVE = ("queued", "running")
@@ -56,6 +56,8 @@ class Job:
     current_source: str | None = None
     error: str = ""
     results: list[dict] = field(default_factory=list)  # per source: source, status, rows_ok, error
+    params: dict = field(default_factory=dict)  # export: kind, view, trigger (dashboard/export_jobs.py)
+    stage: str | None = None  # export: the step it is at
 
     @property
     def active(self) -> bool:
@@ -63,12 +65,17 @@ class Job:
 
     @property
     def label(self) -> str:
+        if self.kind == "export":
+            from dashboard.export_producers import export_label
+
+            return export_label(self.params)
         return f"{JOB_KINDS[self.kind]}「{self.source}」" if self.source else JOB_KINDS[self.kind]
 
 
 def _job(row) -> Job:
     data = dict(row)
     data["results"] = orjson.loads(data.pop("results_json") or "[]")
+    data["params"] = orjson.loads(data.pop("params_json") or "{}")
     data["cancel_requested"] = bool(data["cancel_requested"])
     return Job(**data)
 
@@ -85,23 +92,29 @@ def active_jobs(engine: Engine) -> list[Job]:
         return [_job(r) for r in rows]
 
 
-def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: str = "") -> tuple[Job, bool]:
+def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: str = "",
+            params: dict | None = None, once: bool = False) -> tuple[Job, bool]:
     """Queue a job, or hand back the active one already doing it: (job, queued_now). A second click on
-    "刷新此数据源" while that source's refresh (or a 全部刷新) is queued or running starts nothing new."""
+    "刷新此数据源" while that source's refresh (or a 全部刷新) is queued or running starts nothing new;
+    an export with the same ``params`` likewise. ``once``: a job with these params in any status (a
+    scheduled briefing's slot) counts too, so several scheduler processes queue it once."""
     if kind not in JOB_KINDS:
         raise ValueError(f"未知任务类型: {kind}")
+    params_json = orjson.dumps(params or {}, option=orjson.OPT_SORT_KEYS).decode()
     covering = (db.jobs.c.kind == kind) & (db.jobs.c.source == source if source else db.jobs.c.source.is_(None))
+    covering &= db.jobs.c.params_json == params_json
     if kind == "refresh_source":  # a 全部刷新 queued or running pulls this source too
         covering = or_(covering, db.jobs.c.kind == "refresh_all")
+    same = covering if once else covering & db.jobs.c.status.in_(ACTIVE)
     # SQLite: BEGIN IMMEDIATE, so two web processes asking at once take turns over look-and-insert
     with engine.connect() as conn, conn.execution_options(write_lock=True).begin():
-        running = conn.execute(select(db.jobs).where(db.jobs.c.status.in_(ACTIVE), covering)
-                               .order_by(db.jobs.c.id).limit(1)).mappings().first()
+        running = conn.execute(select(db.jobs).where(same).order_by(db.jobs.c.id).limit(1)).mappings().first()
         if running:
             return _job(running), False
         job_id = conn.execute(insert(db.jobs).values(kind=kind, source=source, status="queued",
                                                      requested_by=requested_by, requested_at=time.time(),
-                                                     results_json="[]")).inserted_primary_key[0]
+                                                     results_json="[]", params_json=params_json)
+                              ).inserted_primary_key[0]
     return get(engine, job_id), True
 
 
@@ -133,12 +146,12 @@ def request_cancel(engine: Engine, job_id: int) -> bool:
     return bool(dropped or flagged)
 
 
-def _update(engine: Engine, job_id: int, **values) -> None:
+def update_job(engine: Engine, job_id: int, **values) -> None:
     with engine.begin() as conn:
         conn.execute(update(db.jobs).where(db.jobs.c.id == job_id).values(**values))
 
 
-def _cancel_flag(engine: Engine, job_id: int) -> bool:
+def cancel_flag(engine: Engine, job_id: int) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(select(db.jobs.c.cancel_requested).where(db.jobs.c.id == job_id)).scalar())
 
@@ -179,6 +192,9 @@ class JobRunner:
         self.owner = locks.process_owner()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        from dashboard.export_jobs import ExportRunner
+
+        self.exports = ExportRunner(puller)  # export jobs (their captures' server starts on the first)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="citywall jobs", daemon=True)
@@ -188,6 +204,7 @@ class JobRunner:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=timeout)
+        self.exports.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -210,21 +227,23 @@ class JobRunner:
     def run(self, job: Job) -> Job:
         from dashboard.pullers import pull_order
 
+        if job.kind == "export":
+            return self.exports.run(job)
         names = [job.source] if job.source else [s.name for s in pull_order(self.puller.settings)]
-        _update(self.engine, job.id, sources_total=len(names), rows_read=0)
+        update_job(self.engine, job.id, sources_total=len(names), rows_read=0)
         rows_read, results, status = 0, [], "done"
         expiry = self.puller.settings.app.lock_expiry_seconds
-        with locks.beating(lambda: _update(self.engine, job.id, heartbeat_at=time.time()), expiry / 3):
+        with locks.beating(lambda: update_job(self.engine, job.id, heartbeat_at=time.time()), expiry / 3):
             for done, name in enumerate(names):
-                if _cancel_flag(self.engine, job.id):
+                if cancel_flag(self.engine, job.id):
                     status = "cancelled"
                     break
-                _update(self.engine, job.id, current_source=name)
+                update_job(self.engine, job.id, current_source=name)
 
                 def checkpoint(read: int | None = None, _before=rows_read) -> None:
                     if read is not None:
-                        _update(self.engine, job.id, rows_read=_before + read, heartbeat_at=time.time())
-                    if _cancel_flag(self.engine, job.id):
+                        update_job(self.engine, job.id, rows_read=_before + read, heartbeat_at=time.time())
+                    if cancel_flag(self.engine, job.id):
                         raise Cancelled()
 
                 result = (self.puller.accept(name, "manual") if job.kind == "accept"
@@ -232,7 +251,7 @@ class JobRunner:
                 rows_read += result.rows_ok + result.rows_quarantined
                 results.append({"source": name, "status": result.status, "rows_ok": result.rows_ok,
                                 "rows_quarantined": result.rows_quarantined, "error": result.error})
-                _update(self.engine, job.id, sources_done=done + 1, rows_read=rows_read,
+                update_job(self.engine, job.id, sources_done=done + 1, rows_read=rows_read,
                         results_json=orjson.dumps(results).decode())
                 if self.on_result is not None:
                     self.on_result(result)
@@ -243,6 +262,6 @@ class JobRunner:
         if status == "done" and failed:
             status = "failed"
         error = "；".join(f"{r['source']}: {r['error']}" for r in failed)
-        _update(self.engine, job.id, status=status, finished_at=time.time(), current_source=None, error=error)
+        update_job(self.engine, job.id, status=status, finished_at=time.time(), current_source=None, error=error)
         log.info("job %s (%s) %s", job.id, job.label, status)
         return get(self.engine, job.id)

@@ -64,7 +64,8 @@ class JobProgress:
 class OpsView:
     sources: list[SourceRow]
     held: list[HeldRow]
-    jobs: list[JobProgress]  # queued or running now
+    jobs: list[JobProgress]  # refreshes and accepts queued or running now
+    export_failures: list = ()  # the latest failed exports (dashboard/exports_view.py's ExportRow)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,10 @@ def ops_view(rt=None) -> OpsView:
     held = [HeldRow(h.source, DATASET_LABELS.get(h.dataset, h.dataset), fmt.moment(h.held_at),
                     f"{'首次' if h.rows_before is None else fmt.count(h.rows_before)} → {fmt.count(h.rows_after)}",
                     h.reason) for h in HeldPublishes(rt.engine, rt.settings.data_dir / "held").all()]
-    return OpsView(source_rows(rt), held, [job_progress(j) for j in jobs.active_jobs(rt.engine)])
+    from dashboard.exports_view import recent_rows
+
+    return OpsView(source_rows(rt), held, [job_progress(j) for j in jobs.active_jobs(rt.engine) if j.kind != "export"],
+                   recent_rows(rt, limit=5, status="failed"))
 
 
 def quarantine_trend(engine, source: str, limit: int = TREND_RUNS) -> list[tuple[str, int]]:

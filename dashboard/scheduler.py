@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from dashboard import export_jobs
 from dashboard.jobs import JobRunner
 from dashboard.pullers import Puller, PullResult
 from dashboard.settings import parse_schedule
@@ -45,6 +46,7 @@ class PullScheduler:
                                    name=f"拉取 {source.name}", **first_run)
         # a run due while the previous one still goes is skipped by APScheduler: log it in pull_runs
         self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
+        export_jobs.schedule(self.scheduler, self.puller)  # the daily briefing, the archive's retention
         self.scheduler.start()
         if jobs:
             self.jobs.start()

@@ -435,6 +435,24 @@ class AuthSettings(_Strict):
 class ExportSettings(_Strict):
     chromium: str = Field("/usr/bin/chromium", min_length=1, description="截图所用 Chromium 可执行文件（Debian 软件包 chromium）")
     capture_timeout_seconds: float = Field(60.0, gt=0, le=600, description="等待页面全部面板绘制完成的时限")
+    retention_days: int = Field(90, ge=0, le=3650, description="导出文件保留天数（0 为永久保留）")
+    daily_briefing: str = Field("", description="每日通报的 cron（5 段，北京时间，如 \"0 8 * * *\"）；空为关闭")
+
+    @field_validator("daily_briefing")
+    @classmethod
+    def _briefing_cron(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError:
+                fields = len(value.split())
+                problem = f"现有 {fields} 段" if fields != 5 else "某一段的取值超出范围"
+                raise ValueError(f"cron 表达式无效（{problem}）：应为 5 段「分 时 日 月 周」，按北京时间，"
+                                 "如 \"0 8 * * *\" 为每天 8:00；留空关闭") from None
+        return value
 
 
 class Settings(_Strict):

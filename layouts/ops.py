@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from dashboard.ops_view import HEALTH, JobProgress, OpsView, ops_view
 from layouts.drill_page import drill_page
+from layouts.exports import export_table
 from layouts.status import _table
 
 IDS = {"interval": "ops-interval", "body": "ops-body", "job": "ops-job", "refresh_all": "ops-refresh-all",
@@ -51,6 +52,9 @@ def ops_body(view: OpsView) -> html.Div:
         html.H2("暂缓的发布（发布保护）"),
         held_table(view),
         html.P(dcc.Link("查看隔离行（按数据源，可下载 CSV / Excel）", href="/ops/quarantine", className="cw-back")),
+        html.H2("失败的导出（最近 5 次）"),
+        export_table(list(view.export_failures)) if view.export_failures else html.P("没有失败的导出。"),
+        html.P(dcc.Link("查看导出归档", href="/exports", className="cw-back")),
     ])
 
 

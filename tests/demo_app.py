@@ -9,6 +9,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_test_client(folder: Path, anonymous_role: str = "leader"):
     """The app over a 2,000-incident demo city in ``folder``, pulled once, as a Flask test client;
     visitors without a login hold ``anonymous_role`` (the demo's: leader; "": nothing)."""
+    return demo_app(folder, anonymous_role).server.test_client()
+
+
+def demo_app(folder: Path, anonymous_role: str = "leader"):
+    """The Dash app over a 2,000-incident demo city in ``folder``, pulled once (see demo_test_client)."""
     from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.settings import load_settings
@@ -24,4 +29,4 @@ def demo_test_client(folder: Path, anonymous_role: str = "leader"):
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
     assert all(r.ok for r in puller.run_all("test"))
-    return create_app(settings, store, puller.engine).server.test_client()
+    return create_app(settings, store, puller.engine)

@@ -86,6 +86,18 @@ def operator_login(live_app) -> str:
 
 
 @pytest.fixture(scope="session")
+def briefing_login(live_app) -> str:
+    """A 简报 account (the wall, the drill-downs and exports) in the session's app database."""
+    return _account(live_app, "briefing")
+
+
+@pytest.fixture(scope="session")
+def leader_login(live_app) -> str:
+    """A 领导 account (the drill-downs and their downloads, no exports) in the session's app database."""
+    return _account(live_app, "leader")
+
+
+@pytest.fixture(scope="session")
 def viewer_login(live_app) -> str:
     """A viewer's account (the wall only) in the session's app database."""
     return _account(live_app, "viewer")
