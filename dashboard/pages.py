@@ -40,7 +40,7 @@ from dash.development.base_component import Component
 log = logging.getLogger("citywall.pages")
 
 PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.programme_pages", "layouts.ops",
-                "layouts.ops_quarantine", "layouts.admin", "dashboard.not_found")
+                "layouts.ops_quarantine", "layouts.admin", "layouts.briefing", "dashboard.not_found")
 CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents",
                     "callbacks.programmes", "callbacks.admin")  # callbacks.ops: per app (create_app)
 
