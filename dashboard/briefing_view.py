@@ -53,8 +53,9 @@ class KpiLine:
 
 @dataclass(frozen=True)
 class SourceLine:
-    """One dataset's freshness: when it was published, its data's own date, 正常 or 滞后 and why."""
+    """One dataset's freshness: its sources, when it was published, its data's own date, 正常 or 滞后 and why."""
     label: str
+    sources: str  # 演示-事件（市城市运行管理中心）: the configured sources and their owners
     published: str
     age: str
     data_as_of: str
@@ -121,7 +122,8 @@ def source_lines(settings, statuses: dict[str, DatasetStatus], now: float) -> li
     for dataset in DATASETS:
         status = statuses.get(dataset) or DatasetStatus(dataset)
         fresh = freshness(settings, status, now)
-        out.append(SourceLine(DATASET_LABELS.get(dataset, dataset),
+        names = "、".join(f"{s.name}（{s.owner}）" if s.owner else s.name for s in settings.sources_for(dataset))
+        out.append(SourceLine(DATASET_LABELS.get(dataset, dataset), names or "未配置数据源",
                               fmt.moment(status.published_at) if status.published_at else "尚未发布",
                               fmt.age(fresh.age_seconds), fresh.as_of or fmt.MISSING,
                               "滞后" if fresh.stale else "正常", fresh.reason))

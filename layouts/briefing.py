@@ -118,9 +118,10 @@ def targets_section(view: Briefing) -> html.Section:
 
 
 def sources_section(view: Briefing) -> html.Section:
-    rows = [[s.label, s.published, s.age, s.data_as_of, s.state, s.reason or fmt.MISSING] for s in view.sources]
-    return section(5, table(["数据集", "最近发布", "距今", "数据本身截至", "状态", "说明"], rows, "briefing-sources",
-                            ["14%", "24%", "12%", "18%", "8%", "24%"]),
+    rows = [[s.label, s.sources, s.published, s.age, s.data_as_of, s.state, s.reason or fmt.MISSING]
+            for s in view.sources]
+    return section(5, table(["数据集", "数据源（责任单位）", "最近发布", "距今", "数据本身截至", "状态", "说明"], rows,
+                            "briefing-sources", ["10%", "22%", "16%", "9%", "13%", "8%", "22%"]),
                    note=f"本通报数据截至 {view.as_of}。状态为“滞后”的数据集沿用最近一次成功发布的数据。")
 
 
