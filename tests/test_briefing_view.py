@@ -4,16 +4,16 @@ incident trend with every day present, each dataset's freshness; and the print f
 of the wall's screen colours."""
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from dashboard.briefing_view import DATASETS, briefing_view, incidents_daily, period_text
 from dashboard.indicators import REGISTRY
 from dashboard.scoreboard import scoreboard
-from dashboard.settings import load_settings
+from dashboard.settings import SettingsError, load_settings
 from dashboard.store import DatasetStatus
 from layouts import briefing_figures as bf
 from layouts import theme
@@ -120,3 +120,11 @@ def test_the_print_figures_carry_none_of_the_walls_screen_colours():
     burnup_json = bf.burnup_figure(burnup, 0.8, TODAY).to_json()
     assert "80%目标 8 个" in burnup_json  # the wall's target line, kept
     assert bf.sharing_figure({"政务数据共享率": history.iloc[:0]}, None).layout.annotations[0].text == "暂无数据"
+
+
+def test_a_bad_period_stops_the_settings_with_a_chinese_error(tmp_path):
+    config = tmp_path / "citywall.toml"
+    config.write_text("[scoreboard]\nperiod = \"year\"\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, environ={})
+    assert "scoreboard.period = 'year': 允许的值: 'week'、'month'" in str(caught.value)
