@@ -26,6 +26,8 @@ DATASETS = ("departments", "regions", "catalog", "systems", "incidents", "target
 #: the 通报's sections, in order (layouts/briefing.py)
 SECTIONS = ("一、主要指标", "二、重点图表", "三、部门绩效排名", "四、低于阈值的部门", "五、目标完成情况", "六、数据来源与时效")
 INCIDENT_PERIOD = "近30日"
+#: datasets no source feeds: what the puller builds them from
+DERIVED = {"targets": "由配置 [targets] 与指标历史生成"}
 SHARING_SERIES = ("sharing_rate", "gov_aggregation_rate", "city_aggregation_rate")
 
 
@@ -123,7 +125,7 @@ def source_lines(settings, statuses: dict[str, DatasetStatus], now: float) -> li
         status = statuses.get(dataset) or DatasetStatus(dataset)
         fresh = freshness(settings, status, now)
         names = "、".join(f"{s.name}（{s.owner}）" if s.owner else s.name for s in settings.sources_for(dataset))
-        out.append(SourceLine(DATASET_LABELS.get(dataset, dataset), names or "未配置数据源",
+        out.append(SourceLine(DATASET_LABELS.get(dataset, dataset), names or DERIVED.get(dataset, "未配置数据源"),
                               fmt.moment(status.published_at) if status.published_at else "尚未发布",
                               fmt.age(fresh.age_seconds), fresh.as_of or fmt.MISSING,
                               "滞后" if fresh.stale else "正常", fresh.reason))

@@ -113,7 +113,7 @@ def targets_section(view: Briefing) -> html.Section:
     rows = [[r.name, r.level, r.current_text, r.goal_text, fmt.day(r.deadline) if r.deadline is not None else "未设期限",
              r.status, r.reach, r.source_doc or fmt.MISSING] for r in frame.itertuples()]
     return section(4, table(["目标", "级别", "实际值", "目标值", "期限", "状态", "按当前趋势（预计达到日期）", "依据文件"],
-                            rows, "briefing-targets", ["15%", "5%", "9%", "8%", "15%", "10%", "21%", "17%"]),
+                            rows, "briefing-targets", ["14%", "6%", "9%", "8%", "15%", "10%", "21%", "17%"]),
                    note="预计达到日期按近180日最小二乘趋势推算，与目标指标页面一致。")
 
 

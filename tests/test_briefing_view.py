@@ -96,6 +96,7 @@ def test_each_dataset_says_when_it_was_published_and_whether_it_is_stale():
     assert len(view.sources) == len(DATASETS)
     assert lines["资源目录"].state == "正常" and lines["资源目录"].age == "2 分钟前"
     assert lines["事件"].sources == "演示-事件（市城市运行管理中心）"  # config/citywall.toml's source and owner
+    assert lines["目标指标"].sources == "由配置 [targets] 与指标历史生成"
     assert lines["信息系统"].state == "滞后" and "至今未更新" in lines["信息系统"].reason
     assert lines["事件"].state == "滞后" and "连接超时" in lines["事件"].reason
     assert lines["部门"].published == "尚未发布" and lines["部门"].state == "滞后"
