@@ -46,7 +46,7 @@ def main() -> None:
     settings = load_settings(_city(args), environ={})
     store = open_store(settings.app.store, settings.data_dir)
     app = create_app(settings, store, Puller(settings, store).engine)
-    with capture.LocalServer(app) as base_url, capture.local_caller(base_url, "briefing") as cookies:
+    with capture.LocalServer(app) as base_url:
         from dashboard.briefing_data import current_briefing
         from layouts.briefing import briefing_page
 
@@ -68,7 +68,7 @@ def main() -> None:
                     return capture.take_pdf("基准测试")(page, url)
 
                 document = capture.on_drawn_page(browser, settings, base_url, capture.BRIEFING_PATH,
-                                                 capture.A4_VIEWPORT, cookies, "通报", take)
+                                                 capture.A4_VIEWPORT, "基准测试", "通报", take)
                 total.append(time.perf_counter() - t0)
                 size = len(document)
             browser.close()

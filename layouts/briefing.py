@@ -1,6 +1,6 @@
 """/briefing (通报): the print-styled page Chromium prints to the A4 PDF (dashboard/capture.py
 ``capture_pdf``), built from its view model (dashboard/briefing_view.py). It needs the ``export``
-permission, checked here on the server before anything is read.
+permission (its register_page), which the auth layer checks on the server before the layout runs.
 
 The scoreboard and target tables use the /scoreboard and /targets pages' own column texts, so a
 number reads the same in the 通报 as on those pages. assets/briefing.css lays it out for paper.
@@ -15,7 +15,6 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard import pages
 from dashboard.briefing_view import SECTIONS, Briefing
-from dashboard.permissions import PermissionDenied, require_permission
 from layouts import briefing_figures as bf
 from layouts.drill_parts import LIGHT_TEXT
 from layouts import tips
@@ -138,17 +137,7 @@ def briefing_page(view: Briefing, geography, today: date) -> html.Div:
     ], className="cw-briefing", id=PAGE_ID)
 
 
-def refused(exc: PermissionDenied) -> html.Div:
-    """The page for a caller without ``export``: no data, the reason (a capture reads it: .cw-refused)."""
-    return html.Div([html.H1("通报", className="cw-brief-title"), html.P(exc.message, className="cw-brief-refused")],
-                    className="cw-briefing cw-refused", id=PAGE_ID, **{"data-permission": exc.permission})
-
-
 def layout(**_query) -> html.Div:
-    try:
-        require_permission("export")
-    except PermissionDenied as exc:
-        return refused(exc)
     from dashboard.briefing_data import current_briefing
 
     view, geography, today = current_briefing()

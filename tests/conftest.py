@@ -159,9 +159,3 @@ def operator_caller():
 def leader_caller():
     """Every request comes from a 领导 (leader: the drill-downs and their downloads)."""
     yield from _acting_as("leader", "t")
-
-
-@pytest.fixture
-def briefing_caller():
-    """Every request comes from a 简报 user (briefing: the wall, the drill-downs and exports)."""
-    yield from _acting_as("briefing", "brief-test")

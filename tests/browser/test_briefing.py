@@ -2,11 +2,10 @@
 the seeded demo city, read back with poppler's pdftotext and pdffonts and with pypdf: its title,
 city, period and sections, the scoreboard's numbers as /scoreboard computes them, a target's
 forecast date, embedded CJK fonts, page numbers in every footer, a continued table's repeated header,
-no row split across pages; /briefing refuses a caller without ``export`` on the server; and
-``python run.py snapshot --pdf``."""
+no row split across pages; /briefing refuses a caller without ``export`` on the server (callers log
+in for real); and ``python run.py snapshot --pdf``."""
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import subprocess
@@ -23,7 +22,7 @@ from dashboard.briefing_view import SECTIONS, period_text
 from layouts.drill_parts import LIGHT_TEXT
 from layouts.scoreboard_page import score_text
 from tests.browser.test_capture import _run, _snapshot_config
-from tests.conftest import _acting_as
+from tests.auth_helpers import add_user, login
 
 pytestmark = pytest.mark.browser
 SCOREBOARD_HEADER = "排名部门得分较上期信号灯共享率汇聚率上云率"
@@ -37,8 +36,7 @@ def compact(text: str) -> str:
 @pytest.fixture(scope="module")
 def briefing(live_app, tmp_path_factory):
     """The PDF, its path, and its text page by page (pdftotext: pages end with a form feed)."""
-    with contextlib.contextmanager(_acting_as)("briefing", "brief-test"):
-        document = capture.capture_pdf(live_app.settings, live_app.url, footer="示范市 · 通报")
+    document = capture.capture_pdf(live_app.settings, live_app.url, footer="示范市 · 通报")  # its capture pass: export
     path = tmp_path_factory.mktemp("briefing") / "briefing.pdf"
     path.write_bytes(document)
     text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
@@ -126,24 +124,29 @@ def briefing_kpis():
     return current_briefing()[0].kpis
 
 
-def _layout_json(live_app, session: requests.Session | None = None) -> str:
-    client = session or requests
-    answer = client.get(live_app.url + "/_dash-layout", headers={"Referer": live_app.url + "/briefing"}, timeout=30)
-    assert answer.status_code in (200, 401, 403), answer.status_code
-    return answer.text
+def test_briefing_refuses_a_caller_without_export_on_the_server(live_app):
+    anonymous = requests.get(live_app.url + "/briefing", allow_redirects=False, timeout=30)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]  # export needs a login
+    add_user(live_app.puller.engine, "brief-leader", "leader")
+    leader = login(requests.Session(), live_app.url, "brief-leader")  # may see the drill-downs, not export
+    refused = leader.get(live_app.url + "/briefing", timeout=30)
+    assert refused.status_code == 403 and "导出简报" in refused.text
+    shell = leader.get(live_app.url + "/_dash-layout", headers={"Referer": live_app.url + "/briefing"}, timeout=30)
+    assert "导出简报" in shell.text and "智慧城市建设运行情况通报" not in shell.text  # the page's refusal, no data
 
 
-def test_briefing_refuses_a_caller_without_export_on_the_server(live_app, leader_caller):
-    body = _layout_json(live_app)  # a 领导 may see the drill-downs, not make exports
-    assert "导出简报" in body and "智慧城市建设运行情况通报" not in body
-    with pytest.raises(capture.CaptureError) as refused:
-        capture.capture_pdf(live_app.settings, live_app.url)
-    assert "拒绝访问" in refused.value.message and "导出简报" in refused.value.message
+def test_briefing_opens_for_a_caller_with_export(live_app):
+    add_user(live_app.puller.engine, "brief-staff", "briefing")
+    staff = login(requests.Session(), live_app.url, "brief-staff")
+    assert staff.get(live_app.url + "/briefing", timeout=30).status_code == 200
+    shell = staff.get(live_app.url + "/_dash-layout", headers={"Referer": live_app.url + "/briefing"}, timeout=30)
+    assert "智慧城市建设运行情况通报" in shell.text and "cw-refused" not in shell.text
 
 
-def test_briefing_opens_for_a_caller_with_export(live_app, briefing_caller):
-    body = _layout_json(live_app)
-    assert "智慧城市建设运行情况通报" in body and "cw-refused" not in body
+def test_a_capture_sent_to_the_login_fails_in_chinese(live_app):
+    with pytest.raises(capture.CaptureError) as caught:  # /admin needs a login, not just a capture pass
+        capture.capture_png(live_app.settings, live_app.url, "/admin", (1280, 720))
+    assert "需要登录" in caught.value.message
 
 
 def test_cli_snapshot_pdf_serves_the_app_itself(tmp_path):
