@@ -20,7 +20,7 @@
   var capture = /(?:^|[?&])capture=1(?:&|$)/.test(window.location.search);
 
   function pageRoot() {
-    return document.getElementById('wall-root') || document.querySelector('.cw-drill-page');
+    return document.getElementById('wall-root') || document.querySelector('.cw-drill-page, .cw-briefing');
   }
 
   function graphsDrawn(root) {

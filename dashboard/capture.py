@@ -1,4 +1,5 @@
-"""Server-side PNG captures of the real wall and drill-down pages in headless Debian Chromium.
+"""Server-side captures in headless Debian Chromium: PNGs of the real wall and drill-down pages, and
+the A4 PDF of the print-styled 通报 (/briefing, Chromium's print-to-PDF).
 
 The page is opened in capture mode (``?capture=1``: it stamps itself with the view, the data version,
 the data's update time and the time of the capture; the wall also in kiosk mode, without controls)
@@ -26,6 +27,9 @@ DRAWN_FLAG = "() => !!document.documentElement.dataset.cwDrawn"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
 DRILL_SIZE = (1920, 1080)  # drill-down pages are desktop pages, whatever the wall's canvas
+BRIEFING_PATH = "/briefing"  # the 通报 (layouts/briefing.py): no capture stamp, the document dates itself
+A4_VIEWPORT = (794, 1123)  # A4 at 96 px per inch: the 通报 lays itself out for it before printing
+PDF_MARGINS = {"top": "16mm", "right": "14mm", "bottom": "18mm", "left": "14mm"}  # = assets/briefing.css @page
 INSTALL_HINT = "请安装 Debian 软件包 chromium 与 fonts-noto-cjk（运行 bash scripts/setup.sh），或在配置 [export] chromium 中填写其路径"
 
 
@@ -67,63 +71,121 @@ def capture_path(path: str) -> str:
 
 def capture_png(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str = "命令行") -> Capture:
     """A PNG of ``base_url + path`` (which carries ``capture=1``) in a ``size`` viewport, taken once
-    every panel has drawn. Playwright runs in a thread of its own: its sync API refuses a thread
-    that already runs an event loop (a caller's own Playwright, an async server). The page is served
-    by this process (:class:`LocalServer`); its browser gets a capture pass (dashboard/auth.py), so
-    the capture works whatever anonymous visitors may see; ``on_behalf_of`` names who asked."""
+    every panel has drawn. The page is served by this process (:class:`LocalServer`); its browser
+    gets a capture pass (dashboard/auth.py), so the capture works whatever anonymous visitors may
+    see; ``on_behalf_of`` names who asked."""
+    return _in_thread(lambda: _in_fresh_browser(settings, base_url, path, size, on_behalf_of, "截图", take_png(size)))
+
+
+def capture_pdf(settings, base_url: str, path: str = BRIEFING_PATH, *, footer: str = "通报",
+                on_behalf_of: str = "命令行") -> bytes:
+    """The A4 PDF of ``base_url + path`` (the print-styled /briefing), printed by Chromium once every
+    chart has drawn: backgrounds printed, fonts embedded, ``footer`` and the page numbers in every
+    page's footer. The margins are assets/briefing.css's @page margins. Like :func:`capture_png`, its
+    browser carries a capture pass (the pass holds ``export``: whoever asked was checked before)."""
+    return _in_thread(lambda: _in_fresh_browser(settings, base_url, path, A4_VIEWPORT, on_behalf_of, "通报",
+                                                take_pdf(footer)))
+
+
+def take_png(size: tuple[int, int]):
+    return lambda page, url: Capture(page.screenshot(type="png"), size, url)
+
+
+def take_pdf(footer: str):
+    return lambda page, _url: page.pdf(format="A4", print_background=True, display_header_footer=True,
+                                       header_template="<span></span>", footer_template=footer_template(footer),
+                                       margin=PDF_MARGINS, prefer_css_page_size=False)
+
+
+def footer_template(label: str) -> str:
+    """Chromium's print footer: the document's name and 第 N 页 / 共 M 页 (Chromium fills the spans)."""
+    from html import escape
+
+    from dashboard.print_fonts import CSS_FAMILY
+
+    return ('<div style="width:100%;box-sizing:border-box;padding:0 14mm;font-size:8pt;color:#555;'
+            f"font-family:{CSS_FAMILY};display:flex;justify-content:space-between\">"
+            f'<span>{escape(label)}</span>'
+            '<span>第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</span></div>')
+
+
+def _in_thread(work):
+    """``work()`` in a thread of its own: Playwright's sync API refuses a thread that already runs an
+    event loop (a caller's own Playwright, an async server)."""
     outcome: dict = {}
 
-    def work():
+    def run():
         try:
-            outcome["capture"] = _capture(settings, base_url, path, size, on_behalf_of)
+            outcome["value"] = work()
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
-    worker = threading.Thread(target=work, name="citywall-capture")
+    worker = threading.Thread(target=run, name="citywall-capture")
     worker.start()
     worker.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["capture"]
+    return outcome["value"]
 
 
-def _capture(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str) -> Capture:
+def _playwright():
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        from playwright.sync_api import sync_playwright
+        from playwright import sync_api
     except ImportError:
         raise CaptureError("缺少 Python 包 playwright：请运行 pip install -r requirements.txt") from None
+    return sync_api
 
+
+def launch(playwright, settings):
+    """Headless Chromium (``settings.export.chromium``), or a :class:`CaptureError` saying what to install."""
     executable = chromium_executable(settings)
+    try:
+        return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except _playwright().Error as exc:
+        raise CaptureError(f"Chromium 无法启动（{executable}）：{str(exc).splitlines()[0]}；{INSTALL_HINT}。") from None
+
+
+def _in_fresh_browser(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str, what: str, take):
+    with _playwright().sync_playwright() as p:
+        browser = launch(p, settings)
+        try:
+            return on_drawn_page(browser, settings, base_url, path, size, on_behalf_of, what, take)
+        finally:
+            browser.close()
+
+
+def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str, what: str,
+                  take):
+    """``take(page, url)`` on ``base_url + path`` in a new context of ``browser`` (a fresh one, or a
+    warm one kept by its caller) with a ``size`` viewport and a capture pass for ``on_behalf_of``,
+    once the page's drawn flag is up; only 127.0.0.1 is reachable. ``what`` names the product in
+    errors (截图, 通报)."""
+    api = _playwright()
     url = base_url.rstrip("/") + path
     timeout_ms = settings.export.capture_timeout_seconds * 1000
     secret = auth.capture_pass(on_behalf_of, settings.export.capture_timeout_seconds + 60)
-    with sync_playwright() as p:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1, locale="zh-CN",
+                                  extra_http_headers={auth.CAPTURE_HEADER: secret})
+    try:
+        context.route("**/*", _local_only)
+        page = context.new_page()
         try:
-            browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        except PlaywrightError as exc:
-            raise CaptureError(f"Chromium 无法启动（{executable}）：{str(exc).splitlines()[0]}；{INSTALL_HINT}。") from None
+            response = page.goto(url, wait_until="commit", timeout=timeout_ms)  # the flag wait covers the rest
+        except api.Error as exc:
+            raise CaptureError(f"无法打开页面 {url}：{str(exc).splitlines()[0]}") from None
+        if urlparse(page.url).path.rstrip("/").endswith("/login"):  # the auth layer sent it to sign in
+            raise CaptureError(f"打开 {url} 需要登录，未生成{what}：截图浏览器的通行凭证未被接受（须由提供页面的同一进程截取）")
+        if response is not None and response.status >= 400:
+            raise CaptureError(f"页面 {url} 返回 HTTP {response.status}，未生成{what}；请检查页面地址与账号权限")
         try:
-            context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1,
-                                          locale="zh-CN", extra_http_headers={auth.CAPTURE_HEADER: secret})
-            context.route("**/*", _local_only)
-            page = context.new_page()
-            try:
-                response = page.goto(url, wait_until="commit", timeout=timeout_ms)  # the flag wait covers the rest
-            except PlaywrightError as exc:
-                raise CaptureError(f"无法打开页面 {url}：{str(exc).splitlines()[0]}") from None
-            if response is not None and response.status >= 400:
-                raise CaptureError(f"页面 {url} 返回 HTTP {response.status}，未生成截图；请检查页面地址")
-            try:
-                page.wait_for_function(DRAWN_FLAG, timeout=timeout_ms)
-            except PlaywrightTimeout:
-                raise CaptureError(f"等待页面绘制完成超时（{settings.export.capture_timeout_seconds:g} 秒）：{url} "
-                                   "仍有面板未绘制完成，未生成截图；可在配置 [export] capture_timeout_seconds 中放宽时限") from None
-            return Capture(page.screenshot(type="png"), size, url)
-        finally:
-            browser.close()
-            auth.end_capture_pass(secret)
+            page.wait_for_function(DRAWN_FLAG, timeout=timeout_ms)
+        except api.TimeoutError:
+            raise CaptureError(f"等待页面绘制完成超时（{settings.export.capture_timeout_seconds:g} 秒）：{url} "
+                               f"仍有面板未绘制完成，未生成{what}；可在配置 [export] capture_timeout_seconds 中放宽时限") from None
+        return take(page, url)
+    finally:
+        context.close()
+        auth.end_capture_pass(secret)
 
 
 def _local_only(route) -> None:

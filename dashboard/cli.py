@@ -97,9 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     database = sub.add_parser("db", help="应用数据库的结构版本（Alembic 迁移）")
     database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
                           help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
-    snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片，或导出大屏数据的 Excel 工作簿；无需另行启动服务")
+    snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片、生成 A4 PDF 通报，或导出大屏数据的 Excel 工作簿；无需另行启动服务")
     output = snapshot.add_mutually_exclusive_group(required=True)  # exactly one kind of output
     output.add_argument("--png", metavar="文件", help="输出的 PNG 文件路径")
+    output.add_argument("--pdf", metavar="文件", help="输出的 A4 PDF 通报（/briefing）文件路径")
     output.add_argument("--xlsx", metavar="文件", help="输出的 Excel 工作簿（各面板数据、部门绩效、目标状态与口径）路径")
     snapshot.add_argument("--view", metavar="视图",
                           help="大屏视图：city（全市，默认）或 district:<区县编号>")
@@ -234,7 +235,7 @@ def cmd_workbook(settings: Settings, xlsx: str, view: str | None, page: str | No
     return 0
 
 
-def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | None) -> int:
+def cmd_snapshot(settings: Settings, png: str | None, view: str | None, page: str | None, pdf: str | None = None) -> int:
     from dashboard import capture, runtime
     from dashboard.app import create_app
     from dashboard.pullers import Puller
@@ -242,6 +243,8 @@ def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | Non
     from dashboard.wall_view import geography_of
     from layouts.wall_panels import district_names
 
+    if pdf and (view or page):
+        raise capture.CaptureError("--pdf 生成全市通报，不接受 --view 或 --page（它们只用于 --png 截图）")
     if view and page:
         raise capture.CaptureError("--view 与 --page 只能给出一个：--view 选大屏的视图，--page 选另一个页面")
     if page and not page.startswith("/"):
@@ -253,6 +256,8 @@ def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | Non
         print("尚无数据：正在拉取一次…", flush=True)
         _print_pull_table(puller.run_all("snapshot"))
     app = create_app(settings, store, puller.engine)
+    if pdf:
+        return _snapshot_pdf(settings, app, Path(pdf))
     districts = district_names(geography_of(runtime.current()))
     label = "全市"
     if view and view != "city":
@@ -268,6 +273,18 @@ def cmd_snapshot(settings: Settings, png: str, view: str | None, page: str | Non
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(shot.png)
     print(f"截图已保存: {out}（{shot.size[0]}×{shot.size[1]}，{page or label}）")
+    return 0
+
+
+def _snapshot_pdf(settings: Settings, app, out: Path) -> int:
+    """The 通报, printed by the capture's browser (its capture pass holds ``export``)."""
+    from dashboard import capture
+
+    with capture.LocalServer(app) as base_url:
+        document = capture.capture_pdf(settings, base_url, footer=f"{settings.city.name} · 通报")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(document)
+    print(f"通报已保存: {out}（A4 PDF，{len(document) // 1024} KB）")
     return 0
 
 
@@ -319,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "snapshot" and args.xlsx:
             return cmd_workbook(settings, args.xlsx, args.view, args.page)
         if args.command == "snapshot":
-            return cmd_snapshot(settings, args.png, args.view, args.page)
+            return cmd_snapshot(settings, args.png, args.view, args.page, args.pdf)
         if args.command in ("user", "token", "audit"):
             from dashboard.cli_auth import run
 
@@ -330,6 +347,6 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except CaptureError as exc:
-        print(f"截图失败：{exc.message}", file=sys.stderr)
+        print(f"{'通报生成' if getattr(args, 'pdf', None) else '截图'}失败：{exc.message}", file=sys.stderr)
         return 1
 

@@ -41,7 +41,7 @@ log = logging.getLogger("citywall.pages")
 
 PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.incident_record",
                 "layouts.programme_pages", "layouts.ops", "layouts.ops_quarantine", "layouts.admin", "layouts.exports",
-                "dashboard.not_found")
+                "layouts.briefing", "dashboard.not_found")
 CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents",
                     "callbacks.programmes", "callbacks.admin")  # callbacks.ops: per app (create_app)
 

@@ -2,7 +2,8 @@
 # The setup both commands call: Python packages, and the Debian packages snapshots (and the browser
 # tests) need when they are missing: chromium and fonts-noto-cjk (CJK glyphs, never boxes).
 #   bash scripts/setup.sh            # the run command's setup: requirements.txt, chromium, fonts-noto-cjk
-# scripts/test.sh sources it and also asks for chromium-driver. apt-get needs root or sudo, and runs
+# scripts/test.sh sources it and also asks for chromium-driver and poppler-utils. Then the PDF 通报's
+# font (dashboard/print_fonts.py), converted once. apt-get needs root or sudo, and runs
 # only for what is missing: with everything installed this never touches the network. The web server
 # itself never runs apt-get.
 set -euo pipefail
@@ -15,6 +16,7 @@ missing_debs() {
   command -v chromium >/dev/null 2>&1 || echo chromium
   if [ "${1:-}" = test ]; then
     command -v chromedriver >/dev/null 2>&1 || echo chromium-driver
+    command -v pdftotext >/dev/null 2>&1 || echo poppler-utils  # the PDF 通报's tests: pdftotext, pdffonts
   fi
   local fonts
   fonts=$(fc-list : family 2>/dev/null || true)
@@ -40,6 +42,8 @@ setup() {
   if [ ${#need_debs[@]} -gt 0 ]; then
     install_debs "${need_debs[@]}"
   fi
+  # the PDF 通报's font: Noto Sans CJK SC with TrueType outlines, made once (a no-op when installed)
+  "$PYTHON" -m dashboard.print_fonts || echo "通报打印字体未生成：PDF 将改用 Noto Sans CJK SC（Type 3 字形）" >&2
 }
 
 # sourced (by scripts/test.sh, tests/test_test_script.py) it only defines the functions
