@@ -87,14 +87,13 @@ def cloud_page(view: CloudView, *, names: dict[str, str], as_of, thresholds: tup
             dp.stat_card("经批准暂缓", f"{fmt.count(c['deferred_approved'])} 个", tip,
                          f"未经批准的暂缓 {fmt.count(c['deferred_unapproved'])} 个")),
         dp.card("上云进度：计划与实际（累计）", html.P(projection_text(view), className="cw-muted"),
-                   dp.graph(burnup_figure(view, as_of), "cloud-burnup")),
-        dp.columns(
-            dp.card("各部门上云状态", html.P(thresholds_note(*thresholds), className="cw-muted"),
-                    dp.grid("cloud_depts", by_dept, BY_DEPT_COLUMNS, page_size=10, main=False),
-                    dp.download_links("cloud_depts", {})),
-            dp.card("经批准暂缓（单独列示）", exempt, note="仍计入上云率分母"), layout="wide"),
+                dp.graph(burnup_figure(view, as_of), "cloud-burnup")),
+        dp.card("各部门上云状态", html.P(thresholds_note(*thresholds), className="cw-muted"),
+                dp.grid("cloud_depts", by_dept, BY_DEPT_COLUMNS, page_size=10, main=False),
+                dp.download_links("cloud_depts", {})),
+        dp.card("经批准暂缓（单独列示）", exempt, note="仍计入上云率分母"),
         dp.card("各部门信息系统", dp.grid("systems", view.systems, SYSTEM_COLUMNS, sort=sort, page=page),
-                   dp.download_links("cloud_systems", query), note="按部门、状态筛选见上方"),
+                dp.download_links("cloud_systems", query), note="按部门、状态筛选见上方"),
     ]
     options = dict(sorted(names.items()))
     return drill_page("上云进度", [WALL, ("上云", None)], body, query_notices=notices, page_id="drill-cloud",

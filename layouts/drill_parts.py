@@ -98,7 +98,7 @@ _FORMATTERS = {
 
 def header_width(header: str) -> int:
     """The width a header needs whole: its characters (14 px type), the filter button and the padding."""
-    return 15 * len(header) + 80
+    return 14 * len(header) + 64
 
 
 def column_def(field: str, header: str, kind: str, sort: str | None = None) -> dict:

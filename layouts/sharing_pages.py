@@ -62,9 +62,9 @@ def sharing_page(view: SharingView, *, as_of, targets: dict, notices: list[str],
         dp.stat_row(*cards),
         dp.columns(*graphs, layout="thirds"),
         dp.card("部门共享率排名", html.P([thresholds_note(view.green_at, view.yellow_at), html.Br(), counts],
-                                           className="cw-muted"),
-                   dp.grid("sharing", ranking, RANKING_COLUMNS, sort=sort, page=page),
-                   dp.download_links("sharing", query), note="点部门名称进入部门详情"),
+                                        className="cw-muted"),
+                dp.grid("sharing", ranking, RANKING_COLUMNS, sort=sort, page=page),
+                dp.download_links("sharing", query), note="点部门名称进入部门详情"),
     ]
     return drill_page("数据共享", [WALL, ("数据共享", None)], body, query_notices=notices,
                       filters=[dp.select("light", "信号灯", LIGHT_FILTERS, view.query.light, default="all")],
@@ -119,10 +119,10 @@ def department_page(view: DepartmentView, *, as_of: dict, notices: list[str], so
                                        "department-trend"), note="部门每日指标历史"),
             dp.card("交换伙伴（近30日）", flows, note="左：向本部门提供；右：使用本部门数据")),
         dp.card("资源目录", html.P([f"按共享类型：{share}", html.Br(), f"按挂接状态：{mounting}"], className="cw-muted"),
-                   dp.grid("items", view.items, ITEM_COLUMNS, sort=sort, page=page), dp.download_links("department_items", {"dept": view.dept_id})),
+                dp.grid("items", view.items, ITEM_COLUMNS, sort=sort, page=page), dp.download_links("department_items", {"dept": view.dept_id})),
         dp.card("信息系统与上云状态", html.P(systems_line, className="cw-muted"),
-                   dp.grid("systems", view.systems, SYSTEM_COLUMNS, main=False),
-                   dp.download_links("department_systems", {"dept": view.dept_id})),
+                dp.grid("systems", view.systems, SYSTEM_COLUMNS, main=False),
+                dp.download_links("department_systems", {"dept": view.dept_id})),
     ]
     return drill_page(f"部门 · {view.name}", [WALL, SHARING_CRUMB, (view.name, None)], body, query_notices=notices,
                       page_id="drill-department")
@@ -151,7 +151,7 @@ def exchange_page(view: ExchangeView, *, names: dict[str, str], as_of, notices: 
                     dp.stat_card(f"接口调用（{period}）", f"{fmt.count(view.api_calls)} 次", tip, scope)),
         dp.card(f"每日交换量 · {period}", dp.graph(fig, "exchange-daily"), note=scope),
         dp.card("交换最多的部门对（近30日）", dp.grid("pairs", view.pairs, PAIR_COLUMNS, sort=sort, page=page),
-                   dp.download_links("exchange_pairs", query)),
+                dp.download_links("exchange_pairs", query)),
     ]
     return drill_page("数据交换", [WALL, SHARING_CRUMB, ("数据交换", None)], body, query_notices=notices,
                       filters=[

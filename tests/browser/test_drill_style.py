@@ -21,9 +21,9 @@ SHARED_PARTS = [".cw-drill-filters", ".cw-filter-label", "button.cw-filter-selec
                 ".cw-grid .ag-header-cell", ".cw-grid .ag-row", ".cw-grid .ag-paging-button"]
 STYLE_OF = """([sel, props]) => { const el = document.querySelector(sel); if (!el) return null;
   const s = getComputedStyle(el); return Object.fromEntries(props.map(p => [p, s.getPropertyValue(p)])); }"""
-# everything a finger may tap: links, buttons, inputs, the grids' paging and filter buttons, numbers with a
+# everything a finger may tap: links, buttons, inputs, summaries, the grids' paging and filter buttons, numbers with a
 # 口径 (a dropdown's button is the target; the invisible input beside it only keeps its focus)
-TARGETS = """() => [...document.querySelectorAll('a[href], button, input, .ag-paging-button, .ag-header-cell-filter-button, [data-tip]')]
+TARGETS = """() => [...document.querySelectorAll('a[href], button, input, summary, .ag-paging-button, .ag-header-cell-filter-button, [data-tip]')]
   .filter(e => !e.closest('.js-plotly-plot, [hidden], .dash-dropdown') && !e.matches('.dash-dropdown-focus-target'))
   .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width && r.height
     && getComputedStyle(e).visibility !== 'hidden')
