@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.auth_helpers import login_context
 from tests.browser.test_incidents import wait_page
 from tests.browser.test_programmes import ROWS, open_drill
 from tests.browser.test_wall import open_wall
@@ -62,8 +63,9 @@ def test_the_shared_parts_look_the_same_on_every_drill_page(live_app, open_page)
     assert looks["/sharing"][".cw-grid .ag-row"]["background-color"] not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
 
 
-def test_every_drill_page_fits_the_tablet_and_every_control_is_finger_sized(live_app, browser, operator_caller):
+def test_every_drill_page_fits_the_tablet_and_every_control_is_finger_sized(live_app, browser, operator_login):
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN")
+    login_context(context, live_app.url, operator_login)  # /ops and its quarantine are an operator's
     try:
         page = context.new_page()
         for path in drill_paths(live_app):
@@ -140,8 +142,8 @@ def test_the_drill_stylesheets_stay_off_the_wall(live_app, open_page):
     assert wall.page.evaluate("getComputedStyle(document.querySelector('.cw-kpi-value .cw-num')).borderBottomStyle") == "none"
 
 
-def test_the_ops_health_light_is_a_dot(live_app, open_page, operator_caller):
-    page = open_page(live_app.url + "/ops").page
+def test_the_ops_health_light_is_a_dot(live_app, open_page, operator_login):
+    page = open_page(live_app.url + "/ops", user=operator_login).page
     light = page.locator(".cw-ops-sources .cw-light").first
     light.wait_for(timeout=30_000)
     box = light.bounding_box()
