@@ -1,6 +1,7 @@
 /* CityWall drill-down pages — the hover details of their numbers ([data-tip], layouts/drill_parts.py):
  * the wall's box (.cw-tip) follows the mouse; on a touch screen, which has no hover, a tap on a
- * number shows its details and a tap elsewhere hides them. Plain JS, nothing fetched. */
+ * number shows its details and a tap elsewhere hides them. The only tip box of these pages (wall-nav.js's
+ * serves the wall). Plain JS, nothing fetched. */
 (function () {
   'use strict';
   var box = null;
@@ -29,4 +30,5 @@
     box.tapped = true;
   });
   window.addEventListener('popstate', hide);
+  window.addEventListener('_dashprivate_pushstate', hide); // Dash's in-place navigation
 })();

@@ -7,9 +7,9 @@
  *    30 s (class cw-controls on <html>), then they hide again; moving the mouse does nothing;
  *  - "‹ 返回大屏" (a.cw-back) returns to the wall's last address in this tab, with its own parameters
  *    (kiosk, rotate, view, scale), not to a bare /wall;
- *  - hover details (data-tip, layouts/meters.py; on a drill-down page a tap shows them too): one box on
- *    <body> follows the pointer; it hides on
- *    every click, navigation and view change, so it never stays on the next page.
+ *  - the wall's hover details (data-tip, layouts/meters.py): one box on <body> follows the pointer; it
+ *    hides on every click, navigation and view change, so it never stays on the next page. (A drill-down
+ *    page's numbers have theirs from assets/drill-tips.js, which shows them on a tap too: one box a page.)
  */
 (function () {
   'use strict';
@@ -25,7 +25,7 @@
   var tip = null;
   function hideTip() { if (tip) tip.classList.remove('is-shown'); }
   function showTip(ev) {
-    var holder = ev.target && ev.target.closest && ev.target.closest('#wall-root [data-tip], .cw-drill-page [data-tip]');
+    var holder = ev.target && ev.target.closest && ev.target.closest('#wall-root [data-tip]');
     if (!holder || holder.closest('.is-kiosk')) { hideTip(); return; }
     if (!tip) { tip = document.createElement('div'); tip.className = 'cw-tip'; document.body.appendChild(tip); }
     var text = holder.getAttribute('data-tip');
@@ -146,8 +146,6 @@
   document.addEventListener('click', function (ev) {
     var target = ev.target;
     if (!target || !target.closest) return;
-    // a drill-down's number: a tap (touch has no hover) shows its details, as hovering does
-    if (target.closest('.cw-drill-page [data-tip]')) { showTip(ev); return; }
     var scaleBtn = target.closest('#wall-root [data-scale]');
     if (scaleBtn) { if (CW.setMode) CW.setMode(scaleBtn.getAttribute('data-scale')); return; }
     if (!target.closest('#wall-root') || ev.defaultPrevented || target.closest('button')) return;

@@ -29,7 +29,8 @@ PLOTLY_BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram
 
 
 BOOTSTRAP_CSS = "vendor/bootstrap-5.3.9.min.css"  # npm bootstrap (MIT, licence beside it): drill-down pages only
-DRILL_CSS = "drill.css"
+# the drill-down pages' stylesheets (assets/drill/): shared components first, then each page's own
+DRILL_CSS = ("drill/base.css", "drill/incidents.css", "drill/programmes.css", "drill/ops.css")
 
 
 class CityWallDash(dash.Dash):
@@ -47,7 +48,7 @@ class CityWallDash(dash.Dash):
         kind = pages.page_kind(self.strip_relative_path(path))
         cartesian = f"{self.get_asset_url(PLOTLY_BUNDLE)}?m={PLOTLY_BUNDLE_VERSION}" if self.cartesian_bundle else None
         full = f"{self.get_relative_path(pages.PLOTLY_FULL)}?v={PLOTLY_BUNDLE_VERSION}"
-        drill_css = [f"{self.get_asset_url(name)}?m={asset_version(name)}" for name in (BOOTSTRAP_CSS, DRILL_CSS)]
+        drill_css = [f"{self.get_asset_url(name)}?m={asset_version(name)}" for name in (BOOTSTRAP_CSS, *DRILL_CSS)]
         script, stylesheets = pages.page_assets(kind, cartesian, drill_css)
         script = full if script == pages.PLOTLY_FULL else script
         kinds = orjson.dumps({"kind": kind, "pages": pages.kind_patterns()}).decode()
@@ -77,7 +78,7 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         pages_folder="",
         assets_folder=str(REPO_ROOT / "assets"),
         # linked per kind of page (CityWallDash.interpolate_index), never on every page
-        assets_path_ignore=["vendor"], assets_ignore=r"^drill\.css$",
+        assets_path_ignore=["vendor", "drill"],
         serve_locally=True,  # command centres run on isolated networks: no CDN
         update_title=None,  # timed refreshes are silent
         suppress_callback_exceptions=False,  # an id no page has fails (dashboard/pages.py)

@@ -13,7 +13,7 @@ makes an ID typo fail, and what each kind of page loads. Only documented Dash AP
    never from the store. Called with no arguments it returns the page's default view: that is how the
    page's components enter the validation layout. ``page_kind`` is :data:`WALL` (the wall's light
    plotly.js bundle and no Bootstrap) or :data:`DRILL`, the default (the full plotly.js bundle,
-   Bootstrap's CSS and assets/drill.css; see :func:`page_assets`).
+   Bootstrap's CSS and the stylesheets in assets/drill/; see :func:`page_assets`).
 2. Components that only a callback puts on the page (a detail panel, a dialog) are not in the default
    view. Name them in the same call with ``validation_layout=lambda: [dcc.Store(id="…"), …]``.
 3. Its module goes into :data:`PAGE_MODULES`, its callbacks' module into :data:`CALLBACK_MODULES`:
@@ -241,7 +241,7 @@ def install_validation(app: dash.Dash, shell) -> None:
 def page_assets(kind: str, cartesian_url: str | None, drill_css: list[str]) -> tuple[str, list[str]]:
     """(the plotly.js script, the extra stylesheets) for a kind of page. The wall gets the cartesian
     bundle (None: its traces need the full one, e.g. a tile server's MapLibre map); a drill-down page
-    gets plotly's full bundle, served locally, and Bootstrap's CSS with assets/drill.css."""
+    gets plotly's full bundle, served locally, and Bootstrap's CSS with assets/drill/'s stylesheets."""
     if kind == WALL:
         return cartesian_url or PLOTLY_FULL, []
     return PLOTLY_FULL, drill_css

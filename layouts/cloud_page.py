@@ -1,7 +1,6 @@
 """The /cloud (上云) page, from its view model (dashboard/cloud_views.py)."""
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
@@ -79,7 +78,7 @@ def cloud_page(view: CloudView, *, names: dict[str, str], as_of, thresholds: tup
         html.P("没有经批准暂缓的系统", className="cw-muted")
     body = [
         dp.url_state(),
-        dp.card_row(
+        dp.stat_row(
             dp.stat_card("全市非涉密系统上云率", rate, tip, target_line),
             dp.stat_card("已上云 / 非涉密系统", f"{fmt.count(c['已上云'])} / {fmt.count(c['nonclassified'])}", tip,
                          f"涉密系统 {fmt.count(c['classified'])} 个不计入"),
@@ -87,20 +86,16 @@ def cloud_page(view: CloudView, *, names: dict[str, str], as_of, thresholds: tup
                          tone="is-bad" if c["behind_plan"] else ""),
             dp.stat_card("经批准暂缓", f"{fmt.count(c['deferred_approved'])} 个", tip,
                          f"未经批准的暂缓 {fmt.count(c['deferred_unapproved'])} 个")),
-        dp.section("上云进度：计划与实际（累计）", html.P(projection_text(view), className="cw-muted"),
-                   dp.graph(burnup_figure(view, as_of), "cloud-burnup")),
-        dbc.Row([
-            dbc.Col(dp.section("各部门上云状态", html.P(thresholds_note(*thresholds), className="cw-muted"),
-                               dp.grid("cloud_depts", by_dept, BY_DEPT_COLUMNS, page_size=10, main=False),
-                               dp.download_links("cloud_depts", {})), xs=12, xl=7),
-            dbc.Col(dp.section("经批准暂缓（单独列示）", exempt,
-                               note="仍计入上云率分母"), xs=12, xl=5),
-        ], className="g-3"),
-        dp.section("各部门信息系统", dp.grid("systems", view.systems, SYSTEM_COLUMNS, sort=sort, page=page),
-                   dp.download_links("cloud_systems", query), note="按部门、状态筛选见上方"),
+        dp.card("上云进度：计划与实际（累计）", html.P(projection_text(view), className="cw-muted"),
+                dp.graph(burnup_figure(view, as_of), "cloud-burnup")),
+        dp.card("各部门上云状态", html.P(thresholds_note(*thresholds), className="cw-muted"),
+                dp.grid("cloud_depts", by_dept, BY_DEPT_COLUMNS, page_size=10, main=False),
+                dp.download_links("cloud_depts", {})),
+        dp.card("经批准暂缓（单独列示）", exempt, note="仍计入上云率分母"),
+        dp.card("各部门信息系统", dp.grid("systems", view.systems, SYSTEM_COLUMNS, sort=sort, page=page),
+                dp.download_links("cloud_systems", query), note="按部门、状态筛选见上方"),
     ]
     options = dict(sorted(names.items()))
     return drill_page("上云进度", [WALL, ("上云", None)], body, query_notices=notices, page_id="drill-cloud",
-                      filters=dp.filters(dp.select("dept", "部门", options, view.query.dept, clearable=True),
-                                         dp.select("status", "系统状态", STATUS_FILTERS, view.query.status,
-                                                   default="all")))
+                      filters=[dp.select("dept", "部门", options, view.query.dept, clearable=True),
+                               dp.select("status", "系统状态", STATUS_FILTERS, view.query.status, default="all")])

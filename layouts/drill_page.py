@@ -54,4 +54,4 @@ def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str
         html.Div(filters, className="cw-drill-filters") if filters is not None else None,
         html.Div(body, className="cw-drill-body"),
     ], className="cw-page cw-drill-page", **({"id": page_id} if page_id else {}),
-        **{"data-bs-theme": "dark"})  # Bootstrap's dark theme (assets/drill.css gives it the wall's colours)
+        **{"data-bs-theme": "dark"})  # Bootstrap's dark theme (assets/drill/base.css gives it the wall's colours)

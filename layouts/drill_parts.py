@@ -1,13 +1,13 @@
-"""Parts the programme drill-downs share: numbers with the wall's hover (tap on touch), stat cards,
-traffic lights, filters that write the URL, dash-ag-grid tables with sorting, filtering and a
-download, and the trend figure. Built from plain values; no store, no database.
+"""Parts the drill-downs share: numbers with the wall's hover (tap on touch), the KPI row, panel cards
+and their columns, traffic lights, filters that write the URL, dash-ag-grid tables with sorting,
+filtering and a download, and the trend figure. Built from plain values; no store, no database.
+Their look is assets/drill/base.css, one class name per part.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
-import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -15,11 +15,13 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from layouts import theme
 
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 URL_ID = "drill-url"  # the page's dcc.Location: filters write the query here (callbacks/programmes.py)
 FILTER = "drill-filter"  # {"type": FILTER, "key": query key}: its value is the query's value
 GRID = "drill-grid"  # {"type": GRID, "key": "sort"}: its sort and page are the query's sort and page
-LIGHT_CLASS = {"绿": "is-green", "黄": "is-yellow", "红": "is-red"}
 LIGHT_TEXT = {"绿": "绿灯", "黄": "黄灯", "红": "红灯"}
+DROPDOWN_TEXT = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除", "no_options_found": "无匹配项",
+                 "select_all": "全选", "deselect_all": "全不选"}  # dcc.Dropdown's own words, in Chinese
 GRID_TEXT = {  # AG Grid's own words, in Chinese
     "page": "页码", "of": "/", "to": "–", "more": "更多", "next": "下一页", "previous": "上一页", "first": "首页",
     "last": "末页", "pageSizeSelectorLabel": "每页", "noRowsToShow": "暂无数据", "loadingOoo": "加载中…",
@@ -32,44 +34,49 @@ GRID_TEXT = {  # AG Grid's own words, in Chinese
 
 
 def tipped(text: str, tip: str, className: str = "") -> html.Span:
-    """A number with the wall's hover; tapping it on a touch screen shows the same text
-    (assets/drill-tips.js)."""
-    return html.Span(text, className=f"cw-num {className}".strip(), tabIndex=0, **{"data-tip": tip})
+    """A number in a line of text with the wall's hover; tapping it on a touch screen shows the same
+    text (assets/drill-tips.js)."""
+    return html.Span(text, className=f"cw-tipped {className}".strip(), tabIndex=0, **{"data-tip": tip})
 
 
-def stat_card(label: str, value: str, tip: str, *sub, tone: str = "") -> dbc.Card:
-    return dbc.Card([
+def stat_card(label: str, value: str, tip: str, *sub, unit: str = "", tone: str = "", card_id: str | None = None) -> html.Div:
+    """One card of a KPI row: label, number (and unit), lines under it. The whole card carries the
+    number's 口径 (hover, or a tap on a tablet): a finger-sized target."""
+    return html.Div([
         html.Div(label, className="cw-stat-label"),
-        tipped(value, tip, f"cw-stat-value {tone}".strip()),
+        html.Div([html.Span(value, className=f"cw-stat-value {tone}".strip()),
+                  html.Span(unit, className="cw-stat-unit") if unit else None]),
         *[html.Div(s, className="cw-stat-sub") for s in sub if s],
-    ], className="cw-stat", body=True)
+    ], className="cw-stat", tabIndex=0, **({"id": card_id} if card_id else {}), **{"data-tip": tip})
 
 
-def light_tag(light: str | None) -> html.Span:
-    if light is None:
-        return html.Span(fmt.MISSING, className="cw-light is-none")
-    return html.Span(LIGHT_TEXT[light], className=f"cw-light {LIGHT_CLASS[light]}")
+def stat_row(*cards) -> html.Div:
+    return html.Div(list(cards), className="cw-stat-row")
 
 
-def section(title: str, *children, note: str = "") -> html.Section:
-    return html.Section([html.H2([title, html.Span(note, className="cw-section-note") if note else None]),
-                         *children], className="cw-section")
+def card(title: str, *children, note: str = "") -> html.Section:
+    """A panel of the page: its title (and a muted note beside it), then its content."""
+    return html.Section([html.H2([title, html.Span(note, className="cw-card-note") if note else None]),
+                         *children], className="cw-card")
+
+
+def columns(*cards, layout: str = "halves") -> html.Div:
+    """Cards side by side: ``halves``, ``thirds``, ``wide`` (2 : 1) or ``narrow`` (1 : 2); wide and
+    narrow stack on the tablet (assets/drill/base.css)."""
+    return html.Div(list(cards), className=f"cw-cols is-{layout}")
 
 
 def select(key: str, label: str, options: dict[str, str], value: str | None, *, clearable: bool = False,
            placeholder: str = "全部", default: str | None = None) -> html.Label:
     """A filter whose value is the URL query's ``key`` (callbacks/programmes.py writes it there; the
-    ``default`` value, the view without the filter, is left out of the URL)."""
+    ``default`` value, the view without the filter, is left out of the URL). The page's filter bar
+    (drill_page's ``filters``) holds a list of these."""
     return html.Label([
         html.Span(label, className="cw-filter-label"),
         dcc.Dropdown(id={"type": FILTER, "key": key, "default": default or ""}, options=[{"label": v, "value": k} for k, v in options.items()],
                      value=value, clearable=clearable, searchable=len(options) > 8, placeholder=placeholder,
-                     className="cw-filter-select"),
+                     labels=DROPDOWN_TEXT, className="cw-filter-select"),
     ], className="cw-filter")
-
-
-def filters(*controls) -> dbc.Row:
-    return dbc.Row([dbc.Col(c, xs=12, md=6, lg=4, xl=3) for c in controls], className="g-3")
 
 
 def url_state() -> dcc.Location:
@@ -89,25 +96,30 @@ _FORMATTERS = {
 }
 
 
+def header_width(header: str) -> int:
+    """The width a header needs whole: its characters (14 px type), the filter button and the padding."""
+    return 14 * len(header) + 64
+
+
 def column_def(field: str, header: str, kind: str, sort: str | None = None) -> dict:
+    """Every column grows to fill the table (flex) from a least width that shows its header whole."""
+    least = {"link": 220, "text": 200, "light": 96}.get(kind, 100)
     col: dict = {"field": field, "headerName": header, "sortable": True, "filter": True, "resizable": True,
-                 "minWidth": 90}
+                 "flex": 1, "minWidth": max(least, header_width(header))}
     if kind in _FORMATTERS:
         col.update(valueFormatter={"function": _FORMATTERS[kind]}, filter="agNumberColumnFilter", type="rightAligned")
-    elif kind == "link":
-        col.update(cellRenderer="markdown", minWidth=220, flex=1)
-    elif kind == "text":
-        col.update(minWidth=200, flex=1)
+    elif kind in ("link", "text"):
+        col.update(cellRenderer="markdown" if kind == "link" else None, flex=2)
     elif kind == "light":
         col.update(cellClassRules={"cw-cell-green": "params.value == '绿灯'", "cw-cell-yellow": "params.value == '黄灯'",
-                                   "cw-cell-red": "params.value == '红灯'"}, minWidth=96)
+                                   "cw-cell-red": "params.value == '红灯'"})
     if sort:
         col["sort"] = sort
-    return col
+    return {k: v for k, v in col.items() if v is not None}
 
 
 def grid(key: str, frame: pd.DataFrame, columns: list[Column], *, sort: tuple[str, str] | None = None,
-         page: int = 0, page_size: int = 15, height: int | None = None, main: bool = True) -> dag.AgGrid:
+         page: int = 0, page_size: int = 15, height: int | None = None, main: bool = True) -> html.Div:
     """A sortable, filterable table; ``sort`` (field, asc|desc) and ``page`` come from the URL. The
     page's ``main`` table writes its sort and page back to the URL; the others keep theirs."""
     rows = frame[[c[0] for c in columns if c[0] in frame.columns]].copy()
@@ -117,7 +129,7 @@ def grid(key: str, frame: pd.DataFrame, columns: list[Column], *, sort: tuple[st
         elif kind == "yesno" and name in rows.columns:
             rows[name] = ["是" if bool(v) else "否" for v in rows[name]]
     records = rows.astype(object).where(rows.notna(), None).to_dict("records")
-    return dag.AgGrid(
+    return grid_box(dag.AgGrid(
         id={"type": GRID if main else "drill-table", "key": key},
         rowData=records,
         columnDefs=[column_def(f, h, k, sort[1] if sort and sort[0] == f else None) for f, h, k in columns],
@@ -125,9 +137,14 @@ def grid(key: str, frame: pd.DataFrame, columns: list[Column], *, sort: tuple[st
                          "paginationPageSizeSelector": False, "animateRows": False,
                          "domLayout": "autoHeight" if height is None else "normal"},
         paginationGoTo=page or None,
-        className="ag-theme-alpine-dark cw-grid",
+        className="cw-grid",
         style={"height": f"{height}px"} if height else {},
-    )
+    ))
+
+
+def grid_box(table: dag.AgGrid) -> html.Div:
+    """A grid in AG Grid's dark colour scheme (set on a parent element, as the Theming API reads it)."""
+    return html.Div(table, className="cw-grid-box", **{"data-ag-theme-mode": "dark"})
 
 
 def download_links(table: str, query: dict) -> html.Div:
@@ -137,9 +154,9 @@ def download_links(table: str, query: dict) -> html.Div:
     suffix = f"?{urlencode(params)}" if params else ""
     return html.Div([
         html.Span("下载：", className="cw-muted"),
-        html.A("CSV", href=f"/drill-download/{table}.csv{suffix}", className="cw-download", download=""),
-        html.A("XLSX", href=f"/drill-download/{table}.xlsx{suffix}", className="cw-download", download=""),
-    ], className="cw-downloads")
+        html.A("CSV", href=f"/drill-download/{table}.csv{suffix}", className="cw-button", download=""),
+        html.A("XLSX", href=f"/drill-download/{table}.xlsx{suffix}", className="cw-button", download=""),
+    ], className="cw-table-tools")
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -176,10 +193,9 @@ def trend_figure(series: pd.DataFrame, *, name: str, hover: str, unit: str = "%"
     return fig
 
 
-def graph(figure: go.Figure, graph_id: str) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=figure, config={"displayModeBar": False, "responsive": True},
-                     className="cw-drill-graph")
-
-
-def card_row(*cards) -> dbc.Row:
-    return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True) for c in cards], className="g-3 cw-stat-row")
+def graph(figure: go.Figure | dict, graph_id: str) -> dcc.Graph:
+    """A responsive graph takes its container's height: it is given the figure's (a go.Figure, or a
+    plotly.js figure dict such as layouts/incident_figures.py builds)."""
+    height = figure["layout"].get("height") if isinstance(figure, dict) else figure.layout.height
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="cw-graph",
+                     style={"height": f"{height or 300}px"})

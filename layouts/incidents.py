@@ -18,6 +18,7 @@ from dashboard.incident_record import record_href
 from dashboard.incident_view import current_view
 from dashboard.incident_query import DEFAULT_SORT
 from dashboard.incident_table import COLUMNS
+from layouts import drill_parts as dp
 from layouts import incident_figures as figs
 from layouts.drill_page import drill_page
 
@@ -26,7 +27,9 @@ IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "sou
                                         "grid", "grid-state", "modal", "record", "map", "daily", "hours",
                                         "categories", "download-csv", "download-xlsx", "modal-close",
                                         "record-link", "download-cap")}
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+# wide enough for a whole value (an id, a time, a grid's name) and its header with the filter button
+MIN_WIDTHS = {"incident_id": 190, "reported_at": 160, "deadline_at": 160, "closed_at": 160, "grid_id": 220,
+              "street_id": 120, "source": 120, "handling_hours": 200, "overdue": 130}
 
 
 def _select(name: str, label: str, options, value, *, everything: str | None = "全部") -> html.Label:
@@ -35,14 +38,15 @@ def _select(name: str, label: str, options, value, *, everything: str | None = "
     # dcc.Dropdown, not Bootstrap's select: the wall would load dash-bootstrap-components' bundle too
     return html.Div([html.Span(label, className="cw-filter-label"),
                      dcc.Dropdown(id=IDS[name], options=items, value=value or "", clearable=False, searchable=False,
-                                  className="cw-filter-select")],
+                                  labels=dp.DROPDOWN_TEXT, className="cw-filter-select")],
                     className="cw-filter")
 
 
-def filters(view) -> html.Div:
+def filters(view) -> list:
+    """The page's filter bar (drill_page's ``filters``): period, dates, category, source, status."""
     q = view.query
     first, last = q.days(view.today)
-    return html.Div([
+    return [
         _select("period", "统计期", view.options["period"], q.period, everything=None),
         html.Label([html.Span("起止日期", className="cw-filter-label"),
                     html.Div([dcc.Input(id=IDS["from"], type="date", value=first.isoformat(), debounce=True,
@@ -54,26 +58,16 @@ def filters(view) -> html.Div:
         _select("category", "事件分类", view.options["category"], q.category),
         _select("source", "事件来源", view.options["source"], q.source),
         _select("status", "办理状态", view.options["status"], q.status),
-    ], className="cw-filter-row")
+    ]
 
 
 def kpi_row(view) -> html.Div:
-    return html.Div([html.Div([
-        html.Div(k.label, className="cw-ikpi-label"),
-        html.Div([html.Span(k.value, className="cw-ikpi-value"), html.Span(k.unit, className="cw-ikpi-unit")]),
-    ], className="cw-ikpi", tabIndex=0, id=f"inc-kpi-{k.indicator_id}", **{"data-tip": k.tip})
-        for k in view.kpis], className="cw-ikpi-row")
-
-
-def _card(title: str, body, *, note: str = "") -> html.Section:
-    return html.Section([html.H2([title, html.Span(note, className="cw-card-note") if note else None]), body],
-                        className="cw-card")
+    return dp.stat_row(*[dp.stat_card(k.label, k.value, k.tip, unit=k.unit, card_id=f"inc-kpi-{k.indicator_id}")
+                         for k in view.kpis])
 
 
 def _graph(name: str, figure) -> dcc.Graph:
-    height = figure["layout"].get("height") or 300  # responsive graphs take their container's height: give it one
-    return dcc.Graph(id=IDS[name], figure=figure, config=GRAPH_CONFIG, className="cw-igraph",
-                     style={"height": f"{height}px"})
+    return dp.graph(figure, IDS[name])
 
 
 def hot_grid_list(view) -> html.Ol | html.P:
@@ -90,8 +84,7 @@ def hot_grid_list(view) -> html.Ol | html.P:
 
 def table(view) -> html.Div:
     column, _, direction = view.query.sort.partition(":")
-    columns = [{"field": key, "headerName": label, "sortable": True,
-                "minWidth": 150 if key in ("reported_at", "deadline_at", "closed_at", "incident_id") else 96,
+    columns = [{"field": key, "headerName": label, "sortable": True, "minWidth": MIN_WIDTHS.get(key, 110),
                 **({"filter": "agNumberColumnFilter"} if key == "handling_hours" else
                    {"filter": "agTextColumnFilter", "filterParams": {"filterOptions": ["contains", "equals",
                                                                                        "startsWith"]}}
@@ -120,7 +113,7 @@ def table(view) -> html.Div:
             if view.download_cap and view.total > view.download_cap else None,
             html.Span("点击一行查看事件详情", className="cw-muted"),
         ], className="cw-table-tools"),
-        html.Div(grid, **{"data-ag-theme-mode": "dark"}),
+        dp.grid_box(grid),
     ])
 
 
@@ -166,20 +159,17 @@ def page(view) -> html.Div:
                                          "page": q.page}),
         dcc.Store(id=IDS["nav"]), dcc.Store(id=IDS["grid-state"]),
         kpi_row(view),
-        html.Div([
-            _card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, view.centroids)),
-                  note=f"按{view.map.level_label}，点击下钻" if view.map.ids else
-                  f"{view.map.level_label}内的事件点位密度"),
-            _card("事件最多的网格", hot_grid_list(view)),
-        ], className="cw-igrid is-wide"),
-        html.Div([
-            _card("每日事件", _graph("daily", figs.daily_trend(view.daily, note))),
-            _card("时段热力（星期 × 小时）", _graph("hours", figs.weekday_hour(view.hour_weekday, hrefs, note))),
-        ], className="cw-igrid is-half"),
-        html.Div([
-            _card("事件分类", _graph("categories", figs.category_bars(view.categories, category_hrefs, note))),
-            _card("事件明细", table(view)),
-        ], className="cw-igrid is-narrow"),
+        dp.columns(
+            dp.card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, view.centroids)),
+                    note=f"按{view.map.level_label}，点击下钻" if view.map.ids else
+                    f"{view.map.level_label}内的事件点位密度"),
+            dp.card("事件最多的网格", hot_grid_list(view)), layout="wide"),
+        dp.columns(
+            dp.card("每日事件", _graph("daily", figs.daily_trend(view.daily, note))),
+            dp.card("时段热力（星期 × 小时）", _graph("hours", figs.weekday_hour(view.hour_weekday, hrefs, note)))),
+        dp.columns(
+            dp.card("事件分类", _graph("categories", figs.category_bars(view.categories, category_hrefs, note))),
+            dp.card("事件明细", table(view)), layout="narrow"),
         record_modal(),
     ]
     return drill_page(f"事件 · 一张图 — {view.scope}", view.crumbs, body, query_notices=view.notices,

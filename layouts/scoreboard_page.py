@@ -58,13 +58,13 @@ def scoreboard_page(board: Scoreboard, *, as_of, notices: list[str], sort, page:
     body = [
         dp.url_state(),
         html.P(rule, className="cw-rule", id="scoreboard-rule"),
-        dp.section(f"通报：低于阈值的部门（{len(board.lagging)} 个）", lagging_list(board, as_of)),
-        dp.section(f"部门绩效排名（{len(board.ranked)} 个部门）", dp.grid("scoreboard", ranked, SCORE_COLUMNS, sort=sort,
-                                                                   page=page, page_size=20),
-                   dp.download_links("scoreboard", {})),
-        dp.section(f"不计分的部门（{len(board.apart)} 个）", dp.grid("apart", apart, APART_COLUMNS, main=False) if len(apart)
-                   else html.P("所有部门都有目录条目与非涉密系统", className="cw-muted"),
-                   note="分母为空（无目录条目或无非涉密系统）：显示 —，不排名，不列入通报"),
+        dp.card(f"通报：低于阈值的部门（{len(board.lagging)} 个）", lagging_list(board, as_of)),
+        dp.card(f"部门绩效排名（{len(board.ranked)} 个部门）", dp.grid("scoreboard", ranked, SCORE_COLUMNS, sort=sort,
+                                                                page=page, page_size=20),
+                dp.download_links("scoreboard", {})),
+        dp.card(f"不计分的部门（{len(board.apart)} 个）", dp.grid("apart", apart, APART_COLUMNS, main=False) if len(apart)
+                else html.P("所有部门都有目录条目与非涉密系统", className="cw-muted"),
+                note="分母为空（无目录条目或无非涉密系统）：显示 —，不排名，不列入通报"),
     ]
     return drill_page("部门绩效 · 通报", [WALL, ("部门绩效", None)], body, query_notices=notices,
                       page_id="drill-scoreboard")

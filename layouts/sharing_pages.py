@@ -2,7 +2,6 @@
 (dashboard/programme_views.py)."""
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
@@ -25,6 +24,7 @@ ITEM_COLUMNS = [("resource_id", "资源编号", "plain"), ("name", "资源名称
 SYSTEM_COLUMNS = [("system_id", "系统编号", "plain"), ("name", "系统名称", "text"), ("status", "上云状态", "plain"),
                   ("planned_date", "计划上云", "date"), ("migrated_date", "实际上云", "date"),
                   ("overdue", "逾期未上云", "yesno"), ("exempt_approved", "经批准暂缓", "yesno")]
+SANKEY_NODE_GAP = 26  # px; the sankey's labels are 13 px type
 PAIR_COLUMNS = [("provider", "提供部门", "text"), ("consumer", "使用部门", "text"), ("records", "交换记录", "count"),
                 ("api_calls", "接口调用", "count")]
 
@@ -50,24 +50,24 @@ def sharing_page(view: SharingView, *, as_of, targets: dict, notices: list[str],
         tip = tips.tip(card.indicator_id, value, as_of=as_of)
         sub = f"目标 {fmt.percent(target['target'], 0)}（{fmt.day(target['deadline'])}）" if target else "未配置目标"
         cards.append(dp.stat_card(f"全市{entry.name}", value, tip, sub))
-        graphs.append(dbc.Col(dp.section(f"{entry.name} · 趋势", dp.graph(dp.trend_figure(
+        graphs.append(dp.card(f"{entry.name} · 趋势", dp.graph(dp.trend_figure(
             card.trend, name=entry.name, hover="<br>".join(tips.lines(card.indicator_id, as_of=as_of)),
-            target=target["target"] if target else None), f"sharing-trend-{card.indicator_id}")), xs=12, xl=4))
+            target=target["target"] if target else None), f"sharing-trend-{card.indicator_id}")))
     ranking = view.ranking.assign(department=[department_link(d, n) for d, n in
                                               zip(view.ranking["dept_id"], view.ranking["name"])],
                                   light=[dp.LIGHT_TEXT.get(v, fmt.MISSING) for v in view.ranking["light"]])
     counts = "，".join(f"{dp.LIGHT_TEXT[k]} {view.counts.get(k, 0)} 个" for k in ("红", "黄", "绿"))
     body = [
         dp.url_state(),
-        dp.card_row(*cards),
-        dbc.Row(graphs, className="g-3"),
-        dp.section("部门共享率排名", html.P([thresholds_note(view.green_at, view.yellow_at), html.Br(), counts],
-                                           className="cw-muted"),
-                   dp.grid("sharing", ranking, RANKING_COLUMNS, sort=sort, page=page),
-                   dp.download_links("sharing", query), note="点部门名称进入部门详情"),
+        dp.stat_row(*cards),
+        dp.columns(*graphs, layout="thirds"),
+        dp.card("部门共享率排名", html.P([thresholds_note(view.green_at, view.yellow_at), html.Br(), counts],
+                                        className="cw-muted"),
+                dp.grid("sharing", ranking, RANKING_COLUMNS, sort=sort, page=page),
+                dp.download_links("sharing", query), note="点部门名称进入部门详情"),
     ]
     return drill_page("数据共享", [WALL, ("数据共享", None)], body, query_notices=notices,
-                      filters=dp.filters(dp.select("light", "信号灯", LIGHT_FILTERS, view.query.light, default="all")),
+                      filters=[dp.select("light", "信号灯", LIGHT_FILTERS, view.query.light, default="all")],
                       page_id="drill-sharing")
 
 
@@ -82,12 +82,15 @@ def sankey(view: DepartmentView) -> go.Figure:
     values = [*view.received["records"].astype(float), *view.given["records"].astype(float)]
     colors = [theme.WARN] * len(providers) + [theme.ACCENT] + [theme.GOOD] * len(consumers)
     fig = go.Figure(go.Sankey(
-        node=dict(label=labels, color=colors, pad=10, thickness=14, line=dict(width=0),
+        # pad: the space between two nodes of a side, more than a label's line, so that the labels of
+        # small partners (nodes a pixel high) do not run into each other
+        node=dict(label=labels, color=colors, pad=SANKEY_NODE_GAP, thickness=14, line=dict(width=0),
                   hovertemplate="%{label}<br>近30日交换记录 %{value:,.0f} 条<extra></extra>"),
         link=dict(source=source, target=target, value=values, color="rgba(39,211,255,0.25)",
                   hovertemplate="%{source.label} → %{target.label}<br>近30日交换记录 <b>%{value:,.0f}</b> 条"
                                 "<extra></extra>")))
-    fig.update_layout(height=max(300, 22 * max(len(providers), len(consumers), 1)), margin=dict(l=8, r=8, t=8, b=8),
+    side = max(len(providers), len(consumers), 1)
+    fig.update_layout(height=max(320, 120 + (SANKEY_NODE_GAP + 8) * side), margin=dict(l=8, r=8, t=8, b=8),
                       paper_bgcolor=theme.PANEL, font=dict(color=theme.TEXT, size=13))
     return fig
 
@@ -110,18 +113,16 @@ def department_page(view: DepartmentView, *, as_of: dict, notices: list[str], so
         html.P("近30日没有与其他部门的数据交换", className="cw-muted")
     body = [
         dp.url_state(),
-        dp.card_row(*cards),
-        dbc.Row([
-            dbc.Col(dp.section("共享率趋势", dp.graph(dp.trend_figure(view.trend, name=f"{scope}共享率",
-                                                                   hover=trend_hover), "department-trend"),
-                               note="部门每日指标历史"), xs=12, xl=6),
-            dbc.Col(dp.section("交换伙伴（近30日）", flows, note="左：向本部门提供；右：使用本部门数据"), xs=12, xl=6),
-        ], className="g-3"),
-        dp.section("资源目录", html.P([f"按共享类型：{share}", html.Br(), f"按挂接状态：{mounting}"], className="cw-muted"),
-                   dp.grid("items", view.items, ITEM_COLUMNS, sort=sort, page=page), dp.download_links("department_items", {"dept": view.dept_id})),
-        dp.section("信息系统与上云状态", html.P(systems_line, className="cw-muted"),
-                   dp.grid("systems", view.systems, SYSTEM_COLUMNS, main=False),
-                   dp.download_links("department_systems", {"dept": view.dept_id})),
+        dp.stat_row(*cards),
+        dp.columns(
+            dp.card("共享率趋势", dp.graph(dp.trend_figure(view.trend, name=f"{scope}共享率", hover=trend_hover),
+                                       "department-trend"), note="部门每日指标历史"),
+            dp.card("交换伙伴（近30日）", flows, note="左：向本部门提供；右：使用本部门数据")),
+        dp.card("资源目录", html.P([f"按共享类型：{share}", html.Br(), f"按挂接状态：{mounting}"], className="cw-muted"),
+                dp.grid("items", view.items, ITEM_COLUMNS, sort=sort, page=page), dp.download_links("department_items", {"dept": view.dept_id})),
+        dp.card("信息系统与上云状态", html.P(systems_line, className="cw-muted"),
+                dp.grid("systems", view.systems, SYSTEM_COLUMNS, main=False),
+                dp.download_links("department_systems", {"dept": view.dept_id})),
     ]
     return drill_page(f"部门 · {view.name}", [WALL, SHARING_CRUMB, (view.name, None)], body, query_notices=notices,
                       page_id="drill-department")
@@ -146,16 +147,16 @@ def exchange_page(view: ExchangeView, *, names: dict[str, str], as_of, notices: 
     options = dict(sorted(names.items(), key=lambda kv: kv[0]))
     body = [
         dp.url_state(),
-        dp.card_row(dp.stat_card(f"交换记录（{period}）", f"{fmt.count(view.records)} 条", tip, scope),
+        dp.stat_row(dp.stat_card(f"交换记录（{period}）", f"{fmt.count(view.records)} 条", tip, scope),
                     dp.stat_card(f"接口调用（{period}）", f"{fmt.count(view.api_calls)} 次", tip, scope)),
-        dp.section(f"每日交换量 · {period}", dp.graph(fig, "exchange-daily"), note=scope),
-        dp.section("交换最多的部门对（近30日）", dp.grid("pairs", view.pairs, PAIR_COLUMNS, sort=sort, page=page),
-                   dp.download_links("exchange_pairs", query)),
+        dp.card(f"每日交换量 · {period}", dp.graph(fig, "exchange-daily"), note=scope),
+        dp.card("交换最多的部门对（近30日）", dp.grid("pairs", view.pairs, PAIR_COLUMNS, sort=sort, page=page),
+                dp.download_links("exchange_pairs", query)),
     ]
     return drill_page("数据交换", [WALL, SHARING_CRUMB, ("数据交换", None)], body, query_notices=notices,
-                      filters=dp.filters(
+                      filters=[
                           dp.select("provider", "提供部门", options, q.provider, clearable=True),
                           dp.select("consumer", "使用部门", options, q.consumer, clearable=True),
                           dp.select("period", "时段", {k: v[0] for k, v in EXCHANGE_PERIODS.items()}, q.period,
-                                    default=ExchangeQuery().period)),
+                                    default=ExchangeQuery().period)],
                       page_id="drill-exchange")

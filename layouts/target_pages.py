@@ -40,7 +40,7 @@ def detail_block(detail: TargetDetail, as_of) -> html.Div:
     tip = tips.tip(t.indicator_id, value_text(current, t.unit), head=f"{t.name} {value_text(current, t.unit)}",
                    as_of=as_of, document=t.source_doc)
     deadline = fmt.day(t.deadline) if t.deadline else "未设期限"
-    parts = [dp.card_row(
+    parts = [dp.stat_row(
         dp.stat_card("实际值", value_text(current, t.unit), tip),
         dp.stat_card("目标值", goal_text(t.target, t.unit), tip, f"{t.level}级目标"),
         dp.stat_card("期限", deadline, tip),
@@ -49,7 +49,7 @@ def detail_block(detail: TargetDetail, as_of) -> html.Div:
               className="cw-target-doc")]
     if detail.checklist is not None:
         done = sum(1 for i in detail.checklist if i.done)
-        parts.append(dp.section(f"清单（已完成 {done} / {len(detail.checklist)}）", html.Ul([
+        parts.append(dp.card(f"清单（已完成 {done} / {len(detail.checklist)}）", html.Ul([
             html.Li([html.Span("✔" if i.done else "○", className="cw-check-mark" + (" is-done" if i.done else "")),
                      html.Span(i.item, className="cw-check-item"),
                      html.Span(f"完成于 {fmt.day(i.done)}" if i.done else "未完成或未登记完成日期",
@@ -57,7 +57,7 @@ def detail_block(detail: TargetDetail, as_of) -> html.Div:
         ], className="cw-checklist") if detail.checklist else html.P(
             "文件未列出事项；在配置 [targets.milestones] 中登记本市的事项与完成日期", className="cw-muted")))
     hover = "<br>".join(tips.lines(t.indicator_id, as_of=as_of, document=t.source_doc))
-    parts.append(dp.section("历史与趋势", dp.graph(dp.trend_figure(
+    parts.append(dp.card("历史与趋势", dp.graph(dp.trend_figure(
         detail.history, name=t.name, hover=hover, unit=t.unit, target=t.target, trend=detail.trend,
         deadline=t.deadline, height=300), "target-history"),
         note="虚线：近180日最小二乘趋势，延伸至期限"))
@@ -72,7 +72,7 @@ def targets_page(targets: pd.DataFrame, detail: TargetDetail | None, *, as_of, n
             dp.grid("targets", targets_table(targets), LIST_COLUMNS, sort=sort, page=page, page_size=20),
             dp.download_links("targets", {})]
     if detail is not None:
-        body = [dp.section(detail.target.name, detail_block(detail, as_of)), *body]
+        body = [dp.card(detail.target.name, detail_block(detail, as_of)), *body]
     return drill_page("目标指标", [WALL, ("目标指标", None)], body, query_notices=notices, page_id="drill-targets")
 
 

@@ -159,3 +159,30 @@ def operator_caller():
 def leader_caller():
     """Every request comes from a 领导 (leader: the drill-downs and their downloads)."""
     yield from _acting_as("leader", "t")
+
+
+@pytest.fixture
+def geography():
+    """A hand-made city of two square districts, 东湖区 (D1) and 西城区 (D2)."""
+    from dashboard.geo import Geography
+    from tests.components import square
+
+    features = [{"type": "Feature", "id": "D1", "properties": {"name": "东湖区"}, "geometry": square(113.0, 28.0)},
+                {"type": "Feature", "id": "D2", "properties": {"name": "西城区"}, "geometry": square(113.1, 28.1)}]
+    regions = pd.DataFrame({"region_id": ["D1", "D2"], "name": ["东湖区", "西城区"], "level": ["区县", "区县"],
+                            "parent_id": [None, None], "lon": [113.05, 113.15], "lat": [28.05, 28.15]})
+    return Geography({"区县": {"type": "FeatureCollection", "features": features}}, regions, (113.0, 28.0, 113.2, 28.2))
+
+
+@pytest.fixture(scope="module")
+def wall():
+    """The wall's page module: pages register with the app, so through create_app."""
+    from dashboard import db
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+    from dashboard.store import MemoryFrameStore
+
+    create_app(Settings(), MemoryFrameStore(), db.connect("sqlite://"))
+    import layouts.wall as wall_module  # noqa: PLC0415
+
+    return wall_module

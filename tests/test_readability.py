@@ -26,7 +26,6 @@ from layouts import theme
 from layouts.wall_canvas import wall_geometry
 from layouts.wall_panels import map_list_width, plot_size
 from tests.components import texts
-from tests.test_figures import geography  # noqa: F401  (the fixture: two square districts)
 
 CSS = Path(__file__).resolve().parents[1] / "assets" / "wall.css"
 

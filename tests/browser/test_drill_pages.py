@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.app import DRILL_CSS
 from layouts.wall_ids import IDS
 from tests.browser.test_wall import open_wall, wait_ready
 
@@ -24,7 +25,7 @@ def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_t
     sheets = page.evaluate(STYLESHEETS)
     bootstrap = [h for h in sheets if "bootstrap" in h]
     assert len(bootstrap) == 1 and bootstrap[0].startswith(f"{live_app.url}/assets/vendor/bootstrap-5")
-    assert any("/assets/drill.css" in h for h in sheets)
+    assert [h.split("?")[0].rsplit("/assets/", 1)[1] for h in sheets if "/assets/drill/" in h] == list(DRILL_CSS)
     assert page.evaluate("getComputedStyle(document.body).getPropertyValue('--bs-breakpoint-md').trim()") == "768px"
     assert page.locator(".cw-drill-page[data-bs-theme='dark']").count() == 1
     # the wall's colours, not Bootstrap's: the page background and text are wall.css :root's
@@ -34,7 +35,7 @@ def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_t
     drill.screenshot("drill-placeholder")
 
     wall = open_wall(open_page, live_app.url + "/wall")
-    assert not [h for h in wall.page.evaluate(STYLESHEETS) if "bootstrap" in h or "drill.css" in h]
+    assert not [h for h in wall.page.evaluate(STYLESHEETS) if "bootstrap" in h or "/assets/drill/" in h]
     assert wall.page.evaluate("getComputedStyle(document.body).getPropertyValue('--bs-breakpoint-md')") == ""
     assert wall.page.evaluate("!('sankey' in Plotly.PlotSchema.get().traces) && 'heatmap' in Plotly.PlotSchema.get().traces")
     # (dash-bootstrap-components' JS is a component suite Dash links on every page; its CSS is not)

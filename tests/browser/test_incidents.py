@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.test_wall import open_wall
 
-KPI = "#inc-kpi-incident_count .cw-ikpi-value"
+KPI = "#inc-kpi-incident_count .cw-stat-value"
 
 
 def wait_page(page, title_part: str = ""):
@@ -34,7 +34,7 @@ def shown_choice(page, dropdown: str) -> str:
 
 
 def kpis(page) -> list[str]:
-    return page.eval_on_selector_all(".cw-ikpi-value", "els => els.map(e => e.textContent)")
+    return page.eval_on_selector_all(".cw-stat-value", "els => els.map(e => e.textContent)")
 
 
 def click_map_child(page, index: int = 0) -> str:
@@ -94,13 +94,13 @@ def test_a_filter_change_updates_the_url_and_back_restores_it(live_app, open_pag
     before = kpis(page)
     choose(page, "inc-category", "市容环境")
     page.wait_for_function("() => location.search.includes('category=')", timeout=30_000)
-    page.wait_for_function("(b) => document.querySelector('#inc-kpi-incident_count .cw-ikpi-value').textContent !== b",
+    page.wait_for_function("(b) => document.querySelector('#inc-kpi-incident_count .cw-stat-value').textContent !== b",
                            arg=before[0], timeout=30_000)
     assert parse_qs(urlparse(page.url).query)["category"] == ["市容环境"]
     filtered = kpis(page)
     page.go_back()
     page.wait_for_function("() => !location.search.includes('category=')", timeout=30_000)
-    page.wait_for_function("(b) => document.querySelector('#inc-kpi-incident_count .cw-ikpi-value').textContent === b",
+    page.wait_for_function("(b) => document.querySelector('#inc-kpi-incident_count .cw-stat-value').textContent === b",
                            arg=before[0], timeout=30_000)
     assert kpis(page) == before and filtered != before
     assert shown_choice(page, "inc-category") == "全部"
