@@ -94,11 +94,23 @@ def _png(capture_png, ctx: ExportContext) -> bytes:
     return capture_png(ctx.settings, ctx.base_url(), path, size, on_behalf_of=ctx.made_by or "导出任务").png
 
 
+def _pdf(capture_pdf, ctx: ExportContext) -> bytes:
+    return capture_pdf(ctx.settings, ctx.base_url(), ctx.view, footer=f"{ctx.settings.city.name} · 通报",
+                       on_behalf_of=ctx.made_by or "导出任务")
+
+
+def _xlsx(build_workbook, ctx: ExportContext) -> bytes:
+    from dashboard.workbook import WorkbookError
+
+    try:
+        return build_workbook(ctx.settings, ctx.store, ctx.view)
+    except WorkbookError as exc:
+        raise ExportError(exc.message) from None
+
+
 register(Producer("png", "大屏 PNG", "截图中", "image/png", "city", "dashboard.capture:capture_png", _png))
-register(Producer("pdf", "通报 PDF", "生成中", "application/pdf", BRIEFING_PATH, "dashboard.capture:capture_pdf",
-                  lambda capture_pdf, ctx: capture_pdf(ctx.settings, ctx.base_url(), ctx.view)))
-register(Producer("xlsx", "数据 Excel", "生成中", XLSX_MIMETYPE, "city", "dashboard.workbook:build_workbook",
-                  lambda build_workbook, ctx: build_workbook(ctx.settings, ctx.store)))
+register(Producer("pdf", "通报 PDF", "生成中", "application/pdf", BRIEFING_PATH, "dashboard.capture:capture_pdf", _pdf))
+register(Producer("xlsx", "数据 Excel", "生成中", XLSX_MIMETYPE, "city", "dashboard.workbook:build_workbook", _xlsx))
 
 
 def view_label(view: str, districts: dict[str, str]) -> str:

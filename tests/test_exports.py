@@ -194,3 +194,33 @@ def test_a_failed_export_is_logged_archived_as_failed_and_shown_on_ops_and_expor
     assert view.jobs == [] and [r.error for r in view.export_failures] == [done.error]
     shown = texts(ops_body(view))
     assert "失败的导出（最近 5 次）" in shown and done.error in shown
+
+
+def test_an_excel_export_through_the_queue_archives_the_walls_workbook(tmp_path):
+    """xlsx → dashboard.workbook.build_workbook, run by the job runner and archived like a capture."""
+    from openpyxl import load_workbook
+
+    from dashboard.app import create_app
+    from dashboard.workbook import build_workbook
+    from tests.auth_helpers import pulled_city
+
+    pulled = pulled_city(tmp_path, incidents=500)
+    puller = Puller(pulled.settings, pulled.store)
+    create_app(pulled.settings, pulled.store, puller.engine)
+    runner = jobs.JobRunner(puller)
+    job, _ = jobs.enqueue(puller.engine, "export", requested_by="简报员", params=export_params("xlsx", "city", "全市"))
+    try:
+        assert runner.run_next()
+    finally:
+        runner.stop()
+    done = jobs.get(puller.engine, job.id)
+    assert done.status == "done", done.error
+    made = exports.for_job(puller.engine, job.id)
+    assert (made.kind, made.view_label, made.created_by, made.status) == ("xlsx", "全市", "简报员", "done")
+    archived_book = load_workbook(exports.file_of(exports.folder(pulled.settings), made), read_only=True)
+    import io
+
+    direct = load_workbook(io.BytesIO(build_workbook(pulled.settings, pulled.store)), read_only=True)
+    assert archived_book.sheetnames == direct.sheetnames and {"关键指标", "部门绩效", "口径"} <= set(direct.sheetnames)
+    for name in ("关键指标", "部门绩效"):  # the same numbers as the workbook made directly
+        assert list(archived_book[name].values)[4:] == list(direct[name].values)[4:]
