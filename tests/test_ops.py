@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard import db, jobs
+from dashboard import audit, db, jobs
 from dashboard.app import create_app
 from dashboard.pullers import Puller
 from dashboard.settings import load_settings
@@ -119,6 +119,12 @@ def test_two_clicks_queue_one_refresh_and_make_one_pull(ops_app, operator_caller
     assert jobs.get(puller.engine, job_id).requested_by == "ops-test"
     # the cancel of a job that is over says so
     assert answer(click(client, "ops-cancel", job_id))["ops-message"]["children"] == "该任务已结束，无需取消"
+    # each click is in the audit trail: who, what, outcome
+    trail = [(r.actor, r.action, r.target, r.outcome, r.detail) for r in audit.query(puller.engine)
+             if r.action in ("refresh", "cancel")][::-1][-3:]
+    assert trail == [("ops-test", "refresh", "部门名录", "ok", f"已排队，任务 {job_id}"),
+                     ("ops-test", "refresh", "部门名录", "ok", f"已在进行，任务 {job_id}"),
+                     ("ops-test", "cancel", f"任务 {job_id}", "ok", "任务已结束")]
 
 
 def test_a_failing_source_shows_red_with_its_error(ops_app, operator_caller):
@@ -145,6 +151,8 @@ def test_the_quarantine_download_holds_the_rejected_rows(ops_app, operator_calle
     excel = pd.read_excel(io.BytesIO(client.get("/ops/quarantine.xlsx?source=部门名录").data))
     assert excel["name"].tolist() == ["缺编号的局"]
     assert client.get("/ops/quarantine.csv?source=没有这个").status_code == 404
+    downloads = [(r.actor, r.target, r.detail) for r in audit.query(ops_app[1].engine, action="download")][:2]
+    assert downloads == [("ops-test", "隔离行 部门名录", "1 行，XLSX"), ("ops-test", "隔离行 部门名录", "1 行，CSV")]
 
 
 def test_accept_goes_through_the_queue_and_discard_drops_the_hold(ops_app, operator_caller):
@@ -166,6 +174,9 @@ def test_accept_goes_through_the_queue_and_discard_drops_the_hold(ops_app, opera
     assert discarded["ops-message"]["children"] == "已放弃「部门名录」被暂缓的发布，保留上次的数据"
     assert puller.held.get("部门名录") is None and puller.store.status("departments").version == version
     assert db.recent_runs(puller.engine).iloc[0]["status"] == "discarded"
+    overrides = [(r.actor, r.action, r.target) for r in audit.query(puller.engine)
+                 if r.action in ("accept_guard", "discard_guard")]
+    assert overrides[:2] == [("ops-test", "discard_guard", "部门名录"), ("ops-test", "accept_guard", "部门名录")]
 
 
 def rendered(component) -> str:
