@@ -8,9 +8,9 @@ with those columns in order: text as strings, numbers as numbers, dates and mome
 * CSV: UTF-8 with a BOM (Excel then reads the Chinese headers as UTF-8), streamed a batch at a time
   by Arrow's CSV writer; moments as '2026-12-01 09:15', dates as '2026-12-01', decimals as '2.3',
   rates as '85.2%'.
-* XLSX: xlsxwriter in ``constant_memory`` mode (each row goes to disk as it is written: 100,000
-  rows peak at about 40 MB, benchmarks/drill.py): a bold, frozen header row with an auto-filter, column widths,
-  number formats (#,##0 · 0.0 · 0.0% · yyyy-mm-dd · yyyy-mm-dd hh:mm) on real numbers and dates.
+* XLSX: dashboard/xlsx_stream.py, each batch's rows built by Arrow's string kernels and deflated into
+  the file as they come (no per-cell Python work): a bold, frozen header row with an auto-filter, column
+  widths, number formats (#,##0 · 0.0 · 0.0% · yyyy-mm-dd · yyyy-mm-dd hh:mm) on real numbers and dates.
 
 A selection larger than the download cap (``app.download_max_rows``) is cut at the cap, and says so
 in Chinese: a last line of the file (:func:`truncation_notice`) and the response's
@@ -27,11 +27,12 @@ from datetime import date
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from dashboard import xlsx_stream
 
 KINDS = ("text", "integer", "decimal", "percent", "date", "datetime")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
@@ -103,60 +104,26 @@ def csv_chunks(columns: list[Column], batches: Iterable[pa.Table], *, notice: st
 
 # ---- XLSX -------------------------------------------------------------------------------------------
 
-def _cells(values: pa.Array, column: Column) -> list:
-    """A column's values as the worksheet takes them: text, or float (NaN where empty; dates as
-    Excel serial days)."""
+def _cell_array(values: pa.Array, column: Column, sheet: xlsx_stream.SheetWriter) -> pa.Array:
+    """A column's cells: text as inline strings; numbers, dates and moments (as Excel serial days) as
+    numbers in the column's format."""
     if column.kind == "text":
-        return values.to_pylist()
+        return xlsx_stream.text_cells(values, column.missing)
     if column.kind in _TEXT_FORMATS:
-        micros = pc.cast(pc.cast(values, pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False)
-        days = micros.astype(float) / 86_400e6 + _EXCEL_EPOCH_DAYS
-        days[pc.is_null(values).to_numpy(zero_copy_only=False)] = np.nan
-        return days.tolist()
-    return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False).tolist()
+        micros = pc.cast(pc.cast(values, pa.timestamp("us")), pa.int64())
+        values = pc.add(pc.divide(pc.cast(micros, pa.float64()), 86_400e6), _EXCEL_EPOCH_DAYS)
+    return xlsx_stream.number_cells(values, sheet.style(_XLSX_FORMATS[column.kind]), column.missing)
 
 
 def write_xlsx(target, sheet_title: str, columns: list[Column], batches: Iterable[pa.Table], *,
                notice: str | None = None) -> int:
     """The XLSX of the batches into ``target`` (a path or a binary file): one worksheet named
-    ``sheet_title``; returns the data rows written."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(sheet_title[:31])
-    header = book.add_format({"bold": True, "bg_color": "#1F3A5F", "font_color": "#FFFFFF", "border": 1})
-    formats = [book.add_format({"num_format": _XLSX_FORMATS[c.kind]}) if c.kind in _XLSX_FORMATS else None
-               for c in columns]
-    for i, column in enumerate(columns):
-        sheet.set_column(i, i, column.chars)
-    sheet.freeze_panes(1, 0)
-    for i, column in enumerate(columns):
-        sheet.write_string(0, i, column.header, header)
-    write_string, write_number = sheet.write_string, sheet.write_number
-    row = 0
+    ``sheet_title`` (dashboard/xlsx_stream.py); returns the data rows written."""
+    sheet = xlsx_stream.SheetWriter(target, sheet_title, [c.header for c in columns], [c.chars for c in columns],
+                                    [_XLSX_FORMATS.get(c.kind, "") for c in columns])
     for batch in batches:
-        # per column: (is text, values, format, what an empty cell shows)
-        parts = [(c.kind == "text", _cells(batch.column(i), c), formats[i], c.missing) for i, c in enumerate(columns)]
-        for at in range(batch.num_rows):
-            row += 1
-            for col, (is_text, values, number_format, missing) in enumerate(parts):
-                value = values[at]
-                if is_text:
-                    if value:
-                        write_string(row, col, value)
-                    elif missing:
-                        write_string(row, col, missing)
-                elif value == value:  # not NaN
-                    write_number(row, col, value, number_format)
-                elif missing:
-                    write_string(row, col, missing)
-    if row:
-        sheet.autofilter(0, 0, row, len(columns) - 1)
-    if notice:
-        sheet.write_string(row + 2, 0, notice, book.add_format({"bold": True, "font_color": "#C00000"}))
-    book.close()
-    return row
+        sheet.rows([_cell_array(batch.column(i), c, sheet) for i, c in enumerate(columns)])
+    return sheet.close(notice)
 
 
 # ---- small frames and the HTTP answer ---------------------------------------------------------------

@@ -48,6 +48,19 @@ def test_xlsx_has_a_frozen_chinese_header_widths_and_real_dates_and_numbers(tmp_
     assert sheet.column_dimensions["D"].width >= 18 and sheet.column_dimensions["B"].width >= 17
 
 
+def test_xlsx_text_keeps_markup_as_text_and_drops_what_xml_cannot_hold(tmp_path):
+    """The sheet's XML is built by string kernels (dashboard/xlsx_stream.py): markup is escaped, control
+    characters XML 1.0 cannot hold are dropped, and a quote in the sheet's title is kept."""
+    path = tmp_path / "markup.xlsx"
+    columns = [downloads.Column("名称"), downloads.Column("备注", missing="—")]
+    batch = pa.table({"a": ["<script>alert('x')</script> & 局", "控制\x01字符\x1f"], "b": [None, ""]})
+    assert downloads.write_xlsx(path, "部门's 表", columns, [batch], notice="（已截断）") == 2
+    sheet = load_workbook(path)["部门's 表"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("<script>alert('x')</script> & 局", "—") and rows[2] == ("控制字符", "—")
+    assert rows[4][0] == "（已截断）" and sheet["A5"].font.bold  # the notice, one line below the data
+
+
 def test_csv_has_a_bom_text_dates_percentages_and_the_notice_last():
     body = b"".join(downloads.csv_chunks(COLUMNS, [_batch(2)], notice=downloads.truncation_notice(10, 2)))
     assert body.startswith(b"\xef\xbb\xbf")
