@@ -98,10 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
                           help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
     snapshot = sub.add_parser("snapshot", help="截取大屏（或一个下钻页面）的 PNG 图片、生成 A4 PDF 通报，或导出大屏数据的 Excel 工作簿；无需另行启动服务")
-    output = snapshot.add_mutually_exclusive_group(required=True)  # exactly one kind of output
-    output.add_argument("--png", metavar="文件", help="输出的 PNG 文件路径")
-    output.add_argument("--pdf", metavar="文件", help="输出的 A4 PDF 通报（/briefing）文件路径")
-    output.add_argument("--xlsx", metavar="文件", help="输出的 Excel 工作簿（各面板数据、部门绩效、目标状态与口径）路径")
+    # any of the three, at least one; one served app makes the PNG and the PDF
+    snapshot.add_argument("--png", metavar="文件", help="输出的 PNG 文件路径")
+    snapshot.add_argument("--pdf", metavar="文件", help="输出的 A4 PDF 通报（/briefing，全市）文件路径")
+    snapshot.add_argument("--xlsx", metavar="文件", help="输出的 Excel 工作簿（各面板数据、部门绩效、目标状态与口径）路径")
     snapshot.add_argument("--view", metavar="视图",
                           help="大屏视图：city（全市，默认）或 district:<区县编号>")
     snapshot.add_argument("--page", metavar="路径",
@@ -210,19 +210,10 @@ def cmd_scheduler(settings: Settings) -> int:
     return 0
 
 
-def cmd_workbook(settings: Settings, xlsx: str, view: str | None, page: str | None) -> int:
+def _write_workbook(settings: Settings, store, xlsx: str, view: str | None) -> int:
     """snapshot --xlsx: the workbook of the wall's numbers, from the frame store (no server, no browser)."""
-    from dashboard.pullers import Puller
-    from dashboard.store import open_store
     from dashboard.workbook import WorkbookError, build_workbook
 
-    if page:
-        print("导出工作簿失败：--page 只用于 PNG 截图；工作簿用 --view 选全市或一个区县", file=sys.stderr)
-        return 2
-    store = open_store(settings.app.store, settings.data_dir)
-    if not store.datasets():  # nothing pulled yet: the numbers of real frames, not empty sheets
-        print("尚无数据：正在拉取一次…", flush=True)
-        _print_pull_table(Puller(settings, store).run_all("snapshot"))
     try:
         data = build_workbook(settings, store, view)
     except WorkbookError as exc:
@@ -235,7 +226,10 @@ def cmd_workbook(settings: Settings, xlsx: str, view: str | None, page: str | No
     return 0
 
 
-def cmd_snapshot(settings: Settings, png: str | None, view: str | None, page: str | None, pdf: str | None = None) -> int:
+def cmd_snapshot(settings: Settings, png: str | None, pdf: str | None, xlsx: str | None, view: str | None,
+                 page: str | None) -> int:
+    """The PNG, the PDF 通报 and the workbook asked for, with no server running: the app is served on a
+    private 127.0.0.1 port for the captures, then stopped."""
     from dashboard import capture, runtime
     from dashboard.app import create_app
     from dashboard.pullers import Puller
@@ -243,49 +237,50 @@ def cmd_snapshot(settings: Settings, png: str | None, view: str | None, page: st
     from dashboard.wall_view import geography_of
     from layouts.wall_panels import district_names
 
-    if pdf and (view or page):
-        raise capture.CaptureError("--pdf 生成全市通报，不接受 --view 或 --page（它们只用于 --png 截图）")
+    if not (png or pdf or xlsx):
+        print("请至少给出 --png、--pdf、--xlsx 之一（可同时给出）", file=sys.stderr)
+        return 2
+    if page and (pdf or xlsx):
+        raise capture.CaptureError("--page 只用于 --png 截图；--pdf 是全市通报，--xlsx 用 --view 选全市或一个区县")
     if view and page:
         raise capture.CaptureError("--view 与 --page 只能给出一个：--view 选大屏的视图，--page 选另一个页面")
     if page and not page.startswith("/"):
         raise capture.CaptureError(f"--page 应为以 / 开头的页面路径（如 /district/<区县编号>），而不是 {page}")
-    capture.chromium_executable(settings)  # before any work: a missing Chromium fails at once
+    if png or pdf:
+        capture.chromium_executable(settings)  # before any work: a missing Chromium fails at once
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
     if not store.datasets():  # nothing pulled yet: draw the wall from real frames, not empty panels
         print("尚无数据：正在拉取一次…", flush=True)
         _print_pull_table(puller.run_all("snapshot"))
+    failed = _write_workbook(settings, store, xlsx, view) if xlsx else 0
+    if not (png or pdf) or failed:
+        return failed
     app = create_app(settings, store, puller.engine)
-    if pdf:
-        return _snapshot_pdf(settings, app, Path(pdf))
     districts = district_names(geography_of(runtime.current()))
     label = "全市"
-    if view and view != "city":
+    if png and view and view != "city":
         region = view.removeprefix("district:")
         if not view.startswith("district:") or region not in districts:
             known = "、".join(f"district:{k}（{v}）" for k, v in districts.items()) or "（无区县数据）"
             raise capture.CaptureError(f"--view 的值 {view} 无效：应为 city 或 district:<区县编号>；可选：{known}")
         label = districts[region]
-    path, size = (capture.capture_path(page), capture.DRILL_SIZE) if page else (capture.wall_path(view), settings.city.canvas)
     with capture.LocalServer(app) as base_url:
-        shot = capture.capture_png(settings, base_url, path, tuple(size))
-    out = Path(png)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(shot.png)
-    print(f"截图已保存: {out}（{shot.size[0]}×{shot.size[1]}，{page or label}）")
+        if png:
+            path, size = ((capture.capture_path(page), capture.DRILL_SIZE) if page
+                          else (capture.wall_path(view), settings.city.canvas))
+            shot = capture.capture_png(settings, base_url, path, tuple(size))
+            _save(Path(png), shot.png, f"截图已保存: {png}（{shot.size[0]}×{shot.size[1]}，{page or label}）")
+        if pdf:
+            document = capture.capture_pdf(settings, base_url, footer=f"{settings.city.name} · 通报")
+            _save(Path(pdf), document, f"通报已保存: {pdf}（A4 PDF，全市，{len(document) // 1024} KB）")
     return 0
 
 
-def _snapshot_pdf(settings: Settings, app, out: Path) -> int:
-    """The 通报, printed by the capture's browser (its capture pass holds ``export``)."""
-    from dashboard import capture
-
-    with capture.LocalServer(app) as base_url:
-        document = capture.capture_pdf(settings, base_url, footer=f"{settings.city.name} · 通报")
+def _save(out: Path, data: bytes, said: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(document)
-    print(f"通报已保存: {out}（A4 PDF，{len(document) // 1024} KB）")
-    return 0
+    out.write_bytes(data)
+    print(said, flush=True)
 
 
 def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
@@ -333,10 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if args.command == "scheduler":
             return cmd_scheduler(settings)
-        if args.command == "snapshot" and args.xlsx:
-            return cmd_workbook(settings, args.xlsx, args.view, args.page)
         if args.command == "snapshot":
-            return cmd_snapshot(settings, args.png, args.view, args.page, args.pdf)
+            return cmd_snapshot(settings, args.png, args.pdf, args.xlsx, args.view, args.page)
         if args.command in ("user", "token", "audit"):
             from dashboard.cli_auth import run
 
@@ -347,6 +340,6 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except CaptureError as exc:
-        print(f"{'通报生成' if getattr(args, 'pdf', None) else '截图'}失败：{exc.message}", file=sys.stderr)
+        print(f"{'导出' if getattr(args, 'pdf', None) else '截图'}失败：{exc.message}", file=sys.stderr)
         return 1
 

@@ -321,7 +321,7 @@ def test_cli_snapshot_xlsx_writes_a_workbook_of_a_demo_city_from_nothing(tmp_pat
 
     wrong = _run(config, "--xlsx", str(out), "--view", "district:nowhere")
     assert wrong.returncode == 1 and "导出工作簿失败：视图 district:nowhere 无效" in wrong.stderr
-    both = _run(config, "--xlsx", str(out), "--png", str(tmp_path / "a.png"))
-    assert both.returncode == 2 and "不能与参数 --xlsx 同时使用" in both.stderr
+    page = _run(config, "--xlsx", str(out), "--page", "/incidents")
+    assert page.returncode == 1 and "--page 只用于 --png 截图" in page.stderr
     neither = _run(config)
-    assert neither.returncode == 2 and "必须给出其中一个" in neither.stderr
+    assert neither.returncode == 2 and "请至少给出 --png、--pdf、--xlsx 之一" in neither.stderr

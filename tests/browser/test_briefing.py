@@ -157,7 +157,18 @@ def test_cli_snapshot_pdf_serves_the_app_itself(tmp_path):
     assert f"通报已保存: {out}" in done.stdout
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "示范市智慧城市建设运行情况通报" in text and "第1页/共" in compact(text)
-    both = _run("--config", str(config), "snapshot", "--pdf", str(out), "--png", str(tmp_path / "x.png"))
-    assert both.returncode == 2 and "不能与参数" in both.stderr and "Traceback" not in both.stderr
-    view = _run("--config", str(config), "snapshot", "--pdf", str(out), "--view", "city")
-    assert view.returncode == 1 and "--pdf 生成全市通报，不接受 --view 或 --page" in view.stderr
+    # all three at once, one served app: the district's wall, the city's 通报, the district's workbook
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    settings = load_settings(config, environ={})
+    district = open_store(settings.app.store, settings.data_dir).frame("regions", "regions").query(
+        "level == '区县'")["region_id"].iloc[0]
+    png, pdf, xlsx = tmp_path / "all" / "大屏.png", tmp_path / "all" / "通报.pdf", tmp_path / "all" / "数据.xlsx"
+    every = _run("--config", str(config), "snapshot", "--png", str(png), "--pdf", str(pdf), "--xlsx", str(xlsx),
+                 "--view", f"district:{district}")
+    assert every.returncode == 0, every.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and pdf.read_bytes()[:5] == b"%PDF-" and xlsx.stat().st_size
+    assert all(f"已保存: {p}" in every.stdout for p in (png, pdf, xlsx)) and "Traceback" not in every.stderr
+    page = _run("--config", str(config), "snapshot", "--pdf", str(out), "--page", "/incidents")
+    assert page.returncode == 1 and "--page 只用于 --png 截图" in page.stderr
