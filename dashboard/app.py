@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import logging
 
 import dash
@@ -118,12 +119,33 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     return app
 
 
+_CALLBACK_CACHES: list = []  # this process's background-callback caches
+_INHERITED: list = []  # a forked child's copies of the parent's connections: kept, never used nor closed
+
+
+def _forget_inherited_cache_connections() -> None:
+    """In a forked child (a background callback): set aside the cache's SQLite connection copied from
+    the parent, so the child opens its own on first use. SQLite forbids using a connection across fork:
+    the parent's open statements lock the cache and the child's writes end in diskcache.Timeout; and
+    closing the copy (even by garbage collection) could undo the parent's locks or WAL, so it is kept
+    as it is until the child exits. diskcache keeps the connection per thread in ``_local``."""
+    import threading
+
+    for cache in _CALLBACK_CACHES:
+        _INHERITED.append(cache._local)
+        cache._local = threading.local()
+
+
 def background_manager(settings: Settings):
-    """Dash background callbacks (/ops's progress watcher) run in a subprocess with their results in a
-    diskcache folder under the data folder."""
+    """Dash background callbacks (/ops's and /exports's progress watchers) run in a forked process with
+    their results in a diskcache folder under the data folder."""
     import diskcache
 
-    return dash.DiskcacheManager(diskcache.Cache(str(settings.data_dir / "callback-cache")))
+    if not _CALLBACK_CACHES:
+        os.register_at_fork(after_in_child=_forget_inherited_cache_connections)
+    cache = diskcache.Cache(str(settings.data_dir / "callback-cache"))
+    _CALLBACK_CACHES.append(cache)
+    return dash.DiskcacheManager(cache)
 
 
 def cache_versioned_assets(response):
