@@ -141,39 +141,58 @@ def test_a_hover_box_does_not_stay_on_the_next_page(live_app, open_page, selecto
 
 # ---- the server goes away and comes back --------------------------------------------------------------
 
-def _stop_server(app) -> None:
-    """Close the listening socket and every open connection: the port answers nothing."""
-    server = app.server
-    for channel in list(server._map.values()):
-        channel.close()
-    server.task_dispatcher.shutdown()
-    app.thread.join(10)
+def _serve(config, port: int):
+    """``run.py serve --no-scheduler`` on ``port`` in a process of its own, once it answers."""
+    import os
+    import subprocess
+    import sys
 
+    import requests
 
-def _start_server(app) -> None:
-    from waitress.server import create_server
+    from tests.auth_helpers import ADMIN_PASSWORD, ROOT
 
-    deadline = time.time() + 20
-    while True:
+    process = subprocess.Popen([sys.executable, "run.py", "--config", str(config), "serve", "--no-scheduler",
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "CITYWALL_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         try:
-            app.server = create_server(app.app.server, host="127.0.0.1", port=app.port, threads=8)
-            break
-        except OSError:  # the port is still being released
-            if time.time() > deadline:
-                raise
+            if requests.get(f"http://127.0.0.1:{port}/login", timeout=60).ok:
+                return process
+        except requests.ConnectionError:
             time.sleep(0.2)
-    app.thread = threading.Thread(target=app.server.run, daemon=True)
-    app.thread.start()
+    process.kill()
+    raise AssertionError(f"run.py serve did not answer on port {port}")
 
 
-def test_the_wall_says_when_the_server_is_gone_and_recovers_by_itself(live_app, open_page):
-    watch = open_wall(open_page, live_app.url + "/wall")
-    page = watch.page
-    page.wait_for_timeout(1500)
-    header_time = re.search(r"(\d{2}:\d{2}):\d{2}", page.inner_text(f"#{IDS['updated']}")).group(1)
-    assert not page.locator(".cw-offline-banner").count()
-    _stop_server(live_app)
+def _stop(process) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_the_wall_says_when_the_server_is_gone_and_recovers_by_itself(wall_config, tmp_path, open_page):
+    """The server is a process of its own, stopped and started again on its port: the session's app,
+    which the other tests share, never goes away."""
+    from dashboard.pullers import Puller
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+    from tests.browser.conftest import _free_port
+
+    config = tmp_path / "citywall.toml"
+    config.write_text(re.sub(r'data_dir = "[^"]*"', f'data_dir = "{tmp_path / "data"}"',
+                             wall_config.read_text(encoding="utf-8")).replace("incidents = 20000", "incidents = 2000"),
+                      encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert all(r.ok for r in Puller(settings, open_store(settings.app.store, settings.data_dir)).run_all("test"))
+    port = _free_port()
+    server = _serve(config, port)
     try:
+        watch = open_wall(open_page, f"http://127.0.0.1:{port}/wall")
+        page = watch.page
+        page.wait_for_timeout(1500)
+        header_time = re.search(r"(\d{2}:\d{2}):\d{2}", page.inner_text(f"#{IDS['updated']}")).group(1)
+        assert not page.locator(".cw-offline-banner").count()
+        _stop(server)
         page.wait_for_selector(".cw-offline-banner", timeout=20_000)
         assert page.inner_text(".cw-offline-banner") == f"与服务器连接中断 · 显示 {header_time} 的数据"
         dimmed = page.evaluate("getComputedStyle(document.querySelector('.cw-kpi-body')).opacity")
@@ -182,11 +201,13 @@ def test_the_wall_says_when_the_server_is_gone_and_recovers_by_itself(live_app, 
         page.wait_for_timeout(4000)  # down for a while: still saying so, the clock still ticking
         assert page.locator(".cw-offline-banner").count() == 1 and page.inner_text(f"#{IDS['clock_time']}") != clock
         watch.screenshot("wall-server-gone")
+        server = _serve(config, port)
+        page.wait_for_function("() => !document.querySelector('.cw-offline-banner') && "
+                               "!document.documentElement.classList.contains('cw-offline')", timeout=60_000)
+        assert float(page.evaluate("getComputedStyle(document.querySelector('.cw-kpi-body')).opacity")) > 0.9
     finally:
-        _start_server(live_app)
-    page.wait_for_function("() => !document.querySelector('.cw-offline-banner') && "
-                           "!document.documentElement.classList.contains('cw-offline')", timeout=30_000)
-    assert float(page.evaluate("getComputedStyle(document.querySelector('.cw-kpi-body')).opacity")) > 0.9
+        if server.poll() is None:
+            _stop(server)
 
 
 # ---- bad URL values ------------------------------------------------------------------------------------
