@@ -16,8 +16,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
+from dashboard.capture import BRIEFING_PATH  # the 通报's page (capture.py imports Playwright only when it captures)
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BRIEFING_PATH = "/briefing"
 
 
 class ExportError(RuntimeError):
