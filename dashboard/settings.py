@@ -137,6 +137,8 @@ class AppSettings(_Strict):
     queue_poll_seconds: float = Field(1.0, gt=0, le=60, description="执行任务的进程查看任务队列的间隔（秒）")
     lock_expiry_seconds: float = Field(120.0, ge=5, le=3600,
                                        description="拉取锁的有效期（秒）：持有者每三分之一有效期续期一次")
+    scheduler_lease_seconds: float = Field(30.0, ge=1, le=600,
+                                           description="调度租约（秒）：只有持有者定时拉取；持有者停止后，等待的调度进程至多在此时长后接管")
     download_max_rows: int = Field(100_000, ge=1, le=1_000_000, description="下钻表格一次下载的最多行数（1–1000000）")
 
     @field_validator("store")
