@@ -1,4 +1,4 @@
-"""Command line: serve (default; --workers N: gunicorn), scheduler, pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
+"""Command line: serve (default; --workers N: gunicorn), scheduler, worker (Celery), pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
 from __future__ import annotations
 
 import argparse
@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_positive, metavar="N",
                        help="用 gunicorn 启动 N 个工作进程（只提供页面，等同 --no-scheduler；另行运行 python run.py scheduler）")
     sub.add_parser("scheduler", help="只运行定时拉取与任务队列（/ops 的刷新、导出），不提供页面；多个调度进程中只有持有调度租约的一个工作，其余等待接管")
+    worker = sub.add_parser("worker", help="Celery 任务进程：执行任务队列中的刷新与导出，以及页面的后台回调（需配置 app.broker_url）")
+    worker.add_argument("--concurrency", type=_positive, default=4, metavar="N", help="同时执行的任务数（线程，默认 4）")
     pull = sub.add_parser("pull", help="把每个数据源拉取一次，并打印逐源汇总表")
     pull.add_argument("--source", action="append", help="只拉取这个数据源（可重复）")
     pull.add_argument("--accept", action="append", metavar="NAME",
@@ -289,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
             from dashboard.serving import run_scheduler
 
             return run_scheduler(settings)
+        if args.command == "worker":
+            from dashboard.worker import run_worker
+
+            return run_worker(settings, args.concurrency)
         if args.command == "snapshot":
             return cmd_snapshot(settings, args.png, args.pdf, args.xlsx, args.view, args.page)
         if args.command in ("user", "token", "audit"):
