@@ -281,14 +281,14 @@ def _warm_loop(period: float = 0.5) -> None:
         time.sleep(period)
 
 
-def start_warmer() -> threading.Thread | None:
-    try:
-        runtime.current()
-    except RuntimeError:  # imported before any runtime: no warming, versions announced at once
-        return None
-    thread = threading.Thread(target=_warm_loop, name="citywall-wall-warmer", daemon=True)
-    thread.start()
-    return thread
+_warmer: threading.Thread | None = None
 
 
-_WARMER = start_warmer()
+def start_warmer() -> threading.Thread:
+    """This process's one warmer thread, started by the command that serves pages (dashboard/serving.py),
+    never by an import; a second call finds it running."""
+    global _warmer
+    if _warmer is None or not _warmer.is_alive():
+        _warmer = threading.Thread(target=_warm_loop, name="citywall-wall-warmer", daemon=True)
+        _warmer.start()
+    return _warmer

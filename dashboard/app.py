@@ -85,6 +85,10 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
         suppress_callback_exceptions=False,  # an id no page has fails (dashboard/pages.py)
         background_callback_manager=background_manager(settings),
     )
+    if settings.app.broker_url:  # each new job goes to a Celery worker as well as into the queue table
+        from dashboard import jobs, worker
+
+        jobs.set_notifier(worker.notifier(settings))
     app.cartesian_bundle = not settings.city.geo.tiles  # a tile server puts the map on MapLibre
     # no dev-tools UI, and never a version check against a remote server
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
@@ -138,7 +142,12 @@ def _forget_inherited_cache_connections() -> None:
 
 def background_manager(settings: Settings):
     """Dash background callbacks (/ops's and /exports's progress watchers) run in a forked process with
-    their results in a diskcache folder under the data folder."""
+    their results in a diskcache folder under the data folder; with a broker (``app.broker_url``) in
+    the Celery workers, with their results in Redis (dashboard/worker.py)."""
+    if settings.app.broker_url:
+        from dashboard import worker
+
+        return dash.CeleryManager(worker.celery_app(settings))
     import diskcache
 
     if not _CALLBACK_CACHES:

@@ -1,4 +1,4 @@
-"""Command line: serve (default), scheduler, pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
+"""Command line: serve (default; --workers N: gunicorn), scheduler, worker (Celery), pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
 from __future__ import annotations
 
 import argparse
@@ -71,6 +71,17 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{translate_error(message)}\n")
 
 
+def _positive(text: str) -> int:
+    """An argument that must be a whole number from 1 up, refused in Chinese otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，而不是「{text}」")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
         prog="python run.py",
@@ -83,7 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="端口（默认取配置 app.port，8050）")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="只提供页面，不在本进程内定时拉取或执行任务（另行运行 python run.py scheduler）")
-    sub.add_parser("scheduler", help="只运行定时拉取与任务队列（/ops 的刷新），不提供页面；与 serve --no-scheduler 配合")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="用 gunicorn 启动 N 个工作进程（只提供页面，等同 --no-scheduler；另行运行 python run.py scheduler）")
+    sub.add_parser("scheduler", help="只运行定时拉取与任务队列（/ops 的刷新、导出），不提供页面；多个调度进程中只有持有调度租约的一个工作，其余等待接管")
+    worker = sub.add_parser("worker", help="Celery 任务进程：执行任务队列中的刷新与导出，以及页面的后台回调（需配置 app.broker_url）")
+    worker.add_argument("--concurrency", type=_positive, default=4, metavar="N", help="同时执行的任务数（线程，默认 4）")
     pull = sub.add_parser("pull", help="把每个数据源拉取一次，并打印逐源汇总表")
     pull.add_argument("--source", action="append", help="只拉取这个数据源（可重复）")
     pull.add_argument("--accept", action="append", metavar="NAME",
@@ -112,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_pull_table(results) -> None:
+def print_pull_table(results) -> None:
     headers = ("数据源", "数据集", "结果", "合格行", "隔离行", "耗时", "说明")
     rows = [(r.source, r.dataset, _result_word(r), fmt.count(r.rows_ok), fmt.count(r.rows_quarantined),
              fmt.duration(r.seconds), r.error or "；".join(r.notes)) for r in results]
@@ -142,7 +157,7 @@ def cmd_pull(settings: Settings, names: list[str] | None, accept: list[str] | No
     results = [puller.accept(n, "cli") for n in accept or []]
     if names or not accept:
         results += [puller.run_source(n, "cli") for n in names] if names else puller.run_all("cli")
-    _print_pull_table(results)
+    print_pull_table(results)
     if any(r.held for r in results):
         print("\n被暂缓的发布保留了上次的数据；确认无误后可运行 python run.py pull --accept <数据源> 放行。")
     return 0 if all(r.ok for r in results) else 1
@@ -184,30 +199,6 @@ def cmd_db(settings: Settings, action: str) -> int:
     state = "最新" if at == migrations.head() else f"落后，最新为 {migrations.head()}，请运行 python run.py db upgrade"
     print(f"当前结构版本: {at or '（无）'}（{state}）  数据库: {where}")
     return 0 if at == migrations.head() else 1
-
-
-def cmd_scheduler(settings: Settings) -> int:
-    """The scheduler's own process: scheduled pulls, the job queue (refreshes from /ops, exports), retries."""
-    import threading
-
-    from dashboard.app import create_app
-    from dashboard.pullers import Puller
-    from dashboard.scheduler import PullScheduler
-    from dashboard.store import open_store
-
-    puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
-    scheduler = PullScheduler(puller)
-    # the app the exports capture, built here: Dash registers pages from the main thread only
-    scheduler.jobs.exports.use_app(create_app(settings, puller.store, puller.engine))
-    scheduler.start()
-    print("CityWall 调度进程已启动：定时拉取，并执行任务队列中的刷新与导出（Ctrl+C 退出）", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown()
-    return 0
 
 
 def _write_workbook(settings: Settings, store, xlsx: str, view: str | None) -> int:
@@ -252,7 +243,7 @@ def cmd_snapshot(settings: Settings, png: str | None, pdf: str | None, xlsx: str
     puller = Puller(settings, store)
     if not store.datasets():  # nothing pulled yet: draw the wall from real frames, not empty panels
         print("尚无数据：正在拉取一次…", flush=True)
-        _print_pull_table(puller.run_all("snapshot"))
+        print_pull_table(puller.run_all("snapshot"))
     failed = _write_workbook(settings, store, xlsx, view) if xlsx else 0
     if not (png or pdf) or failed:
         return failed
@@ -283,36 +274,6 @@ def _save(out: Path, data: bytes, said: str) -> None:
     print(said, flush=True)
 
 
-def cmd_serve(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
-    from waitress import serve
-
-    from dashboard.app import create_app
-    from dashboard.pullers import Puller
-    from dashboard.scheduler import PullScheduler
-    from dashboard.store import open_store
-
-    store = open_store(settings.app.store, settings.data_dir)
-    puller = Puller(settings, store)
-    first_start = scheduler and not store.datasets()
-    if first_start:  # draw the wall from real frames, not empty panels
-        print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
-        _print_pull_table(puller.run_all("startup"))
-    from dashboard.cli_auth import first_admin
-
-    first_admin(settings, puller.engine)
-    app = create_app(settings, store, puller.engine)
-    if scheduler:
-        pulls = PullScheduler(puller)
-        pulls.jobs.exports.use_app(app)  # exports capture this app: a process builds one app only
-        pulls.start(run_now=not first_start)
-    host, port = host or settings.app.host, port or settings.app.port
-    print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
-    # waitress reads a whole body before the app sees it: past a few times the app's limit it answers 413 itself
-    serve(app.server, host=host, port=port, threads=8, ident="CityWall",
-          max_request_body_size=4 * settings.auth.max_request_kb * 1024)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -327,15 +288,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return cmd_db(settings, args.action)
         if args.command == "scheduler":
-            return cmd_scheduler(settings)
+            from dashboard.serving import run_scheduler
+
+            return run_scheduler(settings)
+        if args.command == "worker":
+            from dashboard.worker import run_worker
+
+            return run_worker(settings, args.concurrency)
         if args.command == "snapshot":
             return cmd_snapshot(settings, args.png, args.pdf, args.xlsx, args.view, args.page)
         if args.command in ("user", "token", "audit"):
             from dashboard.cli_auth import run
 
             return run(settings, args)
-        return cmd_serve(settings, getattr(args, "host", None), getattr(args, "port", None),
-                         not getattr(args, "no_scheduler", False))
+        from dashboard import serving
+
+        host, port = getattr(args, "host", None), getattr(args, "port", None)
+        if getattr(args, "workers", None):
+            return serving.serve_workers(settings, host, port, args.workers)
+        return serving.serve_one_process(settings, host, port, not getattr(args, "no_scheduler", False))
     except (SettingsError, SchemaError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -2,8 +2,8 @@
 
 The web side (/ops) checks the caller's permission, then :func:`enqueue` s a request (refresh one
 source, refresh every source; later an export) and reads its progress back with :func:`get`. The
-process that runs jobs (the scheduler's, ``run.py serve`` or ``run.py scheduler``; job workers later)
-polls the queue every ``app.queue_poll_seconds`` and :func:`claim` s a request with an
+process that runs jobs (the scheduler's, ``run.py serve`` or ``run.py scheduler``; with a broker the
+Celery workers of dashboard/worker.py, told of each new job) polls the queue every ``app.queue_poll_seconds`` and :func:`claim` s a request with an
 ``UPDATE … WHERE status = 'queued'`` that only one process wins. Progress is sources done of all and
 rows read (known once a source is read). Cancel is a flag on the request (:func:`request_cancel`) that
 the job checks between sources and between the steps of a pull (read, validate, publish): a
@@ -115,24 +115,44 @@ def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: 
                                                      requested_by=requested_by, requested_at=time.time(),
                                                      results_json="[]", params_json=params_json)
                               ).inserted_primary_key[0]
+    if _notify is not None:
+        _notify(job_id)
     return get(engine, job_id), True
 
 
-def claim(engine: Engine, owner: str) -> Job | None:
-    """The oldest queued job, now ``running`` for ``owner``; None when the queue is empty. Two
-    processes claiming at once: the conditional UPDATE lets one win, the other tries the next job."""
+def claim(engine: Engine, owner: str, queued_before: float | None = None) -> Job | None:
+    """The oldest queued job (queued before ``queued_before``, if given), now ``running`` for ``owner``;
+    None when there is none. Two processes claiming at once: the conditional UPDATE lets one win, the
+    other tries the next job."""
     while True:
+        query = select(db.jobs.c.id).where(db.jobs.c.status == "queued")
+        if queued_before is not None:
+            query = query.where(db.jobs.c.requested_at < queued_before)
         with engine.connect() as conn:
-            job_id = conn.execute(select(db.jobs.c.id).where(db.jobs.c.status == "queued")
-                                  .order_by(db.jobs.c.id).limit(1)).scalar()
+            job_id = conn.execute(query.order_by(db.jobs.c.id).limit(1)).scalar()
         if job_id is None:
             return None
-        now = time.time()
-        with engine.begin() as conn:
-            won = conn.execute(update(db.jobs).where(db.jobs.c.id == job_id, db.jobs.c.status == "queued")
-                               .values(status="running", owner=owner, started_at=now, heartbeat_at=now)).rowcount
-        if won:
-            return get(engine, job_id)
+        job = claim_job(engine, job_id, owner)
+        if job is not None:
+            return job
+
+
+def claim_job(engine: Engine, job_id: int, owner: str) -> Job | None:
+    """Job ``job_id``, now ``running`` for ``owner``; None when it is not queued (any more)."""
+    now = time.time()
+    with engine.begin() as conn:
+        won = conn.execute(update(db.jobs).where(db.jobs.c.id == job_id, db.jobs.c.status == "queued")
+                           .values(status="running", owner=owner, started_at=now, heartbeat_at=now)).rowcount
+    return get(engine, job_id) if won else None
+
+
+_notify = None  # set by set_notifier: a new job's id goes to a worker (dashboard/worker.py)
+
+
+def set_notifier(notify) -> None:
+    """``notify(job_id)`` after each new job (Celery's task), or None: the queue is only polled."""
+    global _notify
+    _notify = notify
 
 
 def request_cancel(engine: Engine, job_id: int) -> bool:

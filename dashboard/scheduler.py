@@ -35,7 +35,9 @@ class PullScheduler:
         self.failures: dict[str, int] = {}
         self.jobs = JobRunner(puller, on_result=self._after)
 
-    def start(self, *, run_now: bool = True, jobs: bool = True) -> None:
+    def start(self, *, run_now: bool = True, jobs: bool | None = None) -> None:
+        """Schedule every source; ``jobs`` (default: unless Celery workers run them, app.broker_url)
+        also starts the job queue's runner."""
         self.puller.recover()
         for source in self.settings.sources:
             kind, value = parse_schedule(source.schedule)
@@ -48,7 +50,7 @@ class PullScheduler:
         self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         export_jobs.schedule(self.scheduler, self.puller)  # the daily briefing, the archive's retention
         self.scheduler.start()
-        if jobs:
+        if jobs if jobs is not None else not self.settings.app.broker_url:
             self.jobs.start()
 
     def shutdown(self) -> None:

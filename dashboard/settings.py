@@ -137,6 +137,9 @@ class AppSettings(_Strict):
     queue_poll_seconds: float = Field(1.0, gt=0, le=60, description="执行任务的进程查看任务队列的间隔（秒）")
     lock_expiry_seconds: float = Field(120.0, ge=5, le=3600,
                                        description="拉取锁的有效期（秒）：持有者每三分之一有效期续期一次")
+    broker_url: str = Field("", description="Celery 的 Redis 地址（redis://主机:端口/库）；空：任务由调度进程执行")
+    scheduler_lease_seconds: float = Field(30.0, ge=1, le=600,
+                                           description="调度租约（秒）：只有持有者定时拉取；持有者停止后，等待的调度进程至多在此时长后接管")
     download_max_rows: int = Field(100_000, ge=1, le=1_000_000, description="下钻表格一次下载的最多行数（1–1000000）")
 
     @field_validator("store")
@@ -145,6 +148,13 @@ class AppSettings(_Strict):
         if value == "memory" or value.startswith("disk:") or value.startswith("redis://"):
             return value
         raise ValueError("应为 memory、disk:<目录> 或 redis://<地址>")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("应为 redis://主机:端口/库（如 redis://127.0.0.1:6379/1），或留空：任务由调度进程执行")
+        return value
 
     @field_validator("nightly_reload")
     @classmethod

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from dashboard import audit
 from dashboard.admin_view import AUDIT_PAGE_ROWS, AdminView, AuditFilter, current_admin_view
+from layouts.drill_page import drill_page
 from layouts.status import _table
 
 IDS = {"body": "admin-body", "token_name": "admin-token-name", "token_add": "admin-token-add",
@@ -38,11 +39,11 @@ def admin_body(view: AdminView) -> html.Div:
 def layout(**_query) -> html.Div:
     view = current_admin_view()
     actions = [{"label": label, "value": key} for key, label in audit.ACTIONS.items()]
-    return html.Div([
-        html.H1("系统管理"),
+    return drill_page("系统管理", [("大屏", "/wall"), ("系统管理", None)], [
         html.Div([
             dcc.Input(id=IDS["token_name"], placeholder="新令牌名称（如 大厅屏）", maxLength=100, style=_FIELD),
             html.Button("新增大屏令牌", id=IDS["token_add"], n_clicks=0, className="cw-back"),
+            html.A("退出登录", href="/logout", className="cw-back"),
         ], className="cw-pager"),
         html.Div(id=IDS["token_made"], className="cw-drill-note"),
         html.Div([
@@ -56,9 +57,7 @@ def layout(**_query) -> html.Div:
         ], className="cw-pager"),
         html.Div(id=IDS["notices"], className="cw-drill-note"),
         html.Div(admin_body(view), id=IDS["body"]),
-        dcc.Link("‹ 返回大屏", href="/wall", className="cw-back"),
-        html.A("退出登录", href="/logout", className="cw-back"),
-    ], className="cw-page")
+    ], page_id="admin-page")
 
 
 # the revoke buttons are on the page only while tokens exist: named for the validation layout

@@ -55,6 +55,9 @@ class LiveApp:
         results = self.puller.run_all("test")
         assert all(r.ok for r in results), [r.error for r in results if not r.ok]
         self.app = create_app(self.settings, self.store, self.puller.engine)
+        from dashboard.serving import start_web_parts
+
+        start_web_parts()  # the wall's cache warmer, as `python run.py` runs it
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = create_server(self.app.server, host="127.0.0.1", port=self.port, threads=8)
