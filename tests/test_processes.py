@@ -63,9 +63,16 @@ def _wait_for(predicate, seconds: float, what: str):
 
 
 def _with_app_setting(config, line: str):
+    """``config`` with ``key = value`` set in its [app] section (replacing the key's line if it has one)."""
+    import re
+
     text = config.read_text(encoding="utf-8")
-    assert "[app]\n" in text
-    config.write_text(text.replace("[app]\n", f"[app]\n{line}\n", 1), encoding="utf-8")
+    key = line.split("=", 1)[0].strip()
+    head, _, rest = text.partition("[app]\n")
+    assert _, "no [app] section"
+    section, nxt, tail = rest.partition("\n[")
+    section = re.sub(rf"(?m)^{re.escape(key)}\s*=.*\n?", "", section)
+    config.write_text(f"{head}[app]\n{line}\n{section}{nxt}{tail}", encoding="utf-8")
     return config
 
 
@@ -183,12 +190,12 @@ def test_serve_with_workers_runs_gunicorn_workers_that_never_pull(tmp_path):
     port = _free_port()
     server = _start(city.config, "serve", "--workers", "2", "--port", str(port))
     try:
-        _wait_for(lambda: _get(f"http://127.0.0.1:{port}/_dash-layout") == 200, 90, "gunicorn to serve")
+        _wait_for(lambda: _get(f"http://127.0.0.1:{port}/login") == 200, 120, "gunicorn to serve")
         master = psutil.Process(server.pid)
         workers = _wait_for(lambda: len(master.children()) == 2 and master.children(), 30, "two workers")
         # a burst of requests, each on its own connection: both workers answer some
         cpu_before = {w.pid: sum(w.cpu_times()[:2]) for w in workers}
-        with_threads = [threading.Thread(target=lambda: [_get(f"http://127.0.0.1:{port}/_dash-layout")
+        with_threads = [threading.Thread(target=lambda: [_get(f"http://127.0.0.1:{port}/login")
                                                          for _ in range(15)]) for _ in range(4)]
         for t in with_threads:
             t.start()
@@ -199,7 +206,7 @@ def test_serve_with_workers_runs_gunicorn_workers_that_never_pull(tmp_path):
         workers[0].kill()
         _wait_for(lambda: len(master.children()) == 2 and workers[0].pid not in [c.pid for c in master.children()],
                   30, "a new worker")
-        assert _get(f"http://127.0.0.1:{port}/_dash-layout") == 200
+        assert _get(f"http://127.0.0.1:{port}/login") == 200
         assert _pull_runs(city.engine) == runs and locks.holder_of(city.engine, LEASE_NAME) is None
     finally:
         out = _stop(server)
