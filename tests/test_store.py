@@ -106,7 +106,7 @@ def test_open_store_specs(tmp_path):
     assert isinstance(open_store("memory", tmp_path), MemoryFrameStore)
     disk = open_store("disk:frames", tmp_path)
     assert isinstance(disk, DiskFrameStore) and disk.root == tmp_path / "frames"
-    with pytest.raises(ValueError, match="memory 或 disk"):
+    with pytest.raises(ValueError, match="memory、disk"):
         open_store("s3://bucket", tmp_path)
 
 
