@@ -136,8 +136,9 @@ class RedisFrameStore(FrameStore):
             raise StoreUnavailable(REDIS_DOWN)
         try:
             return fn()
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+        except (redis.RedisError, OSError) as exc:  # down, loading, or refusing writes (maxmemory)
             self._down_until = time.monotonic() + self.RETRY_SECONDS
+            log.warning("Redis frame store unavailable: %s", exc)
             raise StoreUnavailable(REDIS_DOWN) from exc
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -155,11 +156,23 @@ class RedisFrameStore(FrameStore):
         try:
             remote = self._remote_statuses()
         except StoreUnavailable:
-            known = {**self.copy.statuses(), **self._seen}
-            return {ds: stand_in(s, REDIS_DOWN) for ds, s in sorted(known.items())}
+            return {ds: stand_in(self._known(ds), REDIS_DOWN) for ds in sorted({*self._seen, *self.copy.datasets()})}
         self._seen.update(remote)
-        missing = {ds: stand_in(s, REDIS_REFILLING) for ds, s in self._seen.items() if ds not in remote}
+        missing = {ds: stand_in(self._known(ds), REDIS_REFILLING) for ds in self._seen if ds not in remote}
         return dict(sorted({**remote, **missing}.items()))
+
+    def _known(self, dataset: str) -> DatasetStatus:
+        """The newest status this process has without Redis: the last one it read, or its host's copy
+        (where the owner's publishes land while Redis is down)."""
+        seen, copied = self._seen.get(dataset), self.copy.status(dataset)
+        return seen if seen is not None and seen.version >= copied.version else copied
+
+    def _held(self, dataset: str) -> Snapshot | None:
+        """The newest frames this process has without Redis: those it read, or its host's copy."""
+        cached = self._cache.get(dataset)
+        copied = self.copy.snapshot(dataset) if self.copy.status(dataset).version > (cached.version if cached else 0) \
+            else None
+        return copied or cached
 
     def versions(self) -> dict[str, int]:
         return {ds: s.version for ds, s in self.statuses().items()}
@@ -171,11 +184,11 @@ class RedisFrameStore(FrameStore):
         try:
             remote = self._remote_status(dataset)
         except StoreUnavailable:
-            known = self._seen.get(dataset) or self.copy.status(dataset)
+            known = self._known(dataset)
             return stand_in(known, REDIS_DOWN) if known.version else known
         if remote is None:
-            known = self._seen.get(dataset)
-            return stand_in(known, REDIS_REFILLING) if known else DatasetStatus(dataset)
+            known = self._known(dataset)
+            return stand_in(known, REDIS_REFILLING) if known.version else known
         self._seen[dataset] = remote
         return remote
 
@@ -192,7 +205,7 @@ class RedisFrameStore(FrameStore):
             except StoreUnavailable:
                 snap = None
             if snap is None and status.failed and status.error.startswith((REDIS_DOWN, REDIS_REFILLING)):
-                return cached or self.copy.snapshot(dataset)
+                return self._held(dataset)
             if snap is not None:
                 self._cache[dataset] = snap
                 return snap

@@ -6,10 +6,16 @@ import pandas as pd
 import pytest
 
 from dashboard.store import DiskFrameStore, MemoryFrameStore, open_store
+from tests.servers import redis_server  # noqa: F401  (fixture)
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=["memory", "disk", "redis"])
 def store(request, tmp_path):
+    if request.param == "redis":  # a real redis-server (tests/servers.py), the copy in tmp_path
+        from dashboard.store_redis import RedisFrameStore
+
+        server = request.getfixturevalue("redis_server")
+        return RedisFrameStore(f"redis://127.0.0.1:{server.port}/0", tmp_path / "frames", prefix=tmp_path.name)
     return MemoryFrameStore() if request.param == "memory" else DiskFrameStore(tmp_path / "frames")
 
 

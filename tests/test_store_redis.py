@@ -241,6 +241,9 @@ def test_redis_down_serves_the_last_frames_as_stale_then_catches_up(own_redis_se
     owner.mark_failed("sample_a", "数据源「目录」无法连接", ("目录",))
     assert owner.copy.status("sample_a").error == "数据源「目录」无法连接"
     assert reader.snapshot("sample_a").frames["daily"]["generation"].iloc[0] == 1
+    # the owner's own process (one process serving and pulling) shows its new pull, stale all the same
+    assert owner.snapshot("sample_a").frames["daily"]["generation"].iloc[0] == 2
+    assert owner.statuses()["sample_a"].version == 2 and owner.status("sample_a").failed
 
     own_redis_server.start()  # back, empty
     time.sleep(RedisFrameStore.RETRY_SECONDS)
