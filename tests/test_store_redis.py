@@ -295,3 +295,45 @@ def test_one_poll_is_one_round_trip_and_unchanged_datasets_are_not_read_again(ow
     admin.config_resetstat()
     assert reader.snapshot("sample_3").frames["summary"]["generation"].iloc[0] == 30
     assert admin.info("commandstats")["cmdstat_get"]["calls"] == 1 + 3  # the manifest, three frames
+
+
+def _drawn_figures(node) -> int:
+    """How many figures in a layout have traces."""
+    if isinstance(node, dict):
+        figure = node.get("figure")
+        own = int(isinstance(figure, dict) and bool(figure.get("data")))
+        return own + sum(_drawn_figures(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_drawn_figures(v) for v in node)
+    return 0
+
+
+def test_the_wall_keeps_its_panels_with_stale_badges_while_redis_is_down(own_redis_server, tmp_path):
+    """One process serving and pulling over Redis: the wall's first layout while Redis is down still
+    draws every figure, with stale badges; once Redis is back (empty) and refilled, the badges go."""
+    import orjson
+
+    from tests.demo_app import demo_app
+
+    app = demo_app(tmp_path, store=url_of(own_redis_server))
+    client = app.server.test_client()
+
+    def wall() -> tuple[int, str]:
+        response = client.get("/_dash-layout", headers={"Referer": "http://localhost/wall"})
+        assert response.status_code == 200
+        return _drawn_figures(orjson.loads(response.data)), response.data.decode()
+
+    figures, page = wall()
+    assert figures >= 5
+    stale_before = page.count("数据滞后")
+    own_redis_server.stop()
+    during, page = wall()
+    assert during == figures  # never blank
+    assert page.count("数据滞后") > stale_before
+    own_redis_server.start()
+    time.sleep(RedisFrameStore.RETRY_SECONDS)
+    from dashboard import runtime
+
+    assert runtime.current().store.keep()  # the scheduler's upkeep (5 s) would do it
+    after, page = wall()
+    assert after == figures and page.count("数据滞后") == stale_before
