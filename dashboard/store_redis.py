@@ -24,7 +24,6 @@ lands in the copy and reaches Redis on its return.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -123,8 +122,7 @@ class RedisFrameStore(FrameStore):
         self._set_status = self.client.register_script(_SET_STATUS)
         self._cache: dict[str, Snapshot] = {}  # this process's frames, per dataset
         self._seen: dict[str, DatasetStatus] = {}  # the last status read of each dataset
-        self._down_until = 0.0
-        self._lock = threading.RLock()
+        self._down_until = 0.0  # while Redis is down: when to try it again
 
     def _base(self, dataset: str) -> str:
         return f"{self.prefix}:frames:{dataset}:"
@@ -135,11 +133,16 @@ class RedisFrameStore(FrameStore):
         if time.monotonic() < self._down_until:
             raise StoreUnavailable(REDIS_DOWN)
         try:
-            return fn()
+            answer = fn()
         except (redis.RedisError, OSError) as exc:  # down, loading, or refusing writes (maxmemory)
+            if not self._down_until:  # logged once per outage, not once a poll
+                log.warning("Redis frame store unavailable (%s): serving the frames held here", exc)
             self._down_until = time.monotonic() + self.RETRY_SECONDS
-            log.warning("Redis frame store unavailable: %s", exc)
             raise StoreUnavailable(REDIS_DOWN) from exc
+        if self._down_until:
+            log.warning("Redis frame store reachable again")
+            self._down_until = 0.0
+        return answer
 
     # ---- reading ---------------------------------------------------------------------------------
     def _remote_statuses(self) -> dict[str, DatasetStatus]:
@@ -210,7 +213,11 @@ class RedisFrameStore(FrameStore):
                 self._cache[dataset] = snap
                 return snap
             # pruned under us by a quick succession of publishes: read the pointer again
-        raise RuntimeError(f"数据集 {dataset} 在读取时连续被替换，稍后重试")
+        held = self._held(dataset)  # or keys gone for good (evicted: Redis needs maxmemory-policy noeviction)
+        if held is None:
+            raise RuntimeError(f"数据集 {dataset} 在读取时连续被替换，稍后重试")
+        log.warning("frames of %s v%d missing in Redis: serving v%d held here", dataset, status.version, held.version)
+        return held
 
     def _read(self, dataset: str, status: DatasetStatus) -> Snapshot | None:
         """A version's frames (two round trips: the manifest, then its chunks); None if it is gone."""

@@ -76,9 +76,17 @@ def test_round_trip_keeps_frames_meta_and_dtypes(redis_server, tmp_path):
         pd.testing.assert_frame_equal(snap.frames[name], frame)
     status = reader.status("sample_a")
     assert status.version == 1 and status.data_as_of == 1.7e9 and not status.failed
-    # the durable copy on the owner's disk holds the same version
-    pd.testing.assert_frame_equal(owner.copy.snapshot("sample_a").frames["rows"], frames["rows"])
-    assert owner.copy.status("sample_a").version == 1
+    # a new version: its keys are permanent, the old one's expire after the grace period
+    owner.publish("sample_a", {"rows": frames["rows"].head(10)}, {})
+    client = redis.Redis.from_url(url_of(redis_server))
+    base = f"{owner.prefix}:frames:sample_a"
+    assert client.ttl(f"{base}:2") == -1 and client.ttl(f"{base}:2:rows:0") == -1
+    assert 0 < client.ttl(f"{base}:1") <= RedisFrameStore.GRACE_SECONDS
+    assert 0 < client.ttl(f"{base}:1:rows:3") <= RedisFrameStore.GRACE_SECONDS
+    assert reader.snapshot("sample_a").frames["rows"].equals(frames["rows"].head(10))
+    # the durable copy on the owner's disk holds the same versions
+    assert owner.copy.status("sample_a").version == 2
+    pd.testing.assert_frame_equal(owner.copy.snapshot("sample_a").frames["rows"], frames["rows"].head(10))
 
 
 def test_open_store_and_the_setting(redis_server, tmp_path):
