@@ -49,6 +49,10 @@ class PullScheduler:
         # a run due while the previous one still goes is skipped by APScheduler: log it in pull_runs
         self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         export_jobs.schedule(self.scheduler, self.puller)  # the daily briefing, the archive's retention
+        store = self.puller.store
+        if store.upkeep_seconds:  # Redis: refilled from the copy on disk after a restart (store_redis.py)
+            self.scheduler.add_job(store.keep, IntervalTrigger(seconds=store.upkeep_seconds), id="store:upkeep",
+                                   name="帧存储维护")
         self.scheduler.start()
         if jobs if jobs is not None else not self.settings.app.broker_url:
             self.jobs.start()

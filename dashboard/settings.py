@@ -145,9 +145,11 @@ class AppSettings(_Strict):
     @field_validator("store")
     @classmethod
     def _store_spec(cls, value: str) -> str:
-        if value == "memory" or value.startswith("disk:") or value.startswith("redis://"):
+        if value == "memory" or value.startswith("disk:"):
             return value
-        raise ValueError("应为 memory、disk:<目录> 或 redis://<地址>")
+        if value.startswith("redis://"):
+            return _redis_url(value)
+        raise ValueError("应为 memory、disk:<目录> 或 redis://<地址>（如 redis://127.0.0.1:6379/0）")
 
     @field_validator("broker_url")
     @classmethod
@@ -162,6 +164,27 @@ class AppSettings(_Strict):
         if value and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError("应为 HH:MM（如 03:30），或留空关闭")
         return value
+
+
+def _redis_url(value: str) -> str:
+    """``redis://[:密码@]主机[:端口][/库号]``, checked part by part so the error names the part."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(value)
+    try:
+        port = url.port
+    except ValueError:
+        raise ValueError("Redis 地址的端口应为 1–65535 的整数") from None
+    if not url.hostname:
+        raise ValueError("Redis 地址缺少主机名（如 redis://127.0.0.1:6379/0）")
+    if port == 0:
+        raise ValueError("Redis 地址的端口应为 1–65535 的整数")
+    db = url.path.strip("/")
+    if db and not (db.isdigit() and int(db) < 16):
+        raise ValueError(f"Redis 库号应为 0–15 的整数（地址末尾 /0），而不是 {db!r}")
+    if url.query or url.fragment:
+        raise ValueError("Redis 地址不支持 ? 或 # 之后的参数（超时等由 CityWall 设定）")
+    return value
 
 
 class ExtractRule(_Strict):

@@ -7,7 +7,8 @@ failed pull changes the status and leaves the last good frames in place.
 
 Backends share one interface: :class:`MemoryFrameStore` for one process and tests,
 :class:`DiskFrameStore` (Parquet files plus an atomically replaced pointer) for several processes
-on one host. A Redis backend can sit behind the same interface.
+on one host, and :class:`~dashboard.store_redis.RedisFrameStore` (Arrow IPC in Redis, with a durable
+copy on disk) for the processes of several hosts.
 """
 from __future__ import annotations
 
@@ -119,11 +120,24 @@ class FrameStore(ABC):
     def _exclusive(self, dataset: str):
         """A context in which nobody else publishes or changes this dataset's status."""
 
+    def _status_for_update(self, dataset: str) -> DatasetStatus:
+        """The status a status change starts from (a backend whose readers see a stand-in while its
+        server is away changes the real one)."""
+        return self.status(dataset)
+
+    #: seconds between two runs of :meth:`keep` by the owner of the pulls; None: nothing to keep
+    upkeep_seconds: float | None = None
+
+    def keep(self) -> list[str]:
+        """The owner's periodic upkeep; → the datasets it restored. Nothing to do here."""
+        return []
+
     def confirm(self, dataset: str) -> int:
         """A pull succeeded and nothing changed: the data is fresh again, under the same version."""
         with self._exclusive(dataset):  # read-modify-write: a publish in between must not be undone
             now = time.time()
-            status = replace(self.status(dataset), published_at=now, attempted_at=now, error="", failed_sources=())
+            status = replace(self._status_for_update(dataset), published_at=now, attempted_at=now, error="",
+                             failed_sources=())
             self._write_status(status)
             return status.version
 
@@ -134,7 +148,7 @@ class FrameStore(ABC):
     def mark_failed(self, dataset: str, error: str, sources: tuple[str, ...] = ()) -> DatasetStatus:
         """Record a failed pull; frames and version stay as they were."""
         with self._exclusive(dataset):
-            status = replace(self.status(dataset), attempted_at=time.time(), error=error,
+            status = replace(self._status_for_update(dataset), attempted_at=time.time(), error=error,
                              failed_sources=tuple(sources))
             self._write_status(status)
             return status
@@ -202,26 +216,36 @@ class DiskFrameStore(FrameStore):
         self.root.mkdir(parents=True, exist_ok=True)
         self._cache: dict[str, Snapshot] = {}
         self._lock = threading.RLock()
+        self._held = threading.local()  # the datasets this thread holds the lock of
 
     def _dir(self, dataset: str) -> Path:
         return self.root / dataset
 
     @contextmanager
     def _exclusive(self, dataset):
-        """Threads of this process (a lock) and other processes on the host (flock on a lock file)."""
+        """Threads of this process (a lock) and other processes on the host (flock on a lock file).
+        Reentrant in a thread (a store this one is the copy of publishes under it): a second flock of
+        the file through another descriptor would wait for the first forever."""
+        held = self._held.__dict__.setdefault("datasets", set())
+        if dataset in held:
+            yield
+            return
         ddir = self._dir(dataset)
         ddir.mkdir(parents=True, exist_ok=True)
         with self._lock, open(ddir / ".lock", "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            held.add(dataset)
             try:
                 yield
             finally:
+                held.discard(dataset)
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _publish(self, dataset, frames, meta=None):
+    def _publish(self, dataset, frames, meta=None, above: int = 0):
+        """``above``: a version the new one must exceed (a store this one is the durable copy of)."""
         with self._exclusive(dataset):
             ddir = self._dir(dataset)
-            version = max(self.status(dataset).version, self._highest_folder(ddir)) + 1
+            version = max(self.status(dataset).version, self._highest_folder(ddir), above) + 1
             staging = Path(tempfile.mkdtemp(dir=ddir, prefix=".staging-"))
             try:
                 for name, frame in frames.items():
@@ -297,10 +321,15 @@ class DiskFrameStore(FrameStore):
 
 
 def open_store(spec: str, data_dir: Path) -> FrameStore:
-    """``memory`` | ``disk:PATH`` (relative to the data folder) | ``redis://…`` (a later backend)."""
+    """``memory`` | ``disk:PATH`` (relative to the data folder) | ``redis://HOST:PORT/DB`` (its durable
+    copy of the last good pulls in ``DATA_DIR/frames``)."""
     if spec == "memory":
         return MemoryFrameStore()
     if spec.startswith("disk:"):
         path = Path(spec[5:])
         return DiskFrameStore(path if path.is_absolute() else data_dir / path)
-    raise ValueError(f"app.store = {spec!r}: 此版本支持 memory 或 disk:<目录>")
+    if spec.startswith("redis://"):
+        from dashboard.store_redis import RedisFrameStore
+
+        return RedisFrameStore(spec, data_dir / "frames")
+    raise ValueError(f"app.store = {spec!r}: 此版本支持 memory、disk:<目录> 或 redis://<主机>:<端口>/<库号>")

@@ -12,8 +12,9 @@ def demo_test_client(folder: Path, anonymous_role: str = "leader"):
     return demo_app(folder, anonymous_role).server.test_client()
 
 
-def demo_app(folder: Path, anonymous_role: str = "leader"):
-    """The Dash app over a 2,000-incident demo city in ``folder``, pulled once (see demo_test_client)."""
+def demo_app(folder: Path, anonymous_role: str = "leader", store: str = "disk:frames"):
+    """The Dash app over a 2,000-incident demo city in ``folder``, pulled once (see demo_test_client),
+    its frames in ``store`` (app.store)."""
     from dashboard.app import create_app
     from dashboard.pullers import Puller
     from dashboard.settings import load_settings
@@ -23,7 +24,8 @@ def demo_app(folder: Path, anonymous_role: str = "leader"):
     config.write_text((ROOT / "config" / "citywall.toml").read_text(encoding="utf-8")
                       .replace('data_dir = "../data"', f'data_dir = "{folder / "data"}"')
                       .replace("incidents = 60000", "incidents = 2000").replace("live = true", "live = false")
-                      .replace('anonymous_role = "leader"', f'anonymous_role = "{anonymous_role}"'),
+                      .replace('anonymous_role = "leader"', f'anonymous_role = "{anonymous_role}"')
+                      .replace('store = "disk:frames"', f'store = "{store}"'),
                       encoding="utf-8")
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)

@@ -6,11 +6,29 @@ import pandas as pd
 import pytest
 
 from dashboard.store import DiskFrameStore, MemoryFrameStore, open_store
+from tests.servers import redis_server  # noqa: F401  (fixture)
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=["memory", "disk", "redis"])
 def store(request, tmp_path):
+    if request.param == "redis":  # a real redis-server (tests/servers.py), the copy in tmp_path
+        from dashboard.store_redis import RedisFrameStore
+
+        server = request.getfixturevalue("redis_server")
+        store = RedisFrameStore(f"redis://127.0.0.1:{server.port}/0", tmp_path / "frames", prefix=tmp_path.name)
+        store.CHUNK_BYTES = 4096  # frames in several chunks
+        store.GRACE_SECONDS = 1  # old versions expire while readers read
+        return store
     return MemoryFrameStore() if request.param == "memory" else DiskFrameStore(tmp_path / "frames")
+
+
+def another_instance(store, tmp_path):
+    """The store as another process sees it (another host's, for Redis); memory: the same one."""
+    from dashboard.store_redis import RedisFrameStore
+
+    if isinstance(store, RedisFrameStore):
+        return RedisFrameStore(store.url, tmp_path / "reader-copy", prefix=store.prefix)
+    return DiskFrameStore(store.root) if isinstance(store, DiskFrameStore) else store
 
 
 def frames(generation: int, rows: int = 2000) -> dict[str, pd.DataFrame]:
@@ -47,14 +65,15 @@ def test_confirm_refreshes_age_without_a_new_version(store):
     assert status.version == 1 and not status.failed
 
 
-def test_publish_is_atomic_under_a_concurrent_reader(store):
+def test_publish_is_atomic_under_a_concurrent_reader(store, tmp_path):
     store.publish("sample_c", frames(0))
     stop = threading.Event()
     mixed, reads = [], [0]
+    other = another_instance(store, tmp_path)
 
     def reader():
         while not stop.is_set():
-            snap = store.snapshot("sample_c")
+            snap = other.snapshot("sample_c")
             generations = {int(f["generation"].iloc[0]) for f in snap.frames.values()}
             if len(generations) != 1 or len(snap.frames) != 3:
                 mixed.append(generations)
@@ -106,7 +125,7 @@ def test_open_store_specs(tmp_path):
     assert isinstance(open_store("memory", tmp_path), MemoryFrameStore)
     disk = open_store("disk:frames", tmp_path)
     assert isinstance(disk, DiskFrameStore) and disk.root == tmp_path / "frames"
-    with pytest.raises(ValueError, match="memory 或 disk"):
+    with pytest.raises(ValueError, match="memory、disk"):
         open_store("s3://bucket", tmp_path)
 
 
