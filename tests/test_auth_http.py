@@ -1,6 +1,7 @@
 """Authorization on the server, over plain HTTP against the real server (waitress on 127.0.0.1): every
-page and privileged callback with no session, a viewer's session, a revoked kiosk token and an
-operator's session (and an admin's), on a city that allows no anonymous access."""
+page and privileged callback with no session, a viewer's session, a revoked kiosk token, the exports'
+service token (issued in this process, checked by the server's), and an operator's session (and an
+admin's), on a city that allows no anonymous access."""
 from __future__ import annotations
 
 import pytest
@@ -37,17 +38,23 @@ def session_of(live, who: str | None) -> requests.Session:
         name = f"撤下的屏-{len(accounts.list_tokens(live.engine))}"
         assert session.get(f"{live.url}/wall?token={add_token(live.engine, name)}", timeout=30).ok
         accounts.revoke_token(live.engine, name)
+    elif who == "service-token":  # what the capture's browser sends (dashboard/capture_token.py)
+        from dashboard import capture_token
+
+        session.headers[capture_token.HEADER] = capture_token.secret(live.engine, live.settings)
     elif who:
         login(session, live.url, who)
     return session
 
 
-CALLERS = [None, "viewer1", "revoked-token", "operator1", "admin1"]
+CALLERS = [None, "viewer1", "revoked-token", "service-token", "operator1", "admin1"]
+VIEWS = {"service-token", "operator1", "admin1"}  # who may see the drill-down pages
 #: (path, who may open it)
-PAGES = [("/wall", {"viewer1", "operator1", "admin1"}), ("/", {"viewer1", "operator1", "admin1"}),
-         ("/status", {"operator1", "admin1"}), ("/district/x", {"operator1", "admin1"}), ("/admin", {"admin1"}),
+PAGES = [("/wall", {"viewer1", "service-token", "operator1", "admin1"}),
+         ("/", {"viewer1", "service-token", "operator1", "admin1"}),
+         ("/status", VIEWS), ("/district/x", VIEWS), ("/admin", {"admin1"}),
          ("/ops", {"operator1", "admin1"}), ("/ops/quarantine", {"operator1", "admin1"}),
-         ("/incidents", {"operator1", "admin1"}), ("/scoreboard", {"operator1", "admin1"})]
+         ("/incidents", VIEWS), ("/scoreboard", VIEWS), ("/briefing", {"service-token", "admin1"})]
 
 
 @pytest.mark.parametrize("who", CALLERS)
@@ -56,7 +63,7 @@ def test_pages(live, who, path, allowed):
     response = session_of(live, who).get(live.url + path, allow_redirects=False, timeout=30)
     if who in allowed:
         assert response.status_code == 200
-    elif who is None:
+    elif who in (None, "service-token"):  # not logged in: sent to the login page, shown nothing
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     else:
         assert response.status_code == 403
@@ -69,10 +76,11 @@ CALLBACKS = [
     ("status-download", {"status-download-button.n_clicks": 1, "status-query.data": {}}, {"operator1", "admin1"}),
     ("admin-download", {"admin-download-button.n_clicks": 1}, {"admin1"}),
     ("admin-body", {"admin-token-add.n_clicks": 1, "admin-token-name.value": "越权的屏"}, {"admin1"}),
-    ("wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}}, {"viewer1", "operator1", "admin1"}),
+    ("wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}}, {"viewer1", "service-token", "operator1",
+                                                                            "admin1"}),
     ("ops-job", {"ops-refresh-all.n_clicks": 1}, {"operator1", "admin1"}),  # 全部刷新: a refresh on the queue
     ("inc-grid", {"inc-grid.getRowsRequest": {"startRow": 0, "endRow": 50}, "inc-query.data": {}},
-     {"operator1", "admin1"}),  # the incident table's rows
+     VIEWS),  # the incident table's rows, as the drill-down page shows them
 ]
 
 
@@ -251,9 +259,9 @@ def test_every_server_callback_declares_the_permission_of_its_outputs(live):
 
 
 def test_a_capture_header_from_outside_the_capturing_process_opens_nothing(live):
-    """Only the process running a capture holds its pass (dashboard/auth.py capture_pass): a guessed or
-    replayed header is an anonymous visitor's request."""
-    from dashboard.auth import CAPTURE_HEADER
+    """Only the service token's secret (dashboard/capture_token.py) opens a page to a capture: a guessed
+    header opens nothing, not even what an anonymous visitor would see."""
+    from dashboard.capture_token import HEADER
 
-    response = requests.get(live.url + "/wall", headers={CAPTURE_HEADER: "x" * 43}, allow_redirects=False, timeout=30)
+    response = requests.get(live.url + "/wall", headers={HEADER: "x" * 43}, allow_redirects=False, timeout=30)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
