@@ -265,3 +265,46 @@ def test_a_capture_header_from_outside_the_capturing_process_opens_nothing(live)
 
     response = requests.get(live.url + "/wall", headers={HEADER: "x" * 43}, allow_redirects=False, timeout=30)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_the_service_token_is_audited_and_revoked_with_the_cli_until_a_new_one_is_issued(live):
+    """The service token works in every process (issued here, honoured by the server's) and lives in the
+    database and a 0600 file; ``run.py token revoke`` ends it at once, ``run.py token capture`` replaces it."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from dashboard import capture_token
+    from tests.auth_helpers import ROOT
+
+    def cli(*args) -> str:
+        done = subprocess.run([sys.executable, "run.py", "--config", str(live.config), "token", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def wall(secret: str) -> requests.Response:
+        return requests.get(live.url + "/wall?capture=1", allow_redirects=False, timeout=30,
+                            headers={capture_token.HEADER: secret, capture_token.ON_BEHALF_HEADER: quote("简报员")})
+
+    secret = capture_token.secret(live.engine, live.settings)
+    assert os.stat(capture_token.secret_file(live.settings)).st_mode & 0o777 == 0o600
+    assert wall(secret).status_code == 200
+    row = audit.query(live.engine, action="capture")[0]
+    assert (row.actor, row.actor_kind, row.target, row.detail) == \
+        (f"服务令牌:{capture_token.NAME}", "capture", capture_token.NAME, "/wall?capture=1（为 简报员 导出）")
+    assert f"{capture_token.NAME}\t有效\t服务令牌（导出截图）" in cli("list")
+
+    said = cli("revoke", capture_token.NAME)
+    assert "已吊销服务令牌（导出截图）" in said and capture_token.ISSUE_COMMAND in said
+    refused = wall(secret)  # no fallback to what anyone may see: sent to sign in
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    with pytest.raises(capture_token.CaptureTokenError) as caught:
+        capture_token.secret(live.engine, live.settings)
+    assert "服务令牌已被吊销" in caught.value.message and "python run.py token capture" in caught.value.message
+
+    assert "已签发导出截图的服务令牌" in cli("capture")
+    renewed = capture_token.secret(live.engine, live.settings)
+    assert renewed != secret and wall(renewed).status_code == 200
+    assert [t.active for t in accounts.list_tokens(live.engine) if t.scope == accounts.CAPTURE_SCOPE][-1]
