@@ -10,7 +10,8 @@ as ``run.py snapshot`` and the job runner do) and one Chromium is kept warm
 
 - the wall PNG at the canvas size (``capture.capture_png``, what an export job calls; goal < 3 s);
 - the PDF 通报 (``capture.on_drawn_page`` with ``take_pdf``, the code behind ``capture_pdf``, timed at
-  the drawn flag and at the PDF's bytes: page draw against print; goal < 8 s);
+  the drawn flag and at the PDF's bytes: page draw against print; goal < 8 s); the 通报's view model
+  and layout are also timed in the server alone;
 - the XLSX workbook (``workbook.build_workbook``, snapshots already read; goal < 3 s).
 
 The machine's load (``uptime``) is printed before and after: the figures mean little without it.
@@ -93,11 +94,16 @@ def main() -> int:
         first_drawn = drawn.pop()
         times = {kind: [_timed(make) for _ in range(args.runs)] for kind, make in (("png", png), ("pdf", pdf),
                                                                                     ("xlsx", xlsx))}
+    from dashboard.briefing_data import current_briefing
+    from layouts.briefing import briefing_page
+
+    server = [_timed(lambda: briefing_page(*current_briefing())) for _ in range(args.runs)]
     print(f"load after:  {_uptime()}")
     print(f"demo city: {args.incidents:,} incidents; {args.runs} runs after one warm-up each "
           f"(warm-up 通报 drawn in {first_drawn:.2f} s); PNG {canvas[0]}×{canvas[1]} {sizes['png'] / 1024:.0f} KB, "
           f"PDF {sizes['pdf'] / 1024:.0f} KB, XLSX {sizes['xlsx'] / 1024:.0f} KB")
     _report("wall PNG", times["png"], goal=3)
+    _report("PDF 通报: server view + layout", server)
     _report("PDF 通报: page drawn", drawn)
     _report("PDF 通报: printed", [t - d for t, d in zip(times["pdf"], drawn)])
     _report("PDF 通报: total", times["pdf"], goal=8)

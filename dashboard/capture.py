@@ -208,7 +208,7 @@ class LocalServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = create_server(app.server, host="127.0.0.1", port=self.port, threads=4)
+        self.server = create_server(app.server, host="127.0.0.1", port=self.port, threads=8)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="citywall-capture-server")
 
     def __enter__(self) -> str:
