@@ -4,9 +4,9 @@ the A4 PDF of the print-styled 通报 (/briefing, Chromium's print-to-PDF).
 The page is opened in capture mode (``?capture=1``: it stamps itself with the view, the data version,
 the data's update time and the time of the capture; the wall also in kiosk mode, without controls)
 in a viewport of the canvas size, so the image is drawn at scale 1, in the process's warm Chromium
-(dashboard/capture_browser.py), signed in with the exports' service token (dashboard/capture_token.py). The capture waits for the page's
-"all panels drawn" flag (assets/drawn.js), never for a fixed time; a page that does not draw in
-``export.capture_timeout_seconds`` fails with a Chinese error instead of an image of spinners.
+(dashboard/capture_browser.py), signed in with the exports' service token (dashboard/capture_token.py).
+The capture waits for the page's "all panels drawn" flag (assets/drawn.js), never for a fixed time;
+a page that does not draw in ``export.capture_timeout_seconds`` fails with a Chinese error instead of an image of spinners.
 Every request off 127.0.0.1 is refused: a capture never reaches the network.
 
 :class:`LocalServer` serves the app on a private 127.0.0.1 port in a thread, for the CLI's snapshot

@@ -94,7 +94,8 @@ class WarmBrowser:
                         if browser is None or browser.is_connected() or done.done():
                             done.set_exception(exc)
                             continue
-                        log.warning("截图用的 Chromium 已退出（%s），重新启动后重试一次", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                        said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                        log.warning("截图用的 Chromium 已退出（%s），重新启动后重试一次", said)
                         try:
                             browser = self._alive(playwright, None)
                             done.set_result(work(browser))
