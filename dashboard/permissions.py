@@ -50,7 +50,7 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
 }
 
 #: never held by an anonymous visitor, whatever settings.auth.anonymous_role grants: these need a login
-LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_raw_rows", "admin"})
+LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_briefing", "view_raw_rows", "admin"})
 #: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
 KIOSK_PERMISSIONS = frozenset({"view_wall"})
 #: what the exports' service token (dashboard/capture_token.py) lets the server's own headless Chromium

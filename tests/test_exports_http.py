@@ -125,4 +125,5 @@ def test_a_role_that_may_export_may_read_the_briefing_it_prints():
     roles = {"通报员": frozenset({"view_wall", "export"}), "观看": frozenset({"view_wall"})}
     assert "view_briefing" in role_caller("甲", "通报员", roles).permissions
     assert "view_briefing" not in role_caller("乙", "观看", roles).permissions
+    assert "view_briefing" not in role_caller("", "通报员", roles, kind="anonymous").permissions  # needs a login
     assert role_caller("", "", {}, kind="capture").permissions == {"view_wall", "view_drilldowns", "view_briefing"}
