@@ -25,6 +25,9 @@ NAME_MAX = 100
 _DUMMY_HASH = _HASHER.hash("citywall-no-such-user")
 
 
+KIOSK_SCOPE, CAPTURE_SCOPE = "kiosk", "capture"
+
+
 class AccountError(ValueError):
     """A request about accounts that cannot be done; the message (Chinese) says why."""
 
@@ -50,6 +53,7 @@ class KioskToken:
     created_by: str
     revoked_at: float | None
     last_used_at: float | None
+    scope: str = KIOSK_SCOPE  # kiosk: a wall screen; capture: the exports' service token (dashboard/capture_token.py)
 
     @property
     def active(self) -> bool:
@@ -187,15 +191,16 @@ def close_session(engine: Engine, secret: str) -> None:
 
 # ---- kiosk tokens -----------------------------------------------------------------------------------
 
-def add_token(engine: Engine, name: str, created_by: str) -> tuple[KioskToken, str]:
-    """A new kiosk token; returns it and its secret (shown once: only the hash is kept)."""
+def add_token(engine: Engine, name: str, created_by: str, scope: str = KIOSK_SCOPE) -> tuple[KioskToken, str]:
+    """A new token (a kiosk token, or of ``scope`` capture the exports' service token); returns it
+    and its secret (shown once: only the hash is kept)."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise AccountError(f"令牌名称不能为空，且不超过 {NAME_MAX} 个字符")
     secret = secrets.token_urlsafe(24)
     with engine.begin() as conn:
         token_id = conn.execute(insert(kiosk_tokens).values(
-            name=name, token_hash=secret_digest(secret), created_at=time.time(), created_by=created_by)
+            name=name, token_hash=secret_digest(secret), created_at=time.time(), created_by=created_by, scope=scope)
         ).inserted_primary_key[0]
     return next(t for t in list_tokens(engine) if t.id == token_id), secret
 
@@ -203,7 +208,11 @@ def add_token(engine: Engine, name: str, created_by: str) -> tuple[KioskToken, s
 def list_tokens(engine: Engine) -> list[KioskToken]:
     with engine.connect() as conn:
         rows = conn.execute(select(kiosk_tokens).order_by(kiosk_tokens.c.id)).all()
-    return [KioskToken(r.id, r.name, r.created_at, r.created_by, r.revoked_at, r.last_used_at) for r in rows]
+    return [_token(r) for r in rows]
+
+
+def _token(row) -> KioskToken:
+    return KioskToken(row.id, row.name, row.created_at, row.created_by, row.revoked_at, row.last_used_at, row.scope)
 
 
 def revoke_token(engine: Engine, token: str) -> KioskToken:
@@ -217,17 +226,18 @@ def revoke_token(engine: Engine, token: str) -> KioskToken:
     return next(t for t in list_tokens(engine) if t.id == matches[0].id)
 
 
-def token_of(engine: Engine, secret: str, touch: bool = False) -> KioskToken | None:
-    """The active token with this secret, else None; ``touch`` records its use."""
+def token_of(engine: Engine, secret: str, touch: bool = False, scope: str = KIOSK_SCOPE) -> KioskToken | None:
+    """The active token of ``scope`` with this secret, else None (a service token is no kiosk token,
+    nor the reverse); ``touch`` records its use."""
     if not secret:
         return None
     digest = secret_digest(secret)
     with engine.begin() as conn:
-        row = conn.execute(select(kiosk_tokens).where(kiosk_tokens.c.token_hash == digest,
+        row = conn.execute(select(kiosk_tokens).where(kiosk_tokens.c.token_hash == digest, kiosk_tokens.c.scope == scope,
                                                       kiosk_tokens.c.revoked_at.is_(None))).first()
         if row is not None and touch:
             conn.execute(update(kiosk_tokens).where(kiosk_tokens.c.id == row.id).values(last_used_at=time.time()))
-    return KioskToken(row.id, row.name, row.created_at, row.created_by, row.revoked_at, row.last_used_at) if row else None
+    return _token(row) if row else None
 
 
 # ---- login failures ----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ ACTIONS = {
     "refresh": "刷新数据源", "cancel": "取消刷新", "accept_guard": "放行暂缓发布", "discard_guard": "放弃暂缓发布",
     "export": "导出", "download": "下载表格", "user_add": "新增用户", "user_disable": "停用用户",
     "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_archive": "归档审计记录",
-    "denied": "拒绝访问",
+    "denied": "拒绝访问", "capture": "导出截图访问",
 }
 OUTCOMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 COLUMNS = ("时间", "用户", "身份", "操作", "对象", "结果", "来源地址", "说明")

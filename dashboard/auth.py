@@ -1,5 +1,5 @@
-"""Who is calling: login sessions (Flask-Login over rows in the app database), kiosk tokens and the
-anonymous role; the login and logout pages.
+"""Who is calling: login sessions (Flask-Login over rows in the app database), kiosk tokens, the
+exports' service token (dashboard/capture_token.py) and the anonymous role; the login and logout pages.
 
 :func:`install` wires it into the Flask server the Dash app runs on and installs the caller resolver
 of dashboard/permissions.py. What each page and callback needs is checked by dashboard/auth_gate.py.
@@ -9,23 +9,21 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import time
 from datetime import timedelta
+from urllib.parse import unquote
 
 import flask
 import flask_login
 
-from dashboard import accounts, audit
+from dashboard import accounts, audit, capture_token
 from dashboard.auth_pages import login_page, message_page
-from dashboard.permissions import ANONYMOUS, CAPTURE_PERMISSIONS, Caller, install_caller_resolver, role_caller
+from dashboard.permissions import ANONYMOUS, Caller, install_caller_resolver, role_caller
 from dashboard.settings import Settings
 
 log = logging.getLogger("citywall.auth")
 LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
 KIOSK_KEY = "kiosk"  # the Flask session's key for a wall screen's kiosk token
 TOKEN_PARAM = "token"  # the wall URL's parameter: /wall?token=…
-CAPTURE_HEADER = "X-CityWall-Capture"
-_capture_passes: dict[str, tuple[Caller, float]] = {}  # secret → (caller, expiry); this process only
 
 
 class SessionUser(flask_login.UserMixin):
@@ -54,28 +52,24 @@ def resolve_caller() -> Caller:
     return caller
 
 
-def capture_pass(on_behalf_of: str, seconds: float) -> str:
-    """A secret that lets this process's own headless Chromium (dashboard/capture.py sends it as the
-    :data:`CAPTURE_HEADER` header) see what an export draws, for ``seconds``. It lives in this process's
-    memory only, never in a URL, a cookie or the database, so a real city with no anonymous access
-    still captures; whoever asked for the export was checked for ``export`` before."""
-    now = time.monotonic()
-    for secret in [s for s, (_, until) in _capture_passes.items() if until < now]:
-        _capture_passes.pop(secret, None)
-    secret = secrets.token_urlsafe(32)
-    _capture_passes[secret] = (Caller(name=f"导出:{on_behalf_of}", permissions=CAPTURE_PERMISSIONS, kind="capture"),
-                               now + seconds)
-    return secret
-
-
-def end_capture_pass(secret: str) -> None:
-    _capture_passes.pop(secret, None)
-
-
 def _capture_caller() -> Caller | None:
-    sent = flask.request.headers.get(CAPTURE_HEADER)
-    held = _capture_passes.get(sent) if sent else None
-    return held[0] if held is not None and held[1] >= time.monotonic() else None
+    """The exports' service token (dashboard/capture_token.py) in the request's header: its caller
+    (the wall, drill-downs and 通报 only), or one holding nothing when the token is not valid (a
+    revoked or guessed token never falls back to the anonymous role); None without the header.
+    A page load is audited, naming the token and who the export is for."""
+    sent = flask.request.headers.get(capture_token.HEADER)
+    if sent is None:
+        return None
+    page_load = flask.request.method == "GET" and not flask.request.path.startswith(("/_dash", "/assets/"))
+    token = accounts.token_of(_engine(), sent, touch=page_load, scope=accounts.CAPTURE_SCOPE)
+    if token is None:
+        return Caller(name="服务令牌（无效）", kind="capture")
+    caller = role_caller(f"服务令牌:{token.name}", "", {}, kind="capture")
+    if page_load:
+        asked_by = unquote(flask.request.headers.get(capture_token.ON_BEHALF_HEADER, ""))[:100]
+        audit.record("capture", token.name, "ok", caller,
+                     detail=flask.request.full_path.rstrip("?") + (f"（为 {asked_by} 导出）" if asked_by else ""))
+    return caller
 
 
 def _resolve() -> Caller:

@@ -18,7 +18,7 @@ users = Table(
     Column("disabled_at", Float),  # NULL while the account may log in
 )
 
-kiosk_tokens = Table(  # read-only wall screens: the token is shown once, only its hash is kept
+kiosk_tokens = Table(  # read-only wall screens and the capture's service token: only the hash is kept
     "kiosk_tokens", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False),
@@ -27,6 +27,7 @@ kiosk_tokens = Table(  # read-only wall screens: the token is shown once, only i
     Column("created_by", String(100), nullable=False),
     Column("revoked_at", Float),
     Column("last_used_at", Float),
+    Column("scope", String(20), nullable=False, server_default="kiosk"),  # kiosk | capture (0008_capture_token)
 )
 
 auth_sessions = Table(  # one row per login: a logout or a disabled user ends it in every process

@@ -3,9 +3,10 @@ the A4 PDF of the print-styled 通报 (/briefing, Chromium's print-to-PDF).
 
 The page is opened in capture mode (``?capture=1``: it stamps itself with the view, the data version,
 the data's update time and the time of the capture; the wall also in kiosk mode, without controls)
-in a viewport of the canvas size, so the image is drawn at scale 1. The capture waits for the page's
-"all panels drawn" flag (assets/drawn.js), never for a fixed time; a page that does not draw in
-``export.capture_timeout_seconds`` fails with a Chinese error instead of an image of spinners.
+in a viewport of the canvas size, so the image is drawn at scale 1, in the process's warm Chromium
+(dashboard/capture_browser.py), signed in with the exports' service token (dashboard/capture_token.py).
+The capture waits for the page's "all panels drawn" flag (assets/drawn.js), never for a fixed time;
+a page that does not draw in ``export.capture_timeout_seconds`` fails with a Chinese error instead of an image of spinners.
 Every request off 127.0.0.1 is refused: a capture never reaches the network.
 
 :class:`LocalServer` serves the app on a private 127.0.0.1 port in a thread, for the CLI's snapshot
@@ -18,14 +19,17 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
-from dashboard import auth
+from dashboard import capture_token
+from dashboard.capture_browser import WarmBrowser
 
 #: the page's "all panels drawn" flag (assets/drawn.js)
 DRAWN_FLAG = "() => !!document.documentElement.dataset.cwDrawn"
+#: on the capture browser's command line: names its processes (ps, the warm browser's test)
+BROWSER_MARK = "--class=citywall-capture"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+                 "--disable-background-networking", "--disable-component-update", BROWSER_MARK]
 DRILL_SIZE = (1920, 1080)  # drill-down pages are desktop pages, whatever the wall's canvas
 BRIEFING_PATH = "/briefing"  # the 通报 (layouts/briefing.py): no capture stamp, the document dates itself
 A4_VIEWPORT = (794, 1123)  # A4 at 96 px per inch: the 通报 lays itself out for it before printing
@@ -69,22 +73,40 @@ def capture_path(path: str) -> str:
     return path + ("&" if "?" in path else "?") + "capture=1"
 
 
-def capture_png(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str = "命令行") -> Capture:
+def capture_png(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str = "命令行", *,
+                browser: WarmBrowser | None = None) -> Capture:
     """A PNG of ``base_url + path`` (which carries ``capture=1``) in a ``size`` viewport, taken once
-    every panel has drawn. The page is served by this process (:class:`LocalServer`); its browser
-    gets a capture pass (dashboard/auth.py), so the capture works whatever anonymous visitors may
-    see; ``on_behalf_of`` names who asked."""
-    return _in_thread(lambda: _in_fresh_browser(settings, base_url, path, size, on_behalf_of, "截图", take_png(size)))
+    every panel has drawn, in ``browser`` (the caller's warm one; else one launched for this capture).
+    The browser signs in with the exports' service token (dashboard/capture_token.py), so the capture
+    works whatever anonymous visitors may see, and sees what a viewer sees; ``on_behalf_of`` names
+    who asked, in the audit trail."""
+    return _capture(settings, browser, lambda b, token: on_drawn_page(
+        b, settings, base_url, path, size, token, on_behalf_of, "截图", take_png(size)))
 
 
 def capture_pdf(settings, base_url: str, path: str = BRIEFING_PATH, *, footer: str = "通报",
-                on_behalf_of: str = "命令行") -> bytes:
+                on_behalf_of: str = "命令行", browser: WarmBrowser | None = None) -> bytes:
     """The A4 PDF of ``base_url + path`` (the print-styled /briefing), printed by Chromium once every
     chart has drawn: backgrounds printed, fonts embedded, ``footer`` and the page numbers in every
-    page's footer. The margins are assets/briefing.css's @page margins. Like :func:`capture_png`, its
-    browser carries a capture pass (the pass holds ``export``: whoever asked was checked before)."""
-    return _in_thread(lambda: _in_fresh_browser(settings, base_url, path, A4_VIEWPORT, on_behalf_of, "通报",
-                                                take_pdf(footer)))
+    page's footer. The margins are assets/briefing.css's @page margins. Browser and sign-in as for
+    :func:`capture_png` (the service token may view the 通报: ``view_briefing``)."""
+    return _capture(settings, browser, lambda b, token: on_drawn_page(
+        b, settings, base_url, path, A4_VIEWPORT, token, on_behalf_of, "通报", take_pdf(footer)))
+
+
+def _capture(settings, browser: WarmBrowser | None, work):
+    """``work(a live browser, the service token's secret)`` in ``browser``, or in one of its own."""
+    from dashboard import runtime
+
+    chromium_executable(settings)  # a missing Chromium says so before anything else
+    try:
+        token = capture_token.secret(runtime.current().engine, settings)
+    except capture_token.CaptureTokenError as exc:
+        raise CaptureError(exc.message) from None
+    if browser is None:
+        with WarmBrowser(settings) as once:
+            return once.run(lambda b: work(b, token))
+    return browser.run(lambda b: work(b, token))
 
 
 def take_png(size: tuple[int, int]):
@@ -109,25 +131,6 @@ def footer_template(label: str) -> str:
             '<span>第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</span></div>')
 
 
-def _in_thread(work):
-    """``work()`` in a thread of its own: Playwright's sync API refuses a thread that already runs an
-    event loop (a caller's own Playwright, an async server)."""
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name="citywall-capture")
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def _playwright():
     try:
         from playwright import sync_api
@@ -145,27 +148,17 @@ def launch(playwright, settings):
         raise CaptureError(f"Chromium 无法启动（{executable}）：{str(exc).splitlines()[0]}；{INSTALL_HINT}。") from None
 
 
-def _in_fresh_browser(settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str, what: str, take):
-    with _playwright().sync_playwright() as p:
-        browser = launch(p, settings)
-        try:
-            return on_drawn_page(browser, settings, base_url, path, size, on_behalf_of, what, take)
-        finally:
-            browser.close()
-
-
-def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, int], on_behalf_of: str, what: str,
-                  take):
-    """``take(page, url)`` on ``base_url + path`` in a new context of ``browser`` (a fresh one, or a
-    warm one kept by its caller) with a ``size`` viewport and a capture pass for ``on_behalf_of``,
-    once the page's drawn flag is up; only 127.0.0.1 is reachable. ``what`` names the product in
-    errors (截图, 通报)."""
+def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, int], token: str, on_behalf_of: str,
+                  what: str, take):
+    """``take(page, url)`` on ``base_url + path`` in a new context of ``browser`` with a ``size``
+    viewport, signed in with the service token ``token`` for ``on_behalf_of``, once the page's
+    drawn flag is up; only 127.0.0.1 is reachable. ``what`` names the product in errors (截图, 通报)."""
     api = _playwright()
     url = base_url.rstrip("/") + path
     timeout_ms = settings.export.capture_timeout_seconds * 1000
-    secret = auth.capture_pass(on_behalf_of, settings.export.capture_timeout_seconds + 60)
+    headers = {capture_token.HEADER: token, capture_token.ON_BEHALF_HEADER: quote(on_behalf_of)}
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1, locale="zh-CN",
-                                  extra_http_headers={auth.CAPTURE_HEADER: secret})
+                                  extra_http_headers=headers)
     try:
         context.route("**/*", _local_only)
         page = context.new_page()
@@ -174,7 +167,8 @@ def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, 
         except api.Error as exc:
             raise CaptureError(f"无法打开页面 {url}：{str(exc).splitlines()[0]}") from None
         if urlparse(page.url).path.rstrip("/").endswith("/login"):  # the auth layer sent it to sign in
-            raise CaptureError(f"打开 {url} 需要登录，未生成{what}：截图浏览器的通行凭证未被接受（须由提供页面的同一进程截取）")
+            raise CaptureError(f"打开 {url} 时服务令牌未被接受，未生成{what}：服务令牌只能查看大屏、下钻页面与通报；"
+                               f"若令牌已被吊销，请运行 {capture_token.ISSUE_COMMAND} 签发新的服务令牌")
         if response is not None and response.status >= 400:
             raise CaptureError(f"页面 {url} 返回 HTTP {response.status}，未生成{what}；请检查页面地址与账号权限")
         try:
@@ -184,8 +178,10 @@ def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, 
                                f"仍有面板未绘制完成，未生成{what}；可在配置 [export] capture_timeout_seconds 中放宽时限") from None
         return take(page, url)
     finally:
-        context.close()
-        auth.end_capture_pass(secret)
+        try:
+            context.close()
+        except api.Error:  # the browser died meanwhile: the warm browser relaunches it
+            pass
 
 
 def _local_only(route) -> None:
@@ -212,7 +208,7 @@ class LocalServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = create_server(app.server, host="127.0.0.1", port=self.port, threads=4)
+        self.server = create_server(app.server, host="127.0.0.1", port=self.port, threads=8)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="citywall-capture-server")
 
     def __enter__(self) -> str:

@@ -256,14 +256,16 @@ def cmd_snapshot(settings: Settings, png: str | None, pdf: str | None, xlsx: str
             known = "、".join(f"district:{k}（{v}）" for k, v in districts.items()) or "（无区县数据）"
             raise capture.CaptureError(f"--view 的值 {view} 无效：应为 city 或 district:<区县编号>；可选：{known}")
         label = districts[region]
-    with capture.LocalServer(app) as base_url:
+    from dashboard.capture_browser import WarmBrowser
+
+    with capture.LocalServer(app) as base_url, WarmBrowser(settings) as browser:  # one Chromium for both
         if png:
             path, size = ((capture.capture_path(page), capture.DRILL_SIZE) if page
                           else (capture.wall_path(view), settings.city.canvas))
-            shot = capture.capture_png(settings, base_url, path, tuple(size))
+            shot = capture.capture_png(settings, base_url, path, tuple(size), browser=browser)
             _save(Path(png), shot.png, f"截图已保存: {png}（{shot.size[0]}×{shot.size[1]}，{page or label}）")
         if pdf:
-            document = capture.capture_pdf(settings, base_url, footer=f"{settings.city.name} · 通报")
+            document = capture.capture_pdf(settings, base_url, footer=f"{settings.city.name} · 通报", browser=browser)
             _save(Path(pdf), document, f"通报已保存: {pdf}（A4 PDF，全市，{len(document) // 1024} KB）")
     return 0
 

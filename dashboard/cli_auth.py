@@ -1,4 +1,4 @@
-"""Command line for accounts: ``user add|disable|list``, ``token add|list|revoke``, ``audit archive``.
+"""Command line for accounts: ``user add|disable|list``, ``token add|list|capture|revoke``, ``audit archive``.
 
 Every change is written to the audit log as done from the command line (actor kind ``cli``).
 """
@@ -30,12 +30,14 @@ def add_commands(sub) -> None:
     disable.add_argument("name", metavar="NAME", help="用户名")
     users.add_parser("list", help="列出全部账号")
 
-    token = sub.add_parser("token", help="管理大屏令牌（只读访问大屏，无需登录）")
+    token = sub.add_parser("token", help="管理大屏令牌（只读访问大屏，无需登录）与导出截图的服务令牌")
     tokens = token.add_subparsers(dest="token_action", metavar="操作", required=True)
     token_add = tokens.add_parser("add", help="新增令牌，并打印带令牌的大屏地址（只显示这一次）")
     token_add.add_argument("--name", required=True, help="令牌名称，如 大厅屏")
     tokens.add_parser("list", help="列出全部令牌")
-    revoke = tokens.add_parser("revoke", help="吊销令牌（按编号或名称）")
+    tokens.add_parser("capture", help="签发导出截图的服务令牌（只读：大屏、下钻页面与通报），并吊销旧的；"
+                                      "密文写入数据目录中仅本账号可读的文件")
+    revoke = tokens.add_parser("revoke", help="吊销令牌（按编号或名称；吊销服务令牌后导出截图将失败，直到重新签发）")
     revoke.add_argument("token", metavar="编号或名称", help="令牌编号或名称")
 
     audit_cmd = sub.add_parser("audit", help="审计记录的保留")
@@ -83,7 +85,7 @@ def run(settings: Settings, args) -> int:
         if args.command == "user":
             return _user(settings, engine, args)
         if args.command == "token":
-            return _token(engine, args)
+            return _token(settings, engine, args)
         return _audit(settings, engine, args)
     except accounts.AccountError as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -118,19 +120,31 @@ def _user(settings: Settings, engine, args) -> int:
     return 0
 
 
-def _token(engine, args) -> int:
-    if args.token_action == "add":
+def _token(settings: Settings, engine, args) -> int:
+    from dashboard import capture_token
+
+    if args.token_action == "capture":
+        token = capture_token.issue(engine, settings, CLI_CALLER.name)
+        _done(engine, "token_add", token.name, f"已签发导出截图的服务令牌 {token.id}「{token.name}」（只读），"
+              f"密文已写入 {capture_token.secret_file(settings)}；之前的服务令牌已吊销", "服务令牌")
+    elif args.token_action == "add":
         token, secret = accounts.add_token(engine, args.name, CLI_CALLER.name)
         _done(engine, "token_add", token.name, f"已新增大屏令牌 {token.id}「{token.name}」。"
               f"大屏地址（只显示这一次，请妥善保存）:\n  /wall?kiosk=1&token={secret}")
     elif args.token_action == "revoke":
         token = accounts.revoke_token(engine, args.token)
-        _done(engine, "token_revoke", token.name, f"已吊销大屏令牌 {token.id}「{token.name}」")
+        _done(engine, "token_revoke", token.name, f"已吊销{_kind(token)} {token.id}「{token.name}」" + (
+            f"；导出截图将失败，直到运行 {capture_token.ISSUE_COMMAND} 签发新的服务令牌"
+            if token.scope == accounts.CAPTURE_SCOPE else ""))
     else:
-        _listed([f"{t.id}\t{t.name}\t{'有效' if t.active else f'已吊销 {_time(t.revoked_at)}'}\t"
+        _listed([f"{t.id}\t{t.name}\t{'有效' if t.active else f'已吊销 {_time(t.revoked_at)}'}\t{_kind(t)}\t"
                  f"创建于 {_time(t.created_at)}（{t.created_by}）\t最近使用 {_time(t.last_used_at)}"
-                 for t in accounts.list_tokens(engine)], "尚无大屏令牌。")
+                 for t in accounts.list_tokens(engine)], "尚无令牌。")
     return 0
+
+
+def _kind(token: accounts.KioskToken) -> str:
+    return "服务令牌（导出截图）" if token.scope == accounts.CAPTURE_SCOPE else "大屏令牌"
 
 
 def _audit(settings: Settings, engine, args) -> int:

@@ -10,6 +10,8 @@ as a failed export, so /exports and /ops show it.
 Captures need the app served: the process that runs jobs hands its app over (:meth:`ExportRunner.use_app`:
 ``run.py serve`` its own, ``run.py scheduler`` one it builds at its start, in its main thread, where Dash
 registers pages), served on a private 127.0.0.1 port from the first export until the runner stops.
+The runner keeps one Chromium warm for every capture (dashboard/capture_browser.py: launched by the
+first, relaunched if it dies, closed when the runner stops).
 
 The daily briefing: ``[export] daily_briefing`` is a cron in Beijing time; :func:`briefing_slot` says
 which run is due (a pure function), :func:`queue_daily_briefing` queues it once per run whatever the
@@ -61,6 +63,9 @@ class ExportRunner:
         self._app = None
         self._server = None
         self._lock = threading.Lock()
+        from dashboard.capture_browser import WarmBrowser
+
+        self.browser = WarmBrowser(self.settings)  # its thread and Chromium start with the first capture
 
     def use_app(self, app) -> None:
         """Capture from this app (the serve process's own): never build a second app in its process."""
@@ -78,6 +83,7 @@ class ExportRunner:
             return self._server.url
 
     def close(self) -> None:
+        self.browser.close()
         with self._lock:
             if self._server is not None:
                 self._server.__exit__(None, None, None)
@@ -93,7 +99,8 @@ class ExportRunner:
             made = producer(kind)
             jobs.update_job(self.engine, job.id, stage=made.stage)
             version = data_version(self.store)
-            body = made.produce(ExportContext(self.settings, self.store, view, self.base_url, job.requested_by))
+            body = made.produce(ExportContext(self.settings, self.store, view, self.base_url, job.requested_by,
+                                              self.browser))
             if jobs.cancel_flag(self.engine, job.id):
                 raise jobs.Cancelled()
             jobs.update_job(self.engine, job.id, stage=ARCHIVING, sources_done=1)

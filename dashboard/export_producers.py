@@ -1,8 +1,8 @@
 """What each kind of export is made by: a small registry, one :class:`Producer` per kind.
 
 An export job (dashboard/export_jobs.py) looks its kind up here and calls the producer with an
-:class:`ExportContext`: the settings, the frame store, the view, and the app served on a private
-127.0.0.1 port for the captures. A producer's module is imported only when it runs (``requires``
+:class:`ExportContext`: the settings, the frame store, the view, the app served on a private
+127.0.0.1 port for the captures, and the runner's warm Chromium. A producer's module is imported only when it runs (``requires``
 names its function), so a kind whose module is not there yet is listed as 尚未可用 and fails in
 Chinese when asked for, and the other kinds keep working. Wiring another kind is one
 :func:`register` line.
@@ -35,7 +35,8 @@ class ExportContext:
     store: object
     view: str
     base_url: Callable[[], str]  # the app on 127.0.0.1, started on first use
-    made_by: str = ""  # who asked (the capture pass names them)
+    made_by: str = ""  # who asked (the capture's audit rows name them)
+    browser: object = None  # the runner's warm Chromium (dashboard/capture_browser.py); None: one per capture
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,13 @@ def capture_target(settings, view: str) -> tuple[str, tuple[int, int]]:
 
 def _png(capture_png, ctx: ExportContext) -> bytes:
     path, size = capture_target(ctx.settings, ctx.view)
-    return capture_png(ctx.settings, ctx.base_url(), path, size, on_behalf_of=ctx.made_by or "导出任务").png
+    return capture_png(ctx.settings, ctx.base_url(), path, size, on_behalf_of=ctx.made_by or "导出任务",
+                       browser=ctx.browser).png
 
 
 def _pdf(capture_pdf, ctx: ExportContext) -> bytes:
     return capture_pdf(ctx.settings, ctx.base_url(), ctx.view, footer=f"{ctx.settings.city.name} · 通报",
-                       on_behalf_of=ctx.made_by or "导出任务")
+                       on_behalf_of=ctx.made_by or "导出任务", browser=ctx.browser)
 
 
 def _xlsx(build_workbook, ctx: ExportContext) -> bytes:

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "refresh": "刷新数据源",
     "accept_guard": "处理暂缓发布",
     "export": "导出简报",
+    "view_briefing": "查看通报",
     "view_raw_rows": "查看原始行与错误详情",
     "admin": "系统管理",
 }
@@ -44,16 +45,19 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "leader": frozenset({"view_wall", "view_drilldowns", "download_tables"}),
     "operator": frozenset({"view_wall", "view_drilldowns", "download_tables", "refresh", "accept_guard",
                            "view_raw_rows"}),
-    "briefing": frozenset({"view_wall", "view_drilldowns", "export"}),
+    "briefing": frozenset({"view_wall", "view_drilldowns", "export", "view_briefing"}),
     "admin": frozenset(PERMISSIONS),
 }
 
 #: never held by an anonymous visitor, whatever settings.auth.anonymous_role grants: these need a login
-LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_raw_rows", "admin"})
+LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_briefing", "view_raw_rows", "admin"})
 #: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
 KIOSK_PERMISSIONS = frozenset({"view_wall"})
-#: what the server's own headless Chromium may see while it draws an export (dashboard/capture.py)
-CAPTURE_PERMISSIONS = frozenset({"view_wall", "view_drilldowns", "export"})
+#: what the exports' service token (dashboard/capture_token.py) lets the server's own headless Chromium
+#: see: what it draws (the wall, a drill-down page, the 通报), never raw rows, downloads, refreshes or exports
+CAPTURE_PERMISSIONS = frozenset({"view_wall", "view_drilldowns", "view_briefing"})
+#: whoever may export the 通报 may read it: a role holding the key permission holds the implied ones
+IMPLIED = {"export": frozenset({"view_briefing"})}
 #: what a page needs when its register_page declares no ``permission``
 DEFAULT_PAGE_PERMISSION = "view_drilldowns"
 
@@ -66,7 +70,7 @@ class Caller:
     name: str = ""  # user name; "" for an anonymous visitor or a kiosk screen
     role: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
-    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous" | "capture" (the server's own snapshot browser)
+    kind: str = "anonymous"  # "user" | "kiosk" | "anonymous" | "capture" (the exports' service token)
 
     @property
     def logged_in(self) -> bool:
@@ -153,8 +157,11 @@ def page_permission(page: dict) -> str | None:
 def role_caller(name: str, role: str, roles: dict[str, frozenset[str]], kind: str = "user") -> Caller:
     """A caller holding ``role``'s permissions (an anonymous one never holds :data:`LOGIN_ONLY`)."""
     granted = frozenset(roles.get(role, ()))
+    granted |= frozenset().union(*(implied for key, implied in IMPLIED.items() if key in granted))
     if kind == "anonymous":
         granted -= LOGIN_ONLY
     elif kind == "kiosk":
         granted = KIOSK_PERMISSIONS
+    elif kind == "capture":
+        granted = CAPTURE_PERMISSIONS
     return Caller(name=name, role=role, permissions=granted, kind=kind)

@@ -1,6 +1,7 @@
 """/briefing (通报): the print-styled page Chromium prints to the A4 PDF (dashboard/capture.py
-``capture_pdf``), built from its view model (dashboard/briefing_view.py). It needs the ``export``
-permission (its register_page), which the auth layer checks on the server before the layout runs.
+``capture_pdf``), built from its view model (dashboard/briefing_view.py). It needs the ``view_briefing``
+permission (its register_page; every role that may ``export`` holds it, and so does the exports'
+service token), which the auth layer checks on the server before the layout runs.
 
 The scoreboard and target tables use the /scoreboard and /targets pages' own column texts, so a
 number reads the same in the 通报 as on those pages. assets/briefing.css lays it out for paper.
@@ -145,4 +146,4 @@ def layout(**_query) -> html.Div:
 
 
 dash.register_page(__name__, path="/briefing", title="通报", name="通报", layout=layout, page_kind=pages.WALL,
-                   permission="export")
+                   permission="view_briefing")

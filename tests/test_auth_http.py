@@ -1,6 +1,7 @@
 """Authorization on the server, over plain HTTP against the real server (waitress on 127.0.0.1): every
-page and privileged callback with no session, a viewer's session, a revoked kiosk token and an
-operator's session (and an admin's), on a city that allows no anonymous access."""
+page and privileged callback with no session, a viewer's session, a revoked kiosk token, the exports'
+service token (issued in this process, checked by the server's), and an operator's session (and an
+admin's), on a city that allows no anonymous access."""
 from __future__ import annotations
 
 import pytest
@@ -37,17 +38,23 @@ def session_of(live, who: str | None) -> requests.Session:
         name = f"撤下的屏-{len(accounts.list_tokens(live.engine))}"
         assert session.get(f"{live.url}/wall?token={add_token(live.engine, name)}", timeout=30).ok
         accounts.revoke_token(live.engine, name)
+    elif who == "service-token":  # what the capture's browser sends (dashboard/capture_token.py)
+        from dashboard import capture_token
+
+        session.headers[capture_token.HEADER] = capture_token.secret(live.engine, live.settings)
     elif who:
         login(session, live.url, who)
     return session
 
 
-CALLERS = [None, "viewer1", "revoked-token", "operator1", "admin1"]
+CALLERS = [None, "viewer1", "revoked-token", "service-token", "operator1", "admin1"]
+VIEWS = {"service-token", "operator1", "admin1"}  # who may see the drill-down pages
 #: (path, who may open it)
-PAGES = [("/wall", {"viewer1", "operator1", "admin1"}), ("/", {"viewer1", "operator1", "admin1"}),
-         ("/status", {"operator1", "admin1"}), ("/district/x", {"operator1", "admin1"}), ("/admin", {"admin1"}),
+PAGES = [("/wall", {"viewer1", "service-token", "operator1", "admin1"}),
+         ("/", {"viewer1", "service-token", "operator1", "admin1"}),
+         ("/status", VIEWS), ("/district/x", VIEWS), ("/admin", {"admin1"}),
          ("/ops", {"operator1", "admin1"}), ("/ops/quarantine", {"operator1", "admin1"}),
-         ("/incidents", {"operator1", "admin1"}), ("/scoreboard", {"operator1", "admin1"})]
+         ("/incidents", VIEWS), ("/scoreboard", VIEWS), ("/briefing", {"service-token", "admin1"})]
 
 
 @pytest.mark.parametrize("who", CALLERS)
@@ -56,7 +63,7 @@ def test_pages(live, who, path, allowed):
     response = session_of(live, who).get(live.url + path, allow_redirects=False, timeout=30)
     if who in allowed:
         assert response.status_code == 200
-    elif who is None:
+    elif who in (None, "service-token"):  # not logged in: sent to the login page, shown nothing
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     else:
         assert response.status_code == 403
@@ -69,10 +76,11 @@ CALLBACKS = [
     ("status-download", {"status-download-button.n_clicks": 1, "status-query.data": {}}, {"operator1", "admin1"}),
     ("admin-download", {"admin-download-button.n_clicks": 1}, {"admin1"}),
     ("admin-body", {"admin-token-add.n_clicks": 1, "admin-token-name.value": "越权的屏"}, {"admin1"}),
-    ("wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}}, {"viewer1", "operator1", "admin1"}),
+    ("wall-ack", {"wall-poll.data": {"n": 1, "t": 0}, "wall-ack.data": {}}, {"viewer1", "service-token", "operator1",
+                                                                            "admin1"}),
     ("ops-job", {"ops-refresh-all.n_clicks": 1}, {"operator1", "admin1"}),  # 全部刷新: a refresh on the queue
     ("inc-grid", {"inc-grid.getRowsRequest": {"startRow": 0, "endRow": 50}, "inc-query.data": {}},
-     {"operator1", "admin1"}),  # the incident table's rows
+     VIEWS),  # the incident table's rows, as the drill-down page shows them
 ]
 
 
@@ -251,9 +259,52 @@ def test_every_server_callback_declares_the_permission_of_its_outputs(live):
 
 
 def test_a_capture_header_from_outside_the_capturing_process_opens_nothing(live):
-    """Only the process running a capture holds its pass (dashboard/auth.py capture_pass): a guessed or
-    replayed header is an anonymous visitor's request."""
-    from dashboard.auth import CAPTURE_HEADER
+    """Only the service token's secret (dashboard/capture_token.py) opens a page to a capture: a guessed
+    header opens nothing, not even what an anonymous visitor would see."""
+    from dashboard.capture_token import HEADER
 
-    response = requests.get(live.url + "/wall", headers={CAPTURE_HEADER: "x" * 43}, allow_redirects=False, timeout=30)
+    response = requests.get(live.url + "/wall", headers={HEADER: "x" * 43}, allow_redirects=False, timeout=30)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_the_service_token_is_audited_and_revoked_with_the_cli_until_a_new_one_is_issued(live):
+    """The service token works in every process (issued here, honoured by the server's) and lives in the
+    database and a 0600 file; ``run.py token revoke`` ends it at once, ``run.py token capture`` replaces it."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from dashboard import capture_token
+    from tests.auth_helpers import ROOT
+
+    def cli(*args) -> str:
+        done = subprocess.run([sys.executable, "run.py", "--config", str(live.config), "token", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def wall(secret: str) -> requests.Response:
+        return requests.get(live.url + "/wall?capture=1", allow_redirects=False, timeout=30,
+                            headers={capture_token.HEADER: secret, capture_token.ON_BEHALF_HEADER: quote("简报员")})
+
+    secret = capture_token.secret(live.engine, live.settings)
+    assert os.stat(capture_token.secret_file(live.settings)).st_mode & 0o777 == 0o600
+    assert wall(secret).status_code == 200
+    row = audit.query(live.engine, action="capture")[0]
+    assert (row.actor, row.actor_kind, row.target, row.detail) == \
+        (f"服务令牌:{capture_token.NAME}", "capture", capture_token.NAME, "/wall?capture=1（为 简报员 导出）")
+    assert f"{capture_token.NAME}\t有效\t服务令牌（导出截图）" in cli("list")
+
+    said = cli("revoke", capture_token.NAME)
+    assert "已吊销服务令牌（导出截图）" in said and capture_token.ISSUE_COMMAND in said
+    refused = wall(secret)  # no fallback to what anyone may see: sent to sign in
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    with pytest.raises(capture_token.CaptureTokenError) as caught:
+        capture_token.secret(live.engine, live.settings)
+    assert "服务令牌已被吊销" in caught.value.message and "python run.py token capture" in caught.value.message
+
+    assert "已签发导出截图的服务令牌" in cli("capture")
+    renewed = capture_token.secret(live.engine, live.settings)
+    assert renewed != secret and wall(renewed).status_code == 200
+    assert [t.active for t in accounts.list_tokens(live.engine) if t.scope == accounts.CAPTURE_SCOPE][-1]

@@ -99,3 +99,31 @@ def test_with_the_export_permission_an_export_is_queued_and_the_file_downloaded_
     assert downloads[0].detail.startswith("示范市-大屏PNG-全市-")
     queued = audit.query(rt.engine, actor="brief1", action="export")[::-1]
     assert queued[0].target == "导出大屏 PNG「全市」" and queued[0].detail == f"已排队，任务 {job_id}"
+
+
+def test_the_capture_service_token_views_but_may_not_export_or_download(served):
+    """The exports' service token sees what a capture draws (the wall, the 通报), never the export routes."""
+    from dashboard import capture_token
+
+    url, rt, made = served
+    token = requests.Session()
+    token.headers[capture_token.HEADER] = capture_token.secret(rt.engine, rt.settings)
+    assert token.get(f"{url}/briefing", timeout=30).status_code == 200
+    queued_before = len(jobs.active_jobs(rt.engine))
+    refused = export_click(token, url)
+    assert refused.status_code == 401 and refused.text == "需要登录后才能导出简报"
+    assert len(jobs.active_jobs(rt.engine)) == queued_before
+    download = token.get(f"{url}/exports/file/{made.id}", timeout=30)
+    assert download.status_code == 401 and b"PNG archived" not in download.content
+    page = token.get(f"{url}/exports", allow_redirects=False, timeout=30)
+    assert page.status_code == 302 and page.headers["Location"].endswith("/login?next=/exports")
+
+
+def test_a_role_that_may_export_may_read_the_briefing_it_prints():
+    from dashboard.permissions import role_caller
+
+    roles = {"通报员": frozenset({"view_wall", "export"}), "观看": frozenset({"view_wall"})}
+    assert "view_briefing" in role_caller("甲", "通报员", roles).permissions
+    assert "view_briefing" not in role_caller("乙", "观看", roles).permissions
+    assert "view_briefing" not in role_caller("", "通报员", roles, kind="anonymous").permissions  # needs a login
+    assert role_caller("", "", {}, kind="capture").permissions == {"view_wall", "view_drilldowns", "view_briefing"}

@@ -36,7 +36,7 @@ def compact(text: str) -> str:
 @pytest.fixture(scope="module")
 def briefing(live_app, tmp_path_factory):
     """The PDF, its path, and its text page by page (pdftotext: pages end with a form feed)."""
-    document = capture.capture_pdf(live_app.settings, live_app.url, footer="示范市 · 通报")  # its capture pass: export
+    document = capture.capture_pdf(live_app.settings, live_app.url, footer="示范市 · 通报")  # service token: view_briefing
     path = tmp_path_factory.mktemp("briefing") / "briefing.pdf"
     path.write_bytes(document)
     text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
@@ -126,13 +126,13 @@ def briefing_kpis():
 
 def test_briefing_refuses_a_caller_without_export_on_the_server(live_app):
     anonymous = requests.get(live_app.url + "/briefing", allow_redirects=False, timeout=30)
-    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]  # export needs a login
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]  # anonymous: leader, no 通报
     add_user(live_app.puller.engine, "brief-leader", "leader")
     leader = login(requests.Session(), live_app.url, "brief-leader")  # may see the drill-downs, not export
     refused = leader.get(live_app.url + "/briefing", timeout=30)
-    assert refused.status_code == 403 and "导出简报" in refused.text
+    assert refused.status_code == 403 and "当前账号（领导）没有「查看通报」权限" in refused.text
     shell = leader.get(live_app.url + "/_dash-layout", headers={"Referer": live_app.url + "/briefing"}, timeout=30)
-    assert "导出简报" in shell.text and "智慧城市建设运行情况通报" not in shell.text  # the page's refusal, no data
+    assert "查看通报" in shell.text and "智慧城市建设运行情况通报" not in shell.text  # the page's refusal, no data
 
 
 def test_briefing_opens_for_a_caller_with_export(live_app):
@@ -144,9 +144,9 @@ def test_briefing_opens_for_a_caller_with_export(live_app):
 
 
 def test_a_capture_sent_to_the_login_fails_in_chinese(live_app):
-    with pytest.raises(capture.CaptureError) as caught:  # /admin needs a login, not just a capture pass
+    with pytest.raises(capture.CaptureError) as caught:  # /admin needs an admin's login: the service token only views
         capture.capture_png(live_app.settings, live_app.url, "/admin", (1280, 720))
-    assert "需要登录" in caught.value.message
+    assert "服务令牌未被接受" in caught.value.message and "只能查看大屏、下钻页面与通报" in caught.value.message
 
 
 def test_cli_snapshot_pdf_serves_the_app_itself(tmp_path):
