@@ -125,7 +125,7 @@ class AppSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8050, ge=1, le=65535)
     data_dir: str = "data"
-    database_url: str = ""
+    database_url: str = Field("", description="应用数据库：空为 data_dir 下的 SQLite；或 postgresql+psycopg://…")
     store: str = "disk:frames"
     refresh_seconds: int = Field(15, ge=1, le=3600)
     nightly_reload: str = Field("03:30", description="HH:MM 每晚整页重载；空为关闭")
@@ -156,12 +156,42 @@ class AppSettings(_Strict):
             raise ValueError("应为 redis://主机:端口/库（如 redis://127.0.0.1:6379/1），或留空：任务由调度进程执行")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return database_url(value) if value else value
+
     @field_validator("nightly_reload")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         if value and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError("应为 HH:MM（如 03:30），或留空关闭")
         return value
+
+
+DATABASE_URL_FORMS = "sqlite:///<文件路径> 或 postgresql+psycopg://<用户>:<密码>@<主机>:<端口>/<库名>"
+
+
+def database_url(value: str) -> str:
+    """An app database URL SQLite or PostgreSQL can open; ``postgresql://`` gets the psycopg (v3)
+    driver, the one CityWall installs. Raises ValueError (Chinese) naming the accepted forms."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"不是合法的数据库地址，应为 {DATABASE_URL_FORMS}") from None
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgresql":
+        if "+" in url.drivername and driver != "psycopg":
+            raise ValueError(f"PostgreSQL 驱动应为 psycopg（postgresql+psycopg://…），不支持 {driver}")
+        if not url.database:
+            raise ValueError(f"缺少库名，应为 {DATABASE_URL_FORMS}")
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend != "sqlite":
+        raise ValueError(f"不支持的数据库 {backend}，应为 {DATABASE_URL_FORMS}")
+    return value
 
 
 class ExtractRule(_Strict):

@@ -17,6 +17,7 @@ missing_debs() {
   if [ "${1:-}" = test ]; then
     command -v chromedriver >/dev/null 2>&1 || echo chromium-driver
     command -v pdftotext >/dev/null 2>&1 || echo poppler-utils  # the PDF 通报's tests: pdftotext, pdffonts
+    compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || echo postgresql  # tests/servers.py starts it
   fi
   local fonts
   fonts=$(fc-list : family 2>/dev/null || true)
