@@ -244,6 +244,8 @@ class SourceSettings(_Strict):
     table: str = ""
     query: str = ""
     params: dict[str, Any] = {}
+    push_down: bool = Field(False, description="事件表在 PostgreSQL 中汇总（GROUP BY），只取回汇总结果，不取原始行")
+    detail_rows: int = Field(100_000, ge=1, le=2_000_000, description="汇总拉取时事件明细表保留的最新条数")
     # files
     path: str = ""
     sheet: str | int | None = None
@@ -317,11 +319,23 @@ class SourceSettings(_Strict):
                 raise ValueError("kind = \"sql\" 需要 url（SQLAlchemy 连接串）")
             if bool(self.table) == bool(self.query):
                 raise ValueError("kind = \"sql\" 需要 table 或 query 二者之一")
+        if self.push_down:
+            self._push_down_needs()
         if self.kind == "geo" and self.dataset != "regions":
             raise ValueError("kind = \"geo\" 只能用于 dataset = \"regions\"（区域取自 city.geo 的 GeoJSON）")
         if self.kind in ("files", "http") and not (self.path if self.kind == "files" else self.url):
             raise ValueError(f"kind = \"{self.kind}\" 需要 {'path' if self.kind == 'files' else 'url'}")
         return self
+
+    def _push_down_needs(self) -> None:
+        from sqlalchemy.engine import make_url
+
+        if self.kind != "sql" or self.dataset != "incidents" or not self.table:
+            raise ValueError("push_down = true 只用于 kind = \"sql\"、dataset = \"incidents\" 且指定 table 的数据源")
+        if make_url(self.url).get_backend_name() != "postgresql":
+            raise ValueError("push_down = true 需要 PostgreSQL 数据库（url = \"postgresql://…\"）")
+        if self.values or self.constants or self.extract or self.composite:
+            raise ValueError("push_down = true 的数据源只能用 columns 改列名，不能用 values、constants、extract 或 composite")
 
     def stale_at(self, published_at: float) -> float:
         """When this source's data, published at ``published_at``, counts as stale."""
