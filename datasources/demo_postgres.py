@@ -16,7 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sqlalchemy.engine import make_url
+
 from datasources.demo_city import CATEGORIES, SOURCES, _incident_ids, generated_incidents, incident_model, incident_status
+from datasources.sql_incidents import libpq_url
 
 COLUMNS = ("incident_id", "source", "category", "region_id", "lon", "lat", "reported_at", "deadline_at",
            "closed_at", "status")
@@ -26,16 +29,6 @@ CREATE TABLE {table} (
     lon double precision, lat double precision, reported_at timestamp, deadline_at timestamp,
     closed_at timestamp, status text)
 """
-
-
-def _psycopg_conninfo(url: str) -> str:
-    """A libpq connection string from an SQLAlchemy-style URL (postgresql[+psycopg]://…)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        raise ValueError(f"--database 应为 PostgreSQL 地址（postgresql://用户:密码@主机:端口/库名），收到 {url!r}")
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _batch_csv(model, rows: dict[str, np.ndarray], now_s: int) -> bytes:
@@ -67,7 +60,7 @@ def seed_postgres_incidents(url: str, *, seed: int, incidents: int, as_of: datet
     now_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
     model = incident_model(seed)
     name = psycopg.sql.Identifier(table)
-    with psycopg.connect(_psycopg_conninfo(url)) as conn:
+    with psycopg.connect(libpq_url(make_url(url))) as conn:
         conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         conn.execute(psycopg.sql.SQL(DDL.format(table="{}")).format(name))
         columns = psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, COLUMNS))

@@ -55,6 +55,11 @@ class IncidentAggregates:
         return self.rows_read - len(self.quarantined)
 
 
+def libpq_url(url) -> str:
+    """The libpq form (postgresql://…) of an SQLAlchemy URL of any PostgreSQL driver."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def _ident(name: str):
     from psycopg import sql
 
@@ -230,8 +235,7 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
     recent_start = (today - timedelta(days=RECENT_DAYS - 1)).to_pydatetime()
     daily_start = (today - timedelta(days=DAILY_DAYS - 1)).to_pydatetime()
     try:
-        conn = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
-                               **args)
+        conn = psycopg.connect(libpq_url(url), **args)
     except psycopg.OperationalError as exc:
         raise SourceError(source.name, f"无法连接数据库: {exc}") from exc
     try:

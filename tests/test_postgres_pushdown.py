@@ -187,3 +187,22 @@ def test_push_down_settings_say_what_to_fix(tmp_path, extra, message):
                       'table = "incidents"\npush_down = true\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="push_down = true 需要 PostgreSQL"):
         load_settings(config, environ={})
+
+
+def test_run_py_seed_database_writes_the_incidents_into_postgresql(postgres_server, tmp_path, capsys):
+    from dashboard.cli import main
+
+    name = postgres_server.create_database()
+    try:
+        config = tmp_path / "city.toml"
+        config.write_text(f'[app]\ndata_dir = "{tmp_path / "var"}"\n[demo]\nincidents = 1000\n', encoding="utf-8")
+        url = postgres_server.url(name, driver="postgresql")
+        assert main(["--config", str(config), "seed", "--incidents", "3000", "--database", url]) == 0
+        assert "已向 PostgreSQL 写入 2,999 条演示事件" in capsys.readouterr().out
+        assert len(table_rows(url.replace("postgresql://", "postgresql+psycopg://"))) == 2_999
+        assert (tmp_path / "var").is_dir()  # the rest of the demo city, local as before
+
+        assert main(["--config", str(config), "seed", "--database", "mysql://u@h/cw"]) == 2
+        assert "--database 'mysql://u@h/cw': 不支持的数据库 mysql" in capsys.readouterr().err
+    finally:
+        postgres_server.drop_database(name)
