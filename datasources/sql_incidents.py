@@ -44,7 +44,7 @@ class IncidentAggregates:
     grid_recent: pd.DataFrame  # region_id, incidents_30d, lon_sum, lat_sum, located
     density: pd.DataFrame  # bx, by, incidents (bins of DENSITY_BIN_DEGREES, last 30 days)
     closed_daily: pd.DataFrame  # day, closed (last 90 days, by closed_at)
-    newest: pd.DataFrame  # contract columns: the newest rows per district and the table's newest rows
+    newest: pd.DataFrame  # contract columns: the newest rows of the city and of each district (the ticker)
     detail: pd.DataFrame  # contract columns: the newest ``detail_rows`` good rows
     rows_read: int
     quarantined: pd.DataFrame  # the validator's quarantined rows (original values, _row, _reason)
@@ -171,7 +171,7 @@ def _copied(cur, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
     """A big result over COPY TO STDOUT, read by Arrow's CSV reader (strings as categoricals)."""
     buffer = io.BytesIO()
     with cur.copy(_copy_of(query)) as copy:
-        for chunk in copy:
+        while chunk := copy.read():
             buffer.write(chunk)
     buffer.seek(0)
     table = pacsv.read_csv(buffer, read_options=pacsv.ReadOptions(column_names=list(types)),
@@ -257,7 +257,7 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
             closed = pd.concat([_frame(cur, q.closed_daily(f, daily_start, end)) for f in filters],
                                ignore_index=True)
             detail = pd.concat([_frame(cur, q.newest(f, detail_rows)) for f in filters], ignore_index=True)
-            newest = [detail]
+            newest = [detail.head(LATEST_PER_DISTRICT)]
             for f in filters:
                 for region_filter in _district_filters(q, newest_per_district):
                     newest.append(_frame(cur, q.newest(q.sql.SQL("({}) AND {}").format(f, region_filter),
