@@ -25,20 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CONFIG = """
-[city]
-name = "基准市"
-[app]
-data_dir = "{data}"
-store = "disk:frames"
-pull_deadline_seconds = 1800
-[demo]
-incidents = 1000
-live = false
-[[sources]]
-name = "演示-区域"
-dataset = "regions"
-kind = "demo"
+PUSHED_DOWN_INCIDENTS = """
 [[sources]]
 name = "事件库"
 dataset = "incidents"
@@ -47,6 +34,7 @@ url = "{url}"
 table = "incidents"
 push_down = true
 timeout_seconds = 600
+pull_deadline_seconds = 1800
 """
 
 
@@ -79,7 +67,10 @@ def _measure(url: str, size: int, folder: Path) -> dict:
     rows = seed_postgres_incidents(url, seed=20261201, incidents=size, as_of=datetime.now())
     seeded = time.perf_counter() - started
     config = folder / f"bench-{size}.toml"
-    config.write_text(CONFIG.format(data=folder / f"data-{size}", url=url), encoding="utf-8")
+    from benchmarks.pull import CONFIG  # the city, the app and the demo regions; here the demo has 1,000 incidents
+
+    config.write_text(CONFIG.format(data=folder / f"data-{size}", incidents=1000)
+                      + PUSHED_DOWN_INCIDENTS.format(url=url), encoding="utf-8")
     child = subprocess.run([sys.executable, __file__, "--child", str(config)], capture_output=True, text=True,
                            cwd=ROOT)
     if child.returncode:

@@ -123,19 +123,21 @@ def aggregate_frames(agg, now: datetime, regions: pd.DataFrame | None) -> dict[s
          district_cube.groupby("district_id", observed=True)] or [summary(district_cube, now).iloc[:0]
                                                                    .assign(district_id="")], ignore_index=True)
     hour_weekday_by_district = pd.concat(
-        [_hour_weekday(part).assign(district_id=str(d)) for d, part in recent_hours.groupby("district_id", observed=True)
-         if part["incidents"].sum()] or [pd.DataFrame(columns=["weekday", "hour", "incidents", "district_id"])],
+        [_hour_weekday(part).assign(district_id=str(d))
+         for d, part in recent_hours.groupby("district_id", observed=True) if part["incidents"].sum()] or [pd.DataFrame(columns=["weekday", "hour", "incidents", "district_id"])],
         ignore_index=True)
     by_category = _sizes(recent_days, ["category"]).sort_values("incidents", ascending=False)
     ticker = incident_frames(agg.newest, now, regions)  # the newest rows through the rows path
     return {
         "summary": summary(district_cube, now), "summary_by_district": summary_by_district,
-        "by_district": _counts(by_day, ["district_id"], now), "by_street": _counts(by_day, ["district_id", "street_id"], now),
+        "by_district": _counts(by_day, ["district_id"], now),
+        "by_street": _counts(by_day, ["district_id", "street_id"], now),
         "by_grid": _grids(agg, regions), "density": _density(agg),
         "hour_weekday": _hour_weekday(recent_hours), "hour_weekday_by_district": hour_weekday_by_district,
         "category_district": _sizes(recent_days, ["category", "district_id"]),
         "category_street": _sizes(recent_days, ["category", "district_id", "street_id"]),
-        "by_category": by_category, "by_source": _sizes(recent_days, ["source"]), "daily": _daily(district_cube, agg, now),
+        "by_category": by_category, "by_source": _sizes(recent_days, ["source"]),
+        "daily": _daily(district_cube, agg, now),
         "latest": ticker["latest"], "latest_by_district": ticker["latest_by_district"],
         **cube,
     }

@@ -42,8 +42,8 @@ def run_pushed_down(puller, source, run_id: int, started: float, now, checkpoint
     db.replace_quarantine(engine, source.name, source.dataset, agg.quarantined)
     checkpoint()
     if verdict.held:
-        return puller._failed(source, run_id, started, f"数据源「{source.name}」发布保护: {verdict.reason}"
-                              "（汇总拉取不保留原始行，下次拉取重新判断）", rows=(agg.rows_ok, len(agg.quarantined)))
+        reason = f"数据源「{source.name}」发布保护: {verdict.reason}（汇总拉取不保留原始行，下次拉取重新判断）"
+        return puller._failed(source, run_id, started, reason, rows=(agg.rows_ok, len(agg.quarantined)))
     frames = aggregate_frames(agg, now, regions)
     frames["as_of"] = as_of_frame(now, agg.rows_ok)
     with locks.held(engine, f"dataset:{source.dataset}", settings.app.lock_expiry_seconds,

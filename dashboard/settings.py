@@ -527,6 +527,10 @@ class Settings(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"sources 中的 name 重复: {dupes}")
+        pushed = [s.name for s in self.sources if s.push_down]
+        if pushed and len([s for s in self.sources if s.dataset == "incidents"]) > 1:
+            raise ValueError(f"push_down = true 的数据源「{pushed[0]}」须是 incidents 唯一的数据源"
+                             "（库内汇总无法与其他数据源的原始行合并）")
         return self
 
     # ---- resolved paths -------------------------------------------------------------

@@ -18,7 +18,8 @@ import pyarrow.csv as pacsv
 
 from sqlalchemy.engine import make_url
 
-from datasources.demo_city import CATEGORIES, SOURCES, _incident_ids, generated_incidents, incident_model, incident_status
+from datasources.demo_city import (CATEGORIES, SOURCES, _incident_ids, generated_incidents, incident_model,
+                                   incident_status)
 from datasources.sql_incidents import libpq_url
 
 COLUMNS = ("incident_id", "source", "category", "region_id", "lon", "lat", "reported_at", "deadline_at",

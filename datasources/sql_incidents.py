@@ -11,8 +11,8 @@ transaction (one snapshot for every query) runs:
    last 30 days per region (coordinates summed for the map's grid means), the density bins, the
    closed per day, and the newest incidents (per district for the ticker, and the table's rows).
 
-The big aggregate travels as CSV over ``COPY … TO STDOUT`` into Arrow (strings dictionary-encoded),
-not as Python tuples. dashboard/aggregate_frames.py builds the wall's frames from them.
+The big aggregate travels packed by the server into one text value per day, read by Arrow (strings
+dictionary-encoded), not as one Python tuple per row. dashboard/aggregate_frames.py builds the wall's frames from them.
 """
 from __future__ import annotations
 
@@ -97,6 +97,8 @@ class _Query:
         terms = []
         for name in ("incident_id", "source", "category", "status"):
             terms.append(SQL("{0} IS NULL OR btrim({0}) = '' OR {0} <> btrim({0})").format(c[name]))
+        for name in ("source", "category", "status", "region_id"):  # the packed transfer's separators
+            terms.append(SQL("strpos({0}, E'\\n') > 0 OR strpos({0}, E'\\x1f') > 0").format(c[name]))
         terms.append(SQL("btrim({0}) = '' OR {0} <> btrim({0})").format(c["region_id"]))
         terms.append(SQL("{} NOT IN ({})").format(c["status"], SQL(", ").join(map(L, INCIDENT_STATUSES))))
         terms.append(SQL("{} IS NULL").format(c["reported_at"]))
@@ -167,24 +169,26 @@ def _frame(cur, query) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=names)
 
 
-def _copied(cur, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
-    """A big result over COPY TO STDOUT, read by Arrow's CSV reader (strings as categoricals)."""
-    buffer = io.BytesIO()
-    with cur.copy(_copy_of(query)) as copy:
-        while chunk := copy.read():
-            buffer.write(chunk)
-    buffer.seek(0)
-    table = pacsv.read_csv(buffer, read_options=pacsv.ReadOptions(column_names=list(types)),
-                           convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                                                quoted_strings_can_be_null=False))
-    del buffer
-    return table.to_pandas()
-
-
-def _copy_of(query):
+def _packed(conn, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
+    """A big result packed by the server into one text value per day (fields split by \\x1f, rows by
+    newlines: the predicate doubts any text holding either), streamed through a server-side cursor and
+    read by Arrow's CSV reader, strings dictionary-encoded: no Python object per row on the way."""
     from psycopg import sql
 
-    return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)
+    fields = sql.SQL(", ").join(sql.SQL("coalesce({}::text, '')").format(sql.Identifier(n)) for n in types)
+    packed = sql.SQL("SELECT string_agg(concat_ws(E'\\x1f', {}), E'\\n') FROM ({}) p "
+                     "GROUP BY date_trunc('day', hour_at)").format(fields, query)
+    options = (pacsv.ReadOptions(column_names=list(types)), pacsv.ParseOptions(delimiter="\x1f", quote_char=False),
+               pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+    tables = []
+    with conn.cursor(name="citywall_packed") as cur:
+        cur.itersize = 8
+        cur.execute(packed)
+        for (text,) in cur:
+            tables.append(pacsv.read_csv(io.BytesIO(text.encode()), *options))
+    if not tables:
+        return pd.DataFrame({n: pd.Series(dtype=object) for n in types})
+    return pa.concat_tables(tables).to_pandas()
 
 
 def _typed(rows: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +255,8 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
                 filters.append(q.sql.SQL("ctid = ANY({}::tid[])").format(q.lit(rescued)))
             cur.execute(q.sql.SQL("SELECT count(*) FROM {}").format(q.table))
             rows_read = int(cur.fetchone()[0])
-            hours = pd.concat([_copied(cur, q.hours(f), HOUR_TYPES) for f in filters], ignore_index=True)
+            hours = pd.concat([_packed(conn, q.hours(good), HOUR_TYPES)]
+                              + [_frame(cur, q.hours(f)) for f in filters[1:]], ignore_index=True)
             grid = pd.concat([_frame(cur, q.grid_recent(f, recent_start, end)) for f in filters], ignore_index=True)
             density = pd.concat([_frame(cur, q.density(f, recent_start, end)) for f in filters], ignore_index=True)
             closed = pd.concat([_frame(cur, q.closed_daily(f, daily_start, end)) for f in filters],

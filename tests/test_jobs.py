@@ -33,7 +33,8 @@ def ops_city(tmp_path, urls: dict[str, str], database_url: str = ""):
                       f'timeout_seconds = 60\nguard = false\n' for name, url in urls.items())
     config = tmp_path / "city.toml"
     database = f'database_url = "{database_url}"\n' if database_url else ""
-    config.write_text(f'[app]\ndata_dir = "var"\n{database}queue_poll_seconds = 0.1\nlock_expiry_seconds = 30\n{sources}',
+    config.write_text(f'[app]\ndata_dir = "var"\n{database}queue_poll_seconds = 0.1\nlock_expiry_seconds = 30\n'
+                      f'{sources}',
                       encoding="utf-8")
     return load_settings(config, environ={})
 
@@ -57,7 +58,8 @@ def wait_for(predicate, timeout=20.0, step=0.05):
 
 
 def test_enqueue_hands_back_the_active_job_instead_of_a_second_one(tmp_path, http_server, app_database_url):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body()), "部门B": http_server.route("/b", body())}, app_database_url)
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body()), "部门B": http_server.route("/b", body())},
+                        app_database_url)
     engine = db.connect(settings.database_url)
     first, queued = jobs.enqueue(engine, "refresh_source", "部门A", requested_by="ops-test")
     again, queued_again = jobs.enqueue(engine, "refresh_source", "部门A")
@@ -98,7 +100,8 @@ def test_two_processes_claiming_at_once_never_take_the_same_job(app_database_url
 
 
 def test_a_job_reports_progress_and_results(tmp_path, http_server, app_database_url):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(3)), "部门B": http_server.route("/b", b"oops")}, app_database_url)
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(3)), "部门B": http_server.route("/b", b"oops")},
+                        app_database_url)
     puller = Puller(settings, DiskFrameStore(settings.data_dir / "frames"))
     job, _ = jobs.enqueue(puller.engine, "refresh_all", requested_by="ops-test")
     runner = jobs.JobRunner(puller)

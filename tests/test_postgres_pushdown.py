@@ -147,6 +147,30 @@ def test_a_pull_publishes_the_aggregates_and_keeps_the_quarantine(seeded, tmp_pa
     puller.engine.dispose()
 
 
+def test_a_pull_the_guard_would_hold_fails_and_keeps_the_last_frames(seeded, tmp_path):
+    """No raw rows came over to hold: the pull fails with the guard's reason, the wall keeps its frames."""
+    from dashboard.pullers import Puller
+    from dashboard.store import MemoryFrameStore
+
+    settings = city(tmp_path, seeded)
+    puller = Puller(settings, MemoryFrameStore(), db.connect(settings.database_url), clock=lambda: NOW)
+    first = puller.run_source("事件库", "cli")
+    guarded = settings.sources[0].model_copy(update={"guard": True, "table": "shrunk"})
+    engine = sa.create_engine(seeded)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE shrunk AS SELECT * FROM incidents ORDER BY incident_id LIMIT 1000"))
+    try:
+        puller.settings = settings.model_copy(update={"sources": [guarded]})
+        held = puller.run_source("事件库", "cli")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE shrunk"))
+        engine.dispose()
+    assert first.ok and not held.ok and "发布保护" in held.error and "下次拉取重新判断" in held.error
+    assert puller.store.status("incidents").version == first.version  # the last good frames stay
+    assert db.recent_runs(puller.engine).iloc[0]["status"] == "failed"
+    puller.engine.dispose()
+
 def test_the_table_keeps_only_the_newest_detail_rows(seeded, tmp_path):
     settings = city(tmp_path, seeded, "detail_rows = 500\n")
     agg = read_incident_aggregates(settings.sources[0], settings, NOW, settings.sources[0].detail_rows, [])
@@ -187,6 +211,9 @@ def test_push_down_settings_say_what_to_fix(tmp_path, extra, message):
                       'table = "incidents"\npush_down = true\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="push_down = true 需要 PostgreSQL"):
         load_settings(config, environ={})
+    with pytest.raises(SettingsError, match="须是 incidents 唯一的数据源"):
+        city(tmp_path, "postgresql+psycopg://u@127.0.0.1/cw",
+             '[[sources]]\nname = "热线"\ndataset = "incidents"\nkind = "demo"\n')
 
 
 def test_run_py_seed_database_writes_the_incidents_into_postgresql(postgres_server, tmp_path, capsys):
