@@ -246,7 +246,8 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.cursor() as cur:
-            doubtful = _doubtful_rows(cur, q, _ids_unique(cur, source.table, column_names(source)["incident_id"]))
+            unique_ids = _ids_unique(cur, q.table.as_string(cur), column_names(source)["incident_id"])
+            doubtful = _doubtful_rows(cur, q, unique_ids)
             judged = validate("incidents", _typed(doubtful.drop(columns="_ctid")), now=now, bbox=bbox)
             rescued = doubtful["_ctid"].iloc[judged.good.index].tolist() if len(judged.good) else []
             good = q.sql.SQL("NOT {}").format(q.doubtful())
