@@ -254,8 +254,6 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
             filters = [good]
             if rescued:
                 filters.append(q.sql.SQL("ctid = ANY({}::tid[])").format(q.lit(rescued)))
-            cur.execute(q.sql.SQL("SELECT count(*) FROM {}").format(q.table))
-            rows_read = int(cur.fetchone()[0])
             hours = pd.concat([_packed(conn, q.hours(good), HOUR_TYPES)]
                               + [_frame(cur, q.hours(f)) for f in filters[1:]], ignore_index=True)
             grid = pd.concat([_frame(cur, q.grid_recent(f, recent_start, end)) for f in filters], ignore_index=True)
@@ -274,6 +272,8 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
         raise SourceError(source.name, f"数据库汇总查询失败: {exc}") from exc
     finally:
         conn.close()
+    # every row is either undoubted (counted in the hours aggregate) or doubted (fetched, some rescued into it)
+    rows_read = int(hours["incidents"].sum()) - len(judged.good) + len(doubtful)
     detail = _typed(detail).sort_values("reported_at", ascending=False, kind="stable").head(detail_rows)
     newest = _typed(pd.concat(newest, ignore_index=True)).drop_duplicates("incident_id")
     return IncidentAggregates(
