@@ -152,11 +152,8 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
     """An engine on the app database at the code's schema revision: an SQLite database (the embedded
     default) is upgraded on the spot; any other must have been upgraded with ``run.py db upgrade``
     (:class:`migrations.SchemaError` says so). ``migrate=False`` leaves the schema alone."""
-    if make_url(url).get_backend_name() != "sqlite":
-        # a server restarted under us: a pooled connection it cut is replaced, not handed out dead
-        engine = create_engine(url, future=True, pool_pre_ping=True)
-    else:
-        engine = create_engine(url, future=True)
+    # a server restarted under us: a pooled connection it cut is replaced, not handed out dead
+    engine = create_engine(url, future=True, pool_pre_ping=make_url(url).get_backend_name() != "sqlite")
     if engine.dialect.name == "postgresql":
         @event.listens_for(engine, "begin")
         def _postgres_begin(conn):  # write_lock: look-then-write transactions of all processes take turns
