@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from dashboard.auth_tables import app_secrets, auth_sessions, kiosk_tokens, login_attempts, users
 
@@ -89,11 +90,15 @@ def add_user(engine: Engine, name: str, role: str, password: str, roles) -> User
         raise AccountError(f"用户名不能为空，且不超过 {NAME_MAX} 个字符")
     if role not in roles:
         raise AccountError(f"角色 {role!r} 不存在；可选: {'、'.join(roles)}")
-    with engine.begin() as conn:
-        if conn.execute(select(users.c.id).where(users.c.name == name)).first():
-            raise AccountError(f"用户 {name} 已存在")
-        conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password),
-                                          created_at=time.time()))
+    password_hash = hash_password(password)
+    try:
+        with engine.begin() as conn:
+            if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+                raise AccountError(f"用户 {name} 已存在")
+            conn.execute(insert(users).values(name=name, role=role, password_hash=password_hash,
+                                              created_at=time.time()))
+    except IntegrityError:  # another process added the same name between the look and the insert
+        raise AccountError(f"用户 {name} 已存在") from None
     return find_user(engine, name)
 
 

@@ -109,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="生成（或重新生成）演示城市数据库与地理数据")
     seed.add_argument("--incidents", type=int, help="事件条数（默认取配置 demo.incidents）")
     seed.add_argument("--seed", type=int, help="随机种子（默认取配置 demo.seed）")
+    seed.add_argument("--database", metavar="URL",
+                      help="把演示城市的事件写入这个 PostgreSQL 数据库的 incidents 表（postgresql://用户:密码@主机:端口/库名），"
+                           "供 push_down = true 的 sql 数据源在库内汇总；其余演示数据仍在本地 SQLite")
     database = sub.add_parser("db", help="应用数据库的结构版本（Alembic 迁移）")
     database.add_argument("action", choices=("upgrade", "current"), metavar="操作",
                           help="upgrade：升级到最新结构版本；current：显示当前版本与最新版本")
@@ -171,11 +174,42 @@ def cmd_check_source(settings: Settings, name: str, file: str | None) -> int:
     return 1 if report.error else 0
 
 
-def cmd_seed(settings: Settings, incidents: int | None, seed: int | None) -> int:
+def cmd_seed(settings: Settings, incidents: int | None, seed: int | None, database: str | None = None) -> int:
     from datasources.demo import ensure_demo_city
 
+    if database:
+        return _seed_postgres(settings, incidents, seed, database)
     path = ensure_demo_city(settings, incidents=incidents, seed=seed, force=True)
     print(f"演示城市已生成: {path}")
+    return 0
+
+
+def _seed_postgres(settings: Settings, incidents: int | None, seed: int | None, database: str) -> int:
+    import time
+    from datetime import datetime
+
+    import psycopg
+
+    from dashboard.settings import database_url
+    from datasources.demo import ensure_demo_city
+    from datasources.demo_postgres import seed_postgres_incidents
+
+    try:
+        url = database_url(database)
+    except ValueError as exc:
+        raise SettingsError(f"--database {database!r}: {exc}") from None
+    if not url.startswith("postgresql"):
+        raise SettingsError(f"--database 应为 PostgreSQL 地址（postgresql://用户:密码@主机:端口/库名），收到 {database!r}")
+    seed = settings.demo.seed if seed is None else seed
+    ensure_demo_city(settings, seed=seed)  # departments, regions … and the map stay in the local demo city
+    started = time.monotonic()
+    try:
+        rows = seed_postgres_incidents(url, seed=seed, incidents=incidents or settings.demo.incidents,
+                                       as_of=datetime.now())
+    except psycopg.Error as exc:
+        raise SettingsError(f"无法写入数据库 {database}: {exc}".strip()) from None
+    print(f"已向 PostgreSQL 写入 {rows:,} 条演示事件（incidents 表，用时 {time.monotonic() - started:.0f} 秒）。"
+          "在配置中把事件数据源改为 kind = \"sql\"、table = \"incidents\"、push_down = true 即可在库内汇总。")
     return 0
 
 
@@ -286,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check-source":
             return cmd_check_source(settings, args.name, args.file)
         if args.command == "seed":
-            return cmd_seed(settings, args.incidents, args.seed)
+            return cmd_seed(settings, args.incidents, args.seed, args.database)
         if args.command == "db":
             return cmd_db(settings, args.action)
         if args.command == "scheduler":

@@ -1,7 +1,13 @@
-"""The app database (SQLAlchemy; SQLite by default): pull log, quarantine and indicator history.
+"""The app database (SQLAlchemy; SQLite by default, PostgreSQL at city scale): pull log, quarantine
+and indicator history.
 
 The tables below are the schema's current shape; its changes are Alembic revisions in
 dashboard/migrations, which :func:`connect` applies to SQLite (see dashboard.migrations).
+
+A transaction opened with ``execution_options(write_lock=True)`` (look-then-write: queueing a job,
+the shared secret, login failures, a migration) runs alone among such transactions of every
+process: SQLite takes its write lock at BEGIN (``BEGIN IMMEDIATE``), PostgreSQL a transaction-level
+advisory lock (``pg_advisory_xact_lock``), released at commit or rollback.
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import (Column, Date, Float, Identity, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         and_, bindparam, create_engine, delete, event, func, insert, select, update)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from dashboard import migrations
 
@@ -32,6 +38,9 @@ pull_runs = Table(
     Column("status", String(20), nullable=False, server_default="ok"),  # RUN_STATUSES
     Column("owner", String(200)),  # the process running it (dashboard/locks.py's owner id)
 )
+
+#: the PostgreSQL advisory lock key of ``write_lock`` transactions (any constant of CityWall's own)
+WRITE_LOCK_KEY = 0x43697479  # "City"
 
 #: pull_runs.status: published, failed, held by the publish guard, skipped (previous run still going),
 #: a held publish let through by an operator, still running (written when a pull starts), interrupted
@@ -143,7 +152,13 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
     """An engine on the app database at the code's schema revision: an SQLite database (the embedded
     default) is upgraded on the spot; any other must have been upgraded with ``run.py db upgrade``
     (:class:`migrations.SchemaError` says so). ``migrate=False`` leaves the schema alone."""
-    engine = create_engine(url, future=True)
+    # a server restarted under us: a pooled connection it cut is replaced, not handed out dead
+    engine = create_engine(url, future=True, pool_pre_ping=make_url(url).get_backend_name() != "sqlite")
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "begin")
+        def _postgres_begin(conn):  # write_lock: look-then-write transactions of all processes take turns
+            if conn.get_execution_options().get("write_lock"):
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,12 @@ def incident_cube(detail: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "handling_hours": detail["handling_hours"].fillna(0.0),
         "overdue": detail["overdue"].astype(np.int64),
     })
-    base = base[base["day"].notna()]
+    return cube_of(base[base["day"].notna()], detail)
+
+
+def cube_of(base: pd.DataFrame, detail: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The roll-ups from ``base`` (day, hour, district/street/grid ids, KEYS and MEASURES, any grain at
+    or below one hour; an aggregate pushed down into the source database is one), and ``detail``."""
     hours_grid = _rollup(base, ("day", "hour", *LEVEL_KEYS["grid"], *KEYS), MEASURES)
     cube_grid = _rollup(hours_grid, ("day", *LEVEL_KEYS["grid"], *KEYS), MEASURES)
     cube_street = _rollup(cube_grid, ("day", *LEVEL_KEYS["street"], *KEYS), MEASURES)

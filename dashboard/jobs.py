@@ -3,8 +3,10 @@
 The web side (/ops) checks the caller's permission, then :func:`enqueue` s a request (refresh one
 source, refresh every source; later an export) and reads its progress back with :func:`get`. The
 process that runs jobs (the scheduler's, ``run.py serve`` or ``run.py scheduler``; with a broker the
-Celery workers of dashboard/worker.py, told of each new job) polls the queue every ``app.queue_poll_seconds`` and :func:`claim` s a request with an
-``UPDATE … WHERE status = 'queued'`` that only one process wins. Progress is sources done of all and
+Celery workers of dashboard/worker.py, told of each new job) polls the queue every ``app.queue_poll_seconds``
+and :func:`claim` s a request with one ``UPDATE … WHERE id = (SELECT the oldest queued … FOR UPDATE SKIP
+LOCKED)`` that only one process wins: on PostgreSQL a claimer skips the job another is claiming instead of
+waiting for it, on SQLite the statement runs under the database's write lock. Progress is sources done of all and
 rows read (known once a source is read). Cancel is a flag on the request (:func:`request_cancel`) that
 the job checks between sources and between the steps of a pull (read, validate, publish): a
 cancelled pull publishes nothing. One pull per source at a time is the puller's database lock
@@ -106,7 +108,7 @@ def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: 
     if kind == "refresh_source":  # a 全部刷新 queued or running pulls this source too
         covering = or_(covering, db.jobs.c.kind == "refresh_all")
     same = covering if once else covering & db.jobs.c.status.in_(ACTIVE)
-    # SQLite: BEGIN IMMEDIATE, so two web processes asking at once take turns over look-and-insert
+    # write_lock: two web processes asking at once take turns over look-and-insert (dashboard/db.py)
     with engine.connect() as conn, conn.execution_options(write_lock=True).begin():
         running = conn.execute(select(db.jobs).where(same).order_by(db.jobs.c.id).limit(1)).mappings().first()
         if running:
@@ -121,20 +123,19 @@ def enqueue(engine: Engine, kind: str, source: str | None = None, requested_by: 
 
 
 def claim(engine: Engine, owner: str, queued_before: float | None = None) -> Job | None:
-    """The oldest queued job (queued before ``queued_before``, if given), now ``running`` for ``owner``;
-    None when there is none. Two processes claiming at once: the conditional UPDATE lets one win, the
-    other tries the next job."""
-    while True:
-        query = select(db.jobs.c.id).where(db.jobs.c.status == "queued")
-        if queued_before is not None:
-            query = query.where(db.jobs.c.requested_at < queued_before)
-        with engine.connect() as conn:
-            job_id = conn.execute(query.order_by(db.jobs.c.id).limit(1)).scalar()
-        if job_id is None:
-            return None
-        job = claim_job(engine, job_id, owner)
-        if job is not None:
-            return job
+    """The oldest queued job (queued before ``queued_before``, if given) not being claimed by another
+    process, now ``running`` for ``owner``; None when there is none. One statement: the row the
+    subquery locks is the row it updates."""
+    oldest = select(db.jobs.c.id).where(db.jobs.c.status == "queued")
+    if queued_before is not None:
+        oldest = oldest.where(db.jobs.c.requested_at < queued_before)
+    oldest = oldest.order_by(db.jobs.c.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    now = time.time()
+    with engine.begin() as conn:
+        job_id = conn.execute(update(db.jobs).where(db.jobs.c.id == oldest, db.jobs.c.status == "queued")
+                              .values(status="running", owner=owner, started_at=now, heartbeat_at=now)
+                              .returning(db.jobs.c.id)).scalar()
+    return None if job_id is None else get(engine, job_id)
 
 
 def claim_job(engine: Engine, job_id: int, owner: str) -> Job | None:

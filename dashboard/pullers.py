@@ -155,6 +155,10 @@ class Puller:
                               trigger=trigger, owner=self.owner)
         now = self.clock()
         try:
+            if source.push_down:  # aggregated in the source database: no raw rows come here
+                from dashboard.pull_pushdown import run_pushed_down
+
+                return run_pushed_down(self, source, run_id, started, now, checkpoint)
             raw = read_raw(source, self.settings)
             checkpoint(len(raw))
             mapped = map_raw(raw, source)

@@ -125,7 +125,7 @@ class AppSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8050, ge=1, le=65535)
     data_dir: str = "data"
-    database_url: str = ""
+    database_url: str = Field("", description="应用数据库：空为 data_dir 下的 SQLite；或 postgresql+psycopg://…")
     store: str = "disk:frames"
     refresh_seconds: int = Field(15, ge=1, le=3600)
     nightly_reload: str = Field("03:30", description="HH:MM 每晚整页重载；空为关闭")
@@ -154,9 +154,14 @@ class AppSettings(_Strict):
     @field_validator("broker_url")
     @classmethod
     def _broker(cls, value: str) -> str:
-        if value and not value.startswith(("redis://", "rediss://")):
+        if value and not value.startswith("redis://"):
             raise ValueError("应为 redis://主机:端口/库（如 redis://127.0.0.1:6379/1），或留空：任务由调度进程执行")
-        return value
+        return _redis_url(value) if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return database_url(value) if value else value
 
     @field_validator("nightly_reload")
     @classmethod
@@ -184,6 +189,31 @@ def _redis_url(value: str) -> str:
         raise ValueError(f"Redis 库号应为 0–15 的整数（地址末尾 /0），而不是 {db!r}")
     if url.query or url.fragment:
         raise ValueError("Redis 地址不支持 ? 或 # 之后的参数（超时等由 CityWall 设定）")
+    return value
+
+
+DATABASE_URL_FORMS = "sqlite:///<文件路径> 或 postgresql+psycopg://<用户>:<密码>@<主机>:<端口>/<库名>"
+
+
+def database_url(value: str) -> str:
+    """An app database URL SQLite or PostgreSQL can open; ``postgresql://`` gets the psycopg (v3)
+    driver, the one CityWall installs. Raises ValueError (Chinese) naming the accepted forms."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"不是合法的数据库地址，应为 {DATABASE_URL_FORMS}") from None
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgresql":
+        if "+" in url.drivername and driver != "psycopg":
+            raise ValueError(f"PostgreSQL 驱动应为 psycopg（postgresql+psycopg://…），不支持 {driver}")
+        if not url.database:
+            raise ValueError(f"缺少库名，应为 {DATABASE_URL_FORMS}")
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend != "sqlite":
+        raise ValueError(f"不支持的数据库 {backend}，应为 {DATABASE_URL_FORMS}")
     return value
 
 
@@ -237,6 +267,8 @@ class SourceSettings(_Strict):
     table: str = ""
     query: str = ""
     params: dict[str, Any] = {}
+    push_down: bool = Field(False, description="事件表在 PostgreSQL 中汇总（GROUP BY），只取回汇总结果，不取原始行")
+    detail_rows: int = Field(100_000, ge=1, le=2_000_000, description="汇总拉取时事件明细表保留的最新条数")
     # files
     path: str = ""
     sheet: str | int | None = None
@@ -310,11 +342,23 @@ class SourceSettings(_Strict):
                 raise ValueError("kind = \"sql\" 需要 url（SQLAlchemy 连接串）")
             if bool(self.table) == bool(self.query):
                 raise ValueError("kind = \"sql\" 需要 table 或 query 二者之一")
+        if self.push_down:
+            self._push_down_needs()
         if self.kind == "geo" and self.dataset != "regions":
             raise ValueError("kind = \"geo\" 只能用于 dataset = \"regions\"（区域取自 city.geo 的 GeoJSON）")
         if self.kind in ("files", "http") and not (self.path if self.kind == "files" else self.url):
             raise ValueError(f"kind = \"{self.kind}\" 需要 {'path' if self.kind == 'files' else 'url'}")
         return self
+
+    def _push_down_needs(self) -> None:
+        from sqlalchemy.engine import make_url
+
+        if self.kind != "sql" or self.dataset != "incidents" or not self.table:
+            raise ValueError("push_down = true 只用于 kind = \"sql\"、dataset = \"incidents\" 且指定 table 的数据源")
+        if make_url(self.url).get_backend_name() != "postgresql":
+            raise ValueError("push_down = true 需要 PostgreSQL 数据库（url = \"postgresql://…\"）")
+        if self.values or self.constants or self.extract or self.composite:
+            raise ValueError("push_down = true 的数据源只能用 columns 改列名，不能用 values、constants、extract 或 composite")
 
     def stale_at(self, published_at: float) -> float:
         """When this source's data, published at ``published_at``, counts as stale."""
@@ -506,6 +550,10 @@ class Settings(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"sources 中的 name 重复: {dupes}")
+        pushed = [s.name for s in self.sources if s.push_down]
+        if pushed and len([s for s in self.sources if s.dataset == "incidents"]) > 1:
+            raise ValueError(f"push_down = true 的数据源「{pushed[0]}」须是 incidents 唯一的数据源"
+                             "（库内汇总无法与其他数据源的原始行合并）")
         return self
 
     # ---- resolved paths -------------------------------------------------------------

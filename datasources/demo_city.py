@@ -970,6 +970,13 @@ def _incident_ids(t: np.ndarray, src: np.ndarray, k: np.ndarray) -> list[str]:
     return [f"{_SOURCE_PREFIX[s]}{stamps[h]}{kk:05d}" for s, h, kk in zip(src.tolist(), inv.tolist(), k.tolist())]
 
 
+def incident_status(rows: dict[str, np.ndarray], now_s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(closed, dispatched, status) of generated incidents as they stand at ``now_s``."""
+    closed = rows["close"] <= now_s
+    dispatched = rows["dispatch"] <= now_s
+    return closed, dispatched, np.where(closed, "已办结", np.where(dispatched, "处置中", "受理")).astype(object)
+
+
 def _insert_incidents(conn: sqlite3.Connection, model: IncidentModel, rows: dict[str, np.ndarray],
                       now_s: int) -> int:
     """Insert generated incidents as they stand at ``now_s``; open ones go to demo_pending."""
@@ -979,9 +986,7 @@ def _insert_incidents(conn: sqlite3.Connection, model: IncidentModel, rows: dict
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
         sl = {k: v[a:b] for k, v in rows.items()}
-        closed = sl["close"] <= now_s
-        dispatched = sl["dispatch"] <= now_s
-        status = np.where(closed, "已办结", np.where(dispatched, "处置中", "受理")).astype(object)
+        closed, dispatched, status = incident_status(sl, now_s)
         close_text = np.array(_fmt_ts(sl["close"]), dtype=object)
         closed_col = np.where(closed, close_text, None)
         ids = _incident_ids(sl["t"], sl["src"], sl["k"])
@@ -1063,6 +1068,29 @@ def _hour_of(t: datetime) -> int:
     return _epoch_s(t) // 3600
 
 
+def generated_incidents(seed: int, model: IncidentModel, incidents: int, as_of: datetime):
+    """Exactly ``incidents`` rows, in the order they are written: the base hours in ~30-day batches
+    (dicts of arrays), the deliberate bad rows (a list of row tuples), then the hour of ``as_of`` (its
+    dict carries ``scale``, the rate the live top-up keeps). Memory stays flat at any size."""
+    now_s = _epoch_s(as_of)
+    h1 = _hour_of(as_of)
+    h0 = h1 - INCIDENT_HISTORY_DAYS * 24
+    scale = incidents / float(_hour_weights(np.arange(h0, h1)).sum())
+    partial = _hour_batch(model, scale, h1)
+    keep = partial["t"] <= now_s
+    partial = {k: v[keep] for k, v in partial.items()}
+    n_bad = DELIBERATE_QUARANTINE["incidents"]
+    n_base = max(incidents - n_bad - len(partial["t"]), 1)
+    middle = None  # the batch holding the middle of the history (or the last one with rows)
+    for batch in _base_incidents(seed, model, n_base, h0, h1):
+        yield batch
+        if len(batch["t"]) and (middle is None or middle["t"][-1] < (h0 + h1) // 2 * 3600):
+            middle = batch
+    yield _bad_incidents(as_of, model, middle)
+    del middle, batch
+    yield {**partial, "scale": scale}
+
+
 # ================================================================================================
 # database
 # ================================================================================================
@@ -1108,25 +1136,15 @@ def seed_demo_city(db_path: Path, geo_dir: Path, *, seed: int, incidents: int, a
         conn.executemany("INSERT INTO indicator_history VALUES (?,?,?)",
                          _indicator_history(seed, as_of, rates, migrated[~classified], net_stats))
 
-        # incidents: exactly `incidents` rows = base hours + deliberate bad rows + the hour of as_of
         model = incident_model(seed)
         now_s = _epoch_s(as_of)
-        h1 = _hour_of(as_of)
-        h0 = h1 - INCIDENT_HISTORY_DAYS * 24
-        scale = incidents / float(_hour_weights(np.arange(h0, h1)).sum())
-        partial = _hour_batch(model, scale, h1)
-        keep = partial["t"] <= now_s
-        partial = {k: v[keep] for k, v in partial.items()}
-        n_bad = DELIBERATE_QUARANTINE["incidents"]
-        n_base = max(incidents - n_bad - len(partial["t"]), 1)
-        middle = None  # the batch holding the middle of the history (or the last one with rows)
-        for batch in _base_incidents(seed, model, n_base, h0, h1):
-            _insert_incidents(conn, model, batch, now_s)
-            if len(batch["t"]) and (middle is None or middle["t"][-1] < (h0 + h1) // 2 * 3600):
-                middle = batch
-        conn.executemany("INSERT INTO incidents VALUES (?,?,?,?,?,?,?,?,?,?)", _bad_incidents(as_of, model, middle))
-        del middle, batch
-        _insert_incidents(conn, model, partial, now_s)
+        scale = 0.0
+        for batch in generated_incidents(seed, model, incidents, as_of):
+            if isinstance(batch, list):
+                conn.executemany("INSERT INTO incidents VALUES (?,?,?,?,?,?,?,?,?,?)", batch)
+            else:
+                scale = batch.pop("scale", scale)
+                _insert_incidents(conn, model, batch, now_s)
         conn.execute("CREATE INDEX idx_incidents_reported_at ON incidents(reported_at)")
         conn.execute("CREATE INDEX idx_pending_close ON demo_pending(close_at)")
         conn.execute("CREATE INDEX idx_pending_dispatch ON demo_pending(dispatch_at)")

@@ -18,6 +18,7 @@ missing_debs() {
     command -v chromedriver >/dev/null 2>&1 || echo chromium-driver
     command -v pdftotext >/dev/null 2>&1 || echo poppler-utils  # the PDF 通报's tests: pdftotext, pdffonts
     command -v redis-server >/dev/null 2>&1 || echo redis-server  # the Redis frame store's tests (tests/servers.py)
+    compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || echo postgresql  # tests/servers.py starts it
   fi
   local fonts
   fonts=$(fc-list : family 2>/dev/null || true)

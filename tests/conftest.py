@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
+from tests.servers import (app_database_url, empty_database_url, empty_postgres_database,  # noqa: F401
+                           postgres_database, postgres_server)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -1,4 +1,4 @@
-"""``run.py user|token|audit`` on a real app database, the first start's admin, the audit log's
+"""``run.py user|token|audit`` on a real app database (SQLite and PostgreSQL), the first start's admin, the audit log's
 append-only archive, and the 0006_auth migration from an empty database and from 0003."""
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ AUTH_TABLES = {"users", "kiosk_tokens", "auth_sessions", "login_attempts", "audi
 
 
 @pytest.fixture
-def config(tmp_path):
+def config(tmp_path, app_database_url):
+    """A city on SQLite and on PostgreSQL (parametrised)."""
     path = tmp_path / "city.toml"
-    path.write_text(f'[app]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    path.write_text(f'[app]\ndata_dir = "{tmp_path / "data"}"\ndatabase_url = "{app_database_url}"\n', encoding="utf-8")
     return path
 
 
@@ -175,8 +176,8 @@ def _config(tmp_path):
     return path
 
 
-def test_auth_revision_from_the_previous_schema_and_back(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+def test_auth_revision_from_the_previous_schema_and_back(empty_database_url):
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, "0003_publish_guard")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO pull_runs (source, dataset, started_at, rows_ok, status) "

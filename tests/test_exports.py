@@ -1,5 +1,5 @@
-"""The export archive, export jobs and the daily briefing's schedule on a real SQLite app database and
-real files: archiving, retention (rows and files), the queue handing back the same export, the producer
+"""The export archive, export jobs and the daily briefing's schedule on a real SQLite app database (and
+a real PostgreSQL one, parametrised) and real files: archiving, retention (rows and files), the queue handing back the same export, the producer
 registry, a failed export logged, archived as failed and shown on /ops and /exports, the cron's due run
 as a pure function, and the daily briefing queued once per run."""
 from __future__ import annotations
@@ -20,15 +20,16 @@ from dashboard.store import DiskFrameStore
 DAY = 86400
 
 
-def city(tmp_path, export: str = ""):
+def city(tmp_path, export: str = "", database_url: str = ""):
     config = tmp_path / "city.toml"
-    config.write_text(f'[app]\ndata_dir = "var"\n[export]\n{export}\n', encoding="utf-8")
+    database = f'database_url = "{database_url}"\n' if database_url else ""
+    config.write_text(f'[app]\ndata_dir = "var"\n{database}[export]\n{export}\n', encoding="utf-8")
     return load_settings(config, environ={})
 
 
 @pytest.fixture
-def archive_city(tmp_path):
-    settings = city(tmp_path, "retention_days = 30")
+def archive_city(tmp_path, app_database_url):
+    settings = city(tmp_path, "retention_days = 30", app_database_url)
     return settings, db.connect(settings.database_url), exports.folder(settings)
 
 
@@ -139,8 +140,8 @@ def test_the_briefing_due_is_the_crons_latest_run_within_the_catch_up():
     assert briefing_slot(cron, beijing(2026, 12, 2, 9, 0), catch_up=timedelta(minutes=30)) is None
 
 
-def test_the_daily_briefing_is_queued_once_per_run(tmp_path, monkeypatch):
-    settings = city(tmp_path, 'daily_briefing = "0 8 * * *"')
+def test_the_daily_briefing_is_queued_once_per_run(tmp_path, monkeypatch, app_database_url):
+    settings = city(tmp_path, 'daily_briefing = "0 8 * * *"', app_database_url)
     engine = db.connect(settings.database_url)
     monkeypatch.setitem(PRODUCERS, "pdf", Producer("pdf", "通报 PDF", "生成中", "application/pdf", "/briefing",
                                                    "dashboard.capture:no_such_function", lambda fn, ctx: fn()))

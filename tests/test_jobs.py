@@ -1,4 +1,5 @@
-"""The job queue, the pull lock and crash recovery, across real processes on a real SQLite app database:
+"""The job queue, the pull lock and crash recovery, across real processes on a real SQLite app database
+and (parametrised, tests/servers.py) a real PostgreSQL one:
 enqueue and claim, progress, cancel between sources and inside a pull, two processes and one pull,
 a pull killed with SIGKILL shown 中断 after a restart, and the staging folder of a killed publish."""
 from __future__ import annotations
@@ -25,12 +26,15 @@ REPO = Path(__file__).resolve().parents[1]
 DEPTS = [{"dept_id": "D1", "name": "市大数据局", "short_name": "大数据局", "kind": "委办局"}]
 
 
-def ops_city(tmp_path, urls: dict[str, str]):
-    """One departments source per URL (name → URL), on a disk store in tmp_path/var."""
+def ops_city(tmp_path, urls: dict[str, str], database_url: str = ""):
+    """One departments source per URL (name → URL), on a disk store in tmp_path/var; the app database
+    at ``database_url`` (default: SQLite in var)."""
     sources = "".join(f'[[sources]]\nname = "{name}"\ndataset = "departments"\nkind = "http"\nurl = "{url}"\n'
                       f'timeout_seconds = 60\nguard = false\n' for name, url in urls.items())
     config = tmp_path / "city.toml"
-    config.write_text(f'[app]\ndata_dir = "var"\nqueue_poll_seconds = 0.1\nlock_expiry_seconds = 30\n{sources}',
+    database = f'database_url = "{database_url}"\n' if database_url else ""
+    config.write_text(f'[app]\ndata_dir = "var"\n{database}queue_poll_seconds = 0.1\nlock_expiry_seconds = 30\n'
+                      f'{sources}',
                       encoding="utf-8")
     return load_settings(config, environ={})
 
@@ -53,8 +57,9 @@ def wait_for(predicate, timeout=20.0, step=0.05):
     raise AssertionError("timed out waiting")
 
 
-def test_enqueue_hands_back_the_active_job_instead_of_a_second_one(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body()), "部门B": http_server.route("/b", body())})
+def test_enqueue_hands_back_the_active_job_instead_of_a_second_one(tmp_path, http_server, app_database_url):
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body()), "部门B": http_server.route("/b", body())},
+                        app_database_url)
     engine = db.connect(settings.database_url)
     first, queued = jobs.enqueue(engine, "refresh_source", "部门A", requested_by="ops-test")
     again, queued_again = jobs.enqueue(engine, "refresh_source", "部门A")
@@ -81,8 +86,8 @@ print(",".join(map(str, claimed)))
 """
 
 
-def test_two_processes_claiming_at_once_never_take_the_same_job(tmp_path):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_two_processes_claiming_at_once_never_take_the_same_job(app_database_url):
+    url = app_database_url
     engine = db.connect(url)
     ids = [jobs.enqueue(engine, "refresh_source", f"源{i}")[0].id for i in range(60)]
     procs = [subprocess.Popen([sys.executable, "-c", CLAIMER, url], cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -94,8 +99,9 @@ def test_two_processes_claiming_at_once_never_take_the_same_job(tmp_path):
     assert jobs.claim(engine, "nobody") is None
 
 
-def test_a_job_reports_progress_and_results(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(3)), "部门B": http_server.route("/b", b"oops")})
+def test_a_job_reports_progress_and_results(tmp_path, http_server, app_database_url):
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(3)), "部门B": http_server.route("/b", b"oops")},
+                        app_database_url)
     puller = Puller(settings, DiskFrameStore(settings.data_dir / "frames"))
     job, _ = jobs.enqueue(puller.engine, "refresh_all", requested_by="ops-test")
     runner = jobs.JobRunner(puller)
@@ -107,9 +113,9 @@ def test_a_job_reports_progress_and_results(tmp_path, http_server):
     assert set(runs_of(puller.engine)["trigger"]) == {"manual"}
 
 
-def test_cancel_stops_inside_the_running_pull_and_before_the_next_source(tmp_path, http_server):
+def test_cancel_stops_inside_the_running_pull_and_before_the_next_source(tmp_path, http_server, app_database_url):
     settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(2), delay=1.5),
-                                   "部门B": http_server.route("/b", body())})
+                                   "部门B": http_server.route("/b", body())}, app_database_url)
     puller = Puller(settings, DiskFrameStore(settings.data_dir / "frames"))
     job, _ = jobs.enqueue(puller.engine, "refresh_all")
     runner = jobs.JobRunner(puller)
@@ -127,16 +133,16 @@ def test_cancel_stops_inside_the_running_pull_and_before_the_next_source(tmp_pat
     assert not jobs.request_cancel(puller.engine, job.id)  # over: nothing to cancel
 
 
-def test_a_queued_job_cancelled_never_runs(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body())})
+def test_a_queued_job_cancelled_never_runs(tmp_path, http_server, app_database_url):
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body())}, app_database_url)
     engine = db.connect(settings.database_url)
     job, _ = jobs.enqueue(engine, "refresh_source", "部门A")
     assert jobs.request_cancel(engine, job.id) and jobs.get(engine, job.id).status == "cancelled"
     assert jobs.claim(engine, "x") is None
 
 
-def test_the_database_lock_is_one_owner_at_a_time_and_expires(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_the_database_lock_is_one_owner_at_a_time_and_expires(app_database_url):
+    engine = db.connect(app_database_url)
     assert locks.acquire(engine, "pull:A", "h:1:1:a", expiry=60)
     assert not locks.acquire(engine, "pull:A", f"{locks.process_owner()}/b", expiry=60)
     assert locks.acquire(engine, "pull:A", "h:1:1:a", expiry=0.01)  # the holder renews
@@ -163,8 +169,8 @@ def test_two_processes_pulling_one_source_make_one_pull(tmp_path, http_server):
     assert runs["owner"].nunique() == 2  # two processes asked; the lock let one pull
 
 
-def test_a_pull_killed_with_sigkill_shows_interrupted_after_a_restart(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=30)})
+def test_a_pull_killed_with_sigkill_shows_interrupted_after_a_restart(tmp_path, http_server, app_database_url):
+    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=30)}, app_database_url)
     proc = subprocess.Popen([sys.executable, "run.py", "--config", settings.config_path, "pull", "--source", "慢部门"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     engine = db.connect(settings.database_url)
@@ -185,8 +191,8 @@ def test_a_pull_killed_with_sigkill_shows_interrupted_after_a_restart(tmp_path, 
     assert RUN_RESULTS["interrupted"] == "中断"
 
 
-def test_a_job_left_running_by_a_dead_process_is_interrupted(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_a_job_left_running_by_a_dead_process_is_interrupted(app_database_url):
+    engine = db.connect(app_database_url)
     job, _ = jobs.enqueue(engine, "refresh_source", "部门A")
     live, _ = jobs.enqueue(engine, "refresh_all")
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
@@ -226,8 +232,8 @@ def test_the_staging_folder_of_a_killed_publish_is_cleaned_on_start(tmp_path):
     assert store.snapshot("departments").frame("departments")["name"].tolist() == ["市大数据局"]  # whole
 
 
-def test_the_scheduler_in_its_own_process_runs_the_queued_refresh(tmp_path, http_server):
-    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(2))})
+def test_the_scheduler_in_its_own_process_runs_the_queued_refresh(tmp_path, http_server, app_database_url):
+    settings = ops_city(tmp_path, {"部门A": http_server.route("/a", body(2))}, app_database_url)
     (tmp_path / "city.toml").write_text((tmp_path / "city.toml").read_text(encoding="utf-8")
                                         .replace('guard = false', 'guard = false\nschedule = "interval:1d"'),
                                         encoding="utf-8")

@@ -1,12 +1,13 @@
 """Accounts and logins: argon2 hashes, the login form's CSRF check, login failures limited per user and
-per address across processes, sessions in the app database, the anonymous role, and the audit rows of
-each of these; over real HTTP where a browser would be."""
+per address across processes, sessions in the app database (SQLite and PostgreSQL), the anonymous role,
+and the audit rows of each of these; over real HTTP where a browser would be."""
 from __future__ import annotations
 
 import re
 
 import pytest
 import requests
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from dashboard import accounts, audit, db
@@ -16,8 +17,8 @@ from tests.auth_helpers import PASSWORD, add_user, csrf_token, demo_config, logi
 from tests.browser.conftest import LiveApp
 
 
-def test_passwords_are_argon2id_hashes_with_their_own_salt(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_passwords_are_argon2id_hashes_with_their_own_salt(app_database_url):
+    engine = db.connect(app_database_url)
     add_user(engine, "a", "viewer")
     add_user(engine, "b", "viewer")
     with engine.connect() as conn:
@@ -35,19 +36,19 @@ def test_passwords_are_argon2id_hashes_with_their_own_salt(tmp_path):
         add_user(engine, "a", "viewer")
 
 
-def test_an_old_hash_is_upgraded_at_the_next_login(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_an_old_hash_is_upgraded_at_the_next_login(app_database_url):
+    engine = db.connect(app_database_url)
     add_user(engine, "a", "viewer")
     weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE users SET password_hash = ?", (weak,))
+        conn.execute(sa.text("UPDATE users SET password_hash = :weak"), {"weak": weak})
     assert accounts.authenticate(engine, "a", PASSWORD) is not None
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT password_hash FROM users").scalar() != weak
 
 
-def test_a_disabled_user_cannot_log_in_and_loses_its_sessions(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_a_disabled_user_cannot_log_in_and_loses_its_sessions(app_database_url):
+    engine = db.connect(app_database_url)
     user = add_user(engine, "a", "operator")
     secret = accounts.open_session(engine, user, 3600)
     assert accounts.session_user(engine, secret).name == "a"

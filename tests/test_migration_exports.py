@@ -1,14 +1,14 @@
-"""0007_exports on real SQLite files: from an empty database, and from 0005_jobs with queued jobs (they
+"""0007_exports on real SQLite files and a real PostgreSQL server: from an empty database, and from 0005_jobs with queued jobs (they
 keep their rows and get empty params), and back down."""
 import sqlalchemy as sa
 from alembic import command
 
 from dashboard import db, exports, jobs, migrations
-from tests.test_migrations import revision, schema_drift
+from tests.test_migrations import migrated, revision, schema_drift
 
 
-def test_exports_revision_from_an_empty_database(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_exports_revision_from_an_empty_database(empty_database_url):
+    engine = migrated(empty_database_url)
     assert revision(engine) == migrations.head() and schema_drift(engine) == []
     inspector = sa.inspect(engine)
     assert "exports" in inspector.get_table_names()
@@ -18,8 +18,8 @@ def test_exports_revision_from_an_empty_database(tmp_path):
     assert exports.get(engine, made.id) == made
 
 
-def test_exports_revision_from_the_jobs_schema_keeps_the_queue(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+def test_exports_revision_from_the_jobs_schema_keeps_the_queue(empty_database_url):
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, "0005_jobs")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO jobs (kind, source, status, requested_by, requested_at) "

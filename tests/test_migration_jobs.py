@@ -1,14 +1,14 @@
-"""0005_jobs on real SQLite files: from an empty database and from 0004_dept_history with pull log rows,
+"""0005_jobs on real SQLite files and a real PostgreSQL server: from an empty database and from 0004_dept_history with pull log rows,
 and back down."""
 import sqlalchemy as sa
 from alembic import command
 
 from dashboard import db, migrations
-from tests.test_migrations import revision, schema_drift
+from tests.test_migrations import migrated, revision, schema_drift
 
 
-def test_jobs_revision_from_an_empty_database(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_jobs_revision_from_an_empty_database(empty_database_url):
+    engine = migrated(empty_database_url)
     assert revision(engine) == migrations.head() and schema_drift(engine) == []
     inspector = sa.inspect(engine)
     assert {"jobs", "locks"} <= set(inspector.get_table_names())
@@ -16,8 +16,8 @@ def test_jobs_revision_from_an_empty_database(tmp_path):
     assert inspector.get_pk_constraint("locks")["constrained_columns"] == ["name"]
 
 
-def test_jobs_revision_from_the_previous_schema_keeps_the_log(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+def test_jobs_revision_from_the_previous_schema_keeps_the_log(empty_database_url):
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, "0004_dept_history")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO pull_runs (source, dataset, started_at, finished_at, rows_ok, "

@@ -1,6 +1,6 @@
-"""Schema migrations of the app database on real SQLite files: from an empty database, from the
-schema the pre-migration create_all made (with rows), through ``run.py db``, and the SQL the same
-revisions render for PostgreSQL."""
+"""Schema migrations of the app database on real SQLite files and a real PostgreSQL server: from an
+empty database (both), from the schema the pre-migration create_all made (with rows; SQLite, where it
+was made), through ``run.py db``, and the SQL the same revisions render for PostgreSQL."""
 import sqlite3
 import subprocess
 import sys
@@ -56,6 +56,14 @@ def schema_drift(engine) -> list:
         return compare_metadata(MigrationContext.configure(conn), db.metadata)
 
 
+def migrated(url: str) -> "sa.Engine":
+    """An engine on the database at ``url``, upgraded to the newest revision (PostgreSQL is not
+    upgraded by ``db.connect``)."""
+    engine = db.connect(url, migrate=False)
+    migrations.upgrade(engine)
+    return engine
+
+
 def revision(engine) -> str | None:
     with engine.connect() as conn:
         return migrations.current(conn)
@@ -69,8 +77,8 @@ def test_revisions_are_a_line_from_the_baseline():
     assert len(script.get_heads()) == 1
 
 
-def test_upgrade_from_an_empty_database(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+def test_upgrade_from_an_empty_database(empty_database_url):
+    engine = migrated(empty_database_url)
     assert revision(engine) == migrations.head()
     assert schema_drift(engine) == []
     inspector = sa.inspect(engine)
@@ -119,8 +127,8 @@ def test_a_database_of_unknown_shape_is_not_stamped(tmp_path):
         db.connect(f"sqlite:///{path}")
 
 
-def test_a_database_not_upgraded_automatically_says_what_to_run(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+def test_a_database_not_upgraded_automatically_says_what_to_run(empty_database_url):
+    engine = db.connect(empty_database_url, migrate=False)
     with pytest.raises(migrations.SchemaError, match="请先运行 python run.py db upgrade"):
         migrations.require_head(engine)
     migrations.upgrade(engine)
@@ -158,15 +166,15 @@ def test_run_py_db_upgrade_and_current(tmp_path):
 
 
 
-def test_an_interrupted_upgrade_leaves_the_previous_schema_whole(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+def test_an_interrupted_upgrade_leaves_the_previous_schema_whole(empty_database_url):
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, migrations.BASELINE)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO indicator_history VALUES ('six_databases', '2026-11-22', 5.0)"))
     with pytest.raises(RuntimeError), engine.connect() as conn, conn.begin():
         command.upgrade(migrations.config(connection=conn), "head")
         raise RuntimeError("进程在提交前被终止")  # every step ran, the commit never came
-    # SQLite's DDL rolled back with the rest: no half-copied table left to break the next upgrade
+    # the DDL (SQLite's and PostgreSQL's) rolled back with the rest: no half-copied table left to break the next upgrade
     assert revision(engine) == migrations.BASELINE
     assert not [t for t in sa.inspect(engine).get_table_names() if t.startswith("_alembic_tmp")]
     assert migrations.upgrade(engine) == migrations.head()
@@ -189,10 +197,9 @@ def test_a_config_with_only_a_url_migrates_too(tmp_path):
     assert revision(db.connect(url, migrate=False)) == migrations.head()
 
 
-def test_publish_guard_revision_from_the_previous_schema(tmp_path):
+def test_publish_guard_revision_from_the_previous_schema(empty_database_url):
     """0003 on a database at 0002 with pull log rows: each run gets its status from its error."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = db.connect(url, migrate=False)
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, "0002_history_unique")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO pull_runs (source, dataset, started_at, finished_at, rows_ok, "
@@ -216,11 +223,11 @@ def test_publish_guard_revision_from_the_previous_schema(tmp_path):
         assert conn.execute(sa.text("SELECT count(*) FROM pull_runs")).scalar() == 2
 
 
-def test_department_history_revision_from_0003(tmp_path):
+def test_department_history_revision_from_0003(empty_database_url):
     """0004 on a database at 0003 with history rows: the new table, its key, the upsert, and back."""
     from dashboard import department_history
 
-    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}", migrate=False)
+    engine = db.connect(empty_database_url, migrate=False)
     migrations.upgrade(engine, "0003_publish_guard")
     db.upsert_history(engine, {"sharing_rate": 0.81}, date(2026, 11, 22))
     assert "department_history" not in sa.inspect(engine).get_table_names()

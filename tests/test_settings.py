@@ -32,7 +32,7 @@ def test_environment_overrides(tmp_path):
     settings = load_settings(path, environ={"CITYWALL_APP__PORT": "8061", "CITYWALL_CITY__CANVAS": "[3840, 2160]",
                                             "CITYWALL_APP__DATABASE_URL": "postgresql://u@127.0.0.1/cw"})
     assert settings.app.port == 8061 and settings.city.canvas == (3840, 2160)
-    assert settings.database_url == "postgresql://u@127.0.0.1/cw"
+    assert settings.database_url == "postgresql+psycopg://u@127.0.0.1/cw"  # the psycopg (v3) driver
     assert settings.city.name == "景德镇市"
 
 
@@ -53,6 +53,10 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path):
     ('[app]\nrefresh_seconds = 0\n', "app.refresh_seconds = 0: 必须 ≥ 1"),
     ('[app]\nport = "abc"\n', "app.port = 'abc': 应为整数"),
     ('[app]\nstore = "s3://x"\n', "app.store = 's3://x': 应为 memory、disk:<目录> 或 redis://<地址>"),
+    ('[app]\ndatabase_url = "mysql://u@h/cw"\n', "app.database_url = 'mysql://u@h/cw': 不支持的数据库 mysql，应为 sqlite:///"),
+    ('[app]\ndatabase_url = "postgresql+psycopg2://u@h/cw"\n', "PostgreSQL 驱动应为 psycopg（postgresql+psycopg://…），不支持 psycopg2"),
+    ('[app]\ndatabase_url = "postgresql://u@h"\n', "缺少库名，应为 sqlite:///<文件路径> 或 postgresql+psycopg://"),
+    ('[app]\ndatabase_url = "127.0.0.1/cw"\n', "app.database_url = '127.0.0.1/cw': 不是合法的数据库地址"),
     ('[city]\ncanvas = [100, 100]\n', "city.canvas[0] = 100: 必须 ≥ 640"),
     ('[city]\nnmae = "x"\n', "city.nmae = 'x': 未知配置项"),
     ('[[sources]]\nname = "a"\ndataset = "incidents"\nkind = "sql"\ntable = "t"\n', "需要 url"),
