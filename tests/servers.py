@@ -203,7 +203,8 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server and keep its data (``resume`` starts it again on the same port)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # fast shutdown: clients still connected are cut off
             try:
@@ -211,7 +212,25 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+    def resume(self) -> "PostgresServer":
+        self.process = _postgres_process(self.port, self.folder)
+        _wait_for_port(self.port, self.process, 30, "postgres")
+        _wait_until_accepting(self)
+        return self
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _postgres_process(port: int, folder: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(postgres_bin_dir() / "postgres"), "-D", str(folder / "data"), "-p", str(port), "-h", "127.0.0.1",
+         "-k", str(folder), "-c", "fsync=off", "-c", "synchronous_commit=off",
+         "-c", "full_page_writes=off", "-c", "max_connections=100"],
+        stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "ab"), cwd=folder,
+        **_as_user(_unprivileged_user()))
 
 
 def start_postgres() -> PostgresServer:
@@ -229,11 +248,7 @@ def start_postgres() -> PostgresServer:
                     "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
                    check=True, capture_output=True, cwd=folder, **_as_user(user))
     port = free_port()
-    process = subprocess.Popen(
-        [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-         "-k", str(folder), "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off", "-c", "max_connections=100"],
-        stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "wb"), cwd=folder, **_as_user(user))
+    process = _postgres_process(port, folder)
     server = PostgresServer(port, folder, process)
     try:
         _wait_for_port(port, process, 30, "postgres")
