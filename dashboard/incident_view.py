@@ -188,7 +188,7 @@ def _map(frames, query: IncidentQuery, level: str | None, geography, today: date
     if detail is not None:
         from dashboard.incident_table import selection
 
-        rows = np.flatnonzero(selection(detail, query, level, today))[:MAX_POINTS]
+        rows = selection(detail, query, level, today)[:MAX_POINTS]
         lon, lat = detail["lon"].to_numpy()[rows], detail["lat"].to_numpy()[rows]
         located = ~(np.isnan(lon) | np.isnan(lat))
         points = (lon[located], lat[located])
@@ -240,6 +240,21 @@ def current_frames() -> dict:
 
     snap = runtime.current().store.snapshot("incidents")
     return snap.frames if snap is not None else {}
+
+
+CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district", "hours_grid")
+
+
+def prepare_frames(frames) -> None:
+    """Make every array the selections read from the published frames (dashboard/incident_arrays.py):
+    the warmer's work right after a publish, so that no view pays it."""
+    from dashboard import incident_arrays
+
+    for name in CUBES:
+        if frames.get(name) is not None:
+            incident_arrays.prepare(frames[name], "day")
+    if frames.get("detail") is not None:
+        incident_arrays.prepare(frames["detail"], "reported_at").arrow("incident_id")
 
 
 def as_of_of(frames):

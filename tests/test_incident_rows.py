@@ -64,8 +64,10 @@ def test_rows_of_a_period_are_those_a_plain_comparison_picks(order, query):
     picked = sel.mask(frame, query, level, TODAY)
     assert np.array_equal(picked, _plain(frame, query))
     found = sel.rows(frame, query, level, TODAY)
-    assert (found.keep is None) == (order != "none" and query.weekday is None and query.region is None
-                                    and query.category is None)  # a slice alone where it can be one
+    # a slice alone where it can be one; a region's rows a block of the region order (no mask over the frame)
+    assert (found.keep is None and found.index is None) == (order != "none" and query.weekday is None
+                                                            and query.region is None and query.category is None)
+    assert (found.index is not None) == (query.region is not None)
     assert found.total(frame["incidents"].to_numpy()) == frame["incidents"].to_numpy()[picked].sum()
 
 
