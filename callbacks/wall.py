@@ -259,6 +259,9 @@ def warm(store, ctx=None) -> dict[str, int]:
     the caches, so the first wall to load after a publish finds them built; → the versions drawn."""
     versions = warm_parts(store, ctx)
     wall_page.layout()
+    from callbacks import drill_warm  # the drill-down pages' arrays and default pages, after the wall's
+
+    drill_warm.warm(store)
     return versions
 
 

@@ -12,12 +12,13 @@ publish (dashboard/incident_view.py ``warm``) instead of the first view that rea
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from dashboard.kept import Kept
 
 REGION_COLUMNS = ("district_id", "street_id", "grid_id")  # coarsest first
 MEASURES = ("incidents", "closed", "ontime", "handling_hours", "overdue")
@@ -182,6 +183,7 @@ class Columns:
 
 
 def _span(days: np.ndarray, order: int, a: int, b: int) -> tuple[int, int, np.ndarray | None]:
+    a, b = days.dtype.type(a), days.dtype.type(b)  # a Python int would have np.searchsorted convert the array
     if order > 0:
         return int(np.searchsorted(days, a, "left")), int(np.searchsorted(days, b, "left")), None
     if order < 0:  # newest first
@@ -202,25 +204,13 @@ def _first_below(descending: np.ndarray, value: int) -> int:
     return lo
 
 
-_COLUMNS: OrderedDict[tuple, Columns] = OrderedDict()
-COLUMNS_KEPT = 24  # frames of a few publishes: the newest are used, the oldest dropped first
-_LOCK = threading.Lock()
+_COLUMNS = Kept(24)  # the frames of a few publishes: the newest are used, the oldest dropped first
 
 
 def columns(frame: pd.DataFrame, day_column: str) -> Columns:
     key = (id(frame), day_column)
-    with _LOCK:
-        hit = _COLUMNS.get(key)
-        if hit is not None and hit.frame is frame:
-            _COLUMNS.move_to_end(key)
-            return hit
-    made = Columns(frame, day_column)
-    with _LOCK:
-        _COLUMNS[key] = made
-        _COLUMNS.move_to_end(key)
-        while len(_COLUMNS) > COLUMNS_KEPT:
-            _COLUMNS.popitem(last=False)
-    return made
+    hit = _COLUMNS.get(key)  # an entry keeps its frame alive: its id is the frame's own
+    return hit if hit is not None else _COLUMNS.put(key, Columns(frame, day_column))
 
 
 def prepare(frame: pd.DataFrame, day_column: str) -> Columns:

@@ -9,7 +9,6 @@ incidents past their deadline of every day (全部时段), as on the wall.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from dashboard import incident_arrays as arrays
 from dashboard.incident_query import DEFAULT_SORT, IncidentQuery
+from dashboard.kept import Kept
 
 LEVELS = ("区县", "镇街", "网格")
 LEVEL_COLUMN = {"区县": "district_id", "镇街": "street_id", "网格": "grid_id"}
@@ -98,8 +98,7 @@ class Rows:
         return np.flatnonzero(keep)
 
 
-_ROWS: OrderedDict[tuple, tuple[pd.DataFrame, Rows]] = OrderedDict()
-ROWS_KEPT = 48
+_ROWS = Kept(48)  # (frame, query, …) → (frame, its rows)
 
 
 def rows(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, *, period: bool = True,
@@ -114,10 +113,7 @@ def rows(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: da
     if hit is not None and hit[0] is frame:
         return hit[1]
     found = _rows(arrays.columns(frame, day_column), query, level, today, period)
-    _ROWS[key] = (frame, found)  # the entry keeps the frame alive, so its id stays its own
-    while len(_ROWS) > ROWS_KEPT:
-        _ROWS.popitem(last=False)
-    return found
+    return _ROWS.put(key, (frame, found))[1]  # the entry keeps the frame alive, so its id stays its own
 
 
 def _rows(cols: arrays.Columns, query: IncidentQuery, level: str | None, today: date, period: bool) -> Rows:

@@ -17,6 +17,7 @@ from dashboard import formatting as fmt
 from dashboard import incident_select as sel
 from dashboard.incident_query import PERIODS, Choices, IncidentQuery, parse_query, period_label, weekday_hour_label
 from dashboard.indicators import indicator
+from dashboard.kept import Kept
 from layouts import tips
 
 CITY = "全市"
@@ -262,8 +263,7 @@ def as_of_of(frames):
     return frame["as_of"].iloc[0] if frame is not None and len(frame) else None
 
 
-_VIEWS: dict[tuple, IncidentsView] = {}
-VIEWS_KEPT = 64
+_VIEWS = Kept(64)  # views of the last publishes, per query
 
 
 def current_view(raw_query: dict) -> IncidentsView:
@@ -280,7 +280,5 @@ def current_view(raw_query: dict) -> IncidentsView:
         frames = snap.frames if snap is not None else {}
         view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key,
                               download_cap=rt.settings.app.download_max_rows)
-        if len(_VIEWS) >= VIEWS_KEPT:
-            _VIEWS.clear()
-        _VIEWS[key] = view
+        view = _VIEWS.put(key, view)
     return view

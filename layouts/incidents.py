@@ -14,6 +14,8 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard import pages
+from dashboard.first_page import share
+from dashboard.kept import Kept
 from dashboard.incident_record import record_href
 from dashboard.incident_view import current_view
 from dashboard.incident_query import DEFAULT_SORT
@@ -176,8 +178,7 @@ def page(view) -> html.Div:
                       filters=filters(view), page_id="incidents-page", wall_district=view.district)
 
 
-_PAGES: dict[tuple, html.Div] = {}
-PAGES_KEPT = 64
+_PAGES = Kept(64)  # the pages of the views kept (dashboard/incident_view.py)
 
 
 def page_of(view) -> html.Div:
@@ -185,10 +186,8 @@ def page_of(view) -> html.Div:
     built = _PAGES.get(view.key) if view.key else None
     if built is None:
         built = page(view)
-        if len(_PAGES) >= PAGES_KEPT:
-            _PAGES.clear()
         if view.key:
-            _PAGES[view.key] = built
+            built = _PAGES.put(view.key, share(built))  # handed to every visit of the view: serialised once
     return built
 
 
