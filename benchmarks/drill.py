@@ -56,7 +56,7 @@ def _views(regions) -> list[dict]:
     ]
 
 
-def _wait_warmed(version: int, timeout: float = 300.0) -> float:
+def _wait_warmed(version: int, timeout: float = 120.0) -> float:
     """Seconds until the app's warmer (callbacks/wall.py, callbacks/drill_warm.py) has warmed ``version``
     of the incidents."""
     from callbacks import drill_warm
@@ -101,6 +101,43 @@ def measure_after_publish(rounds: int) -> None:
     _report(f"first view after a publish, warmed ({rounds} publishes)", warm_times, 100)
     _report("  the warmer's work after each publish (background)", warming)
     _report("first view after a publish, warmer paused", cold_times)
+
+
+def measure_callbacks(rounds: int) -> None:
+    from plotly.io.json import to_json_plotly
+
+    from dashboard import runtime
+    from layouts import incidents
+
+    def render(view):  # the page function and the JSON of its answer, as the router callback sends it
+        return to_json_plotly(incidents.layout(**view))
+
+    regions = runtime.current().geography.regions
+    views = _views(regions)
+    levels = dict(zip(regions["region_id"], regions["level"]))
+    render({})  # frames read from Parquet once
+    _wait_warmed(runtime.current().store.status("incidents").version)  # as the app's warmer leaves them
+    first: list[float] = []
+    for view in views:  # each view drawn the first time
+        t0 = time.perf_counter()
+        render(dict(view))
+        first.append(time.perf_counter() - t0)
+    times: list[float] = []
+    by_level: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for view in views:
+            t0 = time.perf_counter()
+            render(dict(view))
+            elapsed = time.perf_counter() - t0
+            times.append(elapsed)
+            by_level.setdefault(levels.get(view.get("region"), "city"), []).append(elapsed)
+    print(f"filter / drill callbacks (the page of a URL, with its JSON), {len(views)} views:")
+    _report("first time each view is drawn", first, 100)
+    print(f"  … and {rounds} rounds more of each (drawn once per publish):")
+    _report("all views", times, 100)
+    for key, label in (("city", "city views"), ("区县", "a district"), ("镇街", "a street"), ("网格", "a grid")):
+        if key in by_level:
+            _report(label, by_level[key])
 
 
 def measure_table(rounds: int, parquet: Path) -> None:

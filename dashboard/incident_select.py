@@ -224,7 +224,8 @@ def totals_by(frames, query: IncidentQuery, level: str | None, today: date, colu
     at = np.flatnonzero(picked)
     at = at[np.lexsort((cols.label_rank(column)[at], -counts[at]))][:n]
     closed = np.bincount(codes, weights=found.of(cols.weights("closed")), minlength=len(labels)).astype(np.int64)
-    return pd.DataFrame({column: pd.Series(labels[at], dtype=str), "incidents": counts[at], "closed": closed[at]})
+    # labels as Python text (object), not Arrow-backed strings: the page reads these few rows one by one
+    return pd.DataFrame({column: pd.Series(labels[at], dtype=object), "incidents": counts[at], "closed": closed[at]})
 
 
 def children(frames, query: IncidentQuery, level: str | None, today: date) -> pd.DataFrame:

@@ -80,6 +80,7 @@ class RegionIndex:
     parents: dict[str, str | None]
     children: dict[str, frozenset[str]]
     grids: tuple[str, ...]
+    by_level: dict[str, pd.DataFrame] = field(default_factory=dict)  # the regions of each level (label points)
 
 
 _INDEXES: dict[int, tuple[object, RegionIndex]] = {}
@@ -102,7 +103,8 @@ def region_index(geography) -> RegionIndex:
             children.setdefault(parent, set()).add(rid)
         index = RegionIndex(dict(zip(ids, regions["name"].astype(str))), levels, dict(zip(ids, parents)),
                             {k: frozenset(v) for k, v in children.items()},
-                            tuple(r for r, lv in levels.items() if lv == "网格"))
+                            tuple(r for r, lv in levels.items() if lv == "网格"),
+                            {lv: part for lv, part in regions.groupby(regions["level"].astype(str))})
     if len(_INDEXES) >= 8:
         _INDEXES.clear()
     _INDEXES[id(geography)] = (geography, index)  # the entry keeps the geography alive: its id stays its own
@@ -179,7 +181,8 @@ def _map(frames, query: IncidentQuery, level: str | None, geography, today: date
             kids = region_index(geography).children.get(query.region, frozenset())
             features = [f for f in features if f in kids]
         if features:
-            counts = sel.children(frames, query, level, today).set_index("region_id")["incidents"]
+            found = sel.children(frames, query, level, today)
+            counts = dict(zip(found["region_id"].tolist(), found["incidents"].tolist()))
             return MapView(layer, tuple(features), tuple(int(counts.get(f, 0)) for f in features),
                            tuple(query.href(region=f, page=1) for f in features), names, level_label=child)
     # below the last polygon level: the region's own outline and its incidents as points
@@ -219,20 +222,21 @@ def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, 
         period_text=period_label(query, today), kpis=_kpis(k, query, scope, today, as_of),
         daily=sel.daily(frames, query, level, today), hour_weekday=sel.hour_weekday(frames, query, level, today),
         categories=sel.totals_by(frames, query, level, today, "category"),
-        hot_grids=sel.hot_grids(frames, query, level, today, grid_ids).assign(
-            name=lambda f: [names.get(r, r) for r in f["region_id"]]),
+        hot_grids=_named(sel.hot_grids(frames, query, level, today, grid_ids), names),
         map=_map(frames, query, level, geography, today, names), total=k.incidents, options=_options(choices),
         today=today, as_of=as_of, centroids=_centroids(geography, level), key=key, download_cap=download_cap,
         district=(lineage(geography, query.region) or [None])[0],
     )
 
 
+def _named(grids: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    grids["name"] = [names.get(r, r) for r in grids["region_id"].tolist()]
+    return grids
+
+
 def _centroids(geography, level: str | None) -> pd.DataFrame | None:
-    regions = getattr(geography, "regions", None)
     child = sel.child_level(level)
-    if regions is None or regions.empty or child is None:
-        return None
-    return regions[regions["level"] == child]
+    return region_index(geography).by_level.get(child) if child is not None else None
 
 
 def current_frames() -> dict:

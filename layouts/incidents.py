@@ -23,6 +23,7 @@ from dashboard.incident_table import COLUMNS
 from layouts import drill_parts as dp
 from layouts import incident_figures as figs
 from layouts.drill_page import drill_page
+from layouts.markup import html_block
 
 PAGE_SIZE = 50
 IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "source", "status", "query", "nav",
@@ -63,25 +64,27 @@ def filters(view) -> list:
     ]
 
 
-def kpi_row(view) -> html.Div:
-    return dp.stat_row(*[dp.stat_card(k.label, k.value, k.tip, unit=k.unit, card_id=f"inc-kpi-{k.indicator_id}")
-                         for k in view.kpis])
+def kpi_row(view):
+    """The KPI cards, read-only: one server-rendered block (layouts/markup.py), not ~25 Dash components."""
+    return html_block([dp.stat_card(k.label, k.value, k.tip, unit=k.unit, card_id=f"inc-kpi-{k.indicator_id}")
+                       for k in view.kpis], className="cw-stat-row")
 
 
 def _graph(name: str, figure) -> dcc.Graph:
     return dp.graph(figure, IDS[name])
 
 
-def hot_grid_list(view) -> html.Ol | html.P:
+def hot_grid_list(view):
     if view.hot_grids.empty:
         return html.P("暂无网格数据（本市未配置网格边界，或所选范围内无事件）", className="cw-muted")
     top = max(int(view.hot_grids["incidents"].max()), 1)
-    return html.Ol([html.Li(dcc.Link([
+    # one server-rendered block (layouts/markup.py); its links open in place (assets/incidents.js, data-nav)
+    return html_block([html.Li(dcc.Link([
         html.Span(r.name, className="cw-hot-name"),
         html.Span(html.Span(style={"width": f"{100 * r.incidents / top:.0f}%"}), className="cw-hot-bar"),
         html.Span(fmt.count(r.incidents), className="cw-hot-count"),
-    ], href=view.query.href(region=r.region_id, page=1)), className="cw-hot-row")
-        for r in view.hot_grids.itertuples(index=False)], className="cw-hot-list")
+    ], href=view.query.href(region=r.region_id, page=1), **{"data-nav": "1"}), className="cw-hot-row")
+        for r in view.hot_grids.itertuples(index=False)], tag="ol", className="cw-hot-list")
 
 
 def table(view) -> html.Div:
