@@ -79,7 +79,7 @@ def hot_grid_list(view):
         return html.P("暂无网格数据（本市未配置网格边界，或所选范围内无事件）", className="cw-muted")
     top = max(int(view.hot_grids["incidents"].max()), 1)
     # one server-rendered block (layouts/markup.py); its links open in place (assets/incidents.js, data-nav)
-    return html_block([html.Li(dcc.Link([
+    return html_block([html.Li(html.A([
         html.Span(r.name, className="cw-hot-name"),
         html.Span(html.Span(style={"width": f"{100 * r.incidents / top:.0f}%"}), className="cw-hot-bar"),
         html.Span(fmt.count(r.incidents), className="cw-hot-count"),
