@@ -48,11 +48,10 @@ def department_names_now() -> dict[str, str]:
 
 
 def per_version(*datasets: str):
-    """A page layout built once per version of the ``datasets`` it reads (and per URL query and day),
-    and serialised once (dashboard/first_page.py ``share``): a page's view model and components are
-    the same for every visit until one of its datasets is published again."""
-    from dashboard.first_page import share
-
+    """A page layout built once per version of the ``datasets`` it reads (and per URL query and day):
+    a page's view model and components are the same for every visit until one of its datasets is
+    published again. (Its JSON is made per request: only the wall's pages share dashboard/first_page.py's
+    caches, so drill-down visits never push a wall out of them.)"""
     def wrap(build):
         @functools.wraps(build)
         def layout(**query):
@@ -61,7 +60,7 @@ def per_version(*datasets: str):
                    tuple(sorted((str(k), str(v)) for k, v in query.items())))
             page = _PAGES.get(key)
             if page is None:
-                page = _PAGES.put(key, share(build(**query)))
+                page = _PAGES.put(key, build(**query))
             return page
         return layout
     return wrap

@@ -14,7 +14,6 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard import pages
-from dashboard.first_page import share
 from dashboard.kept import Kept
 from dashboard.incident_record import record_href
 from dashboard.incident_view import current_view
@@ -190,7 +189,7 @@ def page_of(view) -> html.Div:
     if built is None:
         built = page(view)
         if view.key:
-            built = _PAGES.put(view.key, share(built))  # handed to every visit of the view: serialised once
+            built = _PAGES.put(view.key, built)
     return built
 
 
