@@ -270,6 +270,9 @@ def main() -> int:
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)
     create_app(settings, store)  # installs the runtime and registers the pages
+    from callbacks.wall import start_warmer
+
+    start_warmer()  # as the serving command does (dashboard/serving.py): it warms the pages after each publish
 
     if args.only in (None, "callbacks"):
         measure_callbacks(args.rounds)
