@@ -40,4 +40,3 @@ def test_wall_links_in_a_district_view_carry_the_region():
     assert in_view("/incidents?region=G7", "D1") == "/incidents?region=G7"  # a link naming its own region
     assert in_view("/sharing", "D1") == "/sharing" and in_view("/incidents", None) == "/incidents"
     assert wall_href() == "/wall" and wall_href("D1") == "/wall?view=district%3AD1"
-
