@@ -5,6 +5,7 @@
  *    and a reload or a shared link shows the same view;
  *  - a click on the map, the heatmap or a category bar opens the URL in its point's customdata
  *    (the wall's own handler, citywall.navigate in assets/wall.js);
+ *  - a link of server-rendered markup (data-nav) opens its URL in place, as a dcc.Link would;
  *  - the table's sort and page are written into the URL in place (replaceState: no new history
  *    entry, nothing redrawn), so a reload reopens the same page of the table.
  */
@@ -24,6 +25,15 @@
   }
 
   function noUpdate() { return window.dash_clientside.no_update; }
+
+  // a link in server-rendered markup (the hottest grids' list, layouts/markup.py) opens in place, as a dcc.Link
+  document.addEventListener('click', function (ev) {
+    if (ev.defaultPrevented || ev.button || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    var link = ev.target && ev.target.closest ? ev.target.closest('.cw-drill-page a[data-nav][href]') : null;
+    if (!link) return;
+    ev.preventDefault();
+    go(link.getAttribute('href'));
+  });
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     incidents: {

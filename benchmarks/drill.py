@@ -8,8 +8,9 @@ With the demo city at ``--incidents`` rows seeded and pulled into the on-disk fr
 1. filter and drill callbacks: the page function Dash Pages calls for a URL (query reading,
    selections from the published cube, figures, components) over a mix of views — the city, a
    district, a street, a grid, with periods, a date range, category, source and status filters —
-   the first time each view is drawn, again (views are kept per publish), and the first view right
-   after a publish (the new frames read from disk and their arrays made);
+   the first time each view is drawn (after the app's warmer has made the frames' arrays, as it
+   does after every publish), again (views are kept per publish), and the first view right after a
+   publish, once warmed and with the warmer paused (the arrays then made by the view);
 2. one table page sorted and filtered (the grid's getRowsRequest callback's work), with numpy over
    the published detail frame, and the same page by DuckDB over the published Parquet file;
 3. a download of 100,000 rows as CSV (UTF-8 with BOM) and as XLSX (xlsxwriter's constant_memory
@@ -55,25 +56,51 @@ def _views(regions) -> list[dict]:
     ]
 
 
+def _wait_warmed(version: int, timeout: float = 120.0) -> float:
+    """Seconds until the app's warmer (callbacks/wall.py, callbacks/drill_warm.py) has warmed ``version``
+    of the incidents."""
+    from callbacks import drill_warm
+
+    t0 = time.perf_counter()
+    while drill_warm.warmed("incidents") != version:
+        if time.perf_counter() - t0 > timeout:
+            raise RuntimeError("the warmer did not warm the new publish")
+        time.sleep(0.02)
+    return time.perf_counter() - t0
+
+
 def measure_after_publish(rounds: int) -> None:
     """The first view drawn after each of ``rounds`` publishes of the incidents (the frames as
-    published, read back from the store: new frame objects, so every cache starts empty)."""
+    published, read back from the store: new frame objects, so every cache starts empty): once the
+    app's warmer has run after the publish, as a visitor finds it; and, with the warmer paused, the
+    first view made from cold frames."""
     from plotly.io.json import to_json_plotly
 
+    from callbacks import wall as wall_callbacks
     from dashboard import runtime
     from layouts import incidents
 
     rt = runtime.current()
     views = _views(rt.geography.regions)
-    times: list[float] = []
-    for i in range(rounds):
+    warm_times, cold_times, warming = [], [], []
+    for i in range(2 * rounds):
+        cold = i % 2 == 1
+        if cold:
+            wall_callbacks.WARMING.clear()
         snap = rt.store.snapshot("incidents")
-        rt.store.publish("incidents", snap.frames, snap.meta)
-        rt.store.snapshot("incidents").frames.get("detail")  # the read from disk is the pull's share, not the view's
         t0 = time.perf_counter()
-        to_json_plotly(incidents.layout(**dict(views[i % len(views)])))
-        times.append(time.perf_counter() - t0)
-    _report(f"first view after a publish ({rounds} publishes)", times, 100)
+        version = rt.store.publish("incidents", snap.frames, snap.meta)
+        rt.store.snapshot("incidents").frames.get("detail")  # the read from disk is the pull's share, not the view's
+        if not cold:
+            _wait_warmed(version)
+            warming.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        to_json_plotly(incidents.layout(**dict(views[1 + (i // 2) % (len(views) - 1)])))  # not the warmed default view
+        (cold_times if cold else warm_times).append(time.perf_counter() - t0)
+        wall_callbacks.WARMING.set()
+    _report(f"first view after a publish, warmed ({rounds} publishes)", warm_times, 100)
+    _report("  the warmer's work after each publish (background)", warming)
+    _report("first view after a publish, warmer paused", cold_times)
 
 
 def measure_callbacks(rounds: int) -> None:
@@ -88,12 +115,15 @@ def measure_callbacks(rounds: int) -> None:
     regions = runtime.current().geography.regions
     views = _views(regions)
     levels = dict(zip(regions["region_id"], regions["level"]))
-    render({})  # warm: frames read from Parquet once
+    render({})  # frames read from Parquet once
+    _wait_warmed(runtime.current().store.status("incidents").version)  # as the app's warmer leaves them
     first: list[float] = []
-    for view in views:  # each view drawn the first time
-        t0 = time.perf_counter()
+    first_cpu: list[float] = []
+    for view in views:  # each view drawn the first time (the default view {} is the warmer's)
+        t0, c0 = time.perf_counter(), time.thread_time()
         render(dict(view))
         first.append(time.perf_counter() - t0)
+        first_cpu.append(time.thread_time() - c0)
     times: list[float] = []
     by_level: dict[str, list[float]] = {}
     for _ in range(rounds):
@@ -105,6 +135,7 @@ def measure_callbacks(rounds: int) -> None:
             by_level.setdefault(levels.get(view.get("region"), "city"), []).append(elapsed)
     print(f"filter / drill callbacks (the page of a URL, with its JSON), {len(views)} views:")
     _report("first time each view is drawn", first, 100)
+    _report("  the same, CPU time of the request's thread", first_cpu)
     print(f"  … and {rounds} rounds more of each (drawn once per publish):")
     _report("all views", times, 100)
     for key, label in (("city", "city views"), ("区县", "a district"), ("镇街", "a street"), ("网格", "a grid")):
@@ -239,6 +270,9 @@ def main() -> int:
     settings = load_settings(config, environ={})
     store = open_store(settings.app.store, settings.data_dir)
     create_app(settings, store)  # installs the runtime and registers the pages
+    from callbacks.wall import start_warmer
+
+    start_warmer()  # as the serving command does (dashboard/serving.py): it warms the pages after each publish
 
     if args.only in (None, "callbacks"):
         measure_callbacks(args.rounds)

@@ -276,6 +276,9 @@ def _warm_loop(period: float = 0.5) -> None:
             elif versions != seen:
                 _WARMED[rt.generation] = warm(rt.store)
                 seen = versions
+                from callbacks import drill_warm  # then the drill-down pages' arrays and default pages
+
+                drill_warm.warm(rt.store)
         except Exception:  # no runtime yet, or a store hiccup: the callbacks render on demand anyway
             log.debug("wall cache warm-up skipped", exc_info=True)
         time.sleep(period)

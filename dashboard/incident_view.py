@@ -17,6 +17,7 @@ from dashboard import formatting as fmt
 from dashboard import incident_select as sel
 from dashboard.incident_query import PERIODS, Choices, IncidentQuery, parse_query, period_label, weekday_hour_label
 from dashboard.indicators import indicator
+from dashboard.kept import Kept
 from layouts import tips
 
 CITY = "全市"
@@ -79,6 +80,7 @@ class RegionIndex:
     parents: dict[str, str | None]
     children: dict[str, frozenset[str]]
     grids: tuple[str, ...]
+    by_level: dict[str, pd.DataFrame] = field(default_factory=dict)  # the regions of each level (label points)
 
 
 _INDEXES: dict[int, tuple[object, RegionIndex]] = {}
@@ -101,7 +103,8 @@ def region_index(geography) -> RegionIndex:
             children.setdefault(parent, set()).add(rid)
         index = RegionIndex(dict(zip(ids, regions["name"].astype(str))), levels, dict(zip(ids, parents)),
                             {k: frozenset(v) for k, v in children.items()},
-                            tuple(r for r, lv in levels.items() if lv == "网格"))
+                            tuple(r for r, lv in levels.items() if lv == "网格"),
+                            {lv: part for lv, part in regions.groupby(regions["level"].astype(str))})
     if len(_INDEXES) >= 8:
         _INDEXES.clear()
     _INDEXES[id(geography)] = (geography, index)  # the entry keeps the geography alive: its id stays its own
@@ -178,7 +181,8 @@ def _map(frames, query: IncidentQuery, level: str | None, geography, today: date
             kids = region_index(geography).children.get(query.region, frozenset())
             features = [f for f in features if f in kids]
         if features:
-            counts = sel.children(frames, query, level, today).set_index("region_id")["incidents"]
+            found = sel.children(frames, query, level, today)
+            counts = dict(zip(found["region_id"].tolist(), found["incidents"].tolist()))
             return MapView(layer, tuple(features), tuple(int(counts.get(f, 0)) for f in features),
                            tuple(query.href(region=f, page=1) for f in features), names, level_label=child)
     # below the last polygon level: the region's own outline and its incidents as points
@@ -188,7 +192,7 @@ def _map(frames, query: IncidentQuery, level: str | None, geography, today: date
     if detail is not None:
         from dashboard.incident_table import selection
 
-        rows = np.flatnonzero(selection(detail, query, level, today))[:MAX_POINTS]
+        rows = selection(detail, query, level, today)[:MAX_POINTS]
         lon, lat = detail["lon"].to_numpy()[rows], detail["lat"].to_numpy()[rows]
         located = ~(np.isnan(lon) | np.isnan(lat))
         points = (lon[located], lat[located])
@@ -218,20 +222,21 @@ def incidents_view(frames, geography, raw_query: dict, today: date, as_of=None, 
         period_text=period_label(query, today), kpis=_kpis(k, query, scope, today, as_of),
         daily=sel.daily(frames, query, level, today), hour_weekday=sel.hour_weekday(frames, query, level, today),
         categories=sel.totals_by(frames, query, level, today, "category"),
-        hot_grids=sel.hot_grids(frames, query, level, today, grid_ids).assign(
-            name=lambda f: [names.get(r, r) for r in f["region_id"]]),
+        hot_grids=_named(sel.hot_grids(frames, query, level, today, grid_ids), names),
         map=_map(frames, query, level, geography, today, names), total=k.incidents, options=_options(choices),
         today=today, as_of=as_of, centroids=_centroids(geography, level), key=key, download_cap=download_cap,
         district=(lineage(geography, query.region) or [None])[0],
     )
 
 
+def _named(grids: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    grids["name"] = [names.get(r, r) for r in grids["region_id"].tolist()]
+    return grids
+
+
 def _centroids(geography, level: str | None) -> pd.DataFrame | None:
-    regions = getattr(geography, "regions", None)
     child = sel.child_level(level)
-    if regions is None or regions.empty or child is None:
-        return None
-    return regions[regions["level"] == child]
+    return region_index(geography).by_level.get(child) if child is not None else None
 
 
 def current_frames() -> dict:
@@ -242,13 +247,27 @@ def current_frames() -> dict:
     return snap.frames if snap is not None else {}
 
 
+CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district", "hours_grid")
+
+
+def prepare_frames(frames) -> None:
+    """Make every array the selections read from the published frames (dashboard/incident_arrays.py):
+    the warmer's work right after a publish, so that no view pays it."""
+    from dashboard import incident_arrays
+
+    for name in CUBES:
+        if frames.get(name) is not None:
+            incident_arrays.prepare(frames[name], "day")
+    if frames.get("detail") is not None:
+        incident_arrays.prepare(frames["detail"], "reported_at").arrow("incident_id")
+
+
 def as_of_of(frames):
     frame = frames.get("as_of")
     return frame["as_of"].iloc[0] if frame is not None and len(frame) else None
 
 
-_VIEWS: dict[tuple, IncidentsView] = {}
-VIEWS_KEPT = 64
+_VIEWS = Kept(64)  # views of the last publishes, per query
 
 
 def current_view(raw_query: dict) -> IncidentsView:
@@ -265,7 +284,5 @@ def current_view(raw_query: dict) -> IncidentsView:
         frames = snap.frames if snap is not None else {}
         view = incidents_view(frames, rt.geography, raw_query, date.today(), as_of_of(frames), key=key,
                               download_cap=rt.settings.app.download_max_rows)
-        if len(_VIEWS) >= VIEWS_KEPT:
-            _VIEWS.clear()
-        _VIEWS[key] = view
+        view = _VIEWS.put(key, view)
     return view

@@ -5,6 +5,7 @@ selection (dashboard/programme_views.py, cloud_views.py, target_views.py, scoreb
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 from urllib.parse import unquote
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from dashboard import query_params as qp
 from dashboard import runtime
+from dashboard.kept import Kept
 from dashboard.cloud_views import CloudQuery, cloud_view
 from dashboard.programme_views import (ExchangeQuery, SharingQuery, department_names, department_view,
                                        exchange_view, pick_department, sharing_view)
@@ -21,6 +23,7 @@ from dashboard.selections import ordered_targets, target_for
 from layouts.tips import as_of as as_of_of
 
 MAX_PAGE = 10_000
+_PAGES = Kept(64)  # (page, app, versions, day, query) → page
 
 
 def frame(dataset: str, name: str) -> pd.DataFrame | None:
@@ -42,6 +45,25 @@ def scoreboard_settings():
 
 def department_names_now() -> dict[str, str]:
     return department_names(frame("departments", "departments"))
+
+
+def per_version(*datasets: str):
+    """A page layout built once per version of the ``datasets`` it reads (and per URL query and day):
+    a page's view model and components are the same for every visit until one of its datasets is
+    published again. (Its JSON is made per request: only the wall's pages share dashboard/first_page.py's
+    caches, so drill-down visits never push a wall out of them.)"""
+    def wrap(build):
+        @functools.wraps(build)
+        def layout(**query):
+            rt = runtime.current()
+            key = (build.__name__, rt.generation, tuple(rt.store.status(d).version for d in datasets), today(),
+                   tuple(sorted((str(k), str(v)) for k, v in query.items())))
+            page = _PAGES.get(key)
+            if page is None:
+                page = _PAGES.put(key, build(**query))
+            return page
+        return layout
+    return wrap
 
 
 def table_state(query: dict, columns, notices: list[str], default=None) -> tuple:

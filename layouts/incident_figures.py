@@ -125,8 +125,7 @@ def drill_map(view, centroids: pd.DataFrame | None) -> dict:
         shown = centroids[centroids["region_id"].astype(str).isin(set(view.ids))]
         # a grid's name repeats its district and street ('西城区-翠屏街道-第03网格'): the map is inside them
         short = {rid: view.names.get(rid, rid).rsplit("-", 1)[-1] for rid in view.ids}
-        data.extend(trace.to_plotly_json() for trace in
-                    map_labels.svg_name_traces(shown, svg, short, None, x_range, y_range, width, height, 1.0))
+        data.extend(map_labels.svg_name_specs(shown, svg, short, None, x_range, y_range, width, height, 1.0))
     axis = dict(visible=False, fixedrange=True, showgrid=False, zeroline=False)
     return _figure(data, _layout(
         height, f"incidents-map:{view.outline or ','.join(view.ids[:1])}", margin=dict(l=0, r=0, t=0, b=0),
@@ -138,8 +137,9 @@ def daily_trend(daily: pd.DataFrame, note: str) -> dict:
     """Incidents reported each day of the period, and how many of them are closed."""
     if daily.empty:
         return _empty(600, 260, uirevision="incidents-daily")
-    days = [fmt.day(d) for d in daily["date"]]
-    x = daily["date"].dt.strftime("%Y-%m-%d").tolist()
+    dates = daily["date"].to_numpy().astype("datetime64[D]")
+    x = np.datetime_as_string(dates).tolist()
+    days = [fmt.day(d) for d in dates.tolist()]
     data = [dict(type="bar", x=x, y=daily["incidents"].tolist(), name="受理", marker=dict(color=theme.ACCENT),
                  customdata=days, hovertemplate="%{customdata}<br>受理 <b>%{y:,}</b> 件" + note + "<extra></extra>"),
             dict(type="scatter", x=x, y=daily["closed"].tolist(), name="其中已办结", mode="lines",

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard import pages
+from dashboard.kept import Kept
 from dashboard.incident_record import record_href
 from dashboard.incident_view import current_view
 from dashboard.incident_query import DEFAULT_SORT
@@ -21,6 +22,7 @@ from dashboard.incident_table import COLUMNS
 from layouts import drill_parts as dp
 from layouts import incident_figures as figs
 from layouts.drill_page import drill_page
+from layouts.markup import html_block
 
 PAGE_SIZE = 50
 IDS = {name: f"inc-{name}" for name in ("period", "from", "to", "category", "source", "status", "query", "nav",
@@ -61,25 +63,27 @@ def filters(view) -> list:
     ]
 
 
-def kpi_row(view) -> html.Div:
-    return dp.stat_row(*[dp.stat_card(k.label, k.value, k.tip, unit=k.unit, card_id=f"inc-kpi-{k.indicator_id}")
-                         for k in view.kpis])
+def kpi_row(view):
+    """The KPI cards, read-only: one server-rendered block (layouts/markup.py), not ~25 Dash components."""
+    return html_block([dp.stat_card(k.label, k.value, k.tip, unit=k.unit, card_id=f"inc-kpi-{k.indicator_id}")
+                       for k in view.kpis], className="cw-stat-row")
 
 
 def _graph(name: str, figure) -> dcc.Graph:
     return dp.graph(figure, IDS[name])
 
 
-def hot_grid_list(view) -> html.Ol | html.P:
+def hot_grid_list(view):
     if view.hot_grids.empty:
         return html.P("暂无网格数据（本市未配置网格边界，或所选范围内无事件）", className="cw-muted")
     top = max(int(view.hot_grids["incidents"].max()), 1)
-    return html.Ol([html.Li(dcc.Link([
+    # one server-rendered block (layouts/markup.py); its links open in place (assets/incidents.js, data-nav)
+    return html_block([html.Li(html.A([
         html.Span(r.name, className="cw-hot-name"),
         html.Span(html.Span(style={"width": f"{100 * r.incidents / top:.0f}%"}), className="cw-hot-bar"),
         html.Span(fmt.count(r.incidents), className="cw-hot-count"),
-    ], href=view.query.href(region=r.region_id, page=1)), className="cw-hot-row")
-        for r in view.hot_grids.itertuples(index=False)], className="cw-hot-list")
+    ], href=view.query.href(region=r.region_id, page=1), **{"data-nav": "1"}), className="cw-hot-row")
+        for r in view.hot_grids.itertuples(index=False)], tag="ol", className="cw-hot-list")
 
 
 def table(view) -> html.Div:
@@ -176,8 +180,7 @@ def page(view) -> html.Div:
                       filters=filters(view), page_id="incidents-page", wall_district=view.district)
 
 
-_PAGES: dict[tuple, html.Div] = {}
-PAGES_KEPT = 64
+_PAGES = Kept(64)  # the pages of the views kept (dashboard/incident_view.py)
 
 
 def page_of(view) -> html.Div:
@@ -185,10 +188,8 @@ def page_of(view) -> html.Div:
     built = _PAGES.get(view.key) if view.key else None
     if built is None:
         built = page(view)
-        if len(_PAGES) >= PAGES_KEPT:
-            _PAGES.clear()
         if view.key:
-            _PAGES[view.key] = built
+            built = _PAGES.put(view.key, built)
     return built
 
 

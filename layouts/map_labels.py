@@ -135,12 +135,19 @@ def _size(focus: bool, scale: float, text_scale: float) -> float:
     return theme.font_px(theme.TEXT_PX if focus else theme.LABEL_PX, scale, text_scale)
 
 
-def svg_name_traces(centroids, svg, names: dict, focus: str | None, x_range, y_range, width: int, height: int,
-                    scale: float, text_scale: float = 1.0) -> list[go.Scatter]:
+def svg_name_traces(*args, **options) -> list[go.Scatter]:
+    """:func:`svg_name_specs` as plotly.py traces."""
+    return [go.Scatter(**{k: v for k, v in spec.items() if k != "type"}) for spec in svg_name_specs(*args, **options)]
+
+
+def svg_name_specs(centroids, svg, names: dict, focus: str | None, x_range, y_range, width: int, height: int,
+                   scale: float, text_scale: float = 1.0) -> list[dict]:
     """The SVG map's district names (those whose centroid is inside the view), placed without
     overlaps, as one text trace (white with a dark halo, muted around a district in focus), after
-    one trace of the leader lines of the names moved off their centroids. One trace draws in one
-    pass; as annotations, each name cost the wall's first draw a text measurement of its own."""
+    one trace of the leader lines of the names moved off their centroids, as plotly.js trace dicts
+    (a drill-down draws them per view: plotly.py's validation would cost more than the placing).
+    One trace draws in one pass; as annotations, each name cost the wall's first draw a text
+    measurement of its own."""
     cx, cy = svg.project(centroids["lon"].to_numpy(), centroids["lat"].to_numpy())
     (x0, x1), (y0, y1) = x_range, y_range
     span_x, span_y = x1 - x0, y1 - y0
@@ -168,11 +175,11 @@ def svg_name_traces(centroids, svg, names: dict, focus: str | None, x_range, y_r
                 ly.append(ly_)
             lx.append(None)
             ly.append(None)
-    leaders = go.Scatter(x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False, name="区县名称引线",
-                         line=dict(color=LEADER, width=round(1.5 * scale, 2)))
+    leaders = dict(type="scatter", x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False, name="区县名称引线",
+                   line=dict(color=LEADER, width=round(1.5 * scale, 2)))
     shadow = f"0 0 {round(3 * scale, 2)}px {theme.BACKGROUND}"
-    return [leaders, go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False,
-                                name="区县名称", textfont=dict(size=sizes, color=colours, shadow=shadow))]
+    return [leaders, dict(type="scatter", x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False,
+                          name="区县名称", textfont=dict(size=sizes, color=colours, shadow=shadow))]
 
 
 def maplibre_name(text: str, placed: Placement, anchor, focus: bool, dim: bool, width: int, height: int,

@@ -17,8 +17,9 @@ from dashboard import programme_data as data
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
 
 
-# ---- the pages --------------------------------------------------------------------------------
+# ---- the pages (each built once per version of the datasets it reads) -------------------------------
 
+@data.per_version("catalog", "departments", "indicator_history", "targets")
 def sharing(**query):
     notices: list[str] = []
     view = data.select_sharing(query, notices)
@@ -27,6 +28,7 @@ def sharing(**query):
                                       sort=sort, page=page, query={"light": view.query.light})
 
 
+@data.per_version("catalog", "departments", "exchange", "department_history", "systems")
 def department(dept_id: str = "", **query):
     notices: list[str] = []
     view = data.select_department({**query, "dept_id": dept_id}, notices)
@@ -35,6 +37,7 @@ def department(dept_id: str = "", **query):
     return sharing_pages.department_page(view, as_of=as_of, notices=notices, sort=sort, page=page, query={})
 
 
+@data.per_version("departments", "exchange")
 def exchange(**query):
     notices: list[str] = []
     view = data.select_exchange(query, notices)
@@ -44,6 +47,7 @@ def exchange(**query):
                                        page=page, query={"provider": q.provider, "consumer": q.consumer})
 
 
+@data.per_version("departments", "systems", "targets")
 def cloud(**query):
     notices: list[str] = []
     view = data.select_cloud(query, notices)
@@ -54,6 +58,7 @@ def cloud(**query):
                                  page=page, query={"dept": view.query.dept, "status": view.query.status})
 
 
+@data.per_version("targets", "indicator_history")
 def targets(**query):
     return _targets_page(query, [])
 
@@ -66,6 +71,7 @@ def _targets_page(query: dict, notices: list[str]):
                                      page=page)
 
 
+@data.per_version("targets", "indicator_history")
 def target(target_id: str = "", **query):
     notices: list[str] = []
     detail = data.select_target(unquote(target_id or ""), notices)
@@ -74,6 +80,7 @@ def target(target_id: str = "", **query):
     return target_pages.target_page(detail, as_of=data.as_of("indicator_history"), notices=notices)
 
 
+@data.per_version("catalog", "systems", "departments", "department_history")
 def scoreboard_layout(**query):
     notices: list[str] = []
     board = data.select_scoreboard(query, notices)

@@ -115,3 +115,25 @@ def test_pattern_ids_match_by_their_keys_and_fixed_values():
     assert len(pages.unknown_ids([wrong_keys], layout)) == 1
     multi = {"output": "..a.children...b.children..", "inputs": [], "state": []}
     assert ["「b」" in m for m in pages.unknown_ids([multi], layout)] == [True]
+
+
+def test_the_hottest_grids_and_the_kpis_are_one_block_each_whose_links_open_in_place(client):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dashboard.incident_query import IncidentQuery
+    from dashboard.incident_view import Kpi
+    from layouts import incidents
+    from layouts.markup import HtmlBlock
+
+    view = SimpleNamespace(query=IncidentQuery(period="year"), hot_grids=pd.DataFrame(
+        {"region_id": ["G1", "G2"], "name": ["一网格", "<b>二</b>网格"], "incidents": [30, 12]}),
+        kpis=[Kpi("incident_count", "事件数", "1,234", " 件", "事件数 口径…")])
+    hot = incidents.hot_grid_list(view)
+    assert isinstance(hot, HtmlBlock) and hot.tag == "ol" and hot.className == "cw-hot-list"
+    assert hot.html.count('<li class="cw-hot-row"><a href="/incidents?region=G1&amp;period=year" data-nav="1">') == 1
+    assert "&lt;b&gt;二&lt;/b&gt;网格" in hot.html and "width:100%" in hot.html and "width:40%" in hot.html
+    kpis = incidents.kpi_row(view)
+    assert isinstance(kpis, HtmlBlock) and kpis.className == "cw-stat-row"
+    assert 'id="inc-kpi-incident_count"' in kpis.html and 'data-tip="事件数 口径…"' in kpis.html

@@ -64,3 +64,22 @@ def test_a_download_has_chinese_headers_and_the_selections_rows(client, leader_c
     assert sheet[0][:4] == ("排名", "部门", "得分", "较上期") and len(sheet) - 1 == len(rt.store.frame("departments",
                                                                                                     "departments"))
     assert client.get("/drill-download/nothing.csv").status_code == 404
+
+
+def test_a_page_is_built_once_per_version_of_the_datasets_it_reads(client):
+    from callbacks import drill_warm
+    from layouts import programme_pages
+
+    rt = runtime.current()
+    first = programme_pages.scoreboard_layout()
+    assert programme_pages.scoreboard_layout() is first  # the same view model and components for every visit
+    assert programme_pages.scoreboard_layout(sort="score:asc") is not first  # another query, another page
+    exchange = programme_pages.exchange()
+    snap = rt.store.snapshot("catalog")
+    rt.store.publish("catalog", snap.frames, snap.meta)  # a new version of a dataset the scoreboard reads
+    again = programme_pages.scoreboard_layout()
+    assert again is not first and programme_pages.scoreboard_layout() is again
+    assert programme_pages.exchange() is exchange  # /exchange reads no catalog frame
+    drill_warm.warm(rt.store)  # the warmer builds the default pages of the new versions ahead of a visit
+    assert drill_warm.warmed("catalog") == rt.store.status("catalog").version
+    assert drill_warm.warmed("incidents") == rt.store.status("incidents").version
