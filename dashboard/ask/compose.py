@@ -23,8 +23,9 @@ _QUERY_KINDS = ("category", "source", "status")
 
 def _first(entities, kind: str, label: str, notices: list[str]) -> Entity | None:
     found = [e for e in entities if e.kind == kind]
-    if len(found) > 1:
-        notices.append(f"句中有多个{label}（{'、'.join(e.label for e in found)}），只用了 {found[0].label}")
+    labels = list(dict.fromkeys(e.label for e in found))  # 噪音 … 扰民: one category named twice
+    if len(labels) > 1:
+        notices.append(f"句中有多个{label}（{'、'.join(labels)}），只用了 {labels[0]}")
     return found[0] if found else None
 
 
@@ -87,11 +88,12 @@ def _view(entities, region: Entity | None, lexicon: Lexicon, notices: list[str],
                                      ("to", query.end.isoformat() if query.end else None),
                                      *((k, getattr(query, k)) for k in _QUERY_KINDS)) if v is not None}
         return View("/incidents", query.href(), vocab.PAGE_TITLES["/incidents"], filters, indicator_id)
+    if page is not None:
+        return _programme_view(page, department, region, lexicon, indicator_id)
     if department is not None:
         return View("/department", department_href(department.value), "部门详情", {}, indicator_id)
-    if page is not None:
-        return _programme_view(page, None, region, lexicon, indicator_id)
-    notices.append("未识别出要打开的视图，显示大屏（全市）")
+    if not any(e.kind == "city" for e in entities):
+        notices.append("未识别出要打开的视图，显示大屏（全市）")
     return View("/wall", wall_href(), vocab.PAGE_TITLES["/wall"], {}, indicator_id)
 
 

@@ -220,15 +220,12 @@ def _indicators(b: _Builder) -> None:
 
 def _fixed_words(b: _Builder, city: str) -> None:
     for word in (city, *vocab.CITY_WORDS):
-        b.add(word, Reading("city", "", "全市"))
+        b.add(word, Reading("city", "", "全市", "词表"))
     for word, path in vocab.PAGES.items():
-        b.add(word, Reading("page", path, vocab.PAGE_TITLES[path]))
-    for word in vocab.ACTIONS:
-        b.add(word, Reading("action", word, word))
-    for word in vocab.PLEASE:
-        b.add(word, Reading("please", word, word))
-    for word in vocab.FILLERS:
-        b.add(word, Reading("filler", word, word))
+        b.add(word, Reading("page", path, vocab.PAGE_TITLES[path], "词表"))
+    for kind, words in (("action", vocab.ACTIONS), ("please", vocab.PLEASE), ("filler", vocab.FILLERS)):
+        for word in words:
+            b.add(word, Reading(kind, word, word, "词表"))
 
 
 def _aliases(b: _Builder, aliases: dict[str, str], problems: list[str]) -> None:

@@ -246,7 +246,5 @@ def parse(sentence: str, lexicon: Lexicon, now: datetime | None = None) -> AskRe
     notices: list[str] = []
     entities, ignored, unresolved, instruction, receiver = read_pieces(sentence, pieces, lexicon, notices)
     unknown = sorted(unresolved + leftovers(sentence, text, pieces), key=lambda s: s.start)
-    if unknown:
-        notices.append(f"未识别的词：{'、'.join(s.text for s in unknown)}")
     return compose(sentence, now, tuple(entities), tuple(ignored), tuple(unknown), notices, instruction, receiver,
                    lexicon)
