@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.ask.lexicon import build_lexicon
 from dashboard.ask.times import TIMEZONE
+from dashboard.frames import region_lineage
 
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=TIMEZONE)  # a Tuesday
 CITY = "示范市"
@@ -49,19 +50,13 @@ _TARGETS = [  # target_id, indicator_id, name
 
 
 def frames() -> dict[str, pd.DataFrame]:
-    regions = pd.DataFrame(_REGIONS, columns=["region_id", "name", "level", "parent_id"])
-    lineage = {rid: parent for rid, _, _, parent in _REGIONS}
-
-    def district(rid):
-        while lineage.get(rid):
-            rid = lineage[rid]
-        return rid
-    regions["district_id"] = [district(r) for r in regions["region_id"]]
+    regions = region_lineage(pd.DataFrame(_REGIONS, columns=["region_id", "name", "level", "parent_id"]))
     return {
         "regions": regions,
         "departments": pd.DataFrame(_DEPARTMENTS, columns=["dept_id", "name", "short_name"]),
-        "by_category": pd.DataFrame({"category": CATEGORIES, "incidents": range(len(CATEGORIES))}),
-        "by_source": pd.DataFrame({"source": SOURCES, "incidents": range(len(SOURCES))}),
+        "cube_district": pd.DataFrame({  # the values /incidents accepts are its columns' categories
+            column: pd.Categorical([], categories=values) for column, values in
+            (("category", CATEGORIES), ("source", SOURCES), ("status", ("受理", "处置中", "已办结")))}),
         "detail": pd.DataFrame(INCIDENTS, columns=["incident_id", "status"]),
         "targets": pd.DataFrame(_TARGETS, columns=["target_id", "indicator_id", "name"]),
     }

@@ -26,6 +26,7 @@ import pandas as pd
 
 from dashboard import indicators
 from dashboard.ask import vocabulary as vocab
+from dashboard.incident_view import choices_of
 from datasources.contracts import INCIDENT_STATUSES
 
 log = logging.getLogger("citywall.ask")
@@ -241,20 +242,18 @@ def _aliases(b: _Builder, aliases: dict[str, str], problems: list[str]) -> None:
 
 def build_lexicon(frames: dict[str, pd.DataFrame | None], city: str, aliases: dict[str, str] | None = None,
                   key: str = "") -> Lexicon:
-    """The dictionaries from ``frames``: regions, departments, by_category, by_source, detail (the
-    incidents' ids and statuses), targets (each may be None)."""
+    """The dictionaries from ``frames``: regions, departments, cube_district (the incidents'
+    categories, sources and statuses, as /incidents reads them), detail (the incidents' ids),
+    targets (each may be None)."""
     b, problems = _Builder(), []
     _fixed_words(b, city)
     regions = _regions(b, frames.get("regions"))
     departments = _departments(b, frames.get("departments"), city)
-    detail = frames.get("detail")
-    order = {s: i for i, s in enumerate(INCIDENT_STATUSES)}
-    statuses = tuple(sorted(set(_text_column(detail, "status")), key=lambda s: (order.get(s, 99), s))) \
-        or INCIDENT_STATUSES
-    _named_values(b, "category", _text_column(frames.get("by_category"), "category"), vocab.CATEGORY_ALIASES)
-    sources = _text_column(frames.get("by_source"), "source")
-    _named_values(b, "source", sources, {**vocab.SOURCE_ALIASES, **{
-        m.group(0): s for s in sources if (m := re.match(r"\d{3,}", s)) and m.group(0) != s}})
+    choices = choices_of({"cube_district": frames.get("cube_district")}, None)  # what /incidents accepts
+    statuses = choices.statuses or INCIDENT_STATUSES
+    _named_values(b, "category", list(choices.categories), vocab.CATEGORY_ALIASES)
+    _named_values(b, "source", list(choices.sources), {**vocab.SOURCE_ALIASES, **{
+        m.group(0): s for s in choices.sources if (m := re.match(r"\d{3,}", s)) and m.group(0) != s}})
     _named_values(b, "status", list(statuses), vocab.STATUS_ALIASES)
     _indicators(b)
     targets = frames.get("targets")
@@ -263,7 +262,7 @@ def build_lexicon(frames: dict[str, pd.DataFrame | None], city: str, aliases: di
             b.add(name, Reading("target", target_id, name))
     _aliases(b, aliases or {}, problems)
     terms, initials = b.done()
-    ids = _text_column(detail, "incident_id")
+    ids = _text_column(frames.get("detail"), "incident_id")
     return Lexicon(key, city, terms, initials, regions, _grids_by_number(regions), {i.lower(): i for i in ids},
                    departments, statuses, problems=problems)
 
@@ -283,7 +282,7 @@ def lexicon_key(store, settings) -> str:
 def _frames_of(store, regions: pd.DataFrame | None) -> dict[str, pd.DataFrame | None]:
     return {"regions": store.frame("regions", "regions") if regions is None else regions,
             "departments": store.frame("departments", "departments"),
-            "by_category": store.frame("incidents", "by_category"), "by_source": store.frame("incidents", "by_source"),
+            "cube_district": store.frame("incidents", "cube_district"),
             "detail": store.frame("incidents", "detail"), "targets": store.frame("targets", "targets")}
 
 
