@@ -153,3 +153,11 @@ assert "jieba" in sys.modules
     assert done.stdout.strip() == "['占道经营']"
     assert done.stderr == ""  # jieba's "Building prefix dict" lines are quiet
     assert len(list(tmp_path.glob("jieba-words-*.txt"))) == 1 and list(tmp_path.glob("jieba.u*.cache"))
+
+
+def test_a_bad_alias_setting_stops_start_up_in_chinese():
+    from dashboard.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ={"CITYWALL_ASK__ALIASES": '{ " " = "古城街道" }'})
+    assert "ask.aliases" in str(caught.value) and "别名 [' '] 无效：词与名称都不能为空，词不超过 20 个字" in str(caught.value)
