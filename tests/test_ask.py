@@ -3,6 +3,7 @@ Asia/Shanghai, bad input, the lexicon built once per data version and kept in th
 jieba loaded only when a sentence needs it."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -161,3 +162,13 @@ def test_a_bad_alias_setting_stops_start_up_in_chinese():
     with pytest.raises(SettingsError) as caught:
         load_settings(environ={"CITYWALL_ASK__ALIASES": '{ " " = "古城街道" }'})
     assert "ask.aliases" in str(caught.value) and "别名 [' '] 无效：词与名称都不能为空，词不超过 20 个字" in str(caught.value)
+
+
+def test_the_lexicon_key_is_the_same_in_every_process(tmp_path):
+    """A new process finds the pickle another one wrote: the key never depends on hash order."""
+    script = ("from dashboard.settings import load_settings\nfrom dashboard.store import MemoryFrameStore\n"
+              "from dashboard.ask.lexicon import lexicon_key\n"
+              "print(lexicon_key(MemoryFrameStore(), load_settings(environ={})))")
+    keys = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2")}
+    assert len(keys) == 1 and len(next(iter(keys))) == 20

@@ -273,9 +273,14 @@ _LEXICONS: dict[str, Lexicon] = {}
 
 
 def lexicon_key(store, settings) -> str:
+    """The data versions, settings and fixed words a lexicon is made from: a pickle made by older
+    code or from other words is never read as this one."""
     versions = store.versions()
+    words = [sorted(v) if isinstance(v, frozenset) else v  # a set's order differs between processes
+             for name, v in sorted(vars(vocab).items()) if name.isupper()]
     parts = [FORMAT, settings.city.name, sorted(settings.ask.aliases.items()),
-             [(d, versions.get(d, 0)) for d in DATASETS], len(indicators.REGISTRY), sorted(indicators.SYNONYMS)]
+             [(d, versions.get(d, 0)) for d in DATASETS], [(i.id, i.name) for i in indicators.REGISTRY.values()],
+             sorted(indicators.SYNONYMS.items()), words]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
