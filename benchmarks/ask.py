@@ -18,6 +18,7 @@ Prints the load average (``uptime``) before and after: the machine is shared.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,22 +48,25 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def _report(label: str, times: list[float]) -> None:
-    p50, p95, top = statistics.median(times) * 1000, _pct(times, 0.95) * 1000, max(times) * 1000
-    print(f"  {label:<40} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   max {top:6.2f} ms   "
-          f"goal p95 < {GOAL_MS:.0f} ms: {'met' if p95 < GOAL_MS else 'NOT met'}")
+def _report(label: str, timed: tuple[list[float], list[float]]) -> None:
+    """Wall clock (the goal) and the process's CPU time (what the shared machine's load leaves out)."""
+    for kind, times in zip(("wall", "CPU"), timed):
+        p50, p95, top = statistics.median(times) * 1000, _pct(times, 0.95) * 1000, max(times) * 1000
+        goal = f"   goal p95 < {GOAL_MS:.0f} ms: {'met' if p95 < GOAL_MS else 'NOT met'}" if kind == "wall" else ""
+        print(f"  {label + ', ' + kind:<34} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   max {top:6.2f} ms{goal}")
 
 
-def _timed(call, sentences, rounds: int) -> list[float]:
+def _timed(call, sentences, rounds: int) -> tuple[list[float], list[float]]:
     for sentence in sentences:  # warm: jieba's tokenizer, the lexicon in memory
         call(sentence)
-    out = []
+    wall, cpu = [], []
     for _ in range(rounds):
         for sentence in sentences:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             call(sentence)
-            out.append(time.perf_counter() - t0)
-    return out
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 def demo_city(args) -> Path:
@@ -142,12 +146,15 @@ def cli_startup(config: Path) -> None:
     from dashboard.ask.lexicon import cache_dir
     from dashboard.settings import load_settings
 
-    def run(*argv) -> float:
+    def run(*argv) -> tuple[float, float]:
+        """(wall clock, the child's CPU time: user + system) of one command."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run([sys.executable, "run.py", "--config", str(config), *argv], cwd=ROOT,
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-        return time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.perf_counter() - t0, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
     sentence = DEMO_SENTENCES[1]
     helps = [run("--help") for _ in range(3)]
@@ -157,10 +164,11 @@ def cli_startup(config: Path) -> None:
         for old in cache_dir(load_settings(config, environ={})).glob("lexicon-*.pickle"):
             old.unlink()
         cold.append(run("ask", sentence))
-    print("run.py ask in a new process (best of 3, wall clock):")
-    print(f"  run.py --help (the command line's imports alone)  {min(helps):.2f} s")
-    print(f"  run.py ask, lexicon pickle in the data folder     {min(warm):.2f} s")
-    print(f"  run.py ask, lexicon built (a new data version)    {min(cold):.2f} s")
+    print("run.py ask in a new process (best of 3: wall clock, CPU time):")
+    for label, runs in (("run.py --help (the command line's imports alone)", helps),
+                        ("run.py ask, lexicon pickle in the data folder", warm),
+                        ("run.py ask, lexicon built (a new data version)", cold)):
+        print(f"  {label:<50} {min(w for w, _ in runs):5.2f} s   {min(c for _, c in runs):5.2f} s CPU")
 
 
 def main() -> None:

@@ -136,6 +136,9 @@ def compose(sentence: str, now: datetime, entities: tuple[Entity, ...], ignored:
         text = _instruction_text(sentence, [*please, *(e for e in (receiver, deadline) if e is not None)])
         if receiver is None:
             notices.append("指令未指明承办部门")
+        others = [e.label for e in entities if e.kind == "department" and e is not receiver]
+        if receiver is not None and others:
+            notices.append(f"句中有多个部门（{'、'.join(others)}），指令只交给 {receiver.label}")
         if deadline is None:
             notices.append("指令未给出期限")
         order = Instruction(action.value, text, receiver.value if receiver else None,

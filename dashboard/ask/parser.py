@@ -55,7 +55,8 @@ def normalise(sentence: str) -> str:
 
 
 def is_separator(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch)[0] in "PZS"
+    """Spaces and punctuation; a symbol (😀, <) is not one: it is reported as unknown."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "PZ"
 
 
 def _ascii_alnum(ch: str) -> bool:

@@ -131,8 +131,10 @@ _PART_DEFAULT = {"上午": time(12), "中午": time(12), "下午": time(18), "�
 _AFTERNOON = frozenset({"下午", "傍晚", "晚上", "今晚"})
 
 
-def _recent(m: re.Match, today: date) -> Period:
+def _recent(m: re.Match, today: date) -> Period | None:
     n = 1 if not m["n"] else (0.5 if m["n"] == "半" else number(m["n"]))
+    if n <= 0:  # 近0天 names no day
+        return None
     days = {"天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "年": 365}[m["u"]]
     total = max(1, round(n * days))
     key = {1: "today", 7: "7d", 30: "30d"}.get(total)
@@ -267,7 +269,7 @@ def _year_rule(m, now, today):
 
 _RULES = (
     (_NAMED, lambda m, now, today: _as_match(m, _NAMED_PERIODS[_PERIOD_WORDS[m.group(0)]](today))),
-    (_RECENT, lambda m, now, today: _as_match(m, _recent(m, today))),
+    (_RECENT, lambda m, now, today: (lambda p: p and _as_match(m, p))(_recent(m, today))),
     (_MONTH, _month_rule),
     (_YEAR, _year_rule),
     (_WITHIN, lambda m, now, today: _as_match(m, None, _within(m, now))),
