@@ -14,6 +14,7 @@ fresh ``run.py ask`` process reads one file instead of the frames.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -272,15 +273,20 @@ def build_lexicon(frames: dict[str, pd.DataFrame | None], city: str, aliases: di
 _LEXICONS: dict[str, Lexicon] = {}
 
 
+@functools.cache
+def _fixed_words_key() -> str:
+    """The code's own words (vocabulary, indicator names and synonyms), hashed once per process."""
+    words = [sorted(v) if isinstance(v, frozenset) else v  # a set's order differs between processes
+             for name, v in sorted(vars(vocab).items()) if name.isupper()]
+    parts = [FORMAT, [(i.id, i.name) for i in indicators.REGISTRY.values()], sorted(indicators.SYNONYMS.items()), words]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def lexicon_key(store, settings) -> str:
     """The data versions, settings and fixed words a lexicon is made from: a pickle made by older
     code or from other words is never read as this one."""
-    versions = store.versions()
-    words = [sorted(v) if isinstance(v, frozenset) else v  # a set's order differs between processes
-             for name, v in sorted(vars(vocab).items()) if name.isupper()]
-    parts = [FORMAT, settings.city.name, sorted(settings.ask.aliases.items()),
-             [(d, versions.get(d, 0)) for d in DATASETS], [(i.id, i.name) for i in indicators.REGISTRY.values()],
-             sorted(indicators.SYNONYMS.items()), words]
+    parts = [_fixed_words_key(), settings.city.name, sorted(settings.ask.aliases.items()),
+             [(d, store.status(d).version) for d in DATASETS]]  # the cheap poll, of these datasets only
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
