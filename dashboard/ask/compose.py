@@ -125,6 +125,9 @@ def compose(sentence: str, now: datetime, entities: tuple[Entity, ...], ignored:
             unknown: tuple[Span, ...], notices: list[str], instruction: bool, receiver: Entity | None,
             lexicon: Lexicon) -> AskResult:
     region = _region(entities, lexicon, notices)
+    if region is None and receiver is not None and receiver.via == "区县政府":  # 请滨江区核查: in 滨江区
+        where = receiver.alternatives[0]
+        region = replace(receiver, kind="region", value=where.value, label=where.label, level="区县")
     view = _view(entities, region, lexicon, notices, instruction)
     order = None
     if instruction:

@@ -31,7 +31,7 @@ from dashboard.incident_view import choices_of
 from datasources.contracts import INCIDENT_STATUSES
 
 log = logging.getLogger("citywall.ask")
-FORMAT = 1  # bump when the Lexicon's fields change: older pickles are then rebuilt
+FORMAT = 2  # bump when the Lexicon's fields change: older pickles are then rebuilt
 DATASETS = ("regions", "departments", "incidents", "targets")
 KIND_ORDER = ("city", "category", "source", "status", "indicator", "target", "region", "department", "page",
               "action", "please", "filler")
@@ -75,14 +75,12 @@ class Lexicon:
     incidents: dict[str, str]  # lower-case id → id
     departments: dict[str, str]  # id → name
     statuses: tuple[str, ...]
+    governments: dict[str, Reading] = field(default_factory=dict)  # district id → its 人民政府, a department
     lengths: tuple[int, ...] = ()
     problems: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         self.lengths = tuple(sorted({len(t) for t in self.terms}, reverse=True))
-
-    def readings(self, word: str) -> tuple[Reading, ...]:
-        return self.terms.get(word, ())
 
 
 def grid_number_key(text: str) -> str | None:
@@ -265,7 +263,22 @@ def build_lexicon(frames: dict[str, pd.DataFrame | None], city: str, aliases: di
     terms, initials = b.done()
     ids = _text_column(frames.get("detail"), "incident_id")
     return Lexicon(key, city, terms, initials, regions, _grids_by_number(regions), {i.lower(): i for i in ids},
-                   departments, statuses, problems=problems)
+                   departments, statuses, _governments(terms, regions), problems=problems)
+
+
+def _governments(terms: dict[str, tuple[Reading, ...]], regions: dict[str, Region]) -> dict[str, Reading]:
+    """Each district whose government is a department (滨江区 → 滨江区人民政府): 请滨江区核查 gives it
+    the instruction."""
+    out = {}
+    for rid, region in regions.items():
+        if region.level != "区县":
+            continue
+        for word in (f"{region.name}人民政府", f"{region.name}政府"):
+            found = next((r for r in terms.get(word.lower(), ()) if r.kind == "department"), None)
+            if found is not None:
+                out[rid] = Reading("department", found.value, found.label, "区县政府")
+                break
+    return out
 
 
 # ---- once per data version ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ Offline and deterministic: dictionaries (dashboard/ask/lexicon.py), time rules
    then the fewest pieces (滨江区 over 滨江 + 区), found by dynamic programming.
 3. Each piece gets one reading; a word with several (城管: department or category) is read by its
    context: the department that receives an instruction is the first department-capable word
-   before the instruction's verb (after it, when none is before); anywhere else the category, source,
+   before the instruction's verb (after it, when none is before), or a district right after 请 whose
+   government is a department (请高新区核查 → 高新区人民政府); anywhere else the category, source,
    status, indicator, region or page reading wins, in that order. The other readings are kept as the
    entity's alternatives.
 4. What no candidate covers is cut into words by jieba and reported as unknown, never dropped.
@@ -159,11 +160,23 @@ def _time_entity(sentence: str, piece: Piece) -> Entity | None:
     return None
 
 
-def _receiver(pieces: list[Piece], instruction: bool) -> Piece | None:
-    """The piece whose department reading receives the instruction (None: no instruction)."""
+def _department_of(piece: Piece, lexicon: Lexicon) -> Reading | None:
+    """The department a piece can name: a department reading, or a district's government."""
+    if piece.kind not in ("term", "initials"):
+        return None
+    found = next((r for r in piece.readings if r.kind == "department"), None)
+    return found or next((lexicon.governments[r.value] for r in piece.readings
+                          if r.kind == "region" and r.value in lexicon.governments), None)
+
+
+def _receiver(pieces: list[Piece], instruction: bool, lexicon: Lexicon) -> Piece | None:
+    """The piece whose department reading receives the instruction (None: no instruction); a
+    district's government receives it only right after 请 (请滨江区核查, not 请城管局核查滨江区)."""
     if not instruction:
         return None
-    capable = [p for p in pieces if p.kind in ("term", "initials") and any(r.kind == "department" for r in p.readings)]
+    capable = [p for i, p in enumerate(pieces) if any(r.kind == "department" for r in p.readings)
+               or (_department_of(p, lexicon) and i > 0 and pieces[i - 1].readings[:1]
+                   and pieces[i - 1].readings[0].kind == "please")]
     action = next((p for p in pieces if p.kind == "term" and p.readings[0].kind == "action"), None)
     before = [p for p in capable if action is None or p.start < action.start]
     return (before or capable or [None])[0]
@@ -197,7 +210,7 @@ def read_pieces(sentence: str, pieces: list[Piece], lexicon: Lexicon, notices: l
     """(entities, ignored spans, unresolved spans, whether the sentence is an instruction, the
     receiving entity). Unresolved: a grid number no grid has, a month not yet come."""
     instruction = _is_instruction(pieces)
-    receiver_piece = _receiver(pieces, instruction)
+    receiver_piece = _receiver(pieces, instruction, lexicon)
     entities: list[Entity] = []
     ignored: list[Span] = []
     unresolved: list[Span] = []
@@ -216,7 +229,7 @@ def read_pieces(sentence: str, pieces: list[Piece], lexicon: Lexicon, notices: l
             readings = piece.readings
             chosen = readings[0]
             if piece is receiver_piece:
-                chosen = next(r for r in readings if r.kind == "department")
+                chosen = _department_of(piece, lexicon)
             if chosen.kind in ("filler", "please"):
                 ignored.append(Span(words, piece.start, piece.end))
                 continue
