@@ -3,7 +3,7 @@ words understood but selecting nothing, the unknown words and the notices. Plain
 command bar's chips, the wall control and the instructions read the same result the CLI prints."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 KIND_LABELS = {"region": "区域", "city": "区域", "department": "部门", "category": "事件分类", "source": "事件来源",
@@ -26,7 +26,7 @@ class Span:
     end: int
 
     def to_json(self) -> dict:
-        return {"text": self.text, "start": self.start, "end": self.end}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
