@@ -1,4 +1,4 @@
-"""Command line: serve (default; --workers N: gunicorn), scheduler, worker (Celery), pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit."""
+"""Command line: serve (default; --workers N: gunicorn), scheduler, worker (Celery), pull, seed, db, check-source, snapshot (PNG or XLSX), user, token, audit, ask."""
 from __future__ import annotations
 
 import argparse
@@ -124,9 +124,11 @@ def _parser() -> argparse.ArgumentParser:
                           help="大屏视图：city（全市，默认）或 district:<区县编号>")
     snapshot.add_argument("--page", metavar="路径",
                           help="改为截取这个页面（如 /district/<区县编号>），按 1920×1080 截取")
+    from dashboard.ask.command import add_command
     from dashboard.cli_auth import add_commands
 
     add_commands(sub)  # user, token, audit
+    add_command(sub)  # ask
     return parser
 
 
@@ -333,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_worker(settings, args.concurrency)
         if args.command == "snapshot":
             return cmd_snapshot(settings, args.png, args.pdf, args.xlsx, args.view, args.page)
+        if args.command == "ask":
+            from dashboard.ask.command import run as run_ask
+
+            return run_ask(settings, args)
         if args.command in ("user", "token", "audit"):
             from dashboard.cli_auth import run
 

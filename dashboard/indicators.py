@@ -106,6 +106,21 @@ REGISTRY: dict[str, Indicator] = {i.id: i for i in (
 )}
 
 
+#: what people in the command room call an indicator besides its name (一句话响应, dashboard/ask/)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "sharing_rate": ("共享率", "数据共享率"), "gov_aggregation_rate": ("政务汇聚率",),
+    "aggregation_rate": ("汇聚率", "数据汇聚率", "部门汇聚率"), "city_aggregation_rate": ("城市汇聚率",),
+    "cloud_migration_rate": ("上云率", "系统上云率"), "network_rate": ("互联互通率", "外网覆盖率", "联通率"),
+    "network_rate_市": ("市级联通率",), "network_rate_镇": ("镇级联通率",), "network_rate_村": ("村级联通率",),
+    "incident_closure_rate": ("办结率",), "ontime_closure_rate": ("按期率", "按时办结率", "及时办结率"),
+    "overdue_open": ("超期", "超期件", "逾期", "超时", "超期未办"), "open_incidents": ("未办结", "积压"),
+    "mean_handling_hours": ("处置时长", "办理时长", "平均用时"), "incident_count": ("事件量", "事件数量", "件数"),
+    "exchange_records": ("交换量",), "cloud_burnup": ("上云累计",), "target_attainment": ("达标率", "达标情况"),
+    "six_ones": ("六个一",), "six_databases": ("六大库", "基础数据库"), "smart_communities": ("智慧社区",),
+    "smart_towns": ("智慧镇", "智慧街道"), "smart_parks": ("园区",),
+}
+
+
 def indicator(indicator_id: str) -> Indicator:
     """The registry's entry; an unknown id (a city's own target) gets an entry that says its 口径
     is the city's configuration."""

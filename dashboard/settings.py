@@ -532,6 +532,19 @@ class ExportSettings(_Strict):
         return value
 
 
+class AskSettings(_Strict):
+    """一句话响应 (dashboard/ask/): the city's own words besides the names in its data."""
+    aliases: dict[str, str] = Field({}, description="词 → 本市数据中的名称（区域、部门、事件分类、来源、指标）")
+
+    @field_validator("aliases")
+    @classmethod
+    def _words(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [w for w, name in value.items() if not w.strip() or not str(name).strip() or len(w) > 20]
+        if bad:
+            raise ValueError(f"别名 {bad} 无效：词与名称都不能为空，词不超过 20 个字")
+        return value
+
+
 class Settings(_Strict):
     city: CitySettings = CitySettings()
     app: AppSettings = AppSettings()
@@ -541,6 +554,7 @@ class Settings(_Strict):
     targets: TargetSettings = TargetSettings()
     scoreboard: ScoreboardSettings = ScoreboardSettings()
     export: ExportSettings = ExportSettings()
+    ask: AskSettings = AskSettings()
     sources: list[SourceSettings] = []
     config_path: str = ""
 
