@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode, urlparse
 
 from dashboard import capture_token
 from dashboard.capture_browser import WarmBrowser
+from dashboard.errors import MessageError
 
 #: the page's "all panels drawn" flag (assets/drawn.js)
 DRAWN_FLAG = "() => !!document.documentElement.dataset.cwDrawn"
@@ -37,12 +38,8 @@ PDF_MARGINS = {"top": "16mm", "right": "14mm", "bottom": "18mm", "left": "14mm"}
 INSTALL_HINT = "请安装 Debian 软件包 chromium 与 fonts-noto-cjk（运行 bash scripts/setup.sh），或在配置 [export] chromium 中填写其路径"
 
 
-class CaptureError(RuntimeError):
+class CaptureError(MessageError, RuntimeError):
     """A capture failed; ``.message`` says why in Chinese and what to do."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from dashboard import accounts
+from dashboard.errors import MessageError
 
 HEADER = "X-CityWall-Capture"
 #: who asked for the capture (informative: it goes into the audit row's detail), percent-encoded
@@ -31,12 +32,11 @@ REVOKED = (f"导出截图的服务令牌已被吊销或已失效，未生成导�
            "（只读：只能查看大屏、下钻页面与通报），然后重新导出")
 
 
-class CaptureTokenError(RuntimeError):
+class CaptureTokenError(MessageError, RuntimeError):
     """The service token cannot be used; ``.message`` says in Chinese how to issue a new one."""
 
     def __init__(self, message: str = REVOKED):
         super().__init__(message)
-        self.message = message
 
 
 def secret_file(settings) -> Path:

@@ -17,16 +17,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from dashboard.capture import BRIEFING_PATH  # the 通报's page (capture.py imports Playwright only when it captures)
+from dashboard.errors import MessageError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ExportError(RuntimeError):
+class ExportError(MessageError, RuntimeError):
     """An export could not be made; ``.message`` says why in Chinese."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandas.api import types
 
+from dashboard.errors import MessageError
+
 TEXT, NUMBER, DATETIME, BOOL, CATEGORY = "文本", "数值", "日期时间", "布尔", "分类"
 
 _KIND_OK = {
@@ -132,12 +134,8 @@ FRAME_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-class FrameSchemaError(ValueError):
+class FrameSchemaError(MessageError, ValueError):
     """A publish whose frames break their schemas; ``.message`` says which frame and column, in Chinese."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _kind_check(kind: str) -> pa.Check:

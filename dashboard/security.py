@@ -14,6 +14,7 @@ import dash
 import flask
 from werkzeug.exceptions import HTTPException
 
+from dashboard.errors import MessageError
 from dashboard.settings import Settings
 
 log = logging.getLogger("citywall.security")
@@ -27,12 +28,8 @@ HTTP_MESSAGES = {
 BAD_VALUE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
 
 
-class BadCallback(Exception):
+class BadCallback(MessageError):
     """A callback POST that is not what dash-renderer sends; .message says what, in Chinese."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def is_callback_request() -> bool:

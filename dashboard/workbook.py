@@ -22,6 +22,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard import workbook_sheets as ws
+from dashboard.errors import MessageError
 from dashboard.freshness import DATASET_LABELS, freshness
 from dashboard.indicators import REGISTRY
 from dashboard.workbook_sheets import Cell, Sheet, Source
@@ -38,12 +39,8 @@ MAX_WIDTH = 60  # characters; longer text wraps
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class WorkbookError(ValueError):
+class WorkbookError(MessageError, ValueError):
     """The workbook cannot be made as asked; ``.message`` says why in Chinese and what to give instead."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def build_workbook(settings, store, view: str | None = None, *, today: date | None = None,

@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from dashboard.errors import MessageError
+
 KIND_LABELS = {"region": "区域", "city": "区域", "department": "部门", "category": "事件分类", "source": "事件来源",
                "status": "办理状态", "indicator": "指标", "target": "目标", "period": "时段", "deadline": "期限",
                "action": "指令动作", "page": "页面", "incident": "事件"}
 
 
-class AskError(ValueError):
+class AskError(MessageError, ValueError):
     """A sentence that cannot be parsed at all (empty, too long); ``message`` says so in Chinese."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
