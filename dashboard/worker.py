@@ -41,7 +41,10 @@ def celery_app(settings: Settings):
     app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
                     task_acks_late=True, worker_prefetch_multiplier=1, result_expires=3600,
                     broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
-                    broker_transport_options={"socket_timeout": 5, "socket_connect_timeout": 5})
+                    # a web request that queues a job must not wait on a Redis that is away: one quick
+                    # try, then the job waits in the table for a worker's sweep
+                    broker_transport_options={"socket_timeout": 5, "socket_connect_timeout": 2, "max_retries": 1,
+                                              "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5})
 
     @app.task(name=RUN_JOB, ignore_result=True)
     def run_job(job_id: int) -> None:
@@ -62,7 +65,9 @@ def notifier(settings: Settings):
 
     def notify(job_id: int) -> None:
         try:
-            app.send_task(RUN_JOB, args=[job_id], retry=False)
+            # no result to wait for: otherwise the result backend subscribes first, and retries for
+            # about 20 s while Redis is away, holding up the web request that queued the job
+            app.send_task(RUN_JOB, args=[job_id], retry=False, ignore_result=True)
         except Exception:
             log.warning("job %s: broker unreachable, left for a worker's sweep", job_id, exc_info=True)
     return notify

@@ -10,7 +10,7 @@ import pytest
 from dashboard import jobs, worker
 from dashboard.settings import load_settings
 from tests.auth_helpers import pulled_city
-from tests.servers import redis_server  # noqa: F401  (a fixture)
+from tests.servers import own_redis_server, redis_server  # noqa: F401  (fixtures)
 from tests.test_processes import _start, _stop, _wait_for, _with_app_setting
 
 
@@ -64,10 +64,12 @@ def test_a_broker_that_does_not_answer_leaves_the_job_queued(tmp_path):
     _with_app_setting(city.config, f'broker_url = "redis://127.0.0.1:{_free_port()}/1"')
     settings = load_settings(city.config, environ={})
     jobs.set_notifier(worker.notifier(settings))
+    started = time.monotonic()
     try:
         job, queued = jobs.enqueue(city.engine, "refresh_source", "演示-部门", requested_by="测试")
     finally:
         jobs.set_notifier(None)
+    assert time.monotonic() - started < 5  # the click that queued it is not held up (it took ≈ 20 s before)
     assert queued and jobs.get(city.engine, job.id).status == "queued"
 
 
@@ -81,3 +83,24 @@ def test_the_worker_needs_a_broker(tmp_path):
     out = subprocess.run([sys.executable, "run.py", "--config", str(city.config), "worker"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "需要配置 app.broker_url" in out.stderr
+
+
+def test_the_worker_carries_on_after_a_redis_restart(tmp_path, own_redis_server):  # noqa: F811
+    city = pulled_city(tmp_path)
+    _with_app_setting(city.config, f'broker_url = "redis://127.0.0.1:{own_redis_server.port}/1"')
+    settings = load_settings(city.config, environ={})
+    proc = _start(city.config, "worker", "--concurrency", "2")
+    try:
+        _wait_for(lambda: any("任务进程已启动" in line for line in proc.output), 120, "the worker to start")
+        time.sleep(2)
+        own_redis_server.restart()  # empty: the worker's connection is gone and its queue too
+        jobs.set_notifier(worker.notifier(settings))
+        try:
+            job, _ = jobs.enqueue(city.engine, "refresh_source", "演示-部门", requested_by="测试")
+        finally:
+            jobs.set_notifier(None)
+        done = _wait_for(lambda: _finished(city.engine, job.id), 90, "the job after the restart")
+        assert done.status == "done" and f":{proc.pid}:" in done.owner
+        assert done.started_at - done.requested_at < worker.SWEEP_AFTER_SECONDS  # by its message, not the sweep
+    finally:
+        _stop(proc)
