@@ -31,12 +31,13 @@ class SchedulerLease:
     """Runs ``make_scheduler()``'s scheduler while this process holds the scheduler lease."""
 
     def __init__(self, engine, lease_seconds: float, make_scheduler: Callable[[], object],
-                 on_change: Callable[[str], None] | None = None) -> None:
+                 on_change: Callable[[str], None] | None = None, *, run_now: bool = True) -> None:
         self.engine = engine
         self.lease_seconds = lease_seconds
         self.make_scheduler = make_scheduler
         self.owner = f"{locks.process_owner()}/scheduler-{uuid.uuid4().hex[:6]}"
         self.on_change = on_change or (lambda message: log.info(message))
+        self.run_now = run_now  # False: the first time it schedules, pulls wait for their trigger
         self.owning = threading.Event()  # set while this process schedules
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,7 +70,8 @@ class SchedulerLease:
         """Schedule while the lease renews; stop scheduling when it is lost or the process stops.
         A renewal that fails for a database error is retried while the lease still runs."""
         scheduler = self.make_scheduler()
-        scheduler.start()
+        scheduler.start(run_now=self.run_now)
+        self.run_now = True  # a lease gained again later (a takeover) pulls at once
         self.owning.set()
         self.on_change("本进程持有调度租约：开始定时拉取与执行任务队列")
         renewed_at = time.monotonic()

@@ -33,11 +33,11 @@ def _schedulers(settings: Settings, puller, app):
     return make
 
 
-def _lease(settings: Settings, puller, app):
+def _lease(settings: Settings, puller, app, *, run_now: bool = True):
     from dashboard.scheduler_lease import SchedulerLease
 
     return SchedulerLease(puller.engine, settings.app.scheduler_lease_seconds, _schedulers(settings, puller, app),
-                          on_change=lambda message: print(message, flush=True))
+                          on_change=lambda message: print(message, flush=True), run_now=run_now)
 
 
 def start_web_parts() -> None:
@@ -68,8 +68,9 @@ def run_scheduler(settings: Settings) -> int:
 
 
 def _prepared(settings: Settings, *, first_pull: bool):
-    """(puller, app) over the configured store and database, the first admin made; ``first_pull``:
-    an empty store is pulled once first, so the wall draws real frames, not empty panels."""
+    """(puller, app, pulled) over the configured store and database, the first admin made;
+    ``first_pull``: an empty store is pulled once first (pulled: True), so the wall draws real frames,
+    not empty panels."""
     from dashboard.app import create_app
     from dashboard.cli_auth import first_admin
     from dashboard.pullers import Puller
@@ -77,21 +78,23 @@ def _prepared(settings: Settings, *, first_pull: bool):
 
     store = open_store(settings.app.store, settings.data_dir)
     puller = Puller(settings, store)
-    if first_pull and not store.datasets():
+    pulled = first_pull and not store.datasets()
+    if pulled:
         from dashboard.cli import print_pull_table
 
         print("首次启动：正在准备数据（演示城市首次生成约需数秒）…", flush=True)
         print_pull_table(puller.run_all("startup"))
     first_admin(settings, puller.engine)
-    return puller, create_app(settings, store, puller.engine)
+    return puller, create_app(settings, store, puller.engine), pulled
 
 
 def serve_one_process(settings: Settings, host: str | None, port: int | None, scheduler: bool) -> int:
     """``python run.py [serve]``: waitress, and (unless ``--no-scheduler``) the scheduler in this process."""
     from waitress import serve
 
-    puller, app = _prepared(settings, first_pull=scheduler)
-    lease = _lease(settings, puller, app).start() if scheduler else None
+    puller, app, pulled = _prepared(settings, first_pull=scheduler)
+    # right after the first start's pull, the scheduled pulls wait for their trigger instead of repeating it
+    lease = _lease(settings, puller, app, run_now=not pulled).start() if scheduler else None
     start_web_parts()
     host, port = host or settings.app.host, port or settings.app.port
     print(f"CityWall 已启动: http://{host}:{port}/", flush=True)
@@ -112,7 +115,7 @@ def serve_workers(settings: Settings, host: str | None, port: int | None, worker
                             "请改用 disk:<目录> 或 redis://…")
     from gunicorn.app.base import BaseApplication
 
-    puller, app = _prepared(settings, first_pull=False)
+    puller, app, _ = _prepared(settings, first_pull=False)
     if not puller.store.datasets():
         print("帧存储为空：大屏将在调度进程（python run.py scheduler）首次发布后显示数据", flush=True)
     engine = puller.engine

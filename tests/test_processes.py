@@ -46,8 +46,12 @@ def _stop(proc: subprocess.Popen) -> str:
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            pass
+    try:  # whatever of its group is left (a gunicorn worker, a Chromium) never outlives the test
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
     time.sleep(0.2)  # the reader's last lines
     return "".join(proc.output)
 
@@ -111,7 +115,7 @@ class RecordingScheduler:
     def __init__(self, log: list, name: str):
         self.log, self.name = log, name
 
-    def start(self):
+    def start(self, run_now: bool = True):
         self.log.append(("start", self.name))
 
     def shutdown(self):

@@ -43,6 +43,12 @@ def test_run_py_with_no_arguments_seeds_pulls_and_serves(tmp_path):
         assert {p.name for p in (tmp_path / "data" / "frames").iterdir()} >= {"catalog", "incidents", "targets"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=5) as response:
             assert response.status == 200
+        # the first start pulled every source once; the scheduled pulls wait for their trigger (≥ 1 min)
+        # instead of pulling everything again at once
+        time.sleep(2)
+        with sqlite3.connect(tmp_path / "data" / "citywall.db") as conn:
+            triggers = dict(conn.execute("SELECT trigger, COUNT(*) FROM pull_runs GROUP BY trigger").fetchall())
+        assert triggers.get("startup", 0) >= 9 and "schedule" not in triggers, triggers
     finally:
         proc.terminate()
         proc.wait(timeout=20)
