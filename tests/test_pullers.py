@@ -412,3 +412,18 @@ def test_guard_settings_are_validated_in_chinese(tmp_path):
         load_settings(config, environ={})
     assert "sources[0].guard_max_shrink = 1.5: 必须 ≤ 1.0" in str(error.value)
     assert "sources[0].guard = 'maybe': 应为 true 或 false" in str(error.value)
+
+
+def test_an_unchanged_frame_is_recognised_whatever_a_parquet_round_trip_did_to_its_dtypes():
+    import numpy as np
+
+    from dashboard.pullers import _same
+
+    frame = pd.DataFrame({"category": pd.Categorical(["噪声扰民", "市容环境", "噪声扰民"]),
+                          "at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"]).astype("datetime64[s]"),
+                          "hours": [1.5, np.nan, 3.0], "name": pd.array(["甲", None, "乙"], dtype="string")})
+    round_trip = frame.assign(at=frame["at"].astype("datetime64[ms]"), category=frame["category"].astype(object))
+    assert _same(frame, round_trip)
+    assert not _same(frame, frame.assign(hours=[1.5, np.nan, 4.0]))
+    assert not _same(frame, frame.assign(category=pd.Categorical(["噪声扰民", "市容环境", "市容环境"])))
+    assert not _same(frame, frame.iloc[:2]) and not _same(frame, frame.rename(columns={"name": "名称"}))
