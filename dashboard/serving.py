@@ -15,6 +15,7 @@ forked) and never schedules: run ``python run.py scheduler`` beside it.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from dashboard.settings import Settings, SettingsError
@@ -56,15 +57,26 @@ def run_scheduler(settings: Settings) -> int:
     puller = Puller(settings, open_store(settings.app.store, settings.data_dir))
     # the app the exports capture, built here: Dash registers pages from the main thread only
     app = create_app(settings, puller.store, puller.engine)
+    stopping = _stop_on_signals()
     lease = _lease(settings, puller, app).start()
     print("CityWall 调度进程已启动：持有调度租约时定时拉取，并执行任务队列中的刷新与导出（Ctrl+C 退出）", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stopping.wait(1):
+            pass
+        print("正在停止调度进程：等待进行中的拉取与任务结束…", flush=True)
     finally:
-        lease.stop()
+        lease.stop(timeout=None)  # its scheduler's shutdown joins the job runner; the lease is released
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT (Ctrl+C) or SIGTERM (systemd's stop). Both are handled explicitly: a process
+    started in the background by a non-interactive shell inherits SIGINT ignored, and Python then
+    raises no KeyboardInterrupt."""
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    return stopping
 
 
 def _prepared(settings: Settings, *, first_pull: bool):

@@ -129,7 +129,7 @@ def test_the_scheduler_process_makes_and_archives_the_daily_briefing(tmp_path, o
             made = [e for e in exports.recent(engine) if e.trigger == "schedule"]
             time.sleep(0.5)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # systemd's stop
         try:
             proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
@@ -137,7 +137,7 @@ def test_the_scheduler_process_makes_and_archives_the_daily_briefing(tmp_path, o
             proc.wait()
         log.seek(0)
         output = log.read()
-    assert proc.returncode == 0, output[-3000:]  # Ctrl+C stops it
+    assert proc.returncode == 0, output[-3000:]  # SIGTERM stops it cleanly
     assert made, output[-3000:]
     briefing = made[0]
     kind = "pdf" if PRODUCERS["pdf"].available else "png"
