@@ -11,16 +11,16 @@ from urllib.parse import parse_qsl, urlencode
 import flask
 import pandas as pd
 import pyarrow as pa
-from dash import ALL, Input, Output, State, callback, ctx, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
 from dashboard import audit, downloads, runtime
 from dashboard import formatting as fmt
 from dashboard import programme_data as pages
 from dashboard.permissions import protect_callbacks, require_permission
 from layouts import cloud_page, scoreboard_page, sharing_pages, target_pages
-from layouts.drill_parts import FILTER, GRID, URL_ID
+from layouts.drill_parts import FILTER, GRID, TABLE_URL_ID, URL_ID
 
-protect_callbacks("view_drilldowns", URL_ID)  # the filters and the grid's sort and page write the URL
+protect_callbacks("view_drilldowns", URL_ID, TABLE_URL_ID)  # the filters and the grid's sort and page write the URL
 
 
 def next_search(search: str, filters: dict[str, str | None], sort: str | None, page: int | None,
@@ -53,6 +53,7 @@ def sort_of(column_state: list[dict] | None) -> str | None:
 
 
 @callback(Output(URL_ID, "search"),
+          Output(TABLE_URL_ID, "data"),
           Input({"type": FILTER, "key": ALL, "default": ALL}, "value"),
           Input({"type": GRID, "key": ALL}, "columnState"),
           Input({"type": GRID, "key": ALL}, "paginationInfo"),
@@ -70,7 +71,23 @@ def write_url(values, column_states, pagination, ids, search):
     if page is None:
         page = int(dict(parse_qsl((search or "").lstrip("?"))).get("page", 1) or 1)
     new = next_search(search or "", filters, sort, page, filter_changed, {i["key"]: i["default"] for i in ids})
-    return no_update if new == (search or "") else new
+    if new == (search or ""):
+        return no_update, no_update
+    # a filter redraws the page from the new query; a table already shows its sort and page
+    return (new, no_update) if filter_changed else (no_update, new)
+
+
+# the table's query replaces the address bar's (no history step, no redraw); the Location's own search
+# is left as it was, and write_url reads the table's sort and page from the table itself
+clientside_callback(
+    """function (search) {
+        if (typeof search !== "string") { return window.dash_clientside.no_update; }
+        window.history.replaceState(window.history.state, "", window.location.pathname + search);
+        return window.dash_clientside.no_update;
+    }""",
+    Output(TABLE_URL_ID, "modified_timestamp"),
+    Input(TABLE_URL_ID, "data"),
+    prevent_initial_call=True)
 
 
 # ---- downloads ----------------------------------------------------------------------------------

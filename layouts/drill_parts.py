@@ -17,6 +17,7 @@ from layouts import theme
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 URL_ID = "drill-url"  # the page's dcc.Location: filters write the query here (callbacks/programmes.py)
+TABLE_URL_ID = "drill-table-url"  # the query after a table's sort or page change: put in the address bar as is
 FILTER = "drill-filter"  # {"type": FILTER, "key": query key}: its value is the query's value
 GRID = "drill-grid"  # {"type": GRID, "key": "sort"}: its sort and page are the query's sort and page
 LIGHT_TEXT = {"绿": "绿灯", "黄": "黄灯", "红": "红灯"}
@@ -79,9 +80,11 @@ def select(key: str, label: str, options: dict[str, str], value: str | None, *, 
     ], className="cw-filter")
 
 
-def url_state() -> dcc.Location:
-    """The page's location, written by its filters without a reload (each change is one back step)."""
-    return dcc.Location(id=URL_ID, refresh="callback-nav")
+def url_state() -> html.Div:
+    """The page's location, written by its filters without a reload (each change is one back step and
+    redraws the page from the new query), and the query a table's sort or page change puts in the address
+    bar without a redraw (the table shows it already; notices of the first query stay)."""
+    return html.Div([dcc.Location(id=URL_ID, refresh="callback-nav"), dcc.Store(id=TABLE_URL_ID)], hidden=True)
 
 
 # ---- tables --------------------------------------------------------------------------------------
