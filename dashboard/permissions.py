@@ -36,21 +36,25 @@ PERMISSIONS: dict[str, str] = {
     "export": "导出简报",
     "view_briefing": "查看通报",
     "view_raw_rows": "查看原始行与错误详情",
+    "control_wall": "控制大屏",
+    "dispatch": "下达指令",
+    "handle_instructions": "办理本部门指令",
     "admin": "系统管理",
 }
 
 #: the default roles (settings may redefine them); admin holds every permission
 DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"view_wall"}),
-    "leader": frozenset({"view_wall", "view_drilldowns", "download_tables"}),
+    "leader": frozenset({"view_wall", "view_drilldowns", "download_tables", "dispatch"}),
     "operator": frozenset({"view_wall", "view_drilldowns", "download_tables", "refresh", "accept_guard",
-                           "view_raw_rows"}),
+                           "view_raw_rows", "control_wall", "dispatch"}),
     "briefing": frozenset({"view_wall", "view_drilldowns", "export", "view_briefing"}),
     "admin": frozenset(PERMISSIONS),
 }
 
 #: never held by an anonymous visitor, whatever settings.auth.anonymous_role grants: these need a login
-LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_briefing", "view_raw_rows", "admin"})
+LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_briefing", "view_raw_rows", "control_wall",
+                        "dispatch", "handle_instructions", "admin"})
 #: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
 KIOSK_PERMISSIONS = frozenset({"view_wall"})
 #: what the exports' service token (dashboard/capture_token.py) lets the server's own headless Chromium
