@@ -202,8 +202,8 @@ def main() -> int:
         started_servers.append(redis := servers.start_redis(folder))
         store = f"redis://127.0.0.1:{redis.port}/0"
     if args.postgres:
-        started_servers.append(postgres := servers.start_postgres(folder))
-        database = postgres.url
+        started_servers.append(postgres := servers.start_postgres())
+        database = postgres.url(postgres.create_database())
     config = city_config(folder, args.incidents, store, database)
     if database:
         subprocess.run([sys.executable, "run.py", "--config", str(config), "db", "upgrade"], cwd=ROOT, check=True)
