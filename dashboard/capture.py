@@ -107,7 +107,21 @@ def _capture(settings, browser: WarmBrowser | None, work):
 
 
 def take_png(size: tuple[int, int]):
-    return lambda page, url: Capture(page.screenshot(type="png"), size, url)
+    return lambda page, url: Capture(screenshot_png(page), size, url)
+
+
+def screenshot_png(page) -> bytes:
+    """The viewport as PNG, through Chromium's DevTools protocol with ``optimizeForSpeed``: a faster zlib
+    level, about three times faster than Playwright's screenshot for a 1920×1080 wall (a somewhat larger
+    file), and none of its waits (fonts and panels are drawn already: the drawn flag is up)."""
+    import base64
+
+    session = page.context.new_cdp_session(page)
+    try:
+        shot = session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+    finally:
+        session.detach()
+    return base64.b64decode(shot["data"])
 
 
 def take_pdf(footer: str):
