@@ -46,7 +46,7 @@ def celery_app(settings: Settings):
                     broker_transport_options={"socket_timeout": 5, "socket_connect_timeout": 2, "max_retries": 1,
                                               "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5})
 
-    @app.task(name=RUN_JOB, ignore_result=True)
+    @app.task(name=RUN_JOB, ignore_result=True, shared=False)  # its own app only: one app per broker URL
     def run_job(job_id: int) -> None:
         if _runner is None:  # not a CityWall worker process
             raise RuntimeError("citywall.run_job 只能在 python run.py worker 中执行")
