@@ -94,9 +94,15 @@ def test_a_shared_page_is_serialised_once_and_a_publish_gives_a_new_one(client, 
     assert _find(after, "wall-versions")["props"]["data"]["exchange"] == store.snapshot("exchange").version
 
 
-def test_pages_built_per_request_are_not_kept_and_never_push_the_wall_out(client, serialisations):
-    import dashboard.first_page as first_page
+def test_pages_built_per_request_are_not_kept_and_never_push_the_wall_out(client, serialisations, monkeypatch):
+    import time
+    import types
 
+    import dashboard.first_page as first_page
+    import dashboard.wall_view as wall_view
+
+    # the wall's clock stands still: its header's "最旧数据 N 分钟前" must not change the page meanwhile
+    monkeypatch.setattr(wall_view, "time", types.SimpleNamespace(time=lambda now=time.time(): now))
     calls = serialisations
     wall = "http://localhost/wall?scale=fill-width"
     first = client.get("/_dash-layout", headers={"Referer": wall}).data

@@ -170,11 +170,13 @@ def test_two_processes_pulling_one_source_make_one_pull(tmp_path, http_server):
 
 
 def test_a_pull_killed_with_sigkill_shows_interrupted_after_a_restart(tmp_path, http_server, app_database_url):
-    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=30)}, app_database_url)
+    settings = ops_city(tmp_path, {"慢部门": http_server.route("/slow", body(), delay=90)}, app_database_url)
     proc = subprocess.Popen([sys.executable, "run.py", "--config", settings.config_path, "pull", "--source", "慢部门"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     engine = db.connect(settings.database_url)
-    running = wait_for(lambda: (r := runs_of(engine, "慢部门")).size and r.iloc[0]["status"] == "running")
+    # the process's start (imports, migrations) may take half a minute on a loaded machine; the source answers
+    # only after 90 s, so its pull is still running when this sees it
+    running = wait_for(lambda: (r := runs_of(engine, "慢部门")).size and r.iloc[0]["status"] == "running", timeout=60)
     assert running
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
