@@ -40,6 +40,7 @@ class User:
     role: str
     created_at: float
     disabled_at: float | None
+    department: str | None = None  # the dept_id of a 部门 account (dashboard/instructions.py)
 
     @property
     def enabled(self) -> bool:
@@ -79,27 +80,40 @@ def secret_digest(secret: str) -> str:
 
 
 def _user(row) -> User:
-    return User(row.id, row.name, row.role, row.created_at, row.disabled_at)
+    return User(row.id, row.name, row.role, row.created_at, row.disabled_at, row.department)
 
 
 # ---- users -------------------------------------------------------------------------------------------
 
-def add_user(engine: Engine, name: str, role: str, password: str, roles) -> User:
+def add_user(engine: Engine, name: str, role: str, password: str, roles, department: str | None = None) -> User:
+    """A new account; ``department``: the dept_id a role that handles its department's instructions
+    (``handle_instructions`` without ``admin``: the 部门 role) must be bound to, and only such a role."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise AccountError(f"用户名不能为空，且不超过 {NAME_MAX} 个字符")
     if role not in roles:
         raise AccountError(f"角色 {role!r} 不存在；可选: {'、'.join(roles)}")
+    department = (department or "").strip() or None
+    if needs_department(roles[role]) and not department:
+        raise AccountError(f"角色 {role} 办理本部门指令，须用 --department 指定所属部门编号")
+    if department and not needs_department(roles[role]):
+        raise AccountError(f"角色 {role} 不办理本部门指令，不能绑定部门；部门账号请用角色 department")
     password_hash = hash_password(password)
     try:
         with engine.begin() as conn:
             if conn.execute(select(users.c.id).where(users.c.name == name)).first():
                 raise AccountError(f"用户 {name} 已存在")
             conn.execute(insert(users).values(name=name, role=role, password_hash=password_hash,
-                                              created_at=time.time()))
+                                              created_at=time.time(), department=department))
     except IntegrityError:  # another process added the same name between the look and the insert
         raise AccountError(f"用户 {name} 已存在") from None
     return find_user(engine, name)
+
+
+def needs_department(permissions) -> bool:
+    """Whether a role's accounts are bound to a department: it handles its department's instructions
+    and is not the administrator (who sees them all)."""
+    return "handle_instructions" in permissions and "admin" not in permissions
 
 
 def find_user(engine: Engine, name: str) -> User | None:

@@ -49,7 +49,7 @@ def audit_rows(engine, flt: AuditFilter, limit: int | None = AUDIT_PAGE_ROWS) ->
 
 
 def admin_view(engine, flt: AuditFilter) -> AdminView:
-    users = [[u.name, ROLE_LABELS.get(u.role, u.role), "启用" if u.enabled else f"已停用（{_moment(u.disabled_at)}）",
+    users = [[u.name, ROLE_LABELS.get(u.role, u.role), u.department or "—", "启用" if u.enabled else f"已停用（{_moment(u.disabled_at)}）",
               _moment(u.created_at)] for u in accounts.list_users(engine)]
     tokens = [(t.id, [str(t.id), t.name, t.created_by, _moment(t.created_at), _moment(t.last_used_at),
                       "有效" if t.active else f"已吊销（{_moment(t.revoked_at)}）"], t.active)

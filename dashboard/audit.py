@@ -29,6 +29,10 @@ ACTIONS = {
     "export": "导出", "download": "下载表格", "user_add": "新增用户", "user_disable": "停用用户",
     "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_archive": "归档审计记录",
     "denied": "拒绝访问", "capture": "导出截图访问",
+    # instructions (dashboard/instructions.py): every step
+    "instruction_issue": "下达指令", "instruction_sign": "签收指令", "instruction_start": "开始处置指令",
+    "instruction_feedback": "反馈指令", "instruction_refuse": "退回指令（部门）", "instruction_confirm": "办结确认指令",
+    "instruction_send_back": "退回指令（下达人）", "instruction_reissue": "重新下达指令",
 }
 OUTCOMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 COLUMNS = ("时间", "用户", "身份", "操作", "对象", "结果", "来源地址", "说明")

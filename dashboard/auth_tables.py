@@ -16,6 +16,7 @@ users = Table(
     Column("password_hash", Text, nullable=False),  # argon2id, with its parameters and salt
     Column("created_at", Float, nullable=False),
     Column("disabled_at", Float),  # NULL while the account may log in
+    Column("department", String(100)),  # the dept_id a 部门 account is bound to (0009_instructions)
 )
 
 kiosk_tokens = Table(  # read-only wall screens and the capture's service token: only the hash is kept

@@ -24,7 +24,9 @@ def add_commands(sub) -> None:
     users = user.add_subparsers(dest="user_action", metavar="操作", required=True)
     add = users.add_parser("add", help="新增账号；密码来自交互输入、--password-stdin 或环境变量 CITYWALL_PASSWORD")
     add.add_argument("name", metavar="NAME", help="用户名")
-    add.add_argument("--role", required=True, help="角色（内置: viewer、leader、operator、briefing、admin，或配置 [auth.roles] 中的角色）")
+    add.add_argument("--role", required=True, help="角色（内置: viewer、leader、operator、briefing、department、admin，或配置 [auth.roles] 中的角色）")
+    add.add_argument("--department", metavar="DEPT_ID", help="部门账号（角色 department）所属部门的编号，如 D001；"
+                                                             "该账号只能看到并办理本部门的指令")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
     disable = users.add_parser("disable", help="停用账号，并结束它的所有登录会话")
     disable.add_argument("name", metavar="NAME", help="用户名")
@@ -107,17 +109,32 @@ def _user(settings: Settings, engine, args) -> int:
         roles = settings.auth.role_permissions()
         if args.role not in roles:  # before asking for a password
             raise accounts.AccountError(f"角色 {args.role!r} 不存在；可选: {'、'.join(roles)}")
-        user = accounts.add_user(engine, args.name, args.role, _password(args.password_stdin), roles)
-        _done(engine, "user_add", user.name, f"已新增用户 {user.name}（{ROLE_LABELS.get(user.role, user.role)}）",
-              f"角色 {user.role}")
+        _check_department(settings, args.department)
+        user = accounts.add_user(engine, args.name, args.role, _password(args.password_stdin), roles,
+                                 department=args.department)
+        bound = f"，所属部门 {user.department}" if user.department else ""
+        _done(engine, "user_add", user.name, f"已新增用户 {user.name}（{ROLE_LABELS.get(user.role, user.role)}{bound}）",
+              f"角色 {user.role}{bound}")
     elif args.user_action == "disable":
         user = accounts.disable_user(engine, args.name)
         _done(engine, "user_disable", user.name, f"已停用用户 {user.name}，其登录会话已全部结束")
     else:
-        _listed([f"{u.name}\t{ROLE_LABELS.get(u.role, u.role)}（{u.role}）\t"
+        _listed([f"{u.name}\t{ROLE_LABELS.get(u.role, u.role)}（{u.role}）{f' 部门 {u.department}' if u.department else ''}\t"
                  f"{'启用' if u.enabled else f'已停用 {_time(u.disabled_at)}'}\t创建于 {_time(u.created_at)}"
                  for u in accounts.list_users(engine)], "尚无用户。")
     return 0
+
+
+def _check_department(settings: Settings, dept_id: str | None) -> None:
+    """A department id the published departments frame does not hold is refused (when it is published)."""
+    if not dept_id:
+        return
+    from dashboard.store import open_store
+
+    departments = open_store(settings.app.store, settings.data_dir).frame("departments", "departments")
+    if departments is not None and dept_id not in set(departments["dept_id"].astype(str)):
+        known = "、".join(f"{i}（{n}）" for i, n in zip(departments["dept_id"][:8], departments["name"][:8]))
+        raise accounts.AccountError(f"部门编号 {dept_id!r} 不在已发布的部门数据中；可选如: {known} …")
 
 
 def _token(settings: Settings, engine, args) -> int:

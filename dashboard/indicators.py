@@ -84,6 +84,10 @@ REGISTRY: dict[str, Indicator] = {i.id: i for i in (
     Indicator("overdue_open", "超期未办结", "件", "状态不是已办结且办理时限早于当前时刻的事件数",
               "全部时段（不限受理时间）"),
     Indicator("open_incidents", "未办结事件", "件", "状态不是已办结的事件数", "全部时段（不限受理时间）"),
+    Indicator("instruction_ontime_rate", "指令按期办结率", "%",
+              "统计期内到期的指令中，办结确认时间不晚于办理期限的数量 ÷ 统计期内到期的指令数",
+              "按办理期限计：期限在统计期内，且期限已过或已办结",
+              "期限未到且未办结的指令不计入；已退回的指令按未办结计", days=30),
     Indicator("mean_handling_hours", "平均处置时长", "小时",
               "统计期内受理且已办结的事件（办结时间 − 受理时间）的平均值", BY_REPORTED,
               "未办结事件不计入", days=30),
@@ -202,6 +206,18 @@ def ontime_closure_rate(incidents: pd.DataFrame, start: datetime | None = None,
 def overdue_open(incidents: pd.DataFrame, now: datetime) -> int:
     """超期未办结 = status 不是 已办结 且 deadline_at 早于 now 的事件数。"""
     return int(((incidents["status"] != CLOSED) & (incidents["deadline_at"] < pd.Timestamp(now))).sum())
+
+
+def instruction_ontime_rate(instructions: pd.DataFrame, start: float, end: float, now: float) -> float | None:
+    """指令按期办结率 = 统计期内到期的指令中 closed_at ≤ deadline_at 的数量 ÷ 统计期内到期的指令数。
+
+    "统计期内到期"：start ≤ deadline_at < end，且期限已过（deadline_at < now）或已办结（closed_at 非空）；
+    期限未到又未办结的指令尚无结论，不计入。时间均为 UNIX 秒（dashboard/instructions.py）。
+    """
+    due = instructions[(instructions["deadline_at"] >= start) & (instructions["deadline_at"] < end)]
+    closed = due["closed_at"].notna()
+    due, closed = due[closed | (due["deadline_at"] < now)], closed[closed | (due["deadline_at"] < now)]
+    return _ratio(int((closed & (due["closed_at"] <= due["deadline_at"])).sum()), len(due))
 
 
 def mean_handling_hours(incidents: pd.DataFrame, start: datetime | None = None,

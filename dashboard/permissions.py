@@ -49,6 +49,8 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "operator": frozenset({"view_wall", "view_drilldowns", "download_tables", "refresh", "accept_guard",
                            "view_raw_rows", "control_wall", "dispatch"}),
     "briefing": frozenset({"view_wall", "view_drilldowns", "export", "view_briefing"}),
+    # a 部门 account is bound to one department (users.department): /tasks shows it that department's instructions
+    "department": frozenset({"view_wall", "view_drilldowns", "handle_instructions"}),
     "admin": frozenset(PERMISSIONS),
 }
 
@@ -65,7 +67,8 @@ IMPLIED = {"export": frozenset({"view_briefing"})}
 #: what a page needs when its register_page declares no ``permission``
 DEFAULT_PAGE_PERMISSION = "view_drilldowns"
 
-ROLE_LABELS = {"viewer": "观看者", "leader": "领导", "operator": "运维", "briefing": "简报", "admin": "管理员"}
+ROLE_LABELS = {"viewer": "观看者", "leader": "领导", "operator": "运维", "briefing": "简报", "department": "部门",
+               "admin": "管理员"}
 
 
 @dataclass(frozen=True)

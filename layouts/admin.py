@@ -26,7 +26,7 @@ def admin_body(view: AdminView) -> html.Div:
               for token_id, cells, active in view.tokens]
     return html.Div([
         html.H2("用户（命令行管理: python run.py user add / disable / list）"),
-        _table(["用户名", "角色", "状态", "创建于"], view.users),
+        _table(["用户名", "角色", "所属部门", "状态", "创建于"], view.users),
         html.H2("大屏令牌"),
         _table(["编号", "名称", "创建者", "创建于", "最近使用", "状态", ""], tokens) if tokens else html.P("尚无令牌。"),
         html.H2("审计记录"),
