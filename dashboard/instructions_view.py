@@ -4,14 +4,14 @@ have closed in their source (源工单已办结). Plain values, so layouts only 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import pandas as pd
 
 from dashboard import indicators
 from dashboard import instructions as ins
-from dashboard.permissions import Caller, has_permission
+from dashboard.permissions import Caller, PermissionDenied, has_permission
 from datasources.contracts import CLOSED as INCIDENT_CLOSED
 
 LATEST_EVENTS = 8
@@ -166,7 +166,8 @@ def tasks_view(engine, caller: Caller, detail: pd.DataFrame | None, now: datetim
     ids = {i.id for i in items}
     events = [e for e in ins.events(engine, limit=200) if e.instruction_id in ids]
     scope = "全部部门" if seen is None else (items[0].department if items else seen)
-    return TasksView(scope, task_rows(engine, items, caller, closed, now), command_panel(items, events, now))
+    panel = replace(command_panel(items, events, now), scope=f"{'全市' if seen is None else scope} · 今日（Asia/Shanghai）")
+    return TasksView(scope, task_rows(engine, items, caller, closed, now), panel)
 
 
 def task_detail(engine, instruction_id: int, caller: Caller, detail: pd.DataFrame | None,
@@ -186,6 +187,42 @@ def task_detail(engine, instruction_id: int, caller: Caller, detail: pd.DataFram
     return TaskDetail(item.id, f"指令 {item.id}", fields, history, steps, item.overdue(now), closed)
 
 
+#: what /tasks shows instead of the page, in Chinese (.message)
+REFUSALS = (PermissionDenied, ins.InstructionError)
+
+
+def default_deadline(now: datetime | float) -> str:
+    """The form's default deadline: today 18:00, or tomorrow's when today's has passed (Shanghai)."""
+    moment = ins.local(ins.timestamp(now))
+    evening = moment.replace(hour=18, minute=0, second=0, microsecond=0)
+    return f"{evening if moment < evening else evening + timedelta(days=1):%Y-%m-%d %H:%M}"
+
+
+def parse_deadline(text: str) -> datetime:
+    """A deadline typed as YYYY-MM-DD HH:MM (Asia/Shanghai); an InstructionError names the format."""
+    try:
+        return datetime.strptime((text or "").strip().replace("T", " "), "%Y-%m-%d %H:%M").replace(tzinfo=ins.TIMEZONE)
+    except ValueError:
+        raise ins.InstructionError(f"办理期限「{(text or '')[:20]}」无法识别：请写成 2026-12-01 18:00 的形式") from None
+
+
+def current_detail_frame() -> pd.DataFrame | None:
+    """The published incidents' detail frame (源工单 states), None before the first publish."""
+    from dashboard.incident_view import current_frames
+
+    return current_frames().get("detail")
+
+
+def current_tasks_page(now: datetime | None = None):
+    """/tasks for the current caller: (TasksView, department choices, may issue, default deadline)."""
+    from dashboard import runtime
+
+    now = now or clock()
+    caller = ins.require_tasks_access()
+    view = tasks_view(runtime.current().engine, caller, current_detail_frame(), now)
+    return view, department_choices(), has_permission("dispatch", caller), default_deadline(now)
+
+
 def department_choices() -> list[tuple[str, str]]:
     """(dept_id, name) of the published departments frame, for the 下达指令 form."""
     from dashboard import runtime
@@ -194,6 +231,11 @@ def department_choices() -> list[tuple[str, str]]:
     if frame is None:
         return []
     return list(zip(frame["dept_id"].astype(str), frame["name"].astype(str)))
+
+
+def clock() -> datetime:
+    """Now, in Asia/Shanghai (the pages' and the forms' moment)."""
+    return datetime.now(ins.TIMEZONE)
 
 
 def may_dispatch() -> bool:

@@ -58,7 +58,8 @@ def missing_body(record: IncidentRecord) -> html.Section:
     ], className="cw-card cw-irec-missing")
 
 
-def page(record: IncidentRecord) -> html.Div:
+def page(record: IncidentRecord, issue=None) -> html.Div:
+    """The record; ``issue``: the 下达指令 form (layouts/tasks_form.py) for a caller who may dispatch."""
     if not record.found:
         return drill_page(record.title, record.crumbs, missing_body(record), query_notices=[record.notice],
                           page_id=PAGE_ID)
@@ -68,13 +69,18 @@ def page(record: IncidentRecord) -> html.Div:
             html.Section([html.H2("事件信息"), field_list(record)], className="cw-card"),
             html.Section([html.H2("办理时间线"), timeline(record)], className="cw-card"),
         ], className="cw-irec-grid"),
+        issue,
     ]
     return drill_page(record.title, record.crumbs, body, page_id=PAGE_ID, wall_district=record.district)
 
 
 def layout(incident_id: str = "", **_query) -> html.Div:
     """/incident/<id>: the record of that incident (no id: the notice of a malformed one)."""
-    return page(current_record(unquote(incident_id or "")))
+    from layouts.tasks_form import record_issue_form
+
+    record = current_record(unquote(incident_id or ""))
+    region = record.crumbs[-2][0] if record.found and len(record.crumbs) > 1 else ""
+    return page(record, record_issue_form(record.incident_id, record.district, region) if record.found else None)
 
 
 dash.register_page(__name__, path_template="/incident/<incident_id>", title="事件详情", name="事件详情",
