@@ -19,6 +19,7 @@ from dashboard.scoreboard import Scoreboard, scoreboard
 from dashboard.selections import ordered_targets, period_row, target_for
 from dashboard.store import DatasetStatus
 from dashboard.target_views import with_reach
+from dashboard.instructions_view import scoreboard_rates
 
 #: the datasets the briefing reads (each one's freshness is listed at its end)
 DATASETS = ("departments", "regions", "catalog", "systems", "incidents", "targets", "indicator_history",
@@ -148,7 +149,7 @@ def briefing_view(frames, statuses: dict[str, DatasetStatus], settings, today: d
     history = frames.frame("indicator_history", "history")
     board = scoreboard(frames.frame("catalog", "by_dept"), frames.frame("systems", "by_dept_status"),
                        frames.frame("departments", "departments"), frames.frame("department_history", "history"),
-                       settings.scoreboard, today)
+                       settings.scoreboard, today, instruction_rates=scoreboard_rates(settings, today))
     ordered = ordered_targets(targets)
     if "target_id" in ordered.columns and len(ordered):
         ordered = with_reach(ordered, settings.targets, history, today)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import pandas as pd
 
@@ -95,6 +96,23 @@ def ontime_rates(items: list[ins.Instruction], now: datetime | float, days: int 
     start = at - timedelta(days=days).total_seconds()
     frame = instruction_frame(items)
     return {dept: indicators.instruction_ontime_rate(rows, start, at, at) for dept, rows in frame.groupby("dept_id")}
+
+
+def scoreboard_rates(settings, today) -> dict[str, float | None] | None:
+    """dept_id → 指令按期办结率 for the department scoreboard (dashboard/scoreboard.py), or None while
+    [scoreboard].weights gives it no weight (the default 0: the app database is not even read). Up to
+    the end of ``today`` or now, whichever is earlier; every caller (the page, the 通报, the workbook) asks here."""
+    if settings.scoreboard.weights.get("instruction_ontime_rate", 0) <= 0:
+        return None
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), ins.TIMEZONE).timestamp()
+    return ontime_rates(ins.all_instructions(_engine(settings.database_url)), min(ins.timestamp(clock()), end))
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str):
+    from dashboard import db
+
+    return db.connect(url, migrate=False)
 
 
 # ---- /tasks -------------------------------------------------------------------------------------------

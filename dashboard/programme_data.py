@@ -20,6 +20,7 @@ from dashboard.programme_views import (ExchangeQuery, SharingQuery, department_n
 from dashboard.scoreboard import scoreboard
 from dashboard.target_views import find_target, target_detail, with_reach
 from dashboard.selections import ordered_targets, target_for
+from dashboard.instructions_view import scoreboard_rates
 from layouts.tips import as_of as as_of_of
 
 MAX_PAGE = 10_000
@@ -135,6 +136,7 @@ def select_target(raw, notices: list[str], label: str = "目标"):
 def select_scoreboard(query: dict, notices: list[str]):
     return scoreboard(frame("catalog", "by_dept"), frame("systems", "by_dept_status"),
                       frame("departments", "departments"), frame("department_history", "history"),
-                      runtime.current().settings.scoreboard, today())
+                      runtime.current().settings.scoreboard, today(),
+                      instruction_rates=scoreboard_rates(runtime.current().settings, today()))
 
 

@@ -15,7 +15,8 @@ from dashboard.department_history import DEPARTMENT_INDICATORS, department_value
 GREEN, YELLOW, RED = "绿", "黄", "红"
 #: why a department has no score: the denominator its missing indicator lacks
 EMPTY_DENOMINATOR = {"sharing_rate": "无目录条目", "aggregation_rate": "无目录条目",
-                     "cloud_migration_rate": "无非涉密系统"}
+                     "cloud_migration_rate": "无非涉密系统", "instruction_ontime_rate": "无到期指令"}
+INSTRUCTIONS = "instruction_ontime_rate"  # weighed when [scoreboard].weights gives it more than 0 (default 0)
 
 
 def light(value: float | None, green_at: float, yellow_at: float) -> str | None:
@@ -84,9 +85,14 @@ class Scoreboard:
 
 
 def scoreboard(catalog_by_dept: pd.DataFrame | None, systems_by_dept: pd.DataFrame | None,
-               departments: pd.DataFrame | None, history: pd.DataFrame | None, settings, today: date) -> Scoreboard:
+               departments: pd.DataFrame | None, history: pd.DataFrame | None, settings, today: date,
+               instruction_rates: dict[str, float | None] | None = None) -> Scoreboard:
     """Every department of the departments frame scored (``settings``: [scoreboard]), ranked best
-    first (equal scores share a rank), with its score on the previous period's day and the change."""
+    first (equal scores share a rank), with its score on the previous period's day and the change.
+
+    ``instruction_rates``: dept_id → 指令按期办结率 (dashboard/instructions_view.py's
+    ``scoreboard_rates``, None while its weight is 0); it has no history, so a board weighing it
+    has no previous score (较上期 "—")."""
     now = rates_today(catalog_by_dept, systems_by_dept)
     before_day = previous_period_day(today, settings.period)
     before = rates_on(history, before_day)
@@ -96,15 +102,18 @@ def scoreboard(catalog_by_dept: pd.DataFrame | None, systems_by_dept: pd.DataFra
     rows = []
     for dept_id in ids:
         rates = {k: _value(now, dept_id, k) for k in DEPARTMENT_INDICATORS}
+        if instruction_rates is not None:
+            rates[INSTRUCTIONS] = instruction_rates.get(dept_id)
         previous = department_score({k: _value(before, dept_id, k) for k in DEPARTMENT_INDICATORS}, settings.weights)
         score = department_score(rates, settings.weights)
-        missing = [EMPTY_DENOMINATOR[k] for k, w in settings.weights.items() if w > 0 and rates[k] is None]
+        missing = [EMPTY_DENOMINATOR[k] for k, w in settings.weights.items() if w > 0 and rates.get(k) is None]
         rows.append({"dept_id": dept_id, "name": names.get(dept_id, dept_id), **rates, "score": score,
                      "previous": previous, "change": None if score is None or previous is None else score - previous,
                      "light": light(score, settings.green_at, settings.yellow_at),
                      "reason": "、".join(dict.fromkeys(missing))})
-    frame = pd.DataFrame(rows, columns=["dept_id", "name", *DEPARTMENT_INDICATORS, "score", "previous", "change",
-                                        "light", "reason"])
+    weighed = [INSTRUCTIONS] if instruction_rates is not None else []
+    frame = pd.DataFrame(rows, columns=["dept_id", "name", *DEPARTMENT_INDICATORS, *weighed, "score", "previous",
+                                        "change", "light", "reason"])
     scored = frame[frame["score"].notna()].sort_values(["score", "dept_id"], ascending=[False, True])
     scored.insert(0, "rank", scored["score"].rank(method="min", ascending=False).astype(int))
     scored = scored.drop(columns=["reason"]).reset_index(drop=True)

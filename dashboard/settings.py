@@ -419,14 +419,16 @@ class TargetSettings(_Strict):
         return self
 
 
-#: what the scoreboard may weigh: the department indicators of dashboard/department_history.py
-SCOREBOARD_INDICATORS = ("sharing_rate", "aggregation_rate", "cloud_migration_rate")
+#: what the scoreboard may weigh: the department indicators of dashboard/department_history.py, and
+#: 指令按期办结率 (dashboard/instructions_view.py; weight 0 by default: it does not count until a city sets one)
+SCOREBOARD_INDICATORS = ("sharing_rate", "aggregation_rate", "cloud_migration_rate", "instruction_ontime_rate")
 
 
 class ScoreboardSettings(_Strict):
     """部门绩效 (/scoreboard) and the department lights of /sharing: the score's weights and the
     红/黄/绿 thresholds (fractions: 0.9 is 90%) that rates and scores are judged against."""
-    weights: dict[str, float] = {"sharing_rate": 0.4, "aggregation_rate": 0.3, "cloud_migration_rate": 0.3}
+    weights: dict[str, float] = {"sharing_rate": 0.4, "aggregation_rate": 0.3, "cloud_migration_rate": 0.3,
+                                 "instruction_ontime_rate": 0.0}
     green_at: float = Field(0.9, gt=0, le=1, description="不低于此值为绿灯")
     yellow_at: float = Field(0.75, gt=0, le=1, description="不低于此值为黄灯，更低为红灯（通报）")
     period: Literal["week", "month"] = Field("week", description="较上期：上周（7 日前）或上月（上月末）")

@@ -19,6 +19,7 @@ from dashboard import selections as sel
 from dashboard.scoreboard import scoreboard
 from dashboard.target_views import target_detail
 from dashboard.targets import MET, STATUSES, configured_targets, required_count
+from dashboard.instructions_view import scoreboard_rates
 from layouts import components as cx
 from layouts import figure_base as fb
 from layouts import wall_panels as wp
@@ -339,7 +340,7 @@ def targets_sheet(s: Source) -> Sheet:
 def scoreboard_sheet(s: Source) -> Sheet:
     board = scoreboard(s.frame("catalog", "by_dept"), s.frame("systems", "by_dept_status"),
                        s.frame("departments", "departments"), s.frame("department_history", "history"),
-                       s.settings.scoreboard, s.ctx.today)
+                       s.settings.scoreboard, s.ctx.today, instruction_rates=scoreboard_rates(s.settings, s.ctx.today))
     lagging = set(board.lagging["dept_id"])
     rates = ("sharing_rate", "aggregation_rate", "cloud_migration_rate")
     rows = [[t.rank, t.name, t.dept_id, t.score * 100, None if t.change is None or pd.isna(t.change) else t.change * 100,

@@ -238,3 +238,33 @@ def test_instruction_ontime_rate():
     assert indicators.instruction_ontime_rate(frame, 0, 30 * day, 3 * day) == pytest.approx(2 / 3)  # 3d: not yet due
     assert indicators.instruction_ontime_rate(frame.iloc[:0], 0, 30 * day, 10 * day) is None
     assert indicators.REGISTRY["instruction_ontime_rate"].name == "指令按期办结率"
+
+
+def test_the_scoreboard_weighs_instructions_only_when_given_a_weight(engine, people):
+    from dashboard.scoreboard import scoreboard
+    from dashboard.settings import ScoreboardSettings, Settings
+    from tests.test_programme_views import CATALOG, DEPARTMENTS, SYSTEMS, TODAY
+
+    defaults = ScoreboardSettings()
+    assert defaults.weights["instruction_ontime_rate"] == 0
+    assert view.scoreboard_rates(Settings(), TODAY) is None  # weight 0: the app database is not read
+    before = scoreboard(CATALOG, SYSTEMS, DEPARTMENTS, None, defaults, TODAY)
+    rates = {"A": 0.0, "B": 1.0}
+    given = scoreboard(CATALOG, SYSTEMS, DEPARTMENTS, None, defaults, TODAY, instruction_rates=rates)
+    assert given.ranked[before.ranked.columns].equals(before.ranked)  # today's numbers do not change
+    assert given.apart[before.apart.columns].equals(before.apart)
+    weighed = ScoreboardSettings(weights={**defaults.weights, "instruction_ontime_rate": 0.5})
+    board = scoreboard(CATALOG, SYSTEMS, DEPARTMENTS, None, weighed, TODAY, instruction_rates=rates)
+    a = board.ranked.set_index("dept_id").loc["A"]
+    assert a["score"] == pytest.approx((0.4 * 0.9 + 0.3 * 0.8 + 0.3 * 0.5 + 0.5 * 0.0) / 1.5)
+    assert board.apart.set_index("dept_id").loc["C", "reason"] == "无非涉密系统、无到期指令"
+
+    # the rates a weighed board reads: the app database's instructions, per department
+    item = issued(engine, people["issuer"], now=NOW - timedelta(days=2), deadline=NOW - timedelta(days=1))
+    ins.take(engine, item.id, "sign", NOW, caller=people["dept"])
+    on_time = issued(engine, people["issuer"], dept_id="D001", department="示范市公安局", now=NOW - timedelta(days=2),
+                     deadline=NOW + timedelta(hours=1))
+    for step, minutes in (("sign", 1), ("start", 2), ("feedback", 3)):
+        ins.take(engine, on_time.id, step, at(minutes), note="已办", caller=people["other"])
+    ins.take(engine, on_time.id, "confirm", at(4), caller=people["issuer"])
+    assert view.ontime_rates(ins.all_instructions(engine), at(5)) == {"D001": 1.0, "D002": 0.0}
