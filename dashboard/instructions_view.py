@@ -91,11 +91,14 @@ def instruction_frame(items: list[ins.Instruction]) -> pd.DataFrame:
 
 
 def ontime_rates(items: list[ins.Instruction], now: datetime | float, days: int = ONTIME_DAYS) -> dict[str, float | None]:
-    """dept_id → 指令按期办结率 over the last ``days`` days up to ``now`` (indicators.instruction_ontime_rate)."""
+    """dept_id → 指令按期办结率 of the instructions due since ``days`` days before ``now``: those whose
+    deadline passed since, and those closed already whose deadline is still to come
+    (indicators.instruction_ontime_rate, its period open-ended)."""
     at = ins.timestamp(now)
     start = at - timedelta(days=days).total_seconds()
     frame = instruction_frame(items)
-    return {dept: indicators.instruction_ontime_rate(rows, start, at, at) for dept, rows in frame.groupby("dept_id")}
+    return {dept: indicators.instruction_ontime_rate(rows, start, float("inf"), at)
+            for dept, rows in frame.groupby("dept_id")}
 
 
 def scoreboard_rates(settings, today) -> dict[str, float | None] | None:
