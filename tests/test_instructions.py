@@ -268,3 +268,37 @@ def test_the_scoreboard_weighs_instructions_only_when_given_a_weight(engine, peo
         ins.take(engine, on_time.id, step, at(minutes), note="已办", caller=people["other"])
     ins.take(engine, on_time.id, "confirm", at(4), caller=people["issuer"])
     assert view.ontime_rates(ins.all_instructions(engine), at(5)) == {"D001": 1.0, "D002": 0.0}
+
+
+def test_run_py_user_add_binds_a_department_account(tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    from dashboard import accounts
+    from dashboard.cli import main
+    from dashboard.settings import load_settings
+    from dashboard.store import open_store
+
+    config = tmp_path / "city.toml"
+    config.write_text(f'[app]\ndata_dir = "{tmp_path / "data"}"\ndatabase_url = "sqlite:///{tmp_path / "app.db"}"\n',
+                      encoding="utf-8")
+    settings = load_settings(config, environ={})
+    open_store(settings.app.store, settings.data_dir).publish("departments", {
+        "departments": pd.DataFrame({"dept_id": ["D001", "D002"], "name": ["示范市公安局", "示范市城市管理局"]}),
+        "as_of": pd.DataFrame({"as_of": [pd.Timestamp("2026-12-01")], "rows": [2]})})
+
+    def run(*args):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("部门的密码-123456\n"))
+        code = main(["--config", str(config), "user", *args])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    assert run("add", "城管甲", "--role", "department", "--password-stdin") == (
+        2, "错误：角色 department 办理本部门指令，须用 --department 指定所属部门编号\n")
+    code, said = run("add", "城管甲", "--role", "department", "--department", "D999", "--password-stdin")
+    assert code == 2 and "部门编号 'D999' 不在已发布的部门数据中；可选如: D001（示范市公安局）、D002（示范市城市管理局）" in said
+    assert run("add", "城管甲", "--role", "department", "--department", "D002", "--password-stdin") == (
+        0, "已新增用户 城管甲（部门，所属部门 D002）\n")
+    code, listed = run("list")
+    assert code == 0 and listed.startswith("城管甲\t部门（department） 部门 D002\t启用")
+    assert accounts.find_user(db.connect(settings.database_url), "城管甲").department == "D002"
