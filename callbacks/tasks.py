@@ -43,8 +43,9 @@ def select_or_act(trigger: str, clicked: dict | None, selected, note: str, now: 
         return "", int(row_id), iv.task_detail(engine, int(row_id), caller, detail_frame, now), note
     if selected is None:
         return "请先在表格中选择一条指令", None, None, note
-    detail = iv.task_detail(engine, int(selected), caller, detail_frame, now)
     button = _BUTTON_OF[trigger]
+    ins.visible(engine, int(selected), caller, attempted=page.BUTTONS[button][1][0])  # a refusal is audited
+    detail = iv.task_detail(engine, int(selected), caller, detail_frame, now)
     step = _step_of(button, detail)
     if step is None:
         return f"当前不能{page.BUTTONS[button][0]}", selected, detail, note

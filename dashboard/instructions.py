@@ -185,6 +185,19 @@ def visible_department(engine: Engine, caller: Caller) -> str | None:
     return dept
 
 
+def visible(engine: Engine, instruction_id: int, caller: Caller, *, attempted: str = "") -> "Instruction":
+    """The instruction, when the caller may see it (a department user: of its department only; else
+    :class:`OtherDepartment`). ``attempted``: the step the caller tried, audited as denied on a refusal."""
+    item = get(engine, instruction_id)
+    seen = visible_department(engine, caller)
+    if seen is not None and item.dept_id != seen:
+        message = f"指令 {item.id} 由{item.department}承办，不属于当前账号的部门，无法查看"
+        if attempted:
+            audit.record(f"instruction_{attempted}", f"指令 {item.id}", "denied", caller, detail=message, engine=engine)
+        raise OtherDepartment(message)
+    return item
+
+
 # ---- reading -------------------------------------------------------------------------------------
 
 def _instruction(row) -> Instruction:

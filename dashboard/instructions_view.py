@@ -194,10 +194,7 @@ def tasks_view(engine, caller: Caller, detail: pd.DataFrame | None, now: datetim
 def task_detail(engine, instruction_id: int, caller: Caller, detail: pd.DataFrame | None,
                 now: datetime | float) -> TaskDetail:
     """One instruction for the caller (a department user: of its department only, else OtherDepartment)."""
-    item = ins.get(engine, instruction_id)
-    seen = ins.visible_department(engine, caller)
-    if seen is not None and item.dept_id != seen:
-        raise ins.OtherDepartment(f"指令 {item.id} 由{item.department}承办，不属于当前账号的部门，无法查看")
+    item = ins.visible(engine, instruction_id, caller)
     closed = bool(item.incident_id) and item.is_open and item.incident_id in source_closed_ids(detail, [item.incident_id])
     fields = [("指令内容", item.text), ("承办部门", item.department), ("地点", _where(item)),
               ("事件分类", item.category or "—"), ("办理期限", ins.moment_text(item.deadline_at)),

@@ -83,3 +83,32 @@ def test_the_incident_record_offers_the_issue_form_to_a_dispatcher(live_app, ope
     page.wait_for_selector("#incident-record-page #issue-open", timeout=60_000)
     page.click("#issue-open")
     assert page.input_value("#issue-text") == f"处置事件 {incident_id}" and page.is_visible("#issue-deadline")
+
+
+def test_another_departments_user_is_refused_on_the_server(live_app, leader_login):
+    """A 公安局 user posting 签收 for a 城市管理局 instruction (past the page, straight to the callback)."""
+    import requests
+
+    from dashboard import accounts
+    from dashboard import instructions as ins
+    from dashboard.permissions import DEFAULT_ROLES, Caller
+    from tests.auth_helpers import CALLBACK_URL, callback_body, login
+
+    engine = live_app.puller.engine
+    accounts.add_user(engine, "公安-test", "department", PASSWORD, DEFAULT_ROLES, department="D001")
+    leader = Caller(name=leader_login, role="leader", permissions=DEFAULT_ROLES["leader"], kind="user")
+    item = ins.issue(engine, text="核查服务端拒绝", dept_id="D002", department="示范市城市管理局",
+                     deadline=ins.timestamp(ins.local(2_000_000_000.0)), now=ins.timestamp(ins.local(1_700_000_000.0)),
+                     caller=leader)
+    session = login(requests.Session(), live_app.url, "公安-test")
+    body = callback_body(session.get(live_app.url + "/_dash-dependencies", timeout=30).json(), "tasks-grid.rowData",
+                         {"tasks-do-sign.n_clicks": 1, "tasks-selected.data": item.id, "tasks-note.value": ""})
+    response = session.post(live_app.url + CALLBACK_URL, json=body, timeout=60)
+    assert response.status_code == 200, response.text[:300]
+    message = response.json()["response"]["tasks-message"]["children"]
+    assert message == f"指令 {item.id} 由示范市城市管理局承办，不属于当前账号的部门，无法查看"
+    assert ins.get(engine, item.id).state == ins.ISSUED
+    from dashboard import audit
+
+    refused = audit.query(engine, actor="公安-test", action="instruction_sign")[0]
+    assert (refused.outcome, refused.target, refused.address) == ("denied", f"指令 {item.id}", "127.0.0.1")
