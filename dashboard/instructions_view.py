@@ -241,6 +241,20 @@ def current_tasks_page(now: datetime | None = None):
     return view, department_choices(), has_permission("dispatch", caller), default_deadline(now)
 
 
+def region_context(region_id: str | None) -> tuple[dict, str]:
+    """The 下达指令 form's context for /tasks?region=<id> (a /district page's 下达指令 link): the
+    region's id and name, and a notice for an id the city's geography does not have."""
+    from dashboard import runtime
+
+    if not region_id:
+        return {}, ""
+    regions = runtime.current().geography.regions
+    hit = regions[regions["region_id"].astype(str) == str(region_id)] if len(regions) else regions
+    if hit.empty:
+        return {}, f"区域编号「{str(region_id)[:24]}」不存在：下达指令时未填入区域"
+    return {"region_id": str(region_id), "region": str(hit["name"].iloc[0])}, ""
+
+
 def department_choices() -> list[tuple[str, str]]:
     """(dept_id, name) of the published departments frame, for the 下达指令 form."""
     from dashboard import runtime

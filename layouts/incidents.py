@@ -6,7 +6,7 @@ the table pages on the server (callbacks/incidents.py), so its rows never all re
 """
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import dash
 import dash_ag_grid as dag
@@ -162,6 +162,9 @@ def page(view) -> html.Div:
                                          "weekday": q.weekday, "hour": q.hour, "sort": q.sort,
                                          "page": q.page}),
         dcc.Store(id=IDS["nav"]), dcc.Store(id=IDS["grid-state"]),
+        html.Div(html.A("下达指令", href=f"/tasks?region={quote(q.region, safe='')}", className="cw-button",
+                        id="inc-issue", **{"data-ignore-nav": "1"}),
+                 className="cw-table-tools") if q.region else None,  # the form is on /tasks (dispatch)
         kpi_row(view),
         dp.columns(
             dp.card(f"一张图 · {view.scope}", _graph("map", figs.drill_map(view.map, view.centroids)),

@@ -98,10 +98,15 @@ def actions(detail: TaskDetail | None = None) -> html.Div:
     ], className="cw-task-actions")
 
 
-def page(view: TasksView, departments: list[tuple[str, str]], *, may_issue: bool, deadline: str) -> html.Div:
+def page(view: TasksView, departments: list[tuple[str, str]], *, may_issue: bool, deadline: str,
+         context: dict | None = None, notices: list[str] | None = None) -> html.Div:
+    """``context``: the region of a /district page's 下达指令 link (the form opens with it filled in)."""
+    context = context or {}
+    text = f"处置{context['region']}的" if context.get("region") else ""
     body = [
         summary(view.panel),
-        issue_form(departments, deadline=deadline) if may_issue else None,
+        issue_form(departments, deadline=deadline, text=text, context=context, hidden=not context)
+        if may_issue else None,
         html.Div([
             html.Section([html.H2(["指令列表", html.Span(view.scope, className="cw-card-note")]), table(view)],
                          className="cw-card"),
@@ -109,7 +114,7 @@ def page(view: TasksView, departments: list[tuple[str, str]], *, may_issue: bool
         ], className="cw-cols is-wide"),
         dcc.Store(id=IDS["selected"]),
     ]
-    return drill_page("指令", [("大屏", "/wall"), ("指令", None)], body, page_id=PAGE_ID)
+    return drill_page("指令", [("大屏", "/wall"), ("指令", None)], body, page_id=PAGE_ID, query_notices=notices)
 
 
 def refused(message: str) -> html.Div:
@@ -117,14 +122,17 @@ def refused(message: str) -> html.Div:
                       query_notices=[message], page_id=PAGE_ID)
 
 
-def layout(**_query) -> html.Div:
+def layout(region: str = "", **_query) -> html.Div:
+    """/tasks[?region=<id>]: the region fills the 下达指令 form in (a /district page links here)."""
     from dashboard import instructions_view as iv
 
     try:
         view, departments, may_issue, deadline = iv.current_tasks_page()
     except iv.REFUSALS as exc:
         return refused(exc.message)
-    return page(view, departments, may_issue=may_issue, deadline=deadline)
+    context, notice = iv.region_context(region)
+    return page(view, departments, may_issue=may_issue, deadline=deadline, context=context,
+                notices=[notice] if notice else None)
 
 
 def validation_components() -> list:

@@ -112,3 +112,26 @@ def test_another_departments_user_is_refused_on_the_server(live_app, leader_logi
 
     refused = audit.query(engine, actor="公安-test", action="instruction_sign")[0]
     assert (refused.outcome, refused.target, refused.address) == ("denied", f"指令 {item.id}", "127.0.0.1")
+
+
+def test_a_district_page_links_to_the_form_with_its_region(live_app, open_page, leader_login):
+    from dashboard import instructions as ins
+    from dashboard import runtime
+
+    regions = runtime.current().geography.regions
+    district = regions[regions["level"] == "区县"].sort_values("region_id").iloc[0]
+    page = open_page(f"{live_app.url}/district/{district['region_id']}", user=leader_login).page
+    page.wait_for_selector("#inc-issue", timeout=60_000)
+    page.click("#inc-issue")
+    page.wait_for_selector("#issue-form:not([hidden])", timeout=60_000)
+    assert page.input_value("#issue-text") == f"处置{district['name']}的"
+    page.fill("#issue-text", f"处置{district['name']}的积水点")
+    page.click("#issue-dept")
+    page.keyboard.type("城市管理局")
+    page.keyboard.press("Enter")
+    page.click("#issue-submit")
+    page.wait_for_function("() => document.querySelector('#issue-message').textContent.includes('已下达指令')",
+                           timeout=30_000)
+    made = ins.all_instructions(live_app.puller.engine)[-1]
+    assert (made.region_id, made.region, made.text) == (str(district["region_id"]), district["name"],
+                                                        f"处置{district['name']}的积水点")
