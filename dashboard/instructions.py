@@ -320,7 +320,7 @@ def _candidate_steps(item: Instruction, source_closed: bool) -> list[Step]:
 def _refusal(engine: Engine, item: Instruction, step: Step, caller: Caller) -> str | None:
     """Why ``caller`` may not take ``step`` on ``item`` (None: it may)."""
     if step.by == "issuer":
-        if caller.logged_in and caller.name == item.issued_by or has_permission("dispatch", caller):
+        if (caller.logged_in and caller.name == item.issued_by) or has_permission("dispatch", caller):
             return None
         return f"只有下达人（{item.issued_by}）或有「下达指令」权限的账号可以{step.label}"
     if not has_permission("handle_instructions", caller):
