@@ -79,10 +79,12 @@ def test_the_incident_record_offers_the_issue_form_to_a_dispatcher(live_app, ope
     from dashboard import runtime
 
     incident_id = str(runtime.current().store.frame("incidents", "detail")["incident_id"].iloc[0])
-    page = open_page(f"{live_app.url}/incident/{incident_id}", user=leader_login).page
+    watch = open_page(f"{live_app.url}/incident/{incident_id}", user=leader_login)
+    page = watch.page
     page.wait_for_selector("#incident-record-page #issue-open", timeout=60_000)
     page.click("#issue-open")
     assert page.input_value("#issue-text") == f"处置事件 {incident_id}" and page.is_visible("#issue-deadline")
+    watch.screenshot("tasks-incident-form")
 
 
 def test_another_departments_user_is_refused_on_the_server(live_app, leader_login):
