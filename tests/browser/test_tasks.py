@@ -26,6 +26,17 @@ def _tasks(open_page, live_app, user):
     return watch
 
 
+def _issue(page, text: str) -> None:
+    """Fill the open 下达指令 form (城市管理局) and submit it; wait for its answer."""
+    page.fill("#issue-text", text)
+    page.click("#issue-dept")
+    page.keyboard.type("城市管理局")
+    page.keyboard.press("Enter")
+    page.click("#issue-submit")
+    page.wait_for_function("() => document.querySelector('#issue-message').textContent.includes('已下达指令')",
+                           timeout=30_000)
+
+
 def _select(page, text: str = TEXT) -> None:
     page.locator("#tasks-grid .ag-cell[col-id='text']", has_text=text).first.click()
     page.wait_for_selector("#tasks-detail h2", timeout=30_000)
@@ -43,13 +54,7 @@ def test_a_department_user_signs_and_reports_and_the_issuer_confirms(live_app, o
     page = leader.page
     page.wait_for_selector("#issue-open", timeout=60_000)
     page.click("#issue-open")
-    page.fill("#issue-text", TEXT)
-    page.click("#issue-dept")
-    page.keyboard.type("城市管理局")
-    page.keyboard.press("Enter")
-    page.click("#issue-submit")
-    page.wait_for_function("() => document.querySelector('#issue-message').textContent.includes('已下达指令')",
-                           timeout=30_000)
+    _issue(page, TEXT)
     assert "示范市城市管理局" in page.inner_text("#issue-message")
 
     department = _tasks(open_page, live_app, department_login)
@@ -127,13 +132,7 @@ def test_a_district_page_links_to_the_form_with_its_region(live_app, open_page, 
     page.click("#inc-issue")
     page.wait_for_selector("#issue-form:not([hidden])", timeout=60_000)
     assert page.input_value("#issue-text") == f"处置{district['name']}的"
-    page.fill("#issue-text", f"处置{district['name']}的积水点")
-    page.click("#issue-dept")
-    page.keyboard.type("城市管理局")
-    page.keyboard.press("Enter")
-    page.click("#issue-submit")
-    page.wait_for_function("() => document.querySelector('#issue-message').textContent.includes('已下达指令')",
-                           timeout=30_000)
+    _issue(page, f"处置{district['name']}的积水点")
     made = ins.all_instructions(live_app.puller.engine)[-1]
     assert (made.region_id, made.region, made.text) == (str(district["region_id"]), district["name"],
                                                         f"处置{district['name']}的积水点")
