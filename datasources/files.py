@@ -81,8 +81,10 @@ def read_files(source: SourceSettings, settings: Settings) -> pd.DataFrame:
             frames.append(_read_one(path, source))
         except UnicodeDecodeError as exc:
             tried = "、".join(AUTO_ENCODINGS) if source.encoding == "auto" else source.encoding
+            fix = ("请将文件另存为 UTF-8，或在配置中把 encoding 设为文件的实际编码" if source.encoding == "auto" else
+                   f'请在配置中把该数据源的 encoding 设为 "auto"（依次尝试 {"、".join(AUTO_ENCODINGS)}）或文件的实际编码（如 "gbk"）')
             raise SourceError(source.name, f"文件编码无法识别（已尝试 {tried}）: {path}"
-                                           f"（第 {exc.start} 字节附近）") from exc
+                                           f"（第 {exc.start} 字节附近）；{fix}") from exc
         except EmptyFile as exc:
             raise SourceError(source.name, str(exc)) from exc
         except SourceError:
