@@ -88,6 +88,11 @@ class PullResult:
         return self.finished_at - self.started_at
 
 
+#: datasets whose frames count days up to the pull's day: 今日 / 近7日 / 近30日 of the incidents, the
+#: exchange's 近30日, the systems' plan dates passed (逾期未迁)
+DAY_ANCHORED = ("incidents", "exchange", "systems")
+
+
 class Puller:
     def __init__(self, settings: Settings, store: FrameStore, engine=None, *, clock=datetime.now) -> None:
         self.settings = settings
@@ -353,6 +358,19 @@ class Puller:
                                             {"rows": len(history)})
 
     # ---- everything ------------------------------------------------------------------------------
+    def reanchor(self) -> list[str]:
+        """When a day begins: rebuild the datasets whose frames count days up to today (今日, 近30日,
+        逾期) from their last good rows, so the wall's 今日 is the new day before the next pull. A
+        dataset this process holds no rows of (nothing pulled since it started, a push_down source)
+        waits for its next pull. → the datasets rebuilt."""
+        rebuilt = []
+        for dataset in DAY_ANCHORED:
+            if any(self._last_good_rows(s) is not None for s in self.settings.sources_for(dataset)):
+                self._rebuild(dataset, self.clock())
+                rebuilt.append(dataset)
+        log.info("统计期跨日：已按新的一天重建 %s", "、".join(rebuilt) or "（无）")
+        return rebuilt
+
     def run_all(self, trigger: str = "manual") -> list[PullResult]:
         return [self.run_source(s.name, trigger) for s in pull_order(self.settings)]
 

@@ -48,6 +48,9 @@ class PullScheduler:
                                    name=f"拉取 {source.name}", **first_run)
         # a run due while the previous one still goes is skipped by APScheduler: log it in pull_runs
         self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
+        # 00:00 city time (the process's zone, dashboard/city_time.py): 今日 and 近30日 move to the new day
+        self.scheduler.add_job(self.puller.reanchor, CronTrigger(hour=0, minute=0), id="periods:midnight",
+                               name="统计期跨日")
         export_jobs.schedule(self.scheduler, self.puller)  # the daily briefing, the archive's retention
         store = self.puller.store
         if store.upkeep_seconds:  # Redis: refilled from the copy on disk after a restart (store_redis.py)

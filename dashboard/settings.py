@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dashboard import city_time
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "citywall.toml"
 ENV_PREFIX = "CITYWALL_"
@@ -119,6 +121,13 @@ class CitySettings(_Strict):
     # min_lon, min_lat, max_lon, max_lat: incident coordinates outside are quarantined (placeholders)
     bbox: tuple[float, float, float, float] | None = None
     geo: GeoSettings = GeoSettings()
+    # the city's clock: periods, 数据截至 and the sources' naive timestamps (see dashboard/city_time.py)
+    timezone: str = Field(city_time.DEFAULT, description="城市时区（IANA 名称）")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return city_time.checked(value)
 
 
 class AppSettings(_Strict):
@@ -695,7 +704,9 @@ def load_settings(path: str | os.PathLike | None = None, environ: dict[str, str]
     raw = _merge(raw, _env_overrides(environ))
     raw["config_path"] = str(config_path.resolve())
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         lines = [_explain(e) for e in exc.errors()]
         raise SettingsError(f"配置错误（{config_path}）:\n" + "\n".join(lines)) from None
+    city_time.use(settings.city.timezone)
+    return settings

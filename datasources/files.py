@@ -17,7 +17,8 @@ import pandas as pd
 from datasources.adapters import SourceError
 from datasources.csvfile import AUTO_ENCODINGS, EmptyFile, read_csv_file
 from datasources.jsonrecords import json_frame
-from datasources.layout import drop_footers, footer_pattern, header_index, unique_names
+from datasources.layout import (drop_footers, footer_pattern, header_cells, header_index, header_span,
+                                unique_names)
 from datasources.contracts import REJECTED
 
 if TYPE_CHECKING:
@@ -50,9 +51,10 @@ def _read_xlsx(path: Path, source: SourceSettings) -> pd.DataFrame:
     sheet = sheet.where(sheet != "", None)
     if sheet.empty:
         return sheet
-    header_at = header_index(sheet.head(60).values.tolist(), source)
-    frame = sheet.iloc[header_at + 1 + source.skip_rows:].reset_index(drop=True)
-    frame.columns = unique_names(sheet.iloc[header_at])
+    head = sheet.head(max(60, (source.header_row or 0) + 1)).values.tolist()
+    first, span = header_span(head, header_index(head, source), source)
+    frame = sheet.iloc[first + span + source.skip_rows:].reset_index(drop=True)
+    frame.columns = unique_names(header_cells(sheet.iloc[first:first + span].values.tolist(), source))
     frame = frame.dropna(how="all")  # blank rows between data and footers
     return drop_footers(frame, footer_pattern(source)).reset_index(drop=True)
 
@@ -79,8 +81,10 @@ def read_files(source: SourceSettings, settings: Settings) -> pd.DataFrame:
             frames.append(_read_one(path, source))
         except UnicodeDecodeError as exc:
             tried = "、".join(AUTO_ENCODINGS) if source.encoding == "auto" else source.encoding
+            fix = ("请将文件另存为 UTF-8，或在配置中把 encoding 设为文件的实际编码" if source.encoding == "auto" else
+                   f'请在配置中把该数据源的 encoding 设为 "auto"（依次尝试 {"、".join(AUTO_ENCODINGS)}）或文件的实际编码（如 "gbk"）')
             raise SourceError(source.name, f"文件编码无法识别（已尝试 {tried}）: {path}"
-                                           f"（第 {exc.start} 字节附近）") from exc
+                                           f"（第 {exc.start} 字节附近）；{fix}") from exc
         except EmptyFile as exc:
             raise SourceError(source.name, str(exc)) from exc
         except SourceError:

@@ -4,6 +4,8 @@ are not data, and footers (填报人、注、合计).
 The settings are ``header_row`` (1-based; without it, the first row that holds the most of the
 source's mapped column names is the header), ``skip_rows`` (rows right below the header that are
 not data, e.g. a 单位 row) and ``footer`` (a regex matched against a row's first non-empty cell).
+A header of two rows, a group heading merged over its sub-headings (办理情况 over 办理时限 / 办结时间),
+is read as one: the row next to the header that holds mapped names the header lacks is its other row.
 """
 from __future__ import annotations
 
@@ -42,6 +44,41 @@ def header_index(rows: Sequence[Sequence], source: SourceSettings) -> int:
         if wanted and hits == len(wanted):
             break
     return best
+
+
+def _names(row: Sequence) -> set[str]:
+    return {str(cell).strip() for cell in row if cell is not None and not (isinstance(cell, float) and pd.isna(cell))}
+
+
+def header_span(rows: Sequence[Sequence], at: int, source: SourceSettings) -> tuple[int, int]:
+    """(first row, rows) of the header found at ``at``: two rows when the row below it (or, for a
+    detected header, above it) holds mapped column names the header row lacks, as the sub-headings
+    under a merged group heading do; one row otherwise (a 单位 row below holds no mapped names)."""
+    wanted = source_headers(source)
+    header = _names(rows[at]) if at < len(rows) else set()
+
+    def adds(i: int) -> bool:
+        return 0 <= i < len(rows) and bool(wanted & (_names(rows[i]) - header))
+
+    if adds(at + 1):
+        return at, 2
+    if source.header_row is None and adds(at - 1):
+        return at - 1, 2
+    return at, 1
+
+
+def header_cells(rows: Sequence[Sequence], source: SourceSettings) -> list:
+    """One header from its rows: per column the mapped name (a sub-heading before its group), else
+    the lowest non-empty cell (a heading merged down over both rows is in the upper one only)."""
+    if len(rows) == 1:
+        return list(rows[0])
+    wanted = source_headers(source)
+    cells = []
+    for column in zip(*rows):
+        names = [str(c).strip() for c in column if c is not None and not (isinstance(c, float) and pd.isna(c))]
+        mapped = [n for n in names if n in wanted]
+        cells.append((mapped or names or [None])[-1])
+    return cells
 
 
 def unique_names(header: Iterable) -> list[str]:

@@ -20,6 +20,7 @@ import pandas as pd
 from datasources.adapters import SourceError
 from datasources.contracts import CONTRACTS
 from datasources.contracts import REJECTED, REQUIRED
+from datasources.parsing import HALFWIDTH, halfwidth
 
 if TYPE_CHECKING:
     from dashboard.settings import ExtractRule, SourceSettings
@@ -182,8 +183,8 @@ def apply_mapping(frame: pd.DataFrame, source: SourceSettings) -> pd.DataFrame:
     for column, codes in source.values.items():
         if column not in out.columns or not codes:
             continue
-        lookup = {str(k).strip(): v for k, v in codes.items()}
-        mapped = _code_texts(out[column]).map(lookup)
+        lookup = {str(k).strip().translate(HALFWIDTH): v for k, v in codes.items()}
+        mapped = halfwidth(_code_texts(out[column])).map(lookup)  # a code typed in full width (２) is the code
         hit = mapped.notna()
         if hit.any():
             out[column] = out[column].astype(object).where(~hit, mapped)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from datasources.arrowtext import already_stripped, arrow_cast
 from datasources.contracts import Col
@@ -15,6 +16,10 @@ from datasources.dates import parse_datetimes, to_local
 
 _TRUE = {"true", "1", "1.0", "是", "y", "yes", "t", "已挂接", "已联通", "已接入"}
 _FALSE = {"false", "0", "0.0", "否", "n", "no", "f", "未挂接", "未联通", "未接入"}
+
+#: full-width ASCII (U+FF01–U+FF5E) and the ideographic space, as a Chinese input method types them
+HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FULLWIDTH = "[\uff01-\uff5e\u3000]"
 
 KIND_ZH = {"int": "整数", "float": "数字", "bool": "是/否", "datetime": "日期时间", "date": "日期", "str": "文本"}
 
@@ -33,6 +38,18 @@ def as_text(s: pd.Series) -> pd.Series:
     return stripped.where(~blank) if blank.any() else stripped  # no copy of a column without blanks
 
 
+def halfwidth(text: pd.Series) -> pd.Series:
+    """Full-width digits, letters and signs as half-width (２０２４／７／２ → 2024/7/2), for the cells
+    that have any; the others (nearly always all of them) are left as they are, without a copy."""
+    cells = pa.array(text, from_pandas=True)
+    if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)) or pc.all(pc.string_is_ascii(cells)).as_py() is not False:
+        return text  # Arrow checks the cells in C (a Python regex per cell costs ~1 s a million)
+    has = pc.fill_null(pc.match_substring_regex(cells, _FULLWIDTH), False).to_numpy(zero_copy_only=False)
+    if not has.any():
+        return text
+    return text.astype(object).where(~has, text[has].astype(object).str.translate(HALFWIDTH))
+
+
 def parse_column(s: pd.Series, col: Col, date_format: str | list[str] = "") -> tuple[pd.Series, pd.Series]:
     """→ (typed values, mask of values present in the source that failed to parse)."""
     no_failures = pd.Series(False, index=s.index)
@@ -48,17 +65,18 @@ def parse_column(s: pd.Series, col: Col, date_format: str | list[str] = "") -> t
         text = as_text(s)
         if col.kind == "str":
             return text, no_failures
+        typed = halfwidth(text)  # a number or a date typed in full width is the same number or date
         if col.kind in ("int", "float"):
-            out = arrow_cast(text, pa.float64())
+            out = arrow_cast(typed, pa.float64())
             if out is None:
-                out = pd.to_numeric(text, errors="coerce").astype("float64")
+                out = pd.to_numeric(typed, errors="coerce").astype("float64")
         elif col.kind == "bool":
-            lower = text.str.lower()
+            lower = typed.str.lower()
             out = pd.Series(pd.NA, index=s.index, dtype="boolean")
             out[lower.isin(_TRUE)] = True
             out[lower.isin(_FALSE)] = False
         else:
-            out = parse_datetimes(text, date_format)
+            out = parse_datetimes(typed, date_format)
         failed = text.notna() & out.isna()
     if col.kind == "int":
         fractional = out.notna() & (out != np.floor(out.fillna(0)))

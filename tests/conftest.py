@@ -13,9 +13,14 @@ from typing import Iterator
 import pandas as pd
 import pytest
 
+from dashboard import city_time
 from dashboard.targets import LAGGING, MET, ON_TRACK, OVERDUE
 from tests.servers import (app_database_url, empty_database_url, empty_postgres_database,  # noqa: F401
                            postgres_database, postgres_server)
+
+# the app's local time is the city's (dashboard/city_time.py, set when settings load): the tests'
+# own clock (date.today() in a test) is the same from the start
+city_time.use(city_time.DEFAULT)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

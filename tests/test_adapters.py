@@ -262,6 +262,14 @@ def test_csv_wrong_declared_encoding_is_a_source_error(tmp_path: Path):
         read_source(source, settings_for(source))
 
 
+def test_a_wrong_encoding_says_which_setting_fixes_it(tmp_path: Path):
+    path = write_csv(tmp_path / "12345.csv", incident_rows(3), "gbk")
+    source = files_source(path, encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        read_source(source, settings_for(source))
+    assert 'encoding 设为 "auto"' in str(caught.value) and '"gbk"' in str(caught.value)
+
+
 def test_csv_keeps_leading_zeros_and_text_codes(tmp_path: Path):
     path = tmp_path / "ids.csv"
     path.write_text("工单编号,类别,受理时间,所属网格,状态\n000123,噪声,2024-03-01,0042,1\n007,噪声,2024-03-01,NA,3\n",

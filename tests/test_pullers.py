@@ -174,8 +174,8 @@ def test_scheduler_has_one_job_per_source_and_retries_with_backoff(city):
     scheduler.start(run_now=False)
     try:
         jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
-        # one job per source, and the export archive's daily retention (dashboard/scheduler.py)
-        assert set(jobs) == {"12345热线", "网格系统", "export:retention"}
+        # one job per source, the export archive's daily retention and the midnight re-anchoring of the periods
+        assert set(jobs) == {"12345热线", "网格系统", "export:retention", "periods:midnight"}
         assert "interval" in str(jobs["12345热线"].trigger) and "cron" in str(jobs["网格系统"].trigger)
         assert all(job.next_run_time is not None for job in jobs.values())  # waiting for a trigger, not paused
         (folder / "grid.csv").unlink()
