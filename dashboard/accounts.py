@@ -7,6 +7,7 @@ database keeps only its sha256, so a copy of the database logs nobody in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dashboard.auth_tables import app_secrets, auth_sessions, kiosk_tokens, login_attempts, users
+
+log = logging.getLogger("citywall.auth")
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -100,7 +103,7 @@ def add_user(engine: Engine, name: str, role: str, password: str, roles, departm
         raise AccountError(f"角色 {role} 不办理本部门指令，不能绑定部门；部门账号请用角色 department")
     password_hash = hash_password(password)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, conn.execution_options(write_lock=True).begin():  # looks, then inserts
             if conn.execute(select(users.c.id).where(users.c.name == name)).first():
                 raise AccountError(f"用户 {name} 已存在")
             conn.execute(insert(users).values(name=name, role=role, password_hash=password_hash,
@@ -251,12 +254,23 @@ def token_of(engine: Engine, secret: str, touch: bool = False, scope: str = KIOS
     if not secret:
         return None
     digest = secret_digest(secret)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(kiosk_tokens).where(kiosk_tokens.c.token_hash == digest, kiosk_tokens.c.scope == scope,
                                                       kiosk_tokens.c.revoked_at.is_(None))).first()
-        if row is not None and touch:
-            conn.execute(update(kiosk_tokens).where(kiosk_tokens.c.id == row.id).values(last_used_at=time.time()))
+    if row is not None and touch:
+        _touch_token(engine, row.id)
     return _token(row) if row else None
+
+
+def _touch_token(engine: Engine, token_id: int) -> None:
+    """Record a token's use, in a write transaction of its own: one that read first would fail at once
+    on SQLite (a snapshot cannot become a write once another process wrote, whatever the busy timeout)
+    while a pull writes. Only a record: a database too busy to take it never fails the page."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(kiosk_tokens).where(kiosk_tokens.c.id == token_id).values(last_used_at=time.time()))
+    except OperationalError:
+        log.warning("令牌 %s 的使用时间未能记录（数据库繁忙）", token_id)
 
 
 # ---- login failures ----------------------------------------------------------------------------------

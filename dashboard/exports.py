@@ -110,7 +110,7 @@ def purge(engine: Engine, archive: Path, retention_days: int, now: float | None 
     if retention_days <= 0:
         return 0, 0
     cutoff = (now or time.time()) - retention_days * DAY
-    with engine.begin() as conn:
+    with engine.connect() as conn, conn.execution_options(write_lock=True).begin():  # looks, then deletes
         old = conn.execute(select(db.exports.c.id, db.exports.c.path).where(db.exports.c.created_at < cutoff)).all()
         if old:
             conn.execute(delete(db.exports).where(db.exports.c.id.in_([r.id for r in old])))
