@@ -29,6 +29,7 @@ ACTIONS = {
     "export": "导出", "download": "下载表格", "user_add": "新增用户", "user_disable": "停用用户",
     "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_archive": "归档审计记录",
     "denied": "拒绝访问", "capture": "导出截图访问",
+    "wall_command": "向大屏发送视图", "wall_claim": "认领大屏名称",
 }
 OUTCOMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 COLUMNS = ("时间", "用户", "身份", "操作", "对象", "结果", "来源地址", "说明")

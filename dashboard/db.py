@@ -302,3 +302,4 @@ def _upsert(conn: Connection, records: list[dict], table: Table = indicator_hist
 
 
 from dashboard import auth_tables  # noqa: E402,F401  users, kiosk tokens, sessions, audit: on this metadata
+from dashboard import wall_control_tables  # noqa: E402,F401  wall screens and their commands
