@@ -366,7 +366,7 @@
       var views = (cfg && cfg.views) || [];
       var label = '全市', idx = -1;
       for (var i = 0; i < views.length; i++) if (views[i].id === view) { label = views[i].label; idx = i; }
-      if (idx < 0 && view && view.indexOf('district:') === 0) label = view.slice(9);
+      if (idx < 0 && view && view.indexOf('district:') === 0) label = ((cfg && cfg.names) || {})[view.slice(9)] || view.slice(9);
       var text = '当前视图：' + label;
       if (cfg && cfg.rotate && views.length > 1 && idx >= 0) text += ' · 轮播 ' + (idx + 1) + '/' + views.length;
       return text;
