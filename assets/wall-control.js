@@ -19,14 +19,16 @@
   var PATH = '/wall-control/state';
   var KEY = 'citywall.screen';
   var RETRY_MS = 2000;
-  var ctl = { name: null, shows: 0, held: null, onWall: false, home: '/wall', stopped: true, timer: null };
+  var RETRY_LOGIN_MS = 30000; // a kiosk session that ended: every refused check is audited, so rarely
+  var ctl = { name: null, shows: 0, held: null, opened: 0, onWall: false, home: '/wall', stopped: true, timer: null };
 
   function saved() {
     try { return JSON.parse(window.sessionStorage.getItem(KEY)) || null; } catch (e) { return null; }
   }
   function save() {
     try {
-      if (ctl.name) window.sessionStorage.setItem(KEY, JSON.stringify({ name: ctl.name, home: ctl.home, held: ctl.held }));
+      if (ctl.name) window.sessionStorage.setItem(KEY, JSON.stringify({ name: ctl.name, home: ctl.home, held: ctl.held,
+                                                                opened: ctl.opened }));
       else window.sessionStorage.removeItem(KEY);
     } catch (e) { /* no sessionStorage: a page sent to the screen cannot come back by itself */ }
   }
@@ -65,8 +67,12 @@
   // → true when the command is shown (or being opened); false: try again on the next answer
   function apply(answer) {
     if (answer.kind === 'drill') {
-      var here = window.location.pathname + window.location.search;
-      if (here !== answer.url) { save(); window.location.assign(answer.url); }
+      // opened already (a page may rewrite its own address: its sort, its page), or open it now
+      if (ctl.onWall || ctl.opened !== answer.id) {
+        ctl.opened = answer.id;
+        save();
+        window.location.assign(answer.url);
+      }
       return true;
     }
     if (!ctl.onWall) {
@@ -118,7 +124,7 @@
           notice((res.body && res.body.error) || '此屏不能认领该大屏名称');
           return;
         }
-        if (res.status !== 200) { schedule(RETRY_MS); return; }
+        if (res.status !== 200) { schedule(res.status === 401 ? RETRY_LOGIN_MS : RETRY_MS); return; }
         var answer = res.body;
         if (answer.id !== ctl.shows && apply(answer)) ctl.shows = answer.id;
         schedule(answer.poll || 1000);
@@ -142,6 +148,7 @@
       ctl.name = before.name;
       ctl.home = before.home || '/wall';
       ctl.held = before.held || null;
+      ctl.opened = before.opened || 0;
     } else {
       return;
     }

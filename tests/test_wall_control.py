@@ -258,3 +258,36 @@ def test_the_form_names_every_view(app):
         "/wall?view=city", "/wall?view=district:D1", "/wall", "/incidents"]
     with pytest.raises(WallControlError, match="请选择要发送的视图"):
         view_url_of(None, None)
+
+
+# ---- the command line: a token issued for a screen name ---------------------------------------------------
+
+def test_a_kiosk_token_is_issued_for_a_screen_name(tmp_path, capsys):
+    from dashboard.cli import main
+
+    config = tmp_path / "city.toml"
+    config.write_text(f'[app]\ndata_dir = "{tmp_path / "data"}"\ndatabase_url = "sqlite:///{tmp_path / "app.db"}"\n',
+                      encoding="utf-8")
+    assert main(["--config", str(config), "token", "add", "--screen", "main"]) == 0
+    out = capsys.readouterr().out
+    assert "已新增大屏令牌 1「大屏 main」（大屏名称 main）" in out and "/wall?screen=main&kiosk=1&token=" in out
+    engine = db.connect(f"sqlite:///{tmp_path / 'app.db'}")
+    secret = out.split("token=")[1].split()[0]
+    assert accounts.token_of(engine, secret).screen == "main"
+    assert [s.name for s in wall_control.screens(engine)] == ["main"]  # /console lists it before it connects
+    assert "（大屏名称 main）" in (main(["--config", str(config), "token", "list"]), capsys.readouterr().out)[1]
+
+    assert main(["--config", str(config), "token", "add", "--screen", "主 屏"]) == 2
+    assert "大屏名称「主 屏」无效" in capsys.readouterr().err
+    assert main(["--config", str(config), "token", "add"]) == 2
+    assert "请用 --name 给令牌起名" in capsys.readouterr().err
+    assert [r.detail for r in audit.query(engine, action="token_add")] == ["大屏名称 main"]
+
+
+def test_the_wall_url_names_its_screen():
+    from layouts import wall_params
+
+    assert wall_params.parse({"screen": "main", "kiosk": "1"}, districts=["D1"]).screen == "main"
+    bad = wall_params.parse({"screen": "main<script>"}, districts=["D1"])
+    assert bad.screen is None and bad.notices == ("参数 screen 无效（大屏名称只能用字母、数字、汉字、- 和 _，1–32 个字符），此屏不接受大屏控制",)
+    assert wall_params.parse({}, districts=["D1"]).screen is None
