@@ -1,10 +1,10 @@
-/* CityWall wall — the URL parameters (kiosk, rotate, view, scale), checked in the browser with the same
+/* CityWall wall — the URL parameters (kiosk, rotate, view, scale, screen), checked in the browser with the same
  * rules as layouts/wall_params.py on the server: a value over 64 characters is ignored; rotate is a
  * plain decimal number of seconds, 0 = off, any other finite number clamped into 5–3600; inf, 1e309,
  * NaN or text fall back to the default, as do an unknown view, scale or kiosk value. Each correction
  * gives a Chinese notice (the same words as the server's; they never repeat the value).
  *
- * CityWall.wallParams(search, cfg) → {kiosk, rotate, view, scale, notices, search}: ``search`` is the
+ * CityWall.wallParams(search, cfg) → {kiosk, rotate, view, scale, screen, notices, search}: ``search`` is the
  * query string of the valid parameters only, which wall.js puts in the address bar.
  * CityWall.safeDelay(ms): a timer delay a browser can hold (setTimeout overflows past 2^31 − 1 ms and
  * then fires at once, again and again).
@@ -15,6 +15,7 @@
   var CW = (window.CityWall = window.CityWall || {});
   var ROTATE_MIN = 5, ROTATE_MAX = 3600, MAX_LENGTH = 64, MAX_DELAY = 2147483647;
   var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+  var SCREEN_NAME = /^[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}$/;
   var TRUE_WORDS = ['1', 'true', 'yes', 'on'], FALSE_WORDS = ['0', 'false', 'no', 'off', ''];
   var MODES = ['fit', 'fill-width', 'stretch'];
   var MODE_LABELS = { 'fit': '适应', 'fill-width': '铺满宽度', 'stretch': '拉伸' };
@@ -85,10 +86,19 @@
       else notices.push('参数 scale 的值无效（可用 ' + MODES.join(' / ') + '），已按「' + MODE_LABELS[scale] + '」显示');
     }
 
+    // the screen's name for wall control (wall-control.js): the same rule as dashboard/wall_control.py
+    var screen = null;
+    raw = text('screen');
+    if (raw !== null && raw !== '') {
+      if (SCREEN_NAME.test(raw)) { screen = raw; keep.push(['screen', raw]); }
+      else notices.push('参数 screen 无效（大屏名称只能用字母、数字、汉字、- 和 _，1–32 个字符），此屏不接受大屏控制');
+    }
+
     var clean = new URLSearchParams();
     keep.forEach(function (kv) { clean.append(kv[0], kv[1]); });
     var out = clean.toString();
-    return { kiosk: kiosk, rotate: rotate, view: view, scale: scale, notices: notices, search: out ? '?' + out : '' };
+    return { kiosk: kiosk, rotate: rotate, view: view, scale: scale, screen: screen, notices: notices,
+             search: out ? '?' + out : '' };
   }
 
   // the server's notices first; the browser's own only for parameters the server did not mention

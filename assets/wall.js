@@ -10,6 +10,7 @@
  *  - the URL's parameters are checked again here (wall-params.js): the address bar keeps only the
  *    valid ones, and corrections show as a small Chinese notice outside kiosk mode;
  *  - the connection watch and the retry of a page that failed to load are in wall-watch.js;
+ *  - a named screen (screen=) follows the views sent from /console: wall-control.js;
  *  - an optional nightly full reload (settings.app.nightly_reload) contains memory growth over days:
  *    it first checks the server answers, so a wall never reloads into an error page;
  *  - the clientside callbacks of callbacks/wall.py live in window.dash_clientside.citywall.
@@ -264,6 +265,7 @@
     }, CW.safeDelay(at - now));
   }
   CW.nightlyAt = function () { return state.nightlyAt || null; };
+  CW.wallConfig = function () { return state.cfg; };
 
   // ---- mount ---------------------------------------------------------------------------------------
   function mount(cfg, tries) {
@@ -345,6 +347,7 @@
     },
 
     rotate: function (n, view, cfg) {
+      if (CW.wallControl && CW.wallControl.holding()) return noUpdate(); // a view sent from /console (wall-control.js)
       var views = (cfg && cfg.views) || [];
       var period = CW.clampRotate(Number(cfg && cfg.rotate) || 0) * 1000;
       var now = Date.now();
@@ -363,7 +366,7 @@
       var views = (cfg && cfg.views) || [];
       var label = '全市', idx = -1;
       for (var i = 0; i < views.length; i++) if (views[i].id === view) { label = views[i].label; idx = i; }
-      if (idx < 0 && view && view.indexOf('district:') === 0) label = view.slice(9);
+      if (idx < 0 && view && view.indexOf('district:') === 0) label = ((cfg && cfg.names) || {})[view.slice(9)] || view.slice(9);
       var text = '当前视图：' + label;
       if (cfg && cfg.rotate && views.length > 1 && idx >= 0) text += ' · 轮播 ' + (idx + 1) + '/' + views.length;
       return text;

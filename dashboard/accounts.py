@@ -59,6 +59,7 @@ class KioskToken:
     revoked_at: float | None
     last_used_at: float | None
     scope: str = KIOSK_SCOPE  # kiosk: a wall screen; capture: the exports' service token (dashboard/capture_token.py)
+    screen: str | None = None  # the wall screen name it may claim (/wall?screen=…; dashboard/wall_control.py)
 
     @property
     def active(self) -> bool:
@@ -213,16 +214,19 @@ def close_session(engine: Engine, secret: str) -> None:
 
 # ---- kiosk tokens -----------------------------------------------------------------------------------
 
-def add_token(engine: Engine, name: str, created_by: str, scope: str = KIOSK_SCOPE) -> tuple[KioskToken, str]:
+def add_token(engine: Engine, name: str, created_by: str, scope: str = KIOSK_SCOPE,
+              screen: str | None = None) -> tuple[KioskToken, str]:
     """A new token (a kiosk token, or of ``scope`` capture the exports' service token); returns it
-    and its secret (shown once: only the hash is kept)."""
+    and its secret (shown once: only the hash is kept). ``screen``: the wall screen name a kiosk token
+    may claim (checked by the caller, dashboard/wall_control.py)."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise AccountError(f"令牌名称不能为空，且不超过 {NAME_MAX} 个字符")
     secret = secrets.token_urlsafe(24)
     with engine.begin() as conn:
         token_id = conn.execute(insert(kiosk_tokens).values(
-            name=name, token_hash=secret_digest(secret), created_at=time.time(), created_by=created_by, scope=scope)
+            name=name, token_hash=secret_digest(secret), created_at=time.time(), created_by=created_by, scope=scope,
+            screen=screen)
         ).inserted_primary_key[0]
     return next(t for t in list_tokens(engine) if t.id == token_id), secret
 
@@ -234,7 +238,8 @@ def list_tokens(engine: Engine) -> list[KioskToken]:
 
 
 def _token(row) -> KioskToken:
-    return KioskToken(row.id, row.name, row.created_at, row.created_by, row.revoked_at, row.last_used_at, row.scope)
+    return KioskToken(row.id, row.name, row.created_at, row.created_by, row.revoked_at, row.last_used_at, row.scope,
+                      row.screen)
 
 
 def revoke_token(engine: Engine, token: str) -> KioskToken:

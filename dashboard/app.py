@@ -111,6 +111,9 @@ def create_app(settings: Settings, store: FrameStore | None = None, engine=None)
     incident_callbacks.install(app)  # the incident table's downloads
     incident_record.install(app)  # HTTP 404 for /incident/<id> of an unknown id
     programme_callbacks.install(app)  # the programme tables' downloads
+    from dashboard import wall_control_http
+
+    wall_control_http.install(app.server)  # the wall screens' command check (大屏控制)
     from dashboard import auth, auth_gate, security
 
     security.install(app, settings)  # headers, size limit, Chinese errors

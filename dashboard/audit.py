@@ -33,6 +33,7 @@ ACTIONS = {
     "instruction_issue": "下达指令", "instruction_sign": "签收指令", "instruction_start": "开始处置指令",
     "instruction_feedback": "反馈指令", "instruction_refuse": "退回指令（部门）", "instruction_confirm": "办结确认指令",
     "instruction_send_back": "退回指令（下达人）", "instruction_reissue": "重新下达指令",
+    "wall_command": "向大屏发送视图", "wall_claim": "认领大屏名称",
 }
 OUTCOMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 COLUMNS = ("时间", "用户", "身份", "操作", "对象", "结果", "来源地址", "说明")

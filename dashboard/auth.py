@@ -85,7 +85,7 @@ def _resolve() -> Caller:
     if kiosk_secret:
         token = accounts.token_of(_engine(), kiosk_secret)
         if token is not None:
-            return role_caller(f"kiosk:{token.name}", "", roles, kind="kiosk")
+            return role_caller(f"kiosk:{token.name}", "", roles, kind="kiosk", screen=token.screen or "")
         # the gate refuses the request, and every one after it from this browser until a login or a new
         # token: a revoked screen must not fall back to the anonymous role
         flask.g.cw_revoked_token = True

@@ -29,6 +29,7 @@ kiosk_tokens = Table(  # read-only wall screens and the capture's service token:
     Column("revoked_at", Float),
     Column("last_used_at", Float),
     Column("scope", String(20), nullable=False, server_default="kiosk"),  # kiosk | capture (0008_capture_token)
+    Column("screen", String(32)),  # the wall screen this kiosk token may claim (0010_wall_screens); NULL: none
 )
 
 auth_sessions = Table(  # one row per login: a logout or a disabled user ends it in every process

@@ -35,7 +35,8 @@ def add_commands(sub) -> None:
     token = sub.add_parser("token", help="管理大屏令牌（只读访问大屏，无需登录）与导出截图的服务令牌")
     tokens = token.add_subparsers(dest="token_action", metavar="操作", required=True)
     token_add = tokens.add_parser("add", help="新增令牌，并打印带令牌的大屏地址（只显示这一次）")
-    token_add.add_argument("--name", required=True, help="令牌名称，如 大厅屏")
+    token_add.add_argument("--name", help="令牌名称，如 大厅屏（给了 --screen 时可省略）")
+    token_add.add_argument("--screen", help="令牌可认领的大屏名称（如 main）：大屏地址带 screen=，可在 /console 控制它")
     tokens.add_parser("list", help="列出全部令牌")
     tokens.add_parser("capture", help="签发导出截图的服务令牌（只读：大屏、下钻页面与通报），并吊销旧的；"
                                       "密文写入数据目录中仅本账号可读的文件")
@@ -145,19 +146,40 @@ def _token(settings: Settings, engine, args) -> int:
         _done(engine, "token_add", token.name, f"已签发导出截图的服务令牌 {token.id}「{token.name}」（只读），"
               f"密文已写入 {capture_token.secret_file(settings)}；之前的服务令牌已吊销", "服务令牌")
     elif args.token_action == "add":
-        token, secret = accounts.add_token(engine, args.name, CLI_CALLER.name)
-        _done(engine, "token_add", token.name, f"已新增大屏令牌 {token.id}「{token.name}」。"
-              f"大屏地址（只显示这一次，请妥善保存）:\n  /wall?kiosk=1&token={secret}")
+        token, secret = _add_kiosk_token(engine, args.name, args.screen)
+        screen = f"screen={token.screen}&" if token.screen else ""
+        _done(engine, "token_add", token.name, f"已新增大屏令牌 {token.id}「{token.name}」"
+              + (f"（大屏名称 {token.screen}）" if token.screen else "") +
+              f"。大屏地址（只显示这一次，请妥善保存）:\n  /wall?{screen}kiosk=1&token={secret}",
+              f"大屏名称 {token.screen}" if token.screen else "")
     elif args.token_action == "revoke":
         token = accounts.revoke_token(engine, args.token)
         _done(engine, "token_revoke", token.name, f"已吊销{_kind(token)} {token.id}「{token.name}」" + (
             f"；导出截图将失败，直到运行 {capture_token.ISSUE_COMMAND} 签发新的服务令牌"
             if token.scope == accounts.CAPTURE_SCOPE else ""))
     else:
-        _listed([f"{t.id}\t{t.name}\t{'有效' if t.active else f'已吊销 {_time(t.revoked_at)}'}\t{_kind(t)}\t"
+        _listed([f"{t.id}\t{t.name}\t{'有效' if t.active else f'已吊销 {_time(t.revoked_at)}'}\t{_kind(t)}"
+                 f"{f'（大屏名称 {t.screen}）' if t.screen else ''}\t"
                  f"创建于 {_time(t.created_at)}（{t.created_by}）\t最近使用 {_time(t.last_used_at)}"
                  for t in accounts.list_tokens(engine)], "尚无令牌。")
     return 0
+
+
+def _add_kiosk_token(engine, name: str | None, screen: str | None):
+    """A kiosk token, bound to the wall screen ``screen`` when given (its row made for /console)."""
+    from dashboard import wall_control
+
+    if screen is not None:
+        try:
+            screen = wall_control.screen_name(screen)
+        except wall_control.WallControlError as exc:
+            raise accounts.AccountError(exc.message) from None
+    if not (name or screen):
+        raise accounts.AccountError("请用 --name 给令牌起名（如 大厅屏），或用 --screen 指定大屏名称")
+    token, secret = accounts.add_token(engine, name or f"大屏 {screen}", CLI_CALLER.name, screen=screen)
+    if screen:
+        wall_control.ensure_screen(engine, screen)
+    return token, secret
 
 
 def _kind(token: accounts.KioskToken) -> str:

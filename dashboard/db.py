@@ -303,3 +303,4 @@ def _upsert(conn: Connection, records: list[dict], table: Table = indicator_hist
 
 from dashboard import auth_tables  # noqa: E402,F401  users, kiosk tokens, sessions, audit: on this metadata
 from dashboard import instructions_tables  # noqa: E402,F401  instructions and their events: on this metadata
+from dashboard import wall_control_tables  # noqa: E402,F401  wall screens and their commands

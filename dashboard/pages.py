@@ -41,9 +41,9 @@ log = logging.getLogger("citywall.pages")
 
 PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.incident_record",
                 "layouts.programme_pages", "layouts.ops", "layouts.ops_quarantine", "layouts.admin", "layouts.exports",
-                "layouts.briefing", "layouts.tasks", "dashboard.not_found")
-CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents",
-                    "callbacks.programmes", "callbacks.admin", "callbacks.tasks")  # callbacks.ops: per app (create_app)
+                "layouts.briefing", "layouts.tasks", "layouts.console", "dashboard.not_found")
+CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents", "callbacks.programmes",
+                    "callbacks.admin", "callbacks.tasks", "callbacks.console")  # callbacks.ops: per app (create_app)
 
 WALL = "wall"  # the wall and the pages linked from it without graphs that need more (数据状态, 404)
 DRILL = "drill"  # the desktop drill-down pages

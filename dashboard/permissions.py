@@ -59,6 +59,9 @@ LOGIN_ONLY = frozenset({"refresh", "accept_guard", "export", "view_briefing", "v
                         "dispatch", "handle_instructions", "admin"})
 #: what a kiosk token (a wall screen's URL) may do: look at the wall, nothing else
 KIOSK_PERMISSIONS = frozenset({"view_wall"})
+#: a kiosk token bound to a named screen (dashboard/wall_control.py): the wall, and the drill-down pages an
+#: operator may send to that screen; still no downloads, raw rows, refreshes or exports
+SCREEN_PERMISSIONS = frozenset({"view_wall", "view_drilldowns"})
 #: what the exports' service token (dashboard/capture_token.py) lets the server's own headless Chromium
 #: see: what it draws (the wall, a drill-down page, the 通报), never raw rows, downloads, refreshes or exports
 CAPTURE_PERMISSIONS = frozenset({"view_wall", "view_drilldowns", "view_briefing"})
@@ -78,6 +81,7 @@ class Caller:
     role: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
     kind: str = "anonymous"  # "user" | "kiosk" | "anonymous" | "capture" (the exports' service token)
+    screen: str = ""  # a kiosk token's wall screen name (the only one it may claim); "" for every other caller
 
     @property
     def logged_in(self) -> bool:
@@ -161,14 +165,15 @@ def page_permission(page: dict) -> str | None:
     return page.get("permission") or DEFAULT_PAGE_PERMISSION
 
 
-def role_caller(name: str, role: str, roles: dict[str, frozenset[str]], kind: str = "user") -> Caller:
-    """A caller holding ``role``'s permissions (an anonymous one never holds :data:`LOGIN_ONLY`)."""
+def role_caller(name: str, role: str, roles: dict[str, frozenset[str]], kind: str = "user", screen: str = "") -> Caller:
+    """A caller holding ``role``'s permissions (an anonymous one never holds :data:`LOGIN_ONLY`); a kiosk
+    token bound to a ``screen`` holds :data:`SCREEN_PERMISSIONS`."""
     granted = frozenset(roles.get(role, ()))
     granted |= frozenset().union(*(implied for key, implied in IMPLIED.items() if key in granted))
     if kind == "anonymous":
         granted -= LOGIN_ONLY
     elif kind == "kiosk":
-        granted = KIOSK_PERMISSIONS
+        granted = SCREEN_PERMISSIONS if screen else KIOSK_PERMISSIONS
     elif kind == "capture":
         granted = CAPTURE_PERMISSIONS
-    return Caller(name=name, role=role, permissions=granted, kind=kind)
+    return Caller(name=name, role=role, permissions=granted, kind=kind, screen=screen if kind == "kiosk" else "")

@@ -1,4 +1,4 @@
-"""The wall's URL parameters (``kiosk``, ``rotate``, ``view``, ``scale``), checked before anything uses them.
+"""The wall's URL parameters (``kiosk``, ``rotate``, ``view``, ``scale``, ``screen``), checked before anything uses them.
 
 A URL typed by hand, or cut off by a browser, must never stop a wall. The rules (assets/wall.js
 applies the same ones in the browser, ``wallParams``):
@@ -10,6 +10,8 @@ applies the same ones in the browser, ``wallParams``):
 - ``view`` is ``city`` or ``district:<id>`` of a district the city has; ``scale`` one of
   :data:`SCALE_MODES`; ``kiosk`` ``1/true/yes/on`` or ``0/false/no/off``: anything else falls back
   to the default;
+- ``screen`` names the wall screen (大屏控制, dashboard/wall_control.py): letters, digits, 汉字, - and _,
+  1–32 characters; anything else is ignored (the wall then takes no commands);
 - each correction adds a Chinese notice (shown outside kiosk mode). Notices never repeat the value,
   so a long query string is not echoed into the page.
 """
@@ -36,6 +38,7 @@ class WallParams:
     view: str | None  # "city" / "district:<id>", None = the default view
     scale: str
     notices: tuple[str, ...] = ()
+    screen: str | None = None  # the screen's name for wall control (assets/wall-control.js), None = not a named screen
 
 
 def clamp_rotate(seconds: float) -> int:
@@ -104,6 +107,18 @@ def _scale(raw: str | None, default: str, notices: list[str]) -> str:
     return fallback
 
 
+def _screen(raw: str | None, notices: list[str]) -> str | None:
+    from dashboard.wall_control import WallControlError, screen_name
+
+    if raw is None or raw == "":
+        return None
+    try:
+        return screen_name(raw)
+    except WallControlError:
+        notices.append("参数 screen 无效（大屏名称只能用字母、数字、汉字、- 和 _，1–32 个字符），此屏不接受大屏控制")
+        return None
+
+
 def parse(query: Mapping, *, districts: Collection[str], default_rotate: int = 0,
           default_scale: str = "fit") -> WallParams:
     """The wall's parameters from a URL query (Dash Pages' dict of its values); never raises."""
@@ -112,4 +127,5 @@ def parse(query: Mapping, *, districts: Collection[str], default_rotate: int = 0
     rotate = _rotate(_text(query, "rotate", notices), default_rotate, notices)
     view = _view(_text(query, "view", notices), districts, notices)
     scale = _scale(_text(query, "scale", notices), default_scale, notices)
-    return WallParams(kiosk, rotate, view, scale, tuple(notices))
+    screen = _screen(_text(query, "screen", notices), notices)
+    return WallParams(kiosk, rotate, view, scale, tuple(notices), screen)
