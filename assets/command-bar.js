@@ -2,7 +2,7 @@
  *
  * Clientside callbacks (dash_clientside.cmdbar): Enter opens the view the server composed for the
  * sentence (at once when it is there, else as soon as it arrives), the history of recent sentences
- * per user (a dcc.Store in localStorage: {user: [sentence, …]}, newest first), a click on a
+ * per user (a dcc.Store in localStorage: {user: [sentence, …]}, newest first; the server names the user), a click on a
  * suggestion or a past sentence puts it in the box. Hotkeys: "/" focuses the bar (not while typing
  * in another field), Escape clears the box, and blurs it when it is empty already.
  * Navigation goes through CityWall.go (wall-nav.js): within the app, a full load only to a page of
@@ -12,6 +12,8 @@
   'use strict';
 
   var KEPT = 20;
+  var SETTLE_MS = 250; // the server hears the sentence once typing pauses this long
+  var typedAt = {}; // bar → the count of values typed: a value settles when no later one came
   var NO = function () { return window.dash_clientside.no_update; };
 
   function barName() {
@@ -25,14 +27,17 @@
     return t.length ? t[0] : null;
   }
 
-  function own(history, user) {
-    var list = history && typeof history === 'object' ? history[user || ''] : null;
+  // the history of the caller the server named ({user, allowed}); none before it has
+  function own(history, caller) {
+    if (!caller || !caller.allowed) return [];
+    var list = history && typeof history === 'object' ? history[caller.user || ''] : null;
     return Array.isArray(list) ? list.filter(function (s) { return typeof s === 'string'; }) : [];
   }
 
-  function remembered(history, user, sentence) {
+  function remembered(history, caller, sentence) {
+    if (!caller || !caller.allowed) return NO();
     var next = Object.assign({}, history && typeof history === 'object' ? history : {});
-    next[user || ''] = [sentence].concat(own(history, user).filter(function (s) { return s !== sentence; }))
+    next[caller.user || ''] = [sentence].concat(own(history, caller).filter(function (s) { return s !== sentence; }))
       .slice(0, KEPT);
     return next;
   }
@@ -52,11 +57,19 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     cmdbar: {
+      // the box's value, once typing has paused (a Promise: Dash waits for it)
+      settle: function (value) {
+        var bar = barName();
+        var mine = (typedAt[bar] = (typedAt[bar] || 0) + 1);
+        return new Promise(function (resolve) {
+          window.setTimeout(function () { resolve(mine === typedAt[bar] ? value : NO()); }, SETTLE_MS);
+        });
+      },
       // Enter: the view of the sentence in the box, now or when the server has composed it
-      submit: function (nSubmit, view, value, pending, history, user) {
+      submit: function (nSubmit, view, value, pending, history, caller) {
         var t = triggered();
         var box = input(barName());
-        // the box itself: its debounced value may not have reached Dash yet when Enter comes early
+        // the box itself (what settles next): Enter may come before typing has settled
         var typed = box ? box.value : String(value || '');
         var sentence = typed.trim();
         if (t && t.prop_id.indexOf('n_submit') >= 0) {
@@ -66,10 +79,10 @@
           return [NO(), NO()];
         }
         open(view.url);
-        return [null, remembered(history, user, sentence)];
+        return [null, remembered(history, caller, sentence)];
       },
       // a suggestion (its whole sentence) or a past sentence (run at once) into the box
-      fill: function (suggestionClicks, pastClicks, view, history, user) {
+      fill: function (suggestionClicks, pastClicks, view, history, caller) {
         var t = triggered();
         if (!t || !t.value) return [NO(), NO()];
         var id = JSON.parse(t.prop_id.slice(0, t.prop_id.lastIndexOf('.')));
@@ -80,13 +93,16 @@
           if (box) box.focus();
           return [sentences[id.index], NO()];
         }
-        var past = own(history, user)[id.index];
+        var past = own(history, caller)[id.index];
         if (typeof past !== 'string') return [NO(), NO()];
         return [past, past];
       },
-      history: function (history, user) {
+      show: function (caller) {
+        return caller && caller.allowed ? 'cw-cmdbar' : 'cw-cmdbar is-off';
+      },
+      history: function (history, caller) {
         var bar = barName();
-        var list = own(history, user);
+        var list = own(history, caller);
         if (!list.length) return [];
         return [{ namespace: 'dash_html_components', type: 'Div', props: { children: '最近的句子', className: 'cw-cmdbar-kind' } }]
           .concat(list.map(function (sentence, i) {

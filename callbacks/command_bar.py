@@ -2,12 +2,14 @@
 
 Callback graph ("cs" = clientside, assets/command-bar.js; no server round trip)::
 
-    input.value (debounced) ─┐
+    input.value ─ cs settle ─→ sentence   (once typing pauses 250 ms: never a request per keystroke)
+    sentence ────────────────┐
     chip-remove ALL ─────────┼─ interpret ─→ suggestions, chips, order, message, open, view, edits
     chip-alt ALL ────────────┘
     input.n_submit, view ─ cs submit ─→ pending, history   (opens view.url when it is the sentence's)
     suggestion ALL, past ALL ─ cs fill ─→ input.value, pending
-    history, user ─ cs history ─→ history-list
+    input.id (page load) ─ caller ─→ caller ─ cs show ─→ root.className   (who; hidden unless view_drilldowns)
+    history, caller ─ cs history ─→ history-list
     issue.n_clicks ─ issue ─→ issued                       (only when the instructions module offers it)
 
 The server side reads only the parser's lexicon, made once per data version from the published frames.
@@ -24,6 +26,7 @@ from layouts.command_bar import TYPES, bar_id, item_id
 
 protect_callbacks("view_drilldowns", "cmdbar-*")
 protect_callbacks("dispatch", TYPES["issued"])
+protect_callbacks("view_wall", TYPES["caller"])  # whoever sees a page may learn whether its bar is theirs
 
 
 def instruction_issuer():
@@ -41,19 +44,27 @@ def _can_issue() -> bool:
     return instruction_issuer() is not None and has_permission("dispatch")
 
 
+@callback(Output(bar_id("caller", MATCH), "data"), Input(bar_id("input", MATCH), "id"))
+def caller(_id):
+    """Who the bar serves (its history is theirs), and whether they may use it: the page itself is
+    the same for every caller. The exports' capture service draws pages without it."""
+    who = current_caller()
+    return {"user": who.name, "allowed": has_permission("view_drilldowns", who) and who.kind != "capture"}
+
+
 @callback(
     Output(bar_id("suggestions", MATCH), "children"), Output(bar_id("chips", MATCH), "children"),
     Output(bar_id("order", MATCH), "children"), Output(bar_id("message", MATCH), "children"),
     Output(bar_id("open", MATCH), "href"), Output(bar_id("open", MATCH), "children"),
     Output(bar_id("view", MATCH), "data"), Output(bar_id("edits", MATCH), "data"),
-    Input(bar_id("input", MATCH), "value"),
+    Input(bar_id("sentence", MATCH), "data"),
     Input(item_id("chip-remove", MATCH, ALL), "n_clicks"), Input(item_id("chip-alt", MATCH, ALL), "n_clicks"),
     State(bar_id("edits", MATCH), "data"),
     prevent_initial_call=True)
 def interpret(sentence, _removes, _switches, edits):
     trigger = ctx.triggered_id
     bar = trigger["bar"]
-    chip_edit = trigger["type"] != TYPES["input"]
+    chip_edit = trigger["type"] != TYPES["sentence"]
     if chip_edit:
         if not ctx.triggered[0]["value"]:  # a chip just drawn, not clicked
             return (no_update,) * 8
@@ -92,20 +103,26 @@ def issue(clicks, view):
     return issuer(view["sentence"], require_permission("dispatch"))
 
 
+clientside_callback(ClientsideFunction("cmdbar", "settle"), Output(bar_id("sentence", MATCH), "data"),
+                    Input(bar_id("input", MATCH), "value"), prevent_initial_call=True)
+
 clientside_callback(ClientsideFunction("cmdbar", "submit"),
                     Output(bar_id("pending", MATCH), "data"), Output(bar_id("history", MATCH), "data"),
                     Input(bar_id("input", MATCH), "n_submit"), Input(bar_id("view", MATCH), "data"),
                     State(bar_id("input", MATCH), "value"), State(bar_id("pending", MATCH), "data"),
-                    State(bar_id("history", MATCH), "data"), State(bar_id("user", MATCH), "data"),
+                    State(bar_id("history", MATCH), "data"), State(bar_id("caller", MATCH), "data"),
                     prevent_initial_call=True)
 
 clientside_callback(ClientsideFunction("cmdbar", "fill"),
                     Output(bar_id("input", MATCH), "value"), Output(bar_id("pending", MATCH), "data", allow_duplicate=True),
                     Input(item_id("suggestion", MATCH, ALL), "n_clicks"), Input(item_id("past", MATCH, ALL), "n_clicks"),
                     State(bar_id("view", MATCH), "data"), State(bar_id("history", MATCH), "data"),
-                    State(bar_id("user", MATCH), "data"),
+                    State(bar_id("caller", MATCH), "data"),
                     prevent_initial_call=True)
 
 clientside_callback(ClientsideFunction("cmdbar", "history"),
                     Output(bar_id("history-list", MATCH), "children"),
-                    Input(bar_id("history", MATCH), "data"), State(bar_id("user", MATCH), "data"))
+                    Input(bar_id("history", MATCH), "data"), Input(bar_id("caller", MATCH), "data"))
+
+clientside_callback(ClientsideFunction("cmdbar", "show"), Output(bar_id("root", MATCH), "className"),
+                    Input(bar_id("caller", MATCH), "data"), prevent_initial_call=True)

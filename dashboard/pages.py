@@ -156,9 +156,9 @@ def full_validation_layout(shell) -> html.Div:
         extra = page.get("validation_layout")
         if extra is not None:
             parts.append(extra() if callable(extra) else extra)
-    from layouts.command_bar import command_bar, validation_components  # drill_page shows it to some callers only
+    from layouts.command_bar import validation_components  # the command bar's chips, suggestions, history
 
-    return html.Div(parts + [command_bar("drill"), validation_components("drill"), shell])
+    return html.Div(parts + [validation_components(), shell])
 
 
 def validation_skeleton(layout) -> html.Div:

@@ -15,10 +15,9 @@ from dash import dcc, html
 from dashboard.formatting import MISSING as EMPTY
 
 PARTS = ("root", "input", "panel", "history-list", "suggestions", "chips", "order", "message", "open", "view",
-         "edits", "pending", "user", "history", "suggestion", "chip-remove", "chip-alt", "past", "issue", "issued")
+         "sentence", "edits", "pending", "caller", "history", "suggestion", "chip-remove", "chip-alt", "past", "issue", "issued")
 TYPES = {part: f"cmdbar-{part}" for part in PARTS}  # every id of the bar, in one place
 PLACEHOLDER = "一句话：如「看看高新区本周城管的超期件」（按 / 聚焦）"
-DEBOUNCE_SECONDS = 0.25  # the server hears the sentence when typing pauses, not at every keystroke
 HISTORY_KEPT = 20
 NOT_WIRED = "下达指令功能尚未开通：指令模块接入后可用"
 
@@ -31,10 +30,11 @@ def item_id(part: str, bar: str, index) -> dict:
     return {"type": TYPES[part], "bar": bar, "index": index}
 
 
-def command_bar(bar: str = "drill", user: str = "") -> html.Div:
-    """The bar named ``bar`` (unique on its page) for ``user`` (whose history it shows)."""
+def command_bar(bar: str = "drill") -> html.Div:
+    """The bar named ``bar`` (unique on its page). The same for every caller (a page may be built once
+    for all): it stays hidden until the server has said who the caller is and that they may use it."""
     return html.Div([
-        dcc.Input(id=bar_id("input", bar), type="text", value="", placeholder=PLACEHOLDER, debounce=DEBOUNCE_SECONDS,
+        dcc.Input(id=bar_id("input", bar), type="text", value="", placeholder=PLACEHOLDER,
                   autoComplete="off", spellCheck=False, n_submit=0, className="cw-cmdbar-input"),
         html.Div([
             html.Div(id=bar_id("history-list", bar), className="cw-cmdbar-history"),
@@ -44,12 +44,13 @@ def command_bar(bar: str = "drill", user: str = "") -> html.Div:
             html.Div(id=bar_id("message", bar), className="cw-cmdbar-message", role="status"),
             dcc.Link("", id=bar_id("open", bar), href="", className="cw-cmdbar-open"),
         ], id=bar_id("panel", bar), className="cw-cmdbar-panel"),
+        dcc.Store(id=bar_id("sentence", bar)),  # the box's value once typing pauses (assets/command-bar.js)
         dcc.Store(id=bar_id("view", bar)),
         dcc.Store(id=bar_id("edits", bar), data={}),
         dcc.Store(id=bar_id("pending", bar)),
-        dcc.Store(id=bar_id("user", bar), data=user),
+        dcc.Store(id=bar_id("caller", bar)),  # {"user": name, "allowed": bool}, from the server
         dcc.Store(id=bar_id("history", bar), storage_type="local"),  # {user: [sentence, …]}, newest first
-    ], id=bar_id("root", bar), className="cw-cmdbar", role="search", **{"aria-label": "一句话响应：输入一句话，回车打开视图"})
+    ], id=bar_id("root", bar), className="cw-cmdbar is-off", role="search", **{"aria-label": "一句话响应：输入一句话，回车打开视图"})
 
 
 def validation_components(bar: str = "drill") -> list:

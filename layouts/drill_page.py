@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.permissions import current_caller
 from layouts.command_bar import command_bar
 from layouts.links import WALL_LABEL, wall_href
 
@@ -42,14 +41,6 @@ def with_wall(crumbs: list[Crumb], district: str | None = None) -> list[Crumb]:
     return [(WALL_LABEL, wall_href(district)), *rest]
 
 
-def header_command_bar() -> html.Div | None:
-    """The command bar (一句话响应) in the header, for a caller who may open the views it leads to
-    (the exports' capture service draws pages without it)."""
-    caller = current_caller()
-    return command_bar("drill", caller.name) if "view_drilldowns" in caller.permissions and caller.kind != "capture" \
-        else None
-
-
 def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str] | None = None, filters=None,
                back_href: str = "/wall", page_id: str = "", wall_district: str | None = None) -> html.Div:
     """One drill-down page: a header (back link, breadcrumb from 大屏, title), the notices, the filters,
@@ -58,7 +49,7 @@ def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str
         html.Header([
             dcc.Link("‹ 返回大屏", href=back_href, className="cw-back"),
             breadcrumb(with_wall(crumbs, wall_district)),
-            header_command_bar(),
+            command_bar("drill"),  # 一句话响应: shown to a caller holding view_drilldowns (callbacks/command_bar.py)
         ], className="cw-drill-head"),
         html.H1(title),
         notices(query_notices or []),
