@@ -126,6 +126,13 @@
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }
 
+  // a press on the panel's buttons (a chip's ×, a suggestion) keeps the focus in the box: the panel
+  // stays open while the chips are drawn anew (the button pressed is gone then)
+  document.addEventListener('mousedown', function (ev) {
+    var hit = ev.target && ev.target.closest ? ev.target.closest('.cw-cmdbar-panel button, .cw-cmdbar-panel summary') : null;
+    if (hit) ev.preventDefault();
+  });
+
   document.addEventListener('keydown', function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var target = ev.target;
