@@ -146,6 +146,15 @@
       ev.preventDefault();
       if (target.value) setValue(target, '');
       else target.blur();
+    } else if ((ev.key === 'ArrowDown' || ev.key === 'ArrowUp') && target && target.closest && target.closest('.cw-cmdbar')) {
+      // ↓ / ↑ walk the box, the suggestions and the recent sentences; Enter on one picks it
+      var bar = target.closest('.cw-cmdbar');
+      var stops = [bar.querySelector('.cw-cmdbar-input input')].concat(Array.prototype.slice.call(
+        bar.querySelectorAll('.cw-cmdbar-suggestion, .cw-cmdbar-past')).filter(function (b) { return b.offsetParent; }));
+      var at = stops.indexOf(target);
+      if (at < 0 || stops.length < 2) return;
+      ev.preventDefault();
+      stops[(at + (ev.key === 'ArrowDown' ? 1 : stops.length - 1)) % stops.length].focus();
     }
   });
 })();

@@ -35,8 +35,10 @@ def test_a_sentence_typed_into_the_bar_opens_its_view_and_stays_in_the_history(l
     suggestion = page.locator(".cw-cmdbar-suggestion", has_text="高新区").first
     suggestion.wait_for(timeout=10_000)
     assert "拼音首字母" in suggestion.inner_text()
-    suggestion.click()
-    assert page.input_value(BOX) == "看看高新区"
+    page.keyboard.press("ArrowDown")  # from the box to the first suggestion; Enter picks it
+    assert page.evaluate("() => document.activeElement.classList.contains('cw-cmdbar-suggestion')")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.querySelector('{BOX}').value === '看看高新区'", timeout=5_000)
     page.locator(BOX).press("End")
     page.keyboard.type("本周城管的超期件", delay=20)
     page.wait_for_selector(".cw-chip:has-text('超期未办结')", timeout=10_000)
@@ -68,4 +70,7 @@ def test_a_sentence_typed_into_the_bar_opens_its_view_and_stays_in_the_history(l
     assert past.all_inner_texts()[0] == "看看高新区本周城管的超期件"
     page.keyboard.press("Escape")  # the box is empty: Escape leaves it
     assert page.evaluate(f"() => document.activeElement !== document.querySelector('{BOX}')")
+    page.keyboard.press("/")
+    past.first.click()  # runs it again: the sentence as typed, without the chip edit
+    page.wait_for_url(lambda url: _query(url) == _query(first), timeout=10_000)
     assert watch.off_host() == [] and watch.console_errors == []
