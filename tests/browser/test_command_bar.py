@@ -62,12 +62,18 @@ def test_a_sentence_typed_into_the_bar_opens_its_view_and_stays_in_the_history(l
     page.wait_for_selector("h1:has-text('高新区')", timeout=20_000)
     assert page.evaluate("() => window.cwSameDocument === true")  # opened within the app, no reload
 
-    page.reload(wait_until="load")
+    page.goto(f"{live_app.url}/scoreboard", wait_until="load")  # a new page load: the history stays
     page.wait_for_selector(".cw-cmdbar:not(.is-off)", timeout=20_000)
     page.keyboard.press("/")
     past = page.locator(".cw-cmdbar-past")
     past.first.wait_for(timeout=10_000)
     assert past.all_inner_texts()[0] == "看看高新区本周城管的超期件"
+
+    page.locator(BOX).fill("看" * 201)  # too long: the parser's Chinese message, no view to open
+    page.wait_for_selector(".cw-cmdbar-error:has-text('句子过长（201 字）')", timeout=10_000)
+    assert page.locator(".cw-chip").count() == 0 and page.locator(OPEN).inner_text() == ""
+    page.keyboard.press("Escape")  # clears the box
+    assert page.input_value(BOX) == "" and past.first.is_visible()
     page.keyboard.press("Escape")  # the box is empty: Escape leaves it
     assert page.evaluate(f"() => document.activeElement !== document.querySelector('{BOX}')")
     page.keyboard.press("/")
