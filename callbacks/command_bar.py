@@ -20,7 +20,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback,
 
 from dashboard import runtime
 from dashboard.ask.bar import bar_view
-from dashboard.permissions import current_caller, has_permission, protect_callbacks, require_permission
+from dashboard.permissions import PERMISSIONS, current_caller, has_permission, protect_callbacks, require_permission
 from layouts import command_bar as layout
 from layouts.command_bar import TYPES, bar_id, item_id
 
@@ -40,8 +40,13 @@ def instruction_issuer():
     return getattr(instructions, "issue_from_sentence", None)
 
 
-def _can_issue() -> bool:
-    return instruction_issuer() is not None and has_permission("dispatch")
+def _issuing() -> tuple[bool, str]:
+    """(whether this caller can issue the bar's instruction, the Chinese hint when not)."""
+    if instruction_issuer() is None:
+        return False, layout.NOT_WIRED
+    if not has_permission("dispatch"):
+        return False, f"当前账号没有「{PERMISSIONS['dispatch']}」权限"
+    return True, ""
 
 
 @callback(Output(bar_id("caller", MATCH), "data"), Input(bar_id("input", MATCH), "id"))
@@ -74,7 +79,7 @@ def interpret(sentence, _removes, _switches, edits):
     current = runtime.current()
     view = bar_view(sentence, edits, current.store, current.settings)
     return (no_update if chip_edit else layout.suggestion_list(bar, view.suggestions), layout.chip_row(bar, view.chips),
-            layout.instruction_panel(bar, view.instruction, _can_issue()), layout.message(view), view.url or "",
+            layout.instruction_panel(bar, view.instruction, *_issuing()), layout.message(view), view.url or "",
             layout.open_label(view), {**view.view_json(), "suggestions": [s.sentence for s in view.suggestions]},
             view.edits)
 
