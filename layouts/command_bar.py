@@ -18,7 +18,6 @@ PARTS = ("root", "input", "panel", "history-list", "suggestions", "chips", "orde
          "sentence", "edits", "pending", "caller", "history", "suggestion", "chip-remove", "chip-alt", "past", "issue", "issued")
 TYPES = {part: f"cmdbar-{part}" for part in PARTS}  # every id of the bar, in one place
 PLACEHOLDER = "一句话：如「看看高新区本周城管的超期件」（按 / 聚焦）"
-HISTORY_KEPT = 20
 NOT_WIRED = "下达指令功能尚未开通：指令模块接入后可用"
 
 

@@ -47,10 +47,6 @@ class Suggestion:
     replaces: int
     sentence: str
 
-    def to_json(self) -> dict:
-        return {"insert": self.insert, "kind_label": self.kind_label, "via": self.via, "typed": self.typed,
-                "replaces": self.replaces, "sentence": self.sentence}
-
 
 @dataclass(frozen=True)
 class SuggestIndex:
