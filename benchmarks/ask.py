@@ -9,6 +9,10 @@
    times. Prints p50 / p95 / max (milliseconds) against the issue's goal of 20 ms p95.
 2. The same over a made-up city with ``--grids`` grids (its regions, departments and categories
    as frames, no store), its sentences naming its own grids and streets.
+   Both cities also time the command bar (layouts/command_bar.py): its suggestion index's build
+   (once per lexicon), a suggestion for the end of each sentence typed so far (prefixes shared by
+   hundreds of grids included: 20 ms p95 goal too) and, on the demo city, the bar's whole answer to
+   a settled sentence (dashboard/ask/bar.py: parse, chips, suggestions).
 3. ``python run.py ask`` in a new process, apart: ``run.py --help`` (the command line's own
    imports), ``ask`` with the lexicon's pickle in the data folder, and ``ask`` after the pickle
    was removed (a new data version: the lexicon is built in that process).
@@ -91,7 +95,25 @@ def demo_city(args) -> Path:
     print(f"demo city ({len(lexicon.regions):,} regions, {len(lexicon.terms):,} words): lexicon built in "
           f"{built * 1000:.0f} ms (frames read from disk included), loaded from its pickle in {loaded * 1000:.0f} ms")
     _report("parse, demo city", _timed(lambda s: ask(s, store, settings), DEMO_SENTENCES, args.rounds))
+    suggestions(lexicon, DEMO_SENTENCES, "demo city", args.rounds)
+    from dashboard.ask.bar import bar_view
+
+    _report("command bar answer, demo city", _timed(lambda s: bar_view(s, {}, store, settings), DEMO_SENTENCES,
+                                                    args.rounds))
     return config
+
+
+def suggestions(lexicon, sentences, label: str, rounds: int) -> None:
+    """The bar's suggestion index (built once per lexicon), then a suggestion at every prefix typed."""
+    from dashboard.ask.suggest import build_index, suggest
+
+    t0 = time.perf_counter()
+    index = build_index(lexicon)
+    built = time.perf_counter() - t0
+    typed = [s[:n] for s in sentences for n in range(1, len(s) + 1)]
+    print(f"  command bar suggestion index, {label}: {len(index.words):,} words built in {built * 1000:.0f} ms; "
+          f"{len(typed)} prefixes typed")
+    _report(f"suggestions, {label}", _timed(lambda s: suggest(s, index), typed, max(1, rounds // 10)))
 
 
 def big_city_frames(grids: int):
@@ -140,6 +162,7 @@ def big_city(args) -> None:
     print(f"{len(grids):,}-grid city ({len(lexicon.regions):,} regions, {len(lexicon.terms):,} words, "
           f"60,000 incident ids): lexicon built in {built * 1000:.0f} ms")
     _report(f"parse, {len(grids):,} grids", _timed(lambda s: parse(s, lexicon), sentences, args.rounds))
+    suggestions(lexicon, sentences, f"{len(grids):,} grids", args.rounds)
 
 
 def cli_startup(config: Path) -> None:

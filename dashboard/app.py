@@ -31,7 +31,8 @@ PLOTLY_BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram
 
 BOOTSTRAP_CSS = "vendor/bootstrap-5.3.9.min.css"  # npm bootstrap (MIT, licence beside it): drill-down pages only
 # the drill-down pages' stylesheets (assets/drill/): shared components first, then each page's own
-DRILL_CSS = ("drill/base.css", "drill/incidents.css", "drill/programmes.css", "drill/ops.css", "drill/tasks.css")
+DRILL_CSS = ("drill/base.css", "drill/incidents.css", "drill/programmes.css", "drill/ops.css", "drill/tasks.css",
+             "drill/command-bar.css")
 
 
 class CityWallDash(dash.Dash):

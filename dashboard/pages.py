@@ -43,7 +43,8 @@ PAGE_MODULES = ("layouts.status", "layouts.wall", "layouts.incidents", "layouts.
                 "layouts.programme_pages", "layouts.ops", "layouts.ops_quarantine", "layouts.admin", "layouts.exports",
                 "layouts.briefing", "layouts.tasks", "layouts.console", "dashboard.not_found")
 CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents", "callbacks.programmes",
-                    "callbacks.admin", "callbacks.tasks", "callbacks.console")  # callbacks.ops: per app (create_app)
+                    "callbacks.admin", "callbacks.tasks", "callbacks.console",
+                    "callbacks.command_bar")  # callbacks.ops: per app (create_app)
 
 WALL = "wall"  # the wall and the pages linked from it without graphs that need more (数据状态, 404)
 DRILL = "drill"  # the desktop drill-down pages
@@ -156,7 +157,9 @@ def full_validation_layout(shell) -> html.Div:
         extra = page.get("validation_layout")
         if extra is not None:
             parts.append(extra() if callable(extra) else extra)
-    return html.Div(parts + [shell])
+    from layouts.command_bar import validation_components  # the command bar's chips, suggestions, history
+
+    return html.Div(parts + [validation_components(), shell])
 
 
 def validation_skeleton(layout) -> html.Div:

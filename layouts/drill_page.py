@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layouts.command_bar import command_bar
 from layouts.links import WALL_LABEL, wall_href
 
 Crumb = tuple[str, str | None]  # (label, href); the last crumb, the current view, has no link
@@ -48,6 +49,7 @@ def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str
         html.Header([
             dcc.Link("‹ 返回大屏", href=back_href, className="cw-back"),
             breadcrumb(with_wall(crumbs, wall_district)),
+            command_bar("drill"),  # 一句话响应: shown to a caller holding view_drilldowns (callbacks/command_bar.py)
         ], className="cw-drill-head"),
         html.H1(title),
         notices(query_notices or []),
