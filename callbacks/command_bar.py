@@ -10,7 +10,7 @@ Callback graph ("cs" = clientside, assets/command-bar.js; no server round trip):
     suggestion ALL, past ALL ─ cs fill ─→ input.value, pending
     input.id (page load) ─ caller ─→ caller ─ cs show ─→ root.className   (who; hidden unless view_drilldowns)
     history, caller ─ cs history ─→ history-list
-    issue.n_clicks ─ issue ─→ issued                       (only when the instructions module offers it)
+    issue.n_clicks, edits ─ issue ─→ issued                (dashboard.instructions.issue_from_sentence)
 
 The server side reads only the parser's lexicon, made once per data version from the published frames.
 """
@@ -29,21 +29,32 @@ protect_callbacks("dispatch", TYPES["issued"])
 protect_callbacks("view_wall", TYPES["caller"])  # whoever sees a page may learn whether its bar is theirs
 
 
-def instruction_issuer():
-    """``dashboard.instructions.issue_from_sentence(sentence, caller) -> str`` (a Chinese confirmation),
-    when the instructions module offers it; else None and the 下达指令 button stays disabled.
-    The one place the command bar is wired to the instructions."""
+def issue_instruction(sentence: str, edits: dict | None, caller) -> str:
+    """The bar's instruction (the sentence with its chips' edits, as shown) issued by ``caller`` now, through
+    :func:`dashboard.instructions.issue_from_sentence`: a Chinese confirmation, or why it was not issued
+    (no department, no deadline …). The one place the command bar is wired to the instructions."""
+    from datetime import datetime
+
+    from dashboard import instructions
+    from dashboard.ask import ask
+    from dashboard.ask.chips import edited
+    from dashboard.ask.lexicon import lexicon_for
+    from dashboard.errors import MessageError
+
+    current = runtime.current()
+    now = datetime.now(instructions.TIMEZONE)
     try:
-        from dashboard import instructions
-    except ImportError:
-        return None
-    return getattr(instructions, "issue_from_sentence", None)
+        result = edited(ask(sentence, current.store, current.settings, now=now),
+                        lexicon_for(current.store, current.settings), edits)
+        item = instructions.issue_from_sentence(current.engine, result, caller, now)
+    except MessageError as exc:
+        return f"未下达：{exc.message}"
+    deadline = datetime.fromtimestamp(item.deadline_at, instructions.TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    return f"已下达指令 #{item.id}：{item.department}，期限 {deadline}（在「指令」页 /tasks 跟踪办理）"
 
 
 def _issuing() -> tuple[bool, str]:
     """(whether this caller can issue the bar's instruction, the Chinese hint when not)."""
-    if instruction_issuer() is None:
-        return False, layout.NOT_WIRED
     if not has_permission("dispatch"):
         return False, f"当前账号没有「{PERMISSIONS['dispatch']}」权限"
     return True, ""
@@ -100,12 +111,11 @@ def _with_edit(edits, trigger: dict) -> dict:
 
 
 @callback(Output(bar_id("issued", MATCH), "children"), Input(bar_id("issue", MATCH), "n_clicks"),
-          State(bar_id("view", MATCH), "data"), prevent_initial_call=True)
-def issue(clicks, view):
-    issuer = instruction_issuer()
-    if not clicks or issuer is None or not isinstance(view, dict) or not view.get("sentence"):
+          State(bar_id("view", MATCH), "data"), State(bar_id("edits", MATCH), "data"), prevent_initial_call=True)
+def issue(clicks, view, edits):
+    if not clicks or not isinstance(view, dict) or not view.get("sentence"):
         return no_update
-    return issuer(view["sentence"], require_permission("dispatch"))
+    return issue_instruction(view["sentence"], edits, require_permission("dispatch"))
 
 
 clientside_callback(ClientsideFunction("cmdbar", "settle"), Output(bar_id("sentence", MATCH), "data"),

@@ -5,8 +5,9 @@ from dash import Input, Output, State, callback, no_update
 
 from dashboard.permissions import protect_callbacks, require_permission
 from dashboard.wall_control import WallControlError
-from dashboard.wall_control_view import console_view, send_view, view_url_of
-from layouts.console import IDS, recent_table, screens_table
+from dashboard.wall_control_view import CHOICE_URL, console_view, send_view, view_url_of
+from layouts.command_bar import bar_id
+from layouts.console import COMMAND_BAR, IDS, recent_table, screens_table
 
 protect_callbacks("control_wall", "console-*")
 
@@ -35,3 +36,12 @@ def refresh(_n, _result):
     require_permission("control_wall")
     view = console_view()
     return screens_table(view), recent_table(view), view.screen_options
+
+
+@callback(Output(IDS["url"], "value"), Output(IDS["view"], "value"),
+          Input(bar_id("view", COMMAND_BAR), "data"), prevent_initial_call=True)
+def take_the_bars_view(view):
+    """The view the console's command bar resolved a sentence to goes into the send form: one click
+    (发送到大屏) sends it to the chosen screen."""
+    url = view.get("url") if isinstance(view, dict) else None
+    return (url, CHOICE_URL) if url else (no_update, no_update)

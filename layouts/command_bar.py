@@ -18,7 +18,6 @@ PARTS = ("root", "input", "panel", "history-list", "suggestions", "chips", "orde
          "sentence", "edits", "pending", "caller", "history", "suggestion", "chip-remove", "chip-alt", "past", "issue", "issued")
 TYPES = {part: f"cmdbar-{part}" for part in PARTS}  # every id of the bar, in one place
 PLACEHOLDER = "一句话：如「看看高新区本周城管的超期件」（按 / 聚焦）"
-NOT_WIRED = "下达指令功能尚未开通：指令模块接入后可用"
 
 
 def bar_id(part: str, bar: str) -> dict:
@@ -94,7 +93,7 @@ def _deadline(order) -> str:
     return order.deadline.strftime("%Y-%m-%d %H:%M") if order.deadline else EMPTY
 
 
-def instruction_panel(bar: str, order, can_issue: bool, hint: str = NOT_WIRED) -> html.Div | None:
+def instruction_panel(bar: str, order, can_issue: bool, hint: str = "") -> html.Div | None:
     """The instruction a sentence gives, and the 下达指令 button (disabled with ``hint`` when it cannot be issued)."""
     if order is None:
         return None

@@ -13,17 +13,11 @@ from dashboard.wall_control_view import ConsoleView, console_view
 from layouts.drill_page import drill_page
 from layouts.status import _table
 
-IDS = {"command_bar": "console-command-bar", "screens": "console-screens", "recent": "console-recent",
+IDS = {"screens": "console-screens", "recent": "console-recent",
        "tick": "console-tick", "target": "console-target", "view": "console-view", "url": "console-url",
        "send": "console-send", "result": "console-result"}
+COMMAND_BAR = "console"  # its command bar's name (layouts/command_bar.py): callbacks/console.py reads its view
 REFRESH_MS = 5000  # the screens table: a heartbeat is at most 30 s old, so a few seconds is plenty
-
-
-def command_bar_slot() -> html.Div:
-    """COMMAND BAR SLOT: the command bar (layouts/command_bar.py's ``command_bar()``) goes in here, at the
-    top of the console. To send the view it resolves, it sets ``console-url.value`` to the view URL (and
-    ``console-view.value`` to "url"), or its callback calls dashboard.wall_control_view.send_view."""
-    return html.Div(id=IDS["command_bar"], className="cw-console-command-bar")
 
 
 def screens_table(view: ConsoleView):
@@ -44,8 +38,8 @@ def recent_table(view: ConsoleView):
 
 def layout(**_query) -> html.Div:
     view = console_view()
+    # the header's command bar is the console's own: the view a sentence resolves to fills the send form
     return drill_page("大屏控制", [("大屏", "/wall"), ("大屏控制", None)], [
-        command_bar_slot(),
         html.H2("大屏"),
         html.Div(screens_table(view), id=IDS["screens"]),
         dcc.Interval(id=IDS["tick"], interval=REFRESH_MS),
@@ -62,7 +56,7 @@ def layout(**_query) -> html.Div:
         html.Div(id=IDS["result"], className="cw-drill-note", role="status"),
         html.H2("最近的控制命令"),
         html.Div(recent_table(view), id=IDS["recent"]),
-    ], page_id="console-page")
+    ], page_id="console-page", bar=COMMAND_BAR)
 
 
 dash.register_page(__name__, path="/console", title="大屏控制", name="大屏控制", layout=layout, permission="control_wall")

@@ -42,14 +42,16 @@ def with_wall(crumbs: list[Crumb], district: str | None = None) -> list[Crumb]:
 
 
 def drill_page(title: str, crumbs: list[Crumb], body, *, query_notices: list[str] | None = None, filters=None,
-               back_href: str = "/wall", page_id: str = "", wall_district: str | None = None) -> html.Div:
-    """One drill-down page: a header (back link, breadcrumb from 大屏, title), the notices, the filters,
-    the body. ``wall_district``: the district the page is about, whose wall view its 大屏 crumb opens."""
+               back_href: str = "/wall", page_id: str = "", wall_district: str | None = None,
+               bar: str = "drill") -> html.Div:
+    """One drill-down page: a header (back link, breadcrumb from 大屏, the command bar named ``bar``), the
+    title, the notices, the filters, the body. ``wall_district``: the district the page is about, whose
+    wall view its 大屏 crumb opens."""
     return html.Div([
         html.Header([
             dcc.Link("‹ 返回大屏", href=back_href, className="cw-back"),
             breadcrumb(with_wall(crumbs, wall_district)),
-            command_bar("drill"),  # 一句话响应: shown to a caller holding view_drilldowns (callbacks/command_bar.py)
+            command_bar(bar),  # 一句话响应: shown to a caller holding view_drilldowns (callbacks/command_bar.py)
         ], className="cw-drill-head"),
         html.H1(title),
         notices(query_notices or []),

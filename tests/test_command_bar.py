@@ -150,12 +150,12 @@ def test_chip_components_remove_and_switch_by_pattern_ids_and_an_unknown_word_ha
     assert "is-unknown" in row[-1].className and "哈哈" in str(row[-1].children)
 
 
-def test_the_instruction_button_is_disabled_with_a_chinese_hint_until_it_can_issue():
+def test_the_instruction_button_is_disabled_with_a_chinese_hint_when_it_cannot_issue():
     order = parse("请城管局今天18点前处置滨江区的占道经营", LEXICON, NOW).instruction
-    panel = layout.instruction_panel("drill", order, can_issue=False)
+    panel = layout.instruction_panel("drill", order, can_issue=False, hint="当前账号没有「下达指令」权限")
     button = next(c for c in components(panel) if isinstance(c, html.Button))
     assert button.disabled is True and button.children == "下达指令"
-    assert layout.NOT_WIRED in [c.children for c in components(panel) if isinstance(c, html.Span)]
+    assert "当前账号没有「下达指令」权限" in [c.children for c in components(panel) if isinstance(c, html.Span)]
     terms = panel.children[1].children  # dt, dd, dt, dd …
     assert [(t.children, d.children) for t, d in zip(terms[::2], terms[1::2])] == [
         ("承办部门", "示范市城市管理局"), ("区域", "滨江区"), ("期限", "2026-12-01 18:00"), ("内容", "处置滨江区的占道经营")]

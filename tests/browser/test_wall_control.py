@@ -87,6 +87,39 @@ def test_an_operator_drives_a_named_screen_from_the_console(live_app, open_page,
     _view_is(wall.page, None)
     assert "当前视图：全市" in wall.page.inner_text(f"#{WALL_IDS['view_label']}")
 
+    # 一句话响应 on the console: a sentence typed into its bar, its chips, its view in the send form, on the screen
+    bar = console.page.locator(".cw-cmdbar-input input")
+    bar.fill("看看高新区本周城管的超期件")
+    console.page.wait_for_selector(".cw-chip:has-text('超期未办结')", timeout=10_000)
+    chips = [" ".join(t.split()) for t in console.page.locator(".cw-chip").all_inner_texts()]
+    assert [c.split("：")[0] for c in chips] == ["区县", "时段", "事件分类", "指标"] and "高新区" in chips[0]
+    console.page.wait_for_function("(id) => (document.getElementById(id).value || '').startsWith('/incidents?')",
+                                   arg=IDS["url"], timeout=10_000)
+    sentence_url = console.page.input_value(f"#{IDS['url']}")
+    assert "region=430971" in sentence_url and "category=" in sentence_url
+    before = console.page.inner_text(f"#{IDS['result']}")
+    console.page.click(f"#{IDS['send']}")
+    console.page.wait_for_function("([id, t]) => document.getElementById(id).textContent !== t",
+                                   arg=[IDS["result"], before], timeout=10_000)
+    assert "已发送到大屏「main」" in console.page.inner_text(f"#{IDS['result']}")
+    wall.page.wait_for_url(lambda url: "/incidents?" in url and "region=430971" in url, wait_until="commit",
+                           timeout=SWITCH_MS)
+    wall.page.wait_for_selector("#incidents-page", timeout=30_000)
+    assert "已发送" in _send(console, "恢复轮播")
+    wall.page.wait_for_url(lambda url: "/wall?" in url, wait_until="commit", timeout=SWITCH_MS)
+
+    # a sentence with an instruction: the operator (dispatch) issues it from the bar; /tasks follows it
+    from dashboard import instructions
+
+    bar.fill("请城管局三天内处置滨江区的占道经营")
+    console.page.wait_for_selector(".cw-cmdbar-issue:not([disabled])", timeout=10_000)
+    console.page.click(".cw-cmdbar-issue")
+    console.page.wait_for_selector(".cw-cmdbar-issued:has-text('已下达指令')", timeout=10_000)
+    issued = instructions.all_instructions(engine)[-1]
+    assert (issued.department, issued.region, issued.origin, issued.state) == (
+        "示范市城市管理局", "滨江区", "sentence", "已下达")
+    assert f"#{issued.id}" in console.page.inner_text(".cw-cmdbar-issued")
+
     # a URL off the host is refused in Chinese, and nothing is sent
     version = wall_control.commands_version(engine)
     assert "未发送：只能发送本系统的页面地址" in _send(console, "下钻页面（填写页面地址）", "https://evil.example/")
