@@ -54,7 +54,8 @@ PAGES = [("/wall", {"viewer1", "service-token", "operator1", "admin1"}),
          ("/", {"viewer1", "service-token", "operator1", "admin1"}),
          ("/status", VIEWS), ("/district/x", VIEWS), ("/admin", {"admin1"}),
          ("/ops", {"operator1", "admin1"}), ("/ops/quarantine", {"operator1", "admin1"}),
-         ("/incidents", VIEWS), ("/scoreboard", VIEWS), ("/briefing", {"service-token", "admin1"})]
+         ("/incidents", VIEWS), ("/scoreboard", VIEWS), ("/briefing", {"service-token", "admin1"}),
+         ("/console", {"operator1", "admin1"})]
 
 
 @pytest.mark.parametrize("who", CALLERS)
@@ -124,6 +125,22 @@ def test_download_routes(live, who, path, allowed):
         return
     assert response.status_code in (302, 401, 403) and "Content-Disposition" not in response.headers
     assert "Traceback" not in response.text
+
+
+def test_the_console_sends_a_view_only_for_control_wall_and_audits_it(live):
+    from dashboard import wall_control
+
+    wall_control.ensure_screen(live.engine, "main")
+    body = callback_body(live.callbacks, "console-result", {"console-send.n_clicks": 1, "console-target.value": "main",
+                                                            "console-view.value": "city"})
+    version = wall_control.commands_version(live.engine)
+    denied = session_of(live, "viewer1").post(live.url + CALLBACK_URL, json=body, timeout=60)
+    assert denied.status_code == 403 and "控制大屏" in denied.text
+    assert wall_control.commands_version(live.engine) == version  # nothing was sent
+    sent = session_of(live, "operator1").post(live.url + CALLBACK_URL, json=body, timeout=60)
+    assert sent.status_code == 200 and "已发送到大屏「main」：全市" in sent.text
+    assert wall_control.commands_version(live.engine) > version
+    assert ("operator1", "ok") in [(r.actor, r.outcome) for r in audit.query(live.engine, action="wall_command")]
 
 
 def test_an_admin_adds_a_token_through_the_page_and_it_is_audited(live):

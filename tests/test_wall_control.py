@@ -292,29 +292,3 @@ def test_the_wall_url_names_its_screen():
     assert bad.screen is None and bad.notices == ("参数 screen 无效（大屏名称只能用字母、数字、汉字、- 和 _，1–32 个字符），此屏不接受大屏控制",)
     assert wall_params.parse({}, districts=["D1"]).screen is None
 
-
-def test_the_console_and_its_send_need_control_wall_over_http(app, engine):
-    from tests.auth_helpers import CALLBACK_URL, PASSWORD, add_user, callback_body, csrf_token
-
-    def logged_in(name, role):
-        add_user(engine, name, role)
-        client = app.server.test_client()
-        form = client.get("/login").get_data(as_text=True)
-        assert client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(form),
-                                           "next": "/"}).status_code == 302
-        return client
-
-    operator, leader = logged_in("值班员乙", "operator"), logged_in("领导乙", "leader")
-    assert operator.get("/console").status_code == 200
-    refused = leader.get("/console")
-    assert refused.status_code == 403 and "控制大屏" in refused.get_data(as_text=True)
-
-    wall_control.ensure_screen(engine, "main")
-    body = callback_body(operator.get("/_dash-dependencies").get_json(), "console-result",
-                         {"console-send.n_clicks": 1, "console-target.value": "main", "console-view.value": "city"})
-    denied = leader.post(CALLBACK_URL, json=body)
-    assert denied.status_code == 403 and "控制大屏" in denied.get_data(as_text=True)
-    assert wall_control.commands_version(engine) == 0
-    sent = operator.post(CALLBACK_URL, json=body)
-    assert sent.status_code == 200 and "已发送到大屏「main」：全市" in sent.get_data(as_text=True)
-    assert [(r.actor, r.outcome) for r in audit.query(engine, action="wall_command")] == [("值班员乙", "ok")]
