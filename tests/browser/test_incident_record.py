@@ -89,6 +89,13 @@ def test_the_wall_crumb_returns_to_the_wall_in_the_districts_view(live_app, open
     page.wait_for_function("(n) => document.body.innerText.includes('当前视图：' + n)", arg=name, timeout=30_000)
 
 
+def _landed(page) -> None:
+    """The /incidents page a wall link opened, its table's first row there (today's table of one district
+    may hold a single row early in the day)."""
+    page.wait_for_selector("#incidents-page", timeout=60_000)
+    page.wait_for_selector("#inc-grid .ag-center-cols-container .ag-row", state="attached", timeout=30_000)
+
+
 def test_wall_links_in_a_district_view_carry_the_region(live_app, open_page):
     from dashboard import runtime
 
@@ -98,7 +105,7 @@ def test_wall_links_in_a_district_view_carry_the_region(live_app, open_page):
     watch = open_wall(open_page, f"{live_app.url}/wall?view=district:{first}")
     page = watch.page
     page.click("#wall-kpi-today")
-    wait_page(page)
+    _landed(page)
     assert parse_qs(urlparse(page.url).query) == {"period": ["today"], "region": [first]}
     # the rotation turns the view over in place (wall.js setParam): a link follows the view of the moment
     watch = open_wall(open_page, f"{live_app.url}/wall?view=district:{first}")
@@ -106,5 +113,5 @@ def test_wall_links_in_a_district_view_carry_the_region(live_app, open_page):
     page.evaluate("(v) => { const u = new URL(location.href); u.searchParams.set('view', v);"
                   " history.replaceState(history.state, '', u.pathname + u.search); }", f"district:{second}")
     page.click("#wall-kpi-closure")
-    wait_page(page)
+    _landed(page)
     assert parse_qs(urlparse(page.url).query) == {"region": [second]}
