@@ -109,12 +109,33 @@
   }
 
   // ---- clock ---------------------------------------------------------------------------------------
-  function tickClock() {
+  // the city's time (city.timezone), not the screen's: a wall PC set to another zone shows the city's clock
+  var clockFormat = null;
+  function cityNow() {
+    var zone = state.cfg && state.cfg.timezone;
+    if (!clockFormat && zone) {
+      try {
+        clockFormat = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+          month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short' });
+      } catch (e) { clockFormat = false; }  // an unknown zone: the screen's own time
+    }
     var d = new Date();
+    if (!clockFormat) {
+      return { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate(), H: d.getHours(), M: d.getMinutes(),
+               S: d.getSeconds(), w: d.getDay() };
+    }
+    var p = {};
+    clockFormat.formatToParts(d).forEach(function (part) { p[part.type] = part.value; });
+    return { y: +p.year, m: +p.month, d: +p.day, H: +p.hour, M: +p.minute, S: +p.second,
+             w: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday) };
+  }
+
+  function tickClock() {
+    var n = cityNow();
     var t = document.getElementById('wall-clock-time');
     var day = document.getElementById('wall-clock-date');
-    if (t) t.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-    if (day) day.textContent = d.getFullYear() + '年' + (d.getMonth() + 1) + '月' + d.getDate() + '日 ' + WEEKDAYS[d.getDay()];
+    if (t) t.textContent = pad(n.H) + ':' + pad(n.M) + ':' + pad(n.S);
+    if (day) day.textContent = n.y + '年' + n.m + '月' + n.d + '日 ' + WEEKDAYS[n.w];
   }
 
   function startClock() {

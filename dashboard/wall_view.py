@@ -244,7 +244,7 @@ def wall_view(request: WallRequest) -> WallView:
     frames = Frames(rt.store, DATASETS)
     ctx = Ctx(geo, settings, geography, request.view, date.today())
     config = {"canvas": list(geo["canvas"]), "mode": request.mode, "kiosk": request.kiosk, "rotate": request.rotate_s,
-              "views": request.views, "nightly": settings.app.nightly_reload, "refresh": settings.app.refresh_seconds,
+              "views": request.views, "nightly": settings.app.nightly_reload, "timezone": settings.city.timezone, "refresh": settings.app.refresh_seconds,
               "notices": list(request.notices), "districts": sorted(districts),  # wall.js re-checks the URL with these
               "names": districts}  # the view label of a district outside the playlist (a view sent from /console)
     return WallView(request, settings.city.name, geo, settings.city.text_scale, districts,

@@ -240,3 +240,22 @@ def test_rotating_to_a_district_redraws_the_scopes(live_app, open_page):
         return document.getElementById(scope).innerText === name;
     }""", arg=[IDS["view_label"], IDS["scope"]["kpi-today"]], timeout=15_000)
     assert watch.console_errors == []
+
+
+def test_the_clock_shows_the_citys_time_whatever_the_screens_zone(live_app, browser):
+    """A wall PC set to another zone (here UTC) still shows 示范市's clock (city.timezone, Asia/Shanghai)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="UTC")
+    try:
+        page = context.new_page()
+        page.goto(live_app.url + "/wall", wait_until="load")
+        wait_ready(page)
+        shown = page.inner_text("#wall-clock-time") + " " + page.inner_text("#wall-clock-date")
+        city = datetime.now(ZoneInfo("Asia/Shanghai"))
+        candidates = {(city + timedelta(seconds=s)).strftime("%H:%M") for s in (-60, 0, 60)}
+        assert shown[:5] in candidates, (shown, city)
+        assert f"{city.year}年{city.month}月{city.day}日" in shown
+    finally:
+        context.close()
