@@ -38,8 +38,12 @@ def callback_output(request) -> str | None:
 def test_wall_draws_every_panel(live_app, open_page, width, height):
     watch = open_wall(open_page, live_app.url + "/wall", width, height)
     page = watch.page
-    # the drawn flag carries the version signature the page was drawn from
-    assert page.evaluate("document.documentElement.dataset.cwDrawn") == page.get_attribute(f"#{IDS['root']}", "data-cw-version")
+    # the drawn flag carries the version signature the page was drawn from (read in one step: a
+    # refresh tick lowers the flag while its callback runs, and raises it again when drawn)
+    page.wait_for_function("""(id) => {
+        const flag = document.documentElement.dataset.cwDrawn;
+        return !!flag && flag === document.getElementById(id).getAttribute('data-cw-version');
+    }""", arg=IDS["root"], timeout=30_000)
     for graph_id in GRAPH_IDS:  # every figure has data, not the "暂无数据" placeholder
         traces = page.evaluate("(id) => document.getElementById(id).querySelector('.js-plotly-plot').data.length",
                                graph_id)
