@@ -1,10 +1,10 @@
-/* CityWall pages — a link from a wall page to a drill-down page (or back) is a full page load.
+/* CityWall pages — a link to a page of another kind is a full page load.
  *
- * The two kinds of page load different things (dashboard/pages.py page_assets): the wall the light
- * cartesian plotly.js bundle and no Bootstrap, a drill-down page plotly's full bundle (sankey, maps)
- * and Bootstrap's CSS. Dash links one window.Plotly for the whole app, so Dash's in-place routing
- * may only move between pages of one kind. The server writes each page's kind and the kinds of
- * every path into the page (#cw-page-kinds); a click on a link to a path of the other kind loads it
+ * The kinds of page load different things (dashboard/pages.py page_assets): the wall the light
+ * cartesian plotly.js bundle and no Bootstrap, a drill-down page the cartesian bundle and Bootstrap's
+ * CSS, the department page plotly's full bundle (its sankey) and Bootstrap's CSS. Dash links one
+ * window.Plotly for the whole app, so Dash's in-place routing may only move between pages of one kind.
+ * The server writes each page's kind and the kinds of every path into the page (#cw-page-kinds); a click on a link to a path of another kind loads it
  * as a new page. wall-nav.js's navigation (CityWall.go) asks the same question.
  */
 (function () {
@@ -31,7 +31,7 @@
     return 'wall';
   };
 
-  // true when an address of this app opens a page of the other kind than this one
+  // true when an address of this app opens a page of another kind than this one
   CW.leavesPageKind = function (href) {
     var url;
     try { url = new URL(href, window.location.href); } catch (e) { return false; }

@@ -18,11 +18,12 @@ from dashboard.store import FrameStore, open_store
 log = logging.getLogger("citywall.app")
 
 # plotly.js's official cartesian bundle (npm plotly.js-cartesian-dist-min, MIT, same version as the
-# plotly package's full bundle). The wall's figures are scatter and heatmap traces on an SVG map, so
-# the browser fetches and evaluates 1.5 MB instead of 4.8 MB: about 100 ms of every wall load.
-# dcc.Graph uses a ``window.Plotly`` that is already there instead of loading the full bundle. The
-# drill-down pages draw sankey and map traces: they get plotly's full bundle (dashboard/pages.py), and
-# a link between a wall page and a drill-down page is a full page load (assets/pages.js).
+# plotly package's full bundle). The wall's and the drill-down pages' figures are bars, lines, heatmaps
+# and an SVG map of filled scatter traces, so the browser fetches and evaluates 1.5 MB instead of
+# 4.8 MB: 100–250 ms of every page load. dcc.Graph uses a ``window.Plotly`` that is already there
+# instead of loading the full bundle. The department page draws a sankey: it gets plotly's full bundle
+# (dashboard/pages.py DRILL_FULL), and a link between pages of different kinds is a full page load
+# (assets/pages.js).
 PLOTLY_BUNDLE_VERSION = "4.1.1"
 PLOTLY_BUNDLE = f"vendor/plotly-cartesian-{PLOTLY_BUNDLE_VERSION}.min.js"
 PLOTLY_BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
@@ -40,7 +41,7 @@ class CityWallDash(dash.Dash):
     serialised once, not once per screen and reload), and an index page with the plotly.js bundle
     and stylesheets of the kind of page its path opens (:func:`dashboard.pages.page_assets`)."""
 
-    cartesian_bundle = True  # False: the wall's traces need the full bundle (a tile server's MapLibre map)
+    cartesian_bundle = True  # False: the figures need the full bundle (a tile server's MapLibre map)
 
     def serve_layout(self):
         return self.backend.make_response(layout_json(self.get_layout()), mimetype="application/json")

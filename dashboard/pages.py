@@ -11,9 +11,10 @@ makes an ID typo fail, and what each kind of page loads. Only documented Dash AP
 
    ``layout(**path_variables, **query)`` builds the page's components from a view model (dashboard/…),
    never from the store. Called with no arguments it returns the page's default view: that is how the
-   page's components enter the validation layout. ``page_kind`` is :data:`WALL` (the wall's light
-   plotly.js bundle and no Bootstrap) or :data:`DRILL`, the default (the full plotly.js bundle,
-   Bootstrap's CSS and the stylesheets in assets/drill/; see :func:`page_assets`).
+   page's components enter the validation layout. ``page_kind`` is :data:`WALL` (the light cartesian
+   plotly.js bundle and no Bootstrap), :data:`DRILL`, the default (the cartesian bundle, Bootstrap's CSS
+   and the stylesheets in assets/drill/), or :data:`DRILL_FULL` for a drill-down page that draws traces
+   the cartesian bundle lacks (the department's sankey: plotly's full bundle); see :func:`page_assets`.
 2. Components that only a callback puts on the page (a detail panel, a dialog) are not in the default
    view. Name them in the same call with ``validation_layout=lambda: [dcc.Store(id="…"), …]``.
 3. Its module goes into :data:`PAGE_MODULES`, its callbacks' module into :data:`CALLBACK_MODULES`:
@@ -48,6 +49,7 @@ CALLBACK_MODULES = ("callbacks.status", "callbacks.wall", "callbacks.incidents",
 
 WALL = "wall"  # the wall and the pages linked from it without graphs that need more (数据状态, 404)
 DRILL = "drill"  # the desktop drill-down pages
+DRILL_FULL = "drill-full"  # a desktop drill-down page drawing traces the cartesian bundle lacks (sankey)
 PLOTLY_FULL = "/_dash-component-suites/plotly/package_data/plotly.min.js"  # what dcc.Graph loads itself
 
 
@@ -93,7 +95,8 @@ def is_not_found_page(page: dict) -> bool:
 
 
 def page_kind(path: str) -> str:
-    """:data:`WALL` or :data:`DRILL` for a path; a path no page matches is the 404 page, a wall page."""
+    """The kind (:data:`WALL`, :data:`DRILL`, :data:`DRILL_FULL`) of a path's page; a path no page
+    matches is the 404 page, a wall page."""
     hit = match(path)
     if hit is None or is_not_found_page(hit[0]):
         return WALL
@@ -102,7 +105,7 @@ def page_kind(path: str) -> str:
 
 def kind_patterns() -> list[list[str]]:
     """[[regex, kind], …] for assets/pages.js, which turns a link to a page of the other kind into a
-    full page load (the other kind has another plotly.js bundle and other stylesheets)."""
+    full page load (another kind has another plotly.js bundle or other stylesheets)."""
     out = []
     for page in dash.page_registry.values():
         if is_not_found_page(page):
@@ -242,9 +245,10 @@ def install_validation(app: dash.Dash, shell) -> None:
 # ---- what each kind of page loads -----------------------------------------------------------------------
 
 def page_assets(kind: str, cartesian_url: str | None, drill_css: list[str]) -> tuple[str, list[str]]:
-    """(the plotly.js script, the extra stylesheets) for a kind of page. The wall gets the cartesian
-    bundle (None: its traces need the full one, e.g. a tile server's MapLibre map); a drill-down page
-    gets plotly's full bundle, served locally, and Bootstrap's CSS with assets/drill/'s stylesheets."""
-    if kind == WALL:
-        return cartesian_url or PLOTLY_FULL, []
-    return PLOTLY_FULL, drill_css
+    """(the plotly.js script, the extra stylesheets) for a kind of page. The wall and the drill-down
+    pages get the cartesian bundle (``cartesian_url`` None: the figures need the full one, e.g. a tile
+    server's MapLibre map): it is a third of the full bundle to evaluate on every page load. A
+    :data:`DRILL_FULL` page gets plotly's full bundle, served locally. Drill-down pages get Bootstrap's
+    CSS with assets/drill/'s stylesheets."""
+    script = PLOTLY_FULL if kind == DRILL_FULL else cartesian_url or PLOTLY_FULL
+    return script, [] if kind == WALL else drill_css

@@ -95,11 +95,13 @@ class PageSpec:
     layout: Callable
     path: str | None = None
     path_template: str | None = None
+    page_kind: str = pages.DRILL
 
 
 PAGES = (
     PageSpec("layouts.programme_pages.sharing", "数据共享", sharing, path="/sharing"),
-    PageSpec("layouts.programme_pages.department", "部门详情", department, path_template="/department/<dept_id>"),
+    PageSpec("layouts.programme_pages.department", "部门详情", department, path_template="/department/<dept_id>",
+             page_kind=pages.DRILL_FULL),  # its exchange sankey
     PageSpec("layouts.programme_pages.exchange", "数据交换", exchange, path="/exchange"),
     PageSpec("layouts.programme_pages.cloud", "上云进度", cloud, path="/cloud"),
     PageSpec("layouts.programme_pages.targets", "目标指标", targets, path="/targets"),
@@ -110,4 +112,4 @@ PAGES = (
 
 for spec in PAGES:
     dash.register_page(spec.module, path=spec.path, path_template=spec.path_template, title=spec.title,
-                       name=spec.title, layout=spec.layout, page_kind=pages.DRILL)
+                       name=spec.title, layout=spec.layout, page_kind=spec.page_kind)

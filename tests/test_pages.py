@@ -40,7 +40,8 @@ def test_paths_open_the_registered_pages_with_their_variables(client):
 
 def test_each_page_says_its_kind(client):
     assert {pages.page_kind(p) for p in ("/", "/wall", "/status", "/no-such-page")} == {pages.WALL}
-    assert {pages.page_kind(p) for p in ("/district/D01", "/department/x", "/incidents", "/targets")} == {pages.DRILL}
+    assert {pages.page_kind(p) for p in ("/district/D01", "/incidents", "/targets")} == {pages.DRILL}
+    assert pages.page_kind("/department/x") == pages.DRILL_FULL  # its sankey needs plotly's full bundle
 
 
 def test_the_first_layout_is_serialised_as_dash_itself_does(client):

@@ -1,5 +1,6 @@
-"""Drill-down pages in headless Chromium: Bootstrap's CSS and plotly.js' full bundle from 127.0.0.1 on
-them only (the wall keeps its cartesian bundle and no Bootstrap), the dark theme, the tablet by touch."""
+"""Drill-down pages in headless Chromium: Bootstrap's CSS from 127.0.0.1 on them only (the wall has none),
+the cartesian plotly.js bundle on both, plotly's full bundle on the department page only (its sankey),
+reached from a drill page's link by a full page load; the dark theme, the tablet by touch."""
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,7 @@ def _district(live_app) -> str:
     return live_app.store.frame("regions", "regions").query("level == '区县'")["region_id"].iloc[0]
 
 
-def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_the_wall_has_neither(live_app, open_page):
+def test_a_drill_page_has_bootstraps_css_and_the_cartesian_bundle_and_the_wall_no_bootstrap(live_app, open_page):
     drill = open_page(f"{live_app.url}/district/{_district(live_app)}")
     page = drill.page
     page.wait_for_selector("h1:has-text('事件 · 一张图')", timeout=20_000)  # /district/<id>: the incidents of that region
@@ -30,7 +31,8 @@ def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_t
     assert page.locator(".cw-drill-page[data-bs-theme='dark']").count() == 1
     # the wall's colours, not Bootstrap's: the page background and text are wall.css :root's
     assert page.evaluate(COLOURS, "body") == ["rgb(5, 13, 31)", "rgb(214, 230, 255)"]
-    assert page.evaluate("'sankey' in Plotly.PlotSchema.get().traces && 'choroplethmap' in Plotly.PlotSchema.get().traces")
+    assert page.evaluate("() => !('sankey' in Plotly.PlotSchema.get().traces) && 'heatmap' in Plotly.PlotSchema.get().traces")
+    assert not [u for u in drill.requests if "plotly.min.js" in u]
     assert drill.off_host() == [] and drill.console_errors == []
     drill.screenshot("drill-placeholder")
 
@@ -41,6 +43,22 @@ def test_a_drill_page_has_bootstraps_css_and_the_full_bundle_from_the_host_and_t
     # (dash-bootstrap-components' JS is a component suite Dash links on every page; its CSS is not)
     assert not [u for u in wall.requests if ("bootstrap" in u and ".css" in u) or "plotly.min.js" in u]
     assert wall.off_host() == []
+
+
+def test_a_link_to_the_department_page_loads_the_full_bundle_its_sankey_needs(live_app, open_page):
+    watch = open_page(f"{live_app.url}/scoreboard")
+    page = watch.page
+    link = page.locator(".ag-center-cols-container a[href^='/department/']").first
+    link.wait_for(timeout=20_000)
+    href = link.get_attribute("href")
+    page.evaluate("() => { window.__samePage = true; }")
+    link.click()  # a page of another kind (assets/pages.js): a full page load, not Dash's in-place routing
+    page.wait_for_url(f"**{href}", timeout=10_000)
+    page.wait_for_selector("#department-sankey .main-svg", timeout=20_000)
+    assert page.evaluate("() => window.__samePage === undefined")
+    assert page.evaluate("() => 'sankey' in Plotly.PlotSchema.get().traces")
+    assert [u for u in watch.requests if "plotly.min.js" in u]
+    assert watch.off_host() == [] and watch.console_errors == []
 
 
 def test_a_drill_page_by_touch_on_a_tablet_and_back_to_the_wall(live_app, browser):
