@@ -48,18 +48,20 @@ class CityWallDash(dash.Dash):
 
     def interpolate_index(self, **kwargs):
         path = flask.request.path if flask.has_request_context() else "/"
-        kind = pages.page_kind(self.strip_relative_path(path))
+        page_path = self.strip_relative_path(path)
+        kind = pages.page_kind(page_path)
         cartesian = f"{self.get_asset_url(PLOTLY_BUNDLE)}?m={PLOTLY_BUNDLE_VERSION}" if self.cartesian_bundle else None
         full = f"{self.get_relative_path(pages.PLOTLY_FULL)}?v={PLOTLY_BUNDLE_VERSION}"
         drill_css = [f"{self.get_asset_url(name)}?m={asset_version(name)}" for name in (BOOTSTRAP_CSS, *DRILL_CSS)]
-        script, stylesheets = pages.page_assets(kind, cartesian, drill_css)
+        script, stylesheets = pages.page_assets(kind, cartesian, drill_css, pages.page_draws_graphs(page_path))
         script = full if script == pages.PLOTLY_FULL else script
         kinds = orjson.dumps({"kind": kind, "pages": pages.kind_patterns()}).decode()
         kwargs["metas"] = (kwargs.get("metas", "") + f'<meta name="citywall-page-kind" content="{kind}">'
                            f'<script id="cw-page-kinds" type="application/json">{kinds}</script>')
         kwargs["css"] = kwargs.get("css", "") + "".join(f'<link rel="stylesheet" href="{u}">' for u in stylesheets)
         # before the renderer and every component: window.Plotly exists before any graph mounts
-        kwargs["scripts"] = f'<script src="{script}"></script>' + kwargs.get("scripts", "")
+        if script:
+            kwargs["scripts"] = f'<script src="{script}"></script>' + kwargs.get("scripts", "")
         return super().interpolate_index(**kwargs)
 
 

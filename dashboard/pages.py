@@ -15,6 +15,7 @@ makes an ID typo fail, and what each kind of page loads. Only documented Dash AP
    plotly.js bundle and no Bootstrap), :data:`DRILL`, the default (the cartesian bundle, Bootstrap's CSS
    and the stylesheets in assets/drill/), or :data:`DRILL_FULL` for a drill-down page that draws traces
    the cartesian bundle lacks (the department's sankey: plotly's full bundle); see :func:`page_assets`.
+   A page of tables and text says ``draws_graphs=False``: its HTML then links no plotly.js at all.
 2. Components that only a callback puts on the page (a detail panel, a dialog) are not in the default
    view. Name them in the same call with ``validation_layout=lambda: [dcc.Store(id="…"), …]``.
 3. Its module goes into :data:`PAGE_MODULES`, its callbacks' module into :data:`CALLBACK_MODULES`:
@@ -101,6 +102,14 @@ def page_kind(path: str) -> str:
     if hit is None or is_not_found_page(hit[0]):
         return WALL
     return hit[0].get("page_kind", DRILL)
+
+
+def page_draws_graphs(path: str) -> bool:
+    """False for the page of a path registered with ``draws_graphs=False``. Only speed rests on it: a
+    graph that appears there anyway (or on a page reached from it in place) still draws, because
+    dcc.Graph loads plotly's full bundle itself when ``window.Plotly`` is missing."""
+    hit = match(path)
+    return hit is None or bool(hit[0].get("draws_graphs", True))
 
 
 def kind_patterns() -> list[list[str]]:
@@ -244,11 +253,14 @@ def install_validation(app: dash.Dash, shell) -> None:
 
 # ---- what each kind of page loads -----------------------------------------------------------------------
 
-def page_assets(kind: str, cartesian_url: str | None, drill_css: list[str]) -> tuple[str, list[str]]:
+def page_assets(kind: str, cartesian_url: str | None, drill_css: list[str],
+                draws_graphs: bool = True) -> tuple[str | None, list[str]]:
     """(the plotly.js script, the extra stylesheets) for a kind of page. The wall and the drill-down
     pages get the cartesian bundle (``cartesian_url`` None: the figures need the full one, e.g. a tile
     server's MapLibre map): it is a third of the full bundle to evaluate on every page load. A
     :data:`DRILL_FULL` page gets plotly's full bundle, served locally. Drill-down pages get Bootstrap's
-    CSS with assets/drill/'s stylesheets."""
+    CSS with assets/drill/'s stylesheets. A page that draws no graphs gets no plotly.js (None)."""
     script = PLOTLY_FULL if kind == DRILL_FULL else cartesian_url or PLOTLY_FULL
+    if not draws_graphs:
+        script = None
     return script, [] if kind == WALL else drill_css

@@ -62,4 +62,4 @@ def layout(**_query) -> html.Div:
 
 # the revoke buttons are on the page only while tokens exist: named for the validation layout
 dash.register_page(__name__, path="/admin", title="系统管理", name="系统管理", layout=layout, permission="admin",
-                   validation_layout=lambda: html.Button(id={"type": IDS["revoke"], "token": 0}))
+                   validation_layout=lambda: html.Button(id={"type": IDS["revoke"], "token": 0}), draws_graphs=False)

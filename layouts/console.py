@@ -59,4 +59,5 @@ def layout(**_query) -> html.Div:
     ], page_id="console-page", bar=COMMAND_BAR)
 
 
-dash.register_page(__name__, path="/console", title="大屏控制", name="大屏控制", layout=layout, permission="control_wall")
+dash.register_page(__name__, path="/console", title="大屏控制", name="大屏控制", layout=layout, permission="control_wall",
+                   draws_graphs=False)

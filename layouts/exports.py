@@ -75,4 +75,4 @@ def validation_components() -> list:
 
 
 dash.register_page(__name__, path="/exports", title="导出归档", name="导出归档", layout=layout, permission="export",
-                   validation_layout=validation_components)
+                   validation_layout=validation_components, draws_graphs=False)

@@ -84,4 +84,4 @@ def layout(incident_id: str = "", **_query) -> html.Div:
 
 
 dash.register_page(__name__, path_template="/incident/<incident_id>", title="事件详情", name="事件详情",
-                   layout=layout, page_kind=pages.DRILL)
+                   layout=layout, page_kind=pages.DRILL, draws_graphs=False)

@@ -92,4 +92,4 @@ def validation_components() -> list:
 
 
 dash.register_page(__name__, path="/ops", title="运维", name="运维", layout=layout, permission="refresh",
-                   validation_layout=validation_components)
+                   validation_layout=validation_components, draws_graphs=False)

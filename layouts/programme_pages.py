@@ -96,6 +96,7 @@ class PageSpec:
     path: str | None = None
     path_template: str | None = None
     page_kind: str = pages.DRILL
+    draws_graphs: bool = True
 
 
 PAGES = (
@@ -106,10 +107,12 @@ PAGES = (
     PageSpec("layouts.programme_pages.cloud", "上云进度", cloud, path="/cloud"),
     PageSpec("layouts.programme_pages.targets", "目标指标", targets, path="/targets"),
     PageSpec("layouts.programme_pages.target", "目标详情", target, path_template="/target/<target_id>"),
-    PageSpec("layouts.programme_pages.scoreboard", "部门绩效 · 通报", scoreboard_layout, path="/scoreboard"),
+    PageSpec("layouts.programme_pages.scoreboard", "部门绩效 · 通报", scoreboard_layout, path="/scoreboard",
+             draws_graphs=False),
 )
 
 
 for spec in PAGES:
     dash.register_page(spec.module, path=spec.path, path_template=spec.path_template, title=spec.title,
-                       name=spec.title, layout=spec.layout, page_kind=spec.page_kind)
+                       name=spec.title, layout=spec.layout, page_kind=spec.page_kind,
+                       draws_graphs=spec.draws_graphs)

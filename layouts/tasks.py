@@ -143,4 +143,4 @@ def validation_components() -> list:
 
 
 dash.register_page(__name__, path="/tasks", title="指令", name="指令", layout=layout, page_kind=pages.DRILL,
-                   permission="view_drilldowns", validation_layout=validation_components)
+                   permission="view_drilldowns", validation_layout=validation_components, draws_graphs=False)

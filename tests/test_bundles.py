@@ -32,11 +32,19 @@ def trace_types(layout) -> set[str]:
     return out
 
 
+def plotly_scripts(client, path: str) -> list[str]:
+    """The plotly.js scripts the page at ``path`` links."""
+    html = client.get(path).get_data(as_text=True)
+    return [src for src in re.findall(r'<script src="([^"]+)"', html) if "plotly" in src.rsplit("/", 1)[-1]]
+
+
+def graphs(layout) -> list:
+    return [c for c in pages.components(layout) if isinstance(c, dcc.Graph)]
+
+
 def bundle_traces(client, path: str) -> tuple[str, set[str]]:
     """(the plotly.js script the page at ``path`` links, the trace types that file registers)."""
-    html = client.get(path).get_data(as_text=True)
-    scripts = re.findall(r'<script src="([^"]+)"', html)
-    plotly = [src for src in scripts if "plotly" in src.rsplit("/", 1)[-1]]
+    plotly = plotly_scripts(client, path)
     assert len(plotly) == 1, (path, plotly)
     response = client.get(plotly[0])
     assert response.status_code == 200 and response.cache_control.max_age == 31_536_000, plotly[0]
@@ -61,6 +69,11 @@ def test_every_page_gets_a_bundle_with_every_trace_type_it_draws(client, operato
         _, variables = pages.match(path)
         layout = page["layout"].__wrapped__  # past the permission check: no caller outside a request
         drawn = trace_types(layout()) | trace_types(layout(**variables))  # default, and for an id
+        if not page.get("draws_graphs", True):  # a page of tables and text links no plotly.js at all
+            assert not drawn and not graphs(layout()) and not graphs(layout(**variables)), module
+            assert plotly_scripts(client, path) == [], module
+            checked[module] = (None, drawn)
+            continue
         script, available = bundle_traces(client, path)
         assert drawn <= available, (module, script, drawn - available)
         checked[module] = (script, drawn)
@@ -68,7 +81,8 @@ def test_every_page_gets_a_bundle_with_every_trace_type_it_draws(client, operato
     assert "plotly-cartesian" in wall_script and {"scatter", "heatmap"} <= wall_traces  # the wall draws graphs
     # the drill-down pages load the cartesian bundle too (a third of the full one to evaluate); only the
     # department page, whose sankey needs more, loads plotly's full bundle
-    kinds = {m: dash.page_registry[m].get("page_kind", pages.DRILL) for m in checked}
+    assert checked["layouts.programme_pages.scoreboard"][0] is None  # flagged draws_graphs=False
+    kinds = {m: dash.page_registry[m].get("page_kind", pages.DRILL) for m in checked if checked[m][0]}
     drill = [m for m, kind in kinds.items() if kind == pages.DRILL]
     assert "layouts.incidents" in drill and all("plotly-cartesian" in checked[m][0] for m in drill), drill
     full = [m for m, kind in kinds.items() if kind == pages.DRILL_FULL]

@@ -50,6 +50,8 @@ def test_a_link_to_the_department_page_loads_the_full_bundle_its_sankey_needs(li
     page = watch.page
     link = page.locator(".ag-center-cols-container a[href^='/department/']").first
     link.wait_for(timeout=20_000)
+    # the scoreboard draws no graphs (draws_graphs=False): no plotly.js at all
+    assert page.evaluate("() => window.Plotly === undefined") and not [u for u in watch.requests if "plotly" in u]
     href = link.get_attribute("href")
     page.evaluate("() => { window.__samePage = true; }")
     link.click()  # a page of another kind (assets/pages.js): a full page load, not Dash's in-place routing
@@ -57,6 +59,20 @@ def test_a_link_to_the_department_page_loads_the_full_bundle_its_sankey_needs(li
     page.wait_for_selector("#department-sankey .main-svg", timeout=20_000)
     assert page.evaluate("() => window.__samePage === undefined")
     assert page.evaluate("() => 'sankey' in Plotly.PlotSchema.get().traces")
+    assert [u for u in watch.requests if "plotly.min.js" in u]
+    assert watch.off_host() == [] and watch.console_errors == []
+
+
+def test_from_a_page_without_graphs_a_page_with_graphs_opens_in_place_and_draws(live_app, open_page):
+    watch = open_page(f"{live_app.url}/scoreboard")
+    page = watch.page
+    page.wait_for_function("() => !!document.documentElement.dataset.cwDrawn", timeout=30_000)
+    page.evaluate("() => { window.__samePage = true; window.CityWall.go('/incidents'); }")
+    page.wait_for_url("**/incidents", timeout=10_000)
+    # Dash's in-place routing: dcc.Graph finds no window.Plotly and loads plotly's full bundle itself
+    page.wait_for_function("""() => document.querySelectorAll('.cw-drill-page .js-plotly-plot .main-svg').length >= 3
+                              && !!document.documentElement.dataset.cwDrawn""", timeout=30_000)
+    assert page.evaluate("() => window.__samePage === true")
     assert [u for u in watch.requests if "plotly.min.js" in u]
     assert watch.off_host() == [] and watch.console_errors == []
 
