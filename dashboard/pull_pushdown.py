@@ -17,6 +17,7 @@ from dashboard import db, locks
 from dashboard.aggregate_frames import aggregate_frames, indicator_values
 from dashboard.frames import as_of_frame
 from dashboard.publish_guard import judge
+from dashboard.pull_result import PullResult
 
 log = logging.getLogger("citywall.pull")
 
@@ -30,7 +31,6 @@ def district_region_ids(regions: pd.DataFrame | None) -> list[list[str]]:
 
 
 def run_pushed_down(puller, source, run_id: int, started: float, now, checkpoint):
-    from dashboard.pullers import PullResult
     from datasources.sql_incidents import read_incident_aggregates
 
     settings, engine = puller.settings, puller.engine

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from dashboard.freshness import data_as_of
 from dashboard.frames import PullContext, as_of_frame, build_frames, indicator_values
 from dashboard.frame_schemas import FrameSchemaError
 from dashboard.publish_guard import HeldPublishes, judge, safe_name
+from dashboard.pull_result import PullResult
 from dashboard.region_match import describe as describe_regions, geography_ids, region_match
 from dashboard.settings import Settings, SourceSettings
 from dashboard.source_check import build_report, raw_rows_of, save_report
@@ -53,39 +53,6 @@ log = logging.getLogger("citywall.pull")
 #: Pull order for a full refresh: incidents roll up by the regions published before them.
 DATASET_ORDER = ("departments", "regions", "catalog", "exchange", "systems", "network", "incidents",
                  "indicator_history", "department_history")
-
-
-@dataclass(frozen=True)
-class PullResult:
-    source: str
-    dataset: str
-    started_at: float
-    finished_at: float
-    rows_ok: int = 0
-    rows_quarantined: int = 0
-    error: str = ""
-    version: int = 0
-    skipped: bool = False  # the previous run of this source was still going
-    held: bool = False  # the publish guard held this pull's rows
-    notes: tuple[str, ...] = ()  # warnings a good pull still carries (region ids not on the map)
-    cancelled: bool = False  # an operator cancelled its job before it published
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-    @property
-    def status(self) -> str:
-        """As in ``pull_runs.status``."""
-        for word, flag in (("skipped", self.skipped), ("held", self.held), ("cancelled", self.cancelled),
-                           ("failed", bool(self.error))):
-            if flag:
-                return word
-        return "ok"
-
-    @property
-    def seconds(self) -> float:
-        return self.finished_at - self.started_at
 
 
 #: datasets whose frames count days up to the pull's day: 今日 / 近7日 / 近30日 of the incidents, the
