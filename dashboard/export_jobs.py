@@ -13,7 +13,7 @@ registers pages), served on a private 127.0.0.1 port from the first export until
 The runner keeps one Chromium warm for every capture (dashboard/capture_browser.py: launched by the
 first, relaunched if it dies, closed when the runner stops).
 
-The daily briefing: ``[export] daily_briefing`` is a cron in Beijing time; :func:`briefing_slot` says
+The daily briefing: ``[export] daily_briefing`` is a cron in the city's time (``city.timezone``); :func:`briefing_slot` says
 which run is due (a pure function), :func:`queue_daily_briefing` queues it once per run whatever the
 number of scheduler processes, as a PDF (a PNG of the wall while the PDF producer is not there).
 """
@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from dashboard import exports, jobs
+from dashboard import city_time, exports, jobs
 from dashboard.export_producers import ExportContext, ExportError, PRODUCERS, producer
 
 log = logging.getLogger("citywall.exports")
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = ZoneInfo(city_time.DEFAULT)  # the cron's zone when none is given: city.timezone's default
 #: a run missed while no scheduler was up is still made this long after its time
 CATCH_UP = timedelta(hours=6)
 SCHEDULER_NAME = "定时任务"
@@ -132,15 +132,17 @@ def export_params(kind: str, view: str, label: str, trigger: str = "manual", **e
 
 # ---- the daily briefing ----------------------------------------------------------------------------------
 
-def briefing_slot(cron: str, now: datetime, catch_up: timedelta = CATCH_UP) -> datetime | None:
-    """The cron's latest run at or before ``now`` (Beijing time) if it is at most ``catch_up`` old,
-    else None: the daily briefing due now. ``cron`` empty: never."""
+def briefing_slot(cron: str, now: datetime, catch_up: timedelta = CATCH_UP,
+                  timezone: str | ZoneInfo = TIMEZONE) -> datetime | None:
+    """The cron's latest run at or before ``now`` if it is at most ``catch_up`` old, else None: the
+    daily briefing due now. The cron reads in the city's ``timezone``; ``cron`` empty: never."""
     if not cron:
         return None
     from apscheduler.triggers.cron import CronTrigger
 
-    trigger = CronTrigger.from_crontab(cron, timezone=TIMEZONE)
-    now = now.astimezone(TIMEZONE)
+    zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    trigger = CronTrigger.from_crontab(cron, timezone=zone)
+    now = now.astimezone(zone)
     due, fire = None, trigger.get_next_fire_time(None, now - catch_up)
     while fire is not None and fire <= now:
         due = fire
@@ -156,7 +158,8 @@ def briefing_kind() -> str:
 def queue_daily_briefing(engine, settings, now: datetime | None = None) -> jobs.Job | None:
     """Queue the briefing due now, once per cron run (any number of scheduler processes); → the job
     queued now, or None."""
-    slot = briefing_slot(settings.export.daily_briefing, now or datetime.now(TIMEZONE))
+    zone = ZoneInfo(settings.city.timezone)
+    slot = briefing_slot(settings.export.daily_briefing, now or datetime.now(zone), timezone=zone)
     if slot is None:
         return None
     kind = briefing_kind()

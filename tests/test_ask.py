@@ -132,6 +132,22 @@ def test_ask_reads_the_stores_current_data(tmp_path):
     assert result.instruction.deadline == at(2026, 12, 4, 23, 59, 59)
 
 
+def test_ask_reads_its_days_and_deadlines_in_the_citys_zone(tmp_path):
+    """city.timezone, not a fixed Asia/Shanghai: at 17:30 UTC it is already tomorrow in Beijing but
+    still today in a city on Asia/Urumqi time (UTC+6)."""
+    settings = load_settings(environ={"CITYWALL_APP__DATA_DIR": str(tmp_path)})
+    urumqi = settings.model_copy(update={"city": settings.city.model_copy(update={"timezone": "Asia/Urumqi"})})
+    utc = datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc)
+    store = _store_with(frames())
+    result = ask("请城管局明天中午前核查滨江区", store, urumqi, now=utc)
+    assert result.now.isoformat() == "2026-12-01T23:30:00+06:00"
+    assert result.instruction.deadline.isoformat() == "2026-12-02T12:00:00+06:00"
+    yesterday = ask("看看滨江区昨天的事件", store, urumqi, now=utc).view.url
+    assert yesterday.endswith("from=2026-11-30&to=2026-11-30")  # Beijing's 昨天 is already 12-01
+    beijing = ask("请城管局明天中午前核查滨江区", store, settings, now=utc)
+    assert beijing.instruction.deadline.isoformat() == "2026-12-03T12:00:00+08:00"
+
+
 def test_jieba_and_pypinyin_load_only_when_needed(tmp_path):
     """Importing the parser starts nothing; a sentence of known words does not load jieba; a
     sentence with an unknown word does, with its dictionary and cache in the folder given."""

@@ -138,6 +138,9 @@ def test_the_briefing_due_is_the_crons_latest_run_within_the_catch_up():
     assert briefing_slot("*/15 * * * *", beijing(2026, 12, 2, 9, 44)) == beijing(2026, 12, 2, 9, 30)
     assert briefing_slot("", beijing(2026, 12, 2, 8, 0)) is None
     assert briefing_slot(cron, beijing(2026, 12, 2, 9, 0), catch_up=timedelta(minutes=30)) is None
+    # a city on another zone (city.timezone) has its 08:00 there: 02:00 UTC in Urumqi
+    urumqi = briefing_slot(cron, datetime(2026, 12, 2, 2, 0, 30, tzinfo=timezone.utc), timezone="Asia/Urumqi")
+    assert urumqi.isoformat() == "2026-12-02T08:00:00+06:00"
 
 
 def test_the_daily_briefing_is_queued_once_per_run(tmp_path, monkeypatch, app_database_url):
@@ -161,6 +164,10 @@ def test_the_daily_briefing_is_queued_once_per_run(tmp_path, monkeypatch, app_da
     assert briefing_kind() == "pdf"  # once the PDF producer is there, the briefing is the PDF
     pdf = queue_daily_briefing(engine, settings, beijing(2026, 12, 4, 8, 0))
     assert pdf.params["kind"] == "pdf" and pdf.params["view"] == "/briefing" and pdf.params["label"] == "每日通报"
+    # the cron runs in the city's zone (city.timezone), not a fixed Beijing time
+    urumqi = settings.model_copy(update={"city": settings.city.model_copy(update={"timezone": "Asia/Urumqi"})})
+    later = queue_daily_briefing(engine, urumqi, datetime(2026, 12, 5, 2, 0, 20, tzinfo=timezone.utc))
+    assert later is not None and later.params["slot"] == "2026-12-05T08:00:00+06:00"
 
 
 def test_a_failed_export_is_logged_archived_as_failed_and_shown_on_ops_and_exports(tmp_path, caplog):

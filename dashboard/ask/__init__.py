@@ -6,7 +6,7 @@
 
 :func:`ask` is what ``python run.py ask`` and the pages call: the lexicon of the store's current
 data (dashboard/ask/lexicon.py) and the parser (dashboard/ask/parser.py). Offline and
-deterministic: no network, no language model; ``now`` pins the time words (Asia/Shanghai).
+deterministic: no network, no language model; ``now`` pins the time words, read in the city's zone (``city.timezone``).
 """
 from __future__ import annotations
 
@@ -26,4 +26,4 @@ def ask(sentence: str, store, settings, now: datetime | None = None, regions=Non
     from dashboard.ask.parser import parse
 
     segmenter.use_folder(cache_dir(settings))
-    return parse(sentence, lexicon_for(store, settings, regions), now)
+    return parse(sentence, lexicon_for(store, settings, regions), now, settings.city.timezone)

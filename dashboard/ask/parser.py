@@ -246,15 +246,17 @@ def read_pieces(sentence: str, pieces: list[Piece], lexicon: Lexicon, notices: l
     return entities, ignored, unresolved, instruction, receiver
 
 
-def parse(sentence: str, lexicon: Lexicon, now: datetime | None = None) -> AskResult:
-    """What ``sentence`` resolves to at ``now`` (Asia/Shanghai; None: the clock's now)."""
+def parse(sentence: str, lexicon: Lexicon, now: datetime | None = None,
+          timezone: str = times.TIMEZONE.key) -> AskResult:
+    """What ``sentence`` resolves to at ``now`` (None: the clock's now), its days and deadlines in the
+    city's ``timezone`` (city.timezone)."""
     from dashboard.ask.compose import compose
 
     if not isinstance(sentence, str) or not sentence.strip():
         raise AskError("句子为空：请输入一句话，如「看看高新区本周城管的超期件」")
     if len(sentence) > MAX_CHARS:
         raise AskError(f"句子过长（{len(sentence)} 字）：最多 {MAX_CHARS} 字，请拆成几句")
-    now = times.local_now(now)
+    now = times.local_now(now, timezone)
     text = normalise(sentence)
     pieces = cover(text, candidates(text, lexicon, now))
     notices: list[str] = []

@@ -1,6 +1,7 @@
 """Time expressions of 一句话响应: a 时段 (a span of past days a view shows) or a 期限 (a deadline).
 
-All times are Asia/Shanghai, and "now" is a parameter (a test pins it). The rules:
+All times are in the city's zone (``city.timezone``, dashboard/city_time.py; Asia/Shanghai unless set),
+and "now" is a parameter (a test pins it). The rules:
 
 - weeks start on Monday (本周 is Monday to today, 上周 Monday to Sunday of the week before);
 - a month without a year (3月) is its most recent occurrence not in the future; so is a day (3月5日)
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+from dashboard import city_time
+
+TIMEZONE = ZoneInfo(city_time.DEFAULT)  # the zone when none is given: city.timezone's default
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUM = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -62,15 +65,17 @@ def number(text: str) -> int:
     return value
 
 
-def local_now(now: datetime | None) -> datetime:
-    """``now`` in Asia/Shanghai (a naive one is taken as Shanghai time); None is the clock's now."""
+def local_now(now: datetime | None, timezone: str | ZoneInfo = TIMEZONE) -> datetime:
+    """``now`` in the city's ``timezone`` (a naive one is taken as the city's time); None is the
+    clock's now. Every day and deadline the rules make is in the zone of this moment."""
+    zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
     if now is None:
-        return datetime.now(TIMEZONE)
-    return now.replace(tzinfo=TIMEZONE) if now.tzinfo is None else now.astimezone(TIMEZONE)
+        return datetime.now(zone)
+    return now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
 
 
-def _day_end(day: date) -> datetime:
-    return datetime.combine(day, END_OF_DAY, TIMEZONE)
+def _day_end(day: date, zone) -> datetime:
+    return datetime.combine(day, END_OF_DAY, zone)
 
 
 def _span(first: date, last: date, today: date, key: str | None = None) -> Period:
@@ -165,17 +170,18 @@ def _within(m: re.Match, now: datetime) -> datetime:
         while left > 0:
             day += timedelta(days=1)
             left -= day.weekday() < 5
-        return _day_end(day)
+        return _day_end(day, now.tzinfo)
     days = int(n * (7 if unit in ("周", "星期") else 1))
-    return _day_end(now.date() + timedelta(days=days))
+    return _day_end(now.date() + timedelta(days=days), now.tzinfo)
 
 
-def _until_end(word: str, today: date) -> datetime:
+def _until_end(word: str, now: datetime) -> datetime:
+    today = now.date()
     if word in ("本周", "这周"):
-        return _day_end(_monday(today) + timedelta(days=6))
+        return _day_end(_monday(today) + timedelta(days=6), now.tzinfo)
     if word in ("今年", "本年", "年底"):
-        return _day_end(date(today.year, 12, 31))
-    return _day_end(date(today.year, today.month, calendar.monthrange(today.year, today.month)[1]))
+        return _day_end(date(today.year, 12, 31), now.tzinfo)
+    return _day_end(date(today.year, today.month, calendar.monthrange(today.year, today.month)[1]), now.tzinfo)
 
 
 def _moment_day(m: re.Match, today: date, ahead: bool) -> date | None:
@@ -227,7 +233,7 @@ def _moment(m: re.Match, now: datetime) -> TimeMatch | None:
     if (m["part"] or m["h"]) and at is None:
         return None
     if deadline_words or day > today:
-        return TimeMatch(m.start(), m.end(), deadline=datetime.combine(day, at or END_OF_DAY, TIMEZONE))
+        return TimeMatch(m.start(), m.end(), deadline=datetime.combine(day, at or END_OF_DAY, now.tzinfo))
     return TimeMatch(m.start(), m.end(), period=_span(day, day, today))
 
 
@@ -273,7 +279,7 @@ _RULES = (
     (_MONTH, _month_rule),
     (_YEAR, _year_rule),
     (_WITHIN, lambda m, now, today: _as_match(m, None, _within(m, now))),
-    (_UNTIL_END, lambda m, now, today: _as_match(m, None, _until_end(m["w"], today))),
+    (_UNTIL_END, lambda m, now, today: _as_match(m, None, _until_end(m["w"], now))),
     (_MOMENT, lambda m, now, today: _moment(m, now)),
 )
 _STARTS = frozenset("昨前本这上当今去最近过限明后大周星下中傍晚凌早半月年" + "".join(_DIGITS) + "十")
