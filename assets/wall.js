@@ -11,8 +11,8 @@
  *    valid ones, and corrections show as a small Chinese notice outside kiosk mode;
  *  - the connection watch and the retry of a page that failed to load are in wall-watch.js;
  *  - a named screen (screen=) follows the views sent from /console: wall-control.js;
- *  - an optional nightly full reload (settings.app.nightly_reload) contains memory growth over days:
- *    it first checks the server answers, so a wall never reloads into an error page;
+ *  - an optional nightly full reload (settings.app.nightly_reload, HH:MM in the city's zone) contains
+ *    memory growth over days: it first checks the server answers, so a wall never reloads into an error page;
  *  - the clientside callbacks of callbacks/wall.py live in window.dash_clientside.citywall.
  */
 (function () {
@@ -111,15 +111,14 @@
   // ---- clock ---------------------------------------------------------------------------------------
   // the city's time (city.timezone), not the screen's: a wall PC set to another zone shows the city's clock
   var clockFormat = null;
-  function cityNow() {
+  function cityParts(d) {
     var zone = state.cfg && state.cfg.timezone;
-    if (!clockFormat && zone) {
+    if (clockFormat === null && zone) {
       try {
         clockFormat = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
           month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short' });
       } catch (e) { clockFormat = false; }  // an unknown zone: the screen's own time
     }
-    var d = new Date();
     if (!clockFormat) {
       return { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate(), H: d.getHours(), M: d.getMinutes(),
                S: d.getSeconds(), w: d.getDay() };
@@ -130,8 +129,28 @@
              w: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday) };
   }
 
+  // how far the city's clock is ahead of UTC at the moment ms
+  function cityOffset(ms) {
+    var n = cityParts(new Date(ms));
+    return Date.UTC(n.y, n.m - 1, n.d, n.H, n.M, n.S) - Math.floor(ms / 1000) * 1000;
+  }
+
+  // the moment (epoch ms) the city's clock next shows HH:MM after nowMs; the zone's offset is read
+  // again at that moment, so a daylight-saving change in between is counted
+  function nextCityTime(hhmm, nowMs) {
+    var parts = hhmm.split(':'), n = cityParts(new Date(nowMs));
+    var wall = Date.UTC(n.y, n.m - 1, n.d, +parts[0], +parts[1], 0, 0);
+    var at = wall - cityOffset(nowMs);
+    if (at <= nowMs) {
+      wall += 86400000;
+      at = wall - cityOffset(wall - cityOffset(nowMs));
+    }
+    return at;
+  }
+  CW.nextCityTime = nextCityTime;
+
   function tickClock() {
-    var n = cityNow();
+    var n = cityParts(new Date());
     var t = document.getElementById('wall-clock-time');
     var day = document.getElementById('wall-clock-date');
     if (t) t.textContent = pad(n.H) + ':' + pad(n.M) + ':' + pad(n.S);
@@ -272,11 +291,10 @@
   // ---- nightly reload ------------------------------------------------------------------------------
   function scheduleNightly(hhmm) {
     if (state.nightly || !hhmm || !/^\d{2}:\d{2}$/.test(hhmm)) return;
-    var parts = hhmm.split(':');
-    var now = new Date();
-    var at = new Date(now.getFullYear(), now.getMonth(), now.getDate(), +parts[0], +parts[1], 0, 0);
-    if (at <= now) at.setDate(at.getDate() + 1);
-    state.nightlyAt = at.getTime();
+    // HH:MM on the city's clock (city.timezone), like the header's clock: not the screen's own zone
+    var now = Date.now();
+    var at = nextCityTime(hhmm, now);
+    state.nightlyAt = at;
     state.nightly = setTimeout(function attempt() {
       // reload only when the server answers; otherwise keep showing the last good wall and retry
       fetch(window.location.href, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {

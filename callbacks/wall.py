@@ -34,12 +34,12 @@ import plotly.io as pio
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
 from dash import ctx as dash_ctx
 
-from dashboard import runtime
+from dashboard import command_feed, runtime
 from dashboard.permissions import has_permission, protect_callbacks
-from dashboard.wall_view import (Frames, context, freshness_map, header_updated, map_key, poll_signature, render,
-                                 shown_freshness, warm_parts)
+from dashboard.wall_view import (Frames, context, header_updated, map_key, poll_signature, render, shown_freshness,
+                                 wall_freshness, warm_parts)
 from layouts import wall as wall_page
-from layouts.wall_ids import DATASETS, IDS, panel_output
+from layouts.wall_ids import DATASETS, IDS, VERSIONED, panel_output
 from layouts.wall_panels import KPIS, PANELS
 
 pio.json.config.default_engine = "orjson"
@@ -64,7 +64,8 @@ clientside_callback(
     prevent_initial_call=True,
 )
 def poll(request, ack):
-    """Read only the datasets' statuses (a small file each); send what changed, else no_update.
+    """Read only the datasets' statuses (a small file each) and the instructions' cached version;
+    send what changed, else no_update.
 
     The browser sends back only the previous answer's signatures (ack.v for the versions, ack.f for
     the badges, ack.u for the header text), so an unchanged tick carries no data either way.
@@ -72,8 +73,9 @@ def poll(request, ack):
     rt = runtime.current()
     now = time.time()
     statuses = rt.store.statuses()
-    versions = announced_versions(rt, statuses, now)
-    fresh = freshness_map(rt.settings, statuses, DATASETS, now, has_permission("view_raw_rows"))
+    # the instructions' version from this process's cache (read from the database every few seconds)
+    versions = {**announced_versions(rt, statuses, now), command_feed.FEED: command_feed.current_snapshot().version}
+    fresh = wall_freshness(rt.settings, statuses, now, has_permission("view_raw_rows"))
     updated = header_updated(statuses, fresh, DATASETS, now)
     sigs = {"v": poll_signature(versions), "f": poll_signature(shown_freshness(fresh)), "u": poll_signature(updated)}
     ack = ack or {}
@@ -102,9 +104,9 @@ def announced_versions(rt, statuses: dict, now: float) -> dict[str, int]:
 
 clientside_callback(
     ClientsideFunction("citywall", "fanout"),
-    [Output(IDS["version"][ds], "data") for ds in DATASETS],
+    [Output(IDS["version"][ds], "data") for ds in VERSIONED],
     Input(IDS["versions"], "data"),
-    [State(IDS["version"][ds], "data") for ds in DATASETS],
+    [State(IDS["version"][ds], "data") for ds in VERSIONED],
     prevent_initial_call=True,
 )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -28,8 +29,9 @@ def source_closed_ids(detail: pd.DataFrame | None, incident_ids) -> set[str]:
     return set(rows.loc[rows["status"].astype(str) == INCIDENT_CLOSED, "incident_id"].astype(str))
 
 
-def _day_start(now: datetime | float) -> float:
-    day = ins.local(ins.timestamp(now)).replace(hour=0, minute=0, second=0, microsecond=0)
+def _day_start(now: datetime | float, zone: ZoneInfo = ins.TIMEZONE) -> float:
+    """00:00 of ``now``'s day in the city's ``zone``, in UNIX seconds."""
+    day = datetime.fromtimestamp(ins.timestamp(now), zone).replace(hour=0, minute=0, second=0, microsecond=0)
     return day.timestamp()
 
 
@@ -52,11 +54,12 @@ class CommandPanel:
     scope: str = "全市 · 今日（Asia/Shanghai）"
 
 
-def command_panel(items: list[ins.Instruction], events: list[ins.Event], now: datetime | float) -> CommandPanel:
-    """The panel's counts at ``now``: 今日下达 (issued since today's 00:00 Shanghai), 未办结 (state not
-    已办结), 超期 (the overdue rule of dashboard/instructions.py), overdue per department, and the
-    latest events (``events`` newest first, as :func:`instructions.events` gives them)."""
-    start, at = _day_start(now), ins.timestamp(now)
+def command_panel(items: list[ins.Instruction], events: list[ins.Event], now: datetime | float,
+                  zone: ZoneInfo = ins.TIMEZONE) -> CommandPanel:
+    """The panel's counts at ``now``: 今日下达 (issued since today's 00:00 in the city's ``zone``), 未办结
+    (state not 已办结), 超期 (the overdue rule of dashboard/instructions.py), overdue per department,
+    and the latest events (``events`` newest first, as :func:`instructions.events` gives them)."""
+    start, at = _day_start(now, zone), ins.timestamp(now)
     overdue = [i for i in items if i.overdue(at)]
     per_dept: dict[str, int] = {}
     for item in overdue:
@@ -66,7 +69,7 @@ def command_panel(items: list[ins.Instruction], events: list[ins.Event], now: da
     for event in events[:LATEST_EVENTS]:
         item = by_id.get(event.instruction_id)
         who = item.department if item and event.step in ("sign", "start", "feedback", "refuse") else event.actor
-        moment = ins.local(event.at)
+        moment = datetime.fromtimestamp(event.at, zone)
         when = f"{moment:%H:%M}" if event.at >= start else f"{moment:%m-%d %H:%M}"
         latest.append(PanelEvent(when, f"{who} {event.label} 指令 {event.instruction_id}" +
                                  (f"：{item.text[:24]}" if item else "")))
@@ -76,9 +79,9 @@ def command_panel(items: list[ins.Instruction], events: list[ins.Event], now: da
                         latest=latest)
 
 
-def panel_now(engine, now: datetime | float) -> CommandPanel:
+def panel_now(engine, now: datetime | float, zone: ZoneInfo = ins.TIMEZONE) -> CommandPanel:
     """The panel from the app database (every department: the wall shows the whole city)."""
-    return command_panel(ins.all_instructions(engine), ins.events(engine, limit=LATEST_EVENTS), now)
+    return command_panel(ins.all_instructions(engine), ins.events(engine, limit=LATEST_EVENTS), now, zone)
 
 
 # ---- 指令按期办结率 ----------------------------------------------------------------------------------

@@ -17,14 +17,14 @@ from datetime import date
 
 from dash.development.base_component import Component
 
-from dashboard import runtime
+from dashboard import command_feed, runtime
 from dashboard.freshness import freshness
 from dashboard.permissions import has_permission
 from layouts import components as cx
 from layouts import markup
 from layouts import wall_params
-from layouts.wall_canvas import playlist_views, valid_view, wall_geometry
-from layouts.wall_ids import DATASETS
+from layouts.wall_canvas import FACE_SECONDS, playlist_views, valid_view, wall_geometry
+from layouts.wall_ids import DATASETS, FEEDS, VERSIONED
 from layouts.wall_panels import EXTRA_RENDERS, KPIS, PANELS, Ctx, district_names, scope_names, scope_text, spec_of
 
 log = logging.getLogger("citywall.wall")
@@ -33,10 +33,11 @@ log = logging.getLogger("citywall.wall")
 # ---- data --------------------------------------------------------------------------------------------
 
 class Frames:
-    """The snapshots one render reads, each read once (a snapshot is a whole publish, never half)."""
+    """The snapshots one render reads, each read once (a snapshot is a whole publish, never half); a
+    feed's (layouts/wall_ids.py FEEDS) from its cache (dashboard/command_feed.py), never the database."""
 
     def __init__(self, store, datasets) -> None:
-        self.snaps = {ds: store.snapshot(ds) for ds in datasets}
+        self.snaps = {ds: command_feed.current_snapshot() if ds in FEEDS else store.snapshot(ds) for ds in datasets}
 
     def version(self, ds: str) -> int:
         snap = self.snaps.get(ds)
@@ -59,6 +60,12 @@ def freshness_map(settings, statuses: dict, datasets=DATASETS, now: float | None
         if f.stale:
             out[ds] = {"b": f.badge, "r": f.shown_reason(details), "a": None if f.age_seconds is None else int(f.age_seconds)}
     return out
+
+
+def wall_freshness(settings, statuses: dict, now: float | None = None, details: bool = False) -> dict:
+    """The stale map of everything the wall shows: its datasets and its feeds (a failing read of the
+    instructions, dashboard/command_feed.py)."""
+    return {**freshness_map(settings, statuses, DATASETS, now, details), **command_feed.current_freshness(details)}
 
 
 def header_updated(statuses: dict, fresh: dict, datasets=DATASETS, now: float | None = None) -> list:
@@ -152,7 +159,7 @@ def _build(key, fn, frames: Frames, ctx: Ctx, owner: bool):
 def warm_parts(store, ctx: Ctx | None = None) -> dict[str, int]:
     """Render every part of the default view into the cache; returns the dataset versions drawn."""
     ctx = ctx or context("city")
-    frames = Frames(store, DATASETS)
+    frames = Frames(store, VERSIONED)
     page_parts(frames, ctx)
     return {ds: frames.version(ds) for ds in DATASETS}
 
@@ -203,7 +210,7 @@ class WallView:
     geo: dict  # layouts.wall_canvas.wall_geometry
     text_scale: float
     districts: dict  # region_id → name
-    versions: dict  # dataset → the version drawn
+    versions: dict  # dataset or feed → the version drawn
     parts: dict  # page_parts
     config: dict  # what wall.js starts from
     refresh_ms: int
@@ -225,10 +232,11 @@ def wall_request(query: dict) -> WallRequest:
     statuses = rt.store.statuses()
     now = time.time()
     details = has_permission("view_raw_rows")  # source errors: a page per what the role may see
-    fresh = freshness_map(settings, statuses, DATASETS, now, details)
+    fresh = wall_freshness(settings, statuses, now, details)
     updated = header_updated(statuses, fresh, DATASETS, now)
     key = (rt.generation, details, params.kiosk, rotate_s, view, params.scale, params.notices,
            tuple(statuses[ds].version if ds in statuses else 0 for ds in DATASETS),
+           command_feed.current_snapshot().version,
            poll_signature(shown_freshness(fresh), updated), date.today())
     return WallRequest(key, params.kiosk, rotate_s, views, view, params.scale, params.notices, fresh, updated)
 
@@ -241,14 +249,15 @@ def wall_view(request: WallRequest) -> WallView:
     geo = wall_geometry(settings.city.canvas, settings.city.text_scale)
     geography = geography_of(rt)
     districts = district_names(geography)
-    frames = Frames(rt.store, DATASETS)
+    frames = Frames(rt.store, VERSIONED)
     ctx = Ctx(geo, settings, geography, request.view, date.today())
     config = {"canvas": list(geo["canvas"]), "mode": request.mode, "kiosk": request.kiosk, "rotate": request.rotate_s,
               "views": request.views, "nightly": settings.app.nightly_reload, "timezone": settings.city.timezone, "refresh": settings.app.refresh_seconds,
               "notices": list(request.notices), "districts": sorted(districts),  # wall.js re-checks the URL with these
+              "faces": FACE_SECONDS,  # the turns of the panels sharing a box (assets/wall-faces.js)
               "names": districts}  # the view label of a district outside the playlist (a view sent from /console)
     return WallView(request, settings.city.name, geo, settings.city.text_scale, districts,
-                    {ds: frames.version(ds) for ds in DATASETS}, page_parts(frames, ctx), config,
+                    {ds: frames.version(ds) for ds in VERSIONED}, page_parts(frames, ctx), config,
                     settings.app.refresh_seconds * 1000)
 
 

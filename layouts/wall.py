@@ -23,7 +23,7 @@ from layouts import components as cx
 from layouts import links
 from layouts import markup
 from layouts.wall_canvas import view_label
-from layouts.wall_ids import DATASETS, IDS
+from layouts.wall_ids import DATASETS, IDS, VERSIONED
 from layouts.wall_panels import KPIS, PANELS, map_list_width, plot_size
 
 _PAGES: OrderedDict = OrderedDict()  # a page per (query, versions, badges and header text, day)
@@ -61,7 +61,7 @@ def wall_page(view_model: WallView) -> html.Div:
 
     def panel(name, body, className="", subtitle=None):
         spec = PANELS[name]
-        return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[name],
+        return cx.panel(spec.title, body, name=name, datasets=spec.datasets, box=geo[spec.slot or name],
                         href=links.in_view(spec.href, parse_view(view)),
                         tooltip=spec.tooltip, fresh=fresh, className=className,
                         subtitle=scope(name) if subtitle is None else subtitle)
@@ -100,12 +100,13 @@ def wall_page(view_model: WallView) -> html.Div:
         panel("ticker", html.Div(html.Div(markup.html_block(parts["panel", "ticker"], id=IDS["ticker"],
                                                             className="cw-ticker-list", tag="ul"),
                                           className="cw-ticker-track"), className="cw-ticker")),
-        html_panel("targets"),
+        # 省级目标指标 and 指挥调度 take turns in one box (assets/wall-faces.js): the targets first
+        html.Div([html_panel("targets"), html_panel("command")], id=IDS["faces"], className="cw-faces"),
     ]
     state = [
         dcc.Store(id=IDS["config"], data=view_model.config),
         dcc.Store(id=IDS["versions"], data=versions),
-        *[dcc.Store(id=IDS["version"][ds], data=versions[ds]) for ds in DATASETS],
+        *[dcc.Store(id=IDS["version"][ds], data=versions[ds]) for ds in VERSIONED],
         dcc.Store(id=IDS["fresh"], data=fresh),
         dcc.Store(id=IDS["poll"], data={"n": 0, "t": 0}),
         dcc.Store(id=IDS["ack"], data={"n": 0, "v": poll_signature(versions),
@@ -123,8 +124,10 @@ def wall_page(view_model: WallView) -> html.Div:
     return html.Div([*state, html.Div(canvas_children, id=IDS["canvas"], className="cw-canvas" + large, style={
         "width": f"{geo['canvas'][0]}px", "height": f"{geo['canvas'][1]}px", "--s": f"{s:.4f}",
         "--ts": f"{text_scale:g}"})],
-        # data-cw-version: the versions drawn, the value of assets/drawn.js's "all panels drawn" flag
-        id=IDS["root"], className=classes, **{"data-mode": mode, "data-cw-version": poll_signature(versions)})
+        # data-cw-version: the datasets' versions drawn, the value of assets/drawn.js's "all panels drawn"
+        # flag (and of a capture's data version, dashboard/export_jobs.py): the feeds are not data of the store
+        id=IDS["root"], className=classes,
+        **{"data-mode": mode, "data-cw-version": poll_signature({ds: versions[ds] for ds in DATASETS})})
 
 
 # registered once the Dash app exists: dashboard/app.py imports this module (dashboard/pages.py)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dashboard import selections as sel
 from layouts.wall_ids import IDS
 
+#: seconds each panel sharing a box shows before the next (指挥调度 and 省级目标指标, assets/wall-faces.js)
+FACE_SECONDS = 20
 #: the KPI tiles' shares of the row: 今日事件's sub-lines (全部未办结 999,999) are the longest text
 KPI_WEIGHTS = {"sharing": 0.97, "aggregation": 0.97, "cloud": 0.97, "today": 1.15, "closure": 0.97, "targets": 0.97}
 

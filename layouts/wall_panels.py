@@ -13,12 +13,14 @@ district breakdown and say "全市" in theirs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from dashboard import periods
 from dashboard import selections as sel
 from layouts import captions
+from layouts import command_panel as command
 from layouts import components as cx
 from layouts import chart_figures as charts
 from layouts import figure_base as fb
@@ -42,6 +44,7 @@ class Panel:
     uses_view: bool = False
     caption: Callable | None = None  # (frames, ctx) -> components: a graph's HTML key, headline or scale
     period: str = ""  # the panel's 统计期 label, shown in its title bar with its scope
+    slot: str = ""  # the panel whose box it shares, in turn (assets/wall-faces.js); "" its own box
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,12 @@ def _targets(f, c):
     return meters.target_bullets(f.frame("targets", "targets"), as_of=_as_of(f, "targets"), **_size(c, "targets"))
 
 
+def _command(f, c):
+    read_at = f.frame("instructions", "read_at")
+    as_of = None if read_at is None else datetime.fromtimestamp(read_at, ZoneInfo(c.settings.city.timezone)).replace(tzinfo=None)
+    return command.command_panel(f.frame("instructions", "panel"), as_of=as_of, **_size(c, "targets"))
+
+
 PANELS: dict[str, Panel] = {
     "sharing": Panel("数据共享 · 共享率", ("catalog", "targets"), "/sharing", _sharing, "政务数据共享率与目标"),
     "ranking": Panel("数据共享 · 部门排名", ("catalog", "departments"), "/sharing", _ranking,
@@ -251,6 +260,9 @@ PANELS: dict[str, Panel] = {
                     uses_view=True),  # no 统计期: the newest incidents, whatever their day (a row before today shows its date)
     "targets": Panel("省级目标指标", ("targets",), "/targets", _targets, "每项目标：实际值、目标值、期限与状态",
                      period="含市级目标"),
+    "command": Panel("指挥调度", ("instructions",), "/tasks", _command,
+                     "一句话响应：今日下达、未办结与超期的指令（超期按部门），指令办理的最新动态；与省级目标指标轮换显示",
+                     slot="targets"),
 }
 #: extra renders that share a panel's inputs (drawn by the same callback)
 EXTRA_RENDERS = {"districts": _districts}

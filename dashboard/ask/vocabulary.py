@@ -30,7 +30,7 @@ PAGES = {
 }
 PAGE_TITLES = {"/wall": "大屏", "/incidents": "事件 · 一张图", "/sharing": "数据共享", "/exchange": "数据交换",
                "/cloud": "上云进度", "/targets": "目标指标", "/scoreboard": "部门绩效 · 通报", "/briefing": "通报",
-               "/status": "数据状态"}
+               "/status": "数据状态", "/tasks": "指令"}
 #: the page of an indicator of dashboard/indicators.py's registry (incident indicators: /incidents)
 INDICATOR_PAGES = {
     "sharing_rate": "/sharing", "gov_aggregation_rate": "/sharing", "aggregation_rate": "/sharing",
@@ -38,6 +38,7 @@ INDICATOR_PAGES = {
     "network_rate": "/wall", "network_rate_市": "/wall", "network_rate_镇": "/wall", "network_rate_村": "/wall",
     "exchange_records": "/exchange", "target_attainment": "/targets", "six_ones": "/targets",
     "six_databases": "/targets", "smart_communities": "/targets", "smart_towns": "/targets", "smart_parks": "/targets",
+    "instructions_issued_today": "/tasks", "open_instructions": "/tasks", "overdue_instructions": "/tasks",
 }
 #: common short words for incident categories: word → category (used when the city has that category)
 CATEGORY_ALIASES = {

@@ -247,19 +247,30 @@ def test_rotating_to_a_district_redraws_the_scopes(live_app, open_page):
 
 
 def test_the_clock_shows_the_citys_time_whatever_the_screens_zone(live_app, browser):
-    """A wall PC set to another zone (here UTC) still shows 示范市's clock (city.timezone, Asia/Shanghai)."""
+    """A wall PC set to another zone (here UTC) still shows 示范市's clock (city.timezone, Asia/Shanghai),
+    and reloads at night at the city's 03:30 (app.nightly_reload), not at 03:30 on its own clock."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def next_reload(moment: datetime) -> float:
+        at = moment.replace(hour=3, minute=30, second=0, microsecond=0)
+        return (at if at > moment else at + timedelta(days=1)).timestamp()
 
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="UTC")
     try:
         page = context.new_page()
+        before = datetime.now(zone)
         page.goto(live_app.url + "/wall", wait_until="load")
         wait_ready(page)
         shown = page.inner_text("#wall-clock-time") + " " + page.inner_text("#wall-clock-date")
-        city = datetime.now(ZoneInfo("Asia/Shanghai"))
+        city = datetime.now(zone)
         candidates = {(city + timedelta(seconds=s)).strftime("%H:%M") for s in (-60, 0, 60)}
         assert shown[:5] in candidates, (shown, city)
         assert f"{city.year}年{city.month}月{city.day}日" in shown
+        assert live_app.settings.app.nightly_reload == "03:30"
+        nightly = page.evaluate("CityWall.nightlyAt()") / 1000
+        assert nightly in {next_reload(before), next_reload(city)}, datetime.fromtimestamp(nightly, zone)
     finally:
         context.close()

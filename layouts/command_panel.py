@@ -1,0 +1,95 @@
+"""The wall's 指挥调度 panel (一句话响应) as HTML: today's, open and overdue instructions, the overdue
+ones per department, and the latest steps of the loop, from the view model
+:class:`dashboard.instructions_view.CommandPanel` only.
+
+It shares the box of 省级目标指标 in turn (assets/wall-faces.js): the bottom row has no room for a fifth
+panel, and the targets change slowly and stay summed up in the 目标达标 tile meanwhile. Every number's
+hover is the indicator registry's (layouts/tips.py); overdue is red.
+"""
+from __future__ import annotations
+
+from dash import html
+
+from dashboard import formatting as fmt
+from dashboard.instructions_view import CommandPanel
+from layouts import theme, tips
+from layouts.links import _href
+from layouts.meters import bar_track
+
+#: the three counts: (indicator of dashboard/indicators.py, label, the panel's field)
+STATS = (("instructions_issued_today", "今日下达", "issued_today"), ("open_instructions", "未办结", "open"),
+         ("overdue_instructions", "超期", "overdue"))
+STATS_EM = 4.6  # the counts' row: its label line and its big number (assets/wall.css .cw-cmd-stats)
+LIST_HEAD_EM = 1.6  # the heading over each list
+ROW_EM = 1.55  # a row of either list (assets/wall.css .cw-cmd-row)
+
+
+def is_idle(panel: CommandPanel | None) -> bool:
+    """Nothing to show: no instruction open, none issued today and no step taken yet."""
+    return panel is None or not (panel.open or panel.issued_today or panel.latest)
+
+
+def rows_that_fit(height: float, scale: float, text_scale: float) -> int:
+    """Rows of each list under the counts at the label size (fewer, bigger ones at a larger text scale)."""
+    label = theme.font_px(theme.LABEL_PX, scale, text_scale)
+    return max(1, int((height - (STATS_EM + LIST_HEAD_EM) * label) // (ROW_EM * label)))
+
+
+def _stat(indicator_id: str, label: str, value: int, as_of) -> html.Div:
+    tone = " is-bad" if indicator_id == "overdue_instructions" and value else ""
+    return html.Div([html.Span(label, className="cw-cmd-label"),
+                     html.B([html.Span(fmt.count(value), className="cw-num"), html.Span("条", className="cw-unit")],
+                            className="cw-cmd-value" + tone,
+                            **{"data-tip": tips.tip(indicator_id, f"{fmt.count(value)} 条", as_of=as_of)})],
+                    className="cw-cmd-stat")
+
+
+def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
+    if not panel.overdue_by_department:
+        return [html.Div("暂无超期指令", className="cw-cmd-none is-good")]
+    most = max(n for _, n in panel.overdue_by_department)
+    out = []
+    shown = panel.overdue_by_department if len(panel.overdue_by_department) <= rows else \
+        panel.overdue_by_department[:rows - 1]
+    for name, n in shown:
+        out.append(html.Div([
+            html.Span(name, className="cw-cmd-dept"),
+            bar_track(n / most, "bad"),
+            html.B(fmt.count(n), className="cw-cmd-count is-bad"),
+        ], className="cw-cmd-row", **{"data-tip": tips.tip("overdue_instructions", f"{fmt.count(n)} 条",
+                                                           scope=name, as_of=as_of),
+                                      "data-href": _href("/tasks")}))
+    rest = panel.overdue_by_department[len(shown):]
+    if rest:
+        others = sum(n for _, n in rest)
+        out.append(html.Div(f"另有 {len(rest)} 个部门 · {fmt.count(others)} 条", className="cw-cmd-more",
+                            **{"data-tip": "\n".join(f"{name} {n} 条" for name, n in rest)}))
+    return out
+
+
+def _event_rows(panel: CommandPanel, rows: int) -> list:
+    if not panel.latest:
+        return [html.Div("暂无指令动态", className="cw-cmd-none")]
+    return [html.Div([html.Span(e.when, className="cw-cmd-when"), html.Span(e.text, className="cw-cmd-text")],
+                     className="cw-cmd-row cw-cmd-event", **{"data-tip": f"{e.when} {e.text}"})
+            for e in panel.latest[:rows]]
+
+
+def command_panel(panel: CommandPanel | None, *, width: float = 620, height: float = 250, scale: float = 1.0,
+                  text_scale: float = 1.0, as_of=None) -> html.Div:
+    """The panel's body: the three counts over two lists (超期 · 按部门 and 最新动态), as many rows as
+    fit ``height`` canvas px; ``as_of``: when the instructions were read. ``panel`` None: the app
+    database has not been read (yet)."""
+    if panel is None:
+        return html.Div("指令数据暂不可用", className="cw-no-data", **{"data-idle": "1"})
+    rows = rows_that_fit(height, scale, text_scale)
+    return html.Div([
+        html.Div([_stat(ind, label, getattr(panel, field), as_of) for ind, label, field in STATS],
+                 className="cw-cmd-stats"),
+        html.Div([
+            html.Div([html.Div("超期 · 按部门", className="cw-cmd-head"), *_late_rows(panel, rows, as_of)],
+                     className="cw-cmd-list cw-cmd-late"),
+            html.Div([html.Div("最新动态", className="cw-cmd-head"), *_event_rows(panel, rows)],
+                     className="cw-cmd-list cw-cmd-events"),
+        ], className="cw-cmd-lists"),
+    ], className="cw-cmd", **({"data-idle": "1"} if is_idle(panel) else {}))
