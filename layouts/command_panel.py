@@ -14,14 +14,31 @@ from dashboard import formatting as fmt
 from dashboard.instructions_view import CommandPanel
 from layouts import theme, tips
 from layouts.links import _href
+from layouts.map_labels import text_width
 from layouts.meters import bar_track
 
 #: the three counts: (indicator of dashboard/indicators.py, label, the panel's field)
 STATS = (("instructions_issued_today", "今日下达", "issued_today"), ("open_instructions", "未办结", "open"),
          ("overdue_instructions", "超期", "overdue"))
-STATS_EM = 4.6  # the counts' row: its label line and its big number (assets/wall.css .cw-cmd-stats)
+STATS_EM = 4.6  # the counts' row: its label line and its big number (assets/wall-command.css .cw-cmd-stats)
 LIST_HEAD_EM = 1.6  # the heading over each list
-ROW_EM = 1.55  # a row of either list (assets/wall.css .cw-cmd-row)
+ROW_EM = 1.55  # a row of either list (assets/wall-command.css .cw-cmd-row)
+DEPT_EM = 8  # a department's name column: 示范市城市管理局 whole
+LIST_GAP_PX = 20  # between the two lists, in canvas px at scale 1 (.cw-cmd-lists column-gap)
+EVENTS_SHARE = 0.55  # the latest steps' share of the width (.cw-cmd-lists 0.9fr 1.1fr)
+
+
+def fit_text(text: str, em: float) -> str:
+    """``text`` cut with "…" where it would pass ``em`` label widths (the whole line is in its hover):
+    a line the wall cannot show whole is shortened here, never cut off by the browser."""
+    if text_width(text, 1) <= em:
+        return text
+    out = ""
+    for ch in text:
+        if text_width(out + ch, 1) + 1 > em:
+            break
+        out += ch
+    return out.rstrip() + "…"
 
 
 def is_idle(panel: CommandPanel | None) -> bool:
@@ -53,7 +70,7 @@ def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
         panel.overdue_by_department[:rows - 1]
     for name, n in shown:
         out.append(html.Div([
-            html.Span(name, className="cw-cmd-dept"),
+            html.Span(fit_text(name, DEPT_EM), className="cw-cmd-dept"),
             bar_track(n / most, "bad"),
             html.B(fmt.count(n), className="cw-cmd-count is-bad"),
         ], className="cw-cmd-row", **{"data-tip": tips.tip("overdue_instructions", f"{fmt.count(n)} 条",
@@ -67,10 +84,11 @@ def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
     return out
 
 
-def _event_rows(panel: CommandPanel, rows: int) -> list:
+def _event_rows(panel: CommandPanel, rows: int, em: float) -> list:
     if not panel.latest:
         return [html.Div("暂无指令动态", className="cw-cmd-none")]
-    return [html.Div([html.Span(e.when, className="cw-cmd-when"), html.Span(e.text, className="cw-cmd-text")],
+    return [html.Div([html.Span(e.when, className="cw-cmd-when"),
+                      html.Span(fit_text(e.text, em - text_width(e.when, 1) - 1), className="cw-cmd-text")],
                      className="cw-cmd-row cw-cmd-event", **{"data-tip": f"{e.when} {e.text}"})
             for e in panel.latest[:rows]]
 
@@ -83,13 +101,14 @@ def command_panel(panel: CommandPanel | None, *, width: float = 620, height: flo
     if panel is None:
         return html.Div("指令数据暂不可用", className="cw-no-data", **{"data-idle": "1"})
     rows = rows_that_fit(height, scale, text_scale)
+    events_em = (width - LIST_GAP_PX * scale) * EVENTS_SHARE / theme.font_px(theme.LABEL_PX, scale, text_scale)
     return html.Div([
         html.Div([_stat(ind, label, getattr(panel, field), as_of) for ind, label, field in STATS],
                  className="cw-cmd-stats"),
         html.Div([
             html.Div([html.Div("超期 · 按部门", className="cw-cmd-head"), *_late_rows(panel, rows, as_of)],
                      className="cw-cmd-list cw-cmd-late"),
-            html.Div([html.Div("最新动态", className="cw-cmd-head"), *_event_rows(panel, rows)],
+            html.Div([html.Div("最新动态", className="cw-cmd-head"), *_event_rows(panel, rows, events_em)],
                      className="cw-cmd-list cw-cmd-events"),
         ], className="cw-cmd-lists"),
     ], className="cw-cmd", **({"data-idle": "1"} if is_idle(panel) else {}))

@@ -215,3 +215,13 @@ def test_the_wall_draws_the_panel_and_its_poll_announces_a_change(rt, engine):
     # the panel's redraw (its callback's body) draws the new instruction from the same cache
     redrawn = cb._redraw([("panel", "command")], ("instructions",), False)(out[0]["instructions"])
     assert "示范市城市管理局 下达 指令" not in redrawn and "处置滨江区的夜间施工噪声" in redrawn
+
+
+def test_a_sentence_naming_the_panels_counts_opens_tasks():
+    from dashboard.ask.parser import parse
+    from tests.ask_fixtures import NOW, fixture_lexicon
+
+    for sentence, indicator_id in (("看看超期指令", "overdue_instructions"), ("未办结指令", "open_instructions"),
+                                   ("今日下达指令", "instructions_issued_today")):
+        result = parse(sentence, fixture_lexicon(), NOW)
+        assert (result.view.url, result.view.indicator, result.unknown) == ("/tasks", indicator_id, ()), sentence

@@ -187,13 +187,46 @@ def test_clicking_a_district_opens_its_drill_down(live_app, open_page):
     assert watch.console_errors == []
 
 
-def test_html_panels_show_details_on_hover_and_open_drill_downs(live_app, open_page):
+def test_html_panels_show_details_on_hover_and_open_drill_downs(live_app, open_page, monkeypatch):
+    """…and 指挥调度: an instruction issued brings it to the front of the targets' box, with the counts
+    of the app database and an overdue count in red whose hover says its 口径."""
+    import re
+    import time
+    from datetime import datetime, timedelta
+
+    from dashboard import command_feed
+    from dashboard import instructions as ins
+    from dashboard import instructions_view as iv
+    from dashboard.indicators import REGISTRY
+    from dashboard.permissions import DEFAULT_ROLES, Caller
+
+    monkeypatch.setattr(command_feed.FEED_CACHE, "ttl", 0.5)  # the default 5 s would only slow the test
     watch = open_wall(open_page, live_app.url + "/wall")
     page = watch.page
+    assert page.evaluate("CityWall.frontFace()") == 0  # the targets first
     page.locator(f"#{IDS['body']['targets']} .cw-bullet").first.hover()
     page.wait_for_selector(".cw-tip.is-shown", timeout=5_000)
     tip = page.inner_text(".cw-tip")
     assert "依据：" in tip and "期限" in tip and "目标" in tip
+
+    engine, now = live_app.puller.engine, datetime.now(ins.TIMEZONE)
+    leader = Caller(name="leader-wall", role="leader", permissions=DEFAULT_ROLES["leader"], kind="user")
+    ins.issue(engine, text="核查大屏指挥调度的超期件", dept_id="D002", department="示范市城市管理局", caller=leader,
+              now=now - timedelta(hours=1), deadline=now - timedelta(minutes=1))  # overdue already
+    page.wait_for_function("() => CityWall.frontFace() === 1", timeout=15_000)
+    expected = iv.panel_now(engine, time.time())
+    body = f"#{IDS['body']['command']}"
+    shown = re.sub(r"\s+", "", page.inner_text(body))
+    assert (f"今日下达{expected.issued_today}条" in shown and f"未办结{expected.open}条" in shown
+            and f"超期{expected.overdue}条" in shown), shown
+    assert "示范市城市管理局" in shown and "核查大屏指挥调度" in shown
+    overdue = page.locator(f"{body} .cw-cmd-value.is-bad")
+    assert overdue.evaluate("e => getComputedStyle(e).color") == "rgb(255, 90, 110)"  # --cw-bad
+    overdue.hover()
+    page.wait_for_function("() => ((document.querySelector('.cw-tip.is-shown') || {}).innerText || '').includes('超期指令')",
+                           timeout=5_000)
+    assert f"口径：{REGISTRY['overdue_instructions'].formula}" in page.inner_text(".cw-tip")
+    watch.screenshot("wall-command")
     page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").first.click()
     page.wait_for_url("**/department/*", timeout=30_000)  # a full page load (another bundle): slow on a busy machine
     page.wait_for_selector("h1:has-text('部门 ·')", timeout=30_000)  # the page follows the URL
