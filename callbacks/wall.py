@@ -6,7 +6,8 @@ Callback graph (ids from layouts.wall.IDS; "cs" = clientside, no server round tr
                  (State wall-poll, wall-ack)   (State wall-ack)     ├─▶ wall-fresh.data
                                                                     ├─▶ wall-updated.children
                                                                     └─▶ wall-ack.data (every tick)
-    wall-versions.data ──cs fan-out──▶ wall-v-<dataset>.data (only those that changed)
+    wall-versions.data ──cs fan-out──▶ wall-v-<dataset>.data (only those that changed; wall-v-instructions:
+                       the 指挥调度 feed's version, from dashboard/command_feed.py's cache, never a query per poll)
     wall-v-<dataset>.data (+ wall-view.data for the map and the category heatmap)
                        ──server──▶ each panel's figure / KPI tile / ticker / district list
                        (the map: a Patch without the GeoJSON when only its data changed; State wall-map-key)

@@ -229,6 +229,13 @@ def all_instructions(engine: Engine) -> list[Instruction]:
         return [_instruction(r) for r in conn.execute(select(instructions).order_by(instructions.c.id))]
 
 
+def by_ids(engine: Engine, ids) -> dict[int, Instruction]:
+    """The instructions of ``ids`` (those that exist), by id."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(instructions).where(instructions.c.id.in_({int(i) for i in ids})))
+        return {item.id: item for item in map(_instruction, rows)}
+
+
 def events(engine: Engine, instruction_id: int | None = None, limit: int | None = None) -> list[Event]:
     """The steps of one instruction (oldest first), or the latest ``limit`` of all (newest first)."""
     query = select(instruction_events)

@@ -6,7 +6,8 @@ views), ``view=city|district:<region_id>`` (reopen a view), ``scale=fit|fill-wid
 The page draws every panel from its view model (:mod:`dashboard.wall_view`: every part already
 rendered from the frame store), so the first paint needs no callback round trip; the version stores
 start at the versions drawn. After that callbacks/wall.py polls the versions and redraws only the
-panels whose datasets changed. Every panel is described once in :data:`layouts.wall_panels.PANELS`.
+panels whose datasets changed. Every panel is described once in :data:`layouts.wall_panels.PANELS`;
+指挥调度 shares the box of 省级目标指标 in turn (``#wall-faces``, assets/wall-faces.js).
 """
 from __future__ import annotations
 

@@ -73,8 +73,17 @@ def loop(engine):
     return {"late": late, "night": night, "done": done}
 
 
+def counted(engine, now: datetime, zone: ZoneInfo) -> view.CommandPanel:
+    """The panel as the wall reads it (counted by the database: COUNT … GROUP BY), checked against the
+    rules applied to every instruction in Python (what /tasks does with the rows it lists)."""
+    panel = view.panel_now(engine, now, zone)
+    assert panel == view.command_panel(ins.all_instructions(engine), ins.events(engine, limit=view.LATEST_EVENTS),
+                                       now, zone)
+    return panel
+
+
 def test_the_counts_follow_the_loop_and_the_citys_day(engine, loop):
-    before_midnight = view.panel_now(engine, shanghai(2026, 12, 1, 23, 58), SHANGHAI)
+    before_midnight = counted(engine, shanghai(2026, 12, 1, 23, 58), SHANGHAI)
     assert (before_midnight.issued_today, before_midnight.open, before_midnight.overdue) == (3, 2, 1)
     assert before_midnight.overdue_by_department == [("示范市公安局", 1)]
     assert [(e.when, e.text) for e in before_midnight.latest[:2]] == [
@@ -82,19 +91,19 @@ def test_the_counts_follow_the_loop_and_the_citys_day(engine, loop):
         ("23:55", f"示范市公安局 反馈 指令 {loop['done'].id}：上报高新区积水点位")]
     assert len(before_midnight.latest) == 7  # 3 issued, 4 steps
     # after 00:00 in Beijing nothing was issued 今日; yesterday's steps show their date
-    after_midnight = view.panel_now(engine, shanghai(2026, 12, 2, 0, 5), SHANGHAI)
+    after_midnight = counted(engine, shanghai(2026, 12, 2, 0, 5), SHANGHAI)
     assert (after_midnight.issued_today, after_midnight.open, after_midnight.overdue) == (0, 2, 1)
     assert after_midnight.latest[0].when == "12-01 23:56"
     # the same moment in a city on Asia/Urumqi time (UTC+6) is 12-01 22:05 there: all three are today's
-    in_urumqi = view.panel_now(engine, shanghai(2026, 12, 2, 0, 5), URUMQI)
+    in_urumqi = counted(engine, shanghai(2026, 12, 2, 0, 5), URUMQI)
     assert in_urumqi.issued_today == 3 and in_urumqi.latest[0].when == "21:56"
     # at the 09:00 deadline itself the night's instruction is not yet overdue; a second later it is
-    assert view.panel_now(engine, shanghai(2026, 12, 2, 9, 0), SHANGHAI).overdue == 1
-    morning = view.panel_now(engine, shanghai(2026, 12, 2, 9, 0, 1), SHANGHAI)
+    assert counted(engine, shanghai(2026, 12, 2, 9, 0), SHANGHAI).overdue == 1
+    morning = counted(engine, shanghai(2026, 12, 2, 9, 0, 1), SHANGHAI)
     assert morning.overdue == 2 and morning.overdue_by_department == [("示范市公安局", 1), ("示范市城市管理局", 1)]
     # returned by its department, an instruction is still open (and still overdue) until it is 已办结
     ins.take(engine, loop["late"].id, "refuse", shanghai(2026, 12, 2, 9, 30), note="不属于本部门职责", caller=POLICE)
-    returned = view.panel_now(engine, shanghai(2026, 12, 2, 9, 31), SHANGHAI)
+    returned = counted(engine, shanghai(2026, 12, 2, 9, 31), SHANGHAI)
     assert (returned.open, returned.overdue) == (2, 2)
     assert returned.latest[0].text == f"示范市公安局 退回 指令 {loop['late'].id}：核查古城街道的占道经营"
 
