@@ -2,8 +2,8 @@
  *
  *  - the first panel shows first; once the wall is drawn, the next one every cfg.faces seconds
  *    (layouts/wall_canvas.py FACE_SECONDS), never while the pointer is over the box;
- *  - a panel whose body says data-idle (指挥调度 with nothing open, nothing issued today and no step
- *    yet) is skipped, so a city that does not dispatch keeps its targets in view;
+ *  - a panel whose body says data-idle (指挥调度 with nothing open and nothing issued or moved today)
+ *    is skipped, so a city that does not dispatch keeps its targets in view;
  *  - when a later panel is redrawn (a new instruction, a step taken) it comes to the front at once,
  *    for a whole turn: what just happened in the room is what the wall shows;
  *  - a capture (?capture=1) keeps the first panel;

@@ -43,6 +43,7 @@ def _day_start(now: datetime | float, zone: ZoneInfo = ins.TIMEZONE) -> float:
 class PanelEvent:
     when: str  # HH:MM (today) or MM-DD HH:MM
     text: str  # "城市管理局 签收 指令 3：…"
+    today: bool = True  # taken today (the city's day)
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,10 @@ def _latest(events: list[ins.Event], by_id: dict, start: float, zone: ZoneInfo) 
         item = by_id.get(event.instruction_id)
         who = item.department if item and event.step in ("sign", "start", "feedback", "refuse") else event.actor
         moment = datetime.fromtimestamp(event.at, zone)
-        when = f"{moment:%H:%M}" if event.at >= start else f"{moment:%m-%d %H:%M}"
-        latest.append(PanelEvent(when, f"{who} {event.label} 指令 {event.instruction_id}" +
-                                 (f"：{item.text[:24]}" if item else "")))
+        today = event.at >= start
+        latest.append(PanelEvent(f"{moment:%H:%M}" if today else f"{moment:%m-%d %H:%M}",
+                                 f"{who} {event.label} 指令 {event.instruction_id}" + (f"：{item.text[:24]}" if item else ""),
+                                 today))
     return latest
 
 

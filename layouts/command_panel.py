@@ -42,8 +42,8 @@ def fit_text(text: str, em: float) -> str:
 
 
 def is_idle(panel: CommandPanel | None) -> bool:
-    """Nothing to show: no instruction open, none issued today and no step taken yet."""
-    return panel is None or not (panel.open or panel.issued_today or panel.latest)
+    """Nothing to follow: no instruction open, and none issued or moved today."""
+    return panel is None or not (panel.open or panel.issued_today or any(e.today for e in panel.latest))
 
 
 def rows_that_fit(height: float, scale: float, text_scale: float) -> int:

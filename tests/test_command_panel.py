@@ -166,6 +166,16 @@ def test_the_panel_shows_overdue_in_red_and_every_number_says_its_scope(engine, 
     # a city that dispatches nothing: zeros, and the box keeps its targets in front (assets/wall-faces.js)
     idle = markup.to_html(cp.command_panel(view.command_panel([], [], shanghai(2026, 12, 2, 9, 0))))
     assert "data-idle" in idle and "暂无超期指令" in idle and "暂无指令动态" in idle
+    # everything 已办结 yesterday and nothing moved today: idle too, the last steps still listed with their dates
+    admin = Caller(name="管理员", role="admin", permissions=DEFAULT_ROLES["admin"], kind="user")
+    for item in (loop["late"], loop["night"]):
+        for minute, step in enumerate(("sign", "start", "feedback", "confirm")):
+            ins.take(engine, item.id, step, shanghai(2026, 12, 2, 10, minute), note="已处置", caller=admin)
+    same_day = view.panel_now(engine, shanghai(2026, 12, 2, 11, 0), SHANGHAI)
+    assert same_day.open == 0 and "data-idle" not in markup.to_html(cp.command_panel(same_day))  # moved today
+    next_day = view.panel_now(engine, shanghai(2026, 12, 3, 9, 0), SHANGHAI)
+    assert next_day.latest[0].when == "12-02 10:03"
+    assert "data-idle" in markup.to_html(cp.command_panel(next_day))
     assert "data-idle" in markup.to_html(cp.command_panel(None))
 
 
