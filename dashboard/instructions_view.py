@@ -44,6 +44,9 @@ class PanelEvent:
     when: str  # HH:MM (today) or MM-DD HH:MM
     text: str  # "城市管理局 签收 指令 3：…"
     today: bool = True  # taken today (the city's day)
+    who: str = ""  # the department (its steps) or the user (the issuer's)
+    step: str = ""  # 下达, 签收, …
+    subject: str = ""  # what the instruction says
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def _latest(events: list[ins.Event], by_id: dict, start: float, zone: ZoneInfo) 
         today = event.at >= start
         latest.append(PanelEvent(f"{moment:%H:%M}" if today else f"{moment:%m-%d %H:%M}",
                                  f"{who} {event.label} 指令 {event.instruction_id}" + (f"：{item.text[:24]}" if item else ""),
-                                 today))
+                                 today, who, event.label, item.text if item else f"指令 {event.instruction_id}"))
     return latest
 
 

@@ -20,8 +20,8 @@ from layouts.meters import bar_track
 #: the three counts: (indicator of dashboard/indicators.py, label, the panel's field)
 STATS = (("instructions_issued_today", "今日下达", "issued_today"), ("open_instructions", "未办结", "open"),
          ("overdue_instructions", "超期", "overdue"))
-STATS_EM = 4.6  # the counts' row: its label line and its big number (assets/wall-command.css .cw-cmd-stats)
-LIST_HEAD_EM = 1.6  # the heading over each list
+STATS_PX = 36 * 1.1 + 2 * 6 + 8  # the counts' row (its big number, padding) and the gap under it (wall-command.css)
+LIST_HEAD_EM = 1.7  # the heading over each list, its rule and margin
 ROW_EM = 1.55  # a row of either list (assets/wall-command.css .cw-cmd-row)
 DEPT_EM = 8  # a department's name column: 示范市城市管理局 whole
 LIST_GAP_PX = 20  # between the two lists, in canvas px at scale 1 (.cw-cmd-lists column-gap)
@@ -49,7 +49,12 @@ def is_idle(panel: CommandPanel | None) -> bool:
 def rows_that_fit(height: float, scale: float, text_scale: float) -> int:
     """Rows of each list under the counts at the label size (fewer, bigger ones at a larger text scale)."""
     label = theme.font_px(theme.LABEL_PX, scale, text_scale)
-    return max(1, int((height - (STATS_EM + LIST_HEAD_EM) * label) // (ROW_EM * label)))
+    return max(1, int((height - STATS_PX * scale - LIST_HEAD_EM * label) // (ROW_EM * label)))
+
+
+def short_name(name: str, city: str) -> str:
+    """A department's name without the city's (示范市城市管理局 → 城市管理局): the wall's header names the city."""
+    return name[len(city):] if city and name.startswith(city) and len(name) > len(city) else name
 
 
 def _stat(indicator_id: str, label: str, value: int, as_of) -> html.Div:
@@ -61,7 +66,7 @@ def _stat(indicator_id: str, label: str, value: int, as_of) -> html.Div:
                     className="cw-cmd-stat")
 
 
-def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
+def _late_rows(panel: CommandPanel, rows: int, as_of, city: str) -> list:
     if not panel.overdue_by_department:
         return [html.Div("暂无超期指令", className="cw-cmd-none is-good")]
     most = max(n for _, n in panel.overdue_by_department)
@@ -70,7 +75,7 @@ def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
         panel.overdue_by_department[:rows - 1]
     for name, n in shown:
         out.append(html.Div([
-            html.Span(fit_text(name, DEPT_EM), className="cw-cmd-dept"),
+            html.Span(fit_text(short_name(name, city), DEPT_EM), className="cw-cmd-dept"),
             bar_track(n / most, "bad"),
             html.B(fmt.count(n), className="cw-cmd-count is-bad"),
         ], className="cw-cmd-row", **{"data-tip": tips.tip("overdue_instructions", f"{fmt.count(n)} 条",
@@ -84,20 +89,23 @@ def _late_rows(panel: CommandPanel, rows: int, as_of) -> list:
     return out
 
 
-def _event_rows(panel: CommandPanel, rows: int, em: float) -> list:
+def _event_rows(panel: CommandPanel, rows: int, em: float, city: str) -> list:
+    """Who did what to which instruction (城市管理局 签收 处置滨江区…); the whole line, with the
+    instruction's number, in the hover."""
     if not panel.latest:
         return [html.Div("暂无指令动态", className="cw-cmd-none")]
     return [html.Div([html.Span(e.when, className="cw-cmd-when"),
-                      html.Span(fit_text(e.text, em - text_width(e.when, 1) - 1), className="cw-cmd-text")],
+                      html.Span(fit_text(f"{short_name(e.who, city)} {e.step} {e.subject}", em - text_width(e.when, 1) - 1),
+                                className="cw-cmd-text")],
                      className="cw-cmd-row cw-cmd-event", **{"data-tip": f"{e.when} {e.text}"})
             for e in panel.latest[:rows]]
 
 
 def command_panel(panel: CommandPanel | None, *, width: float = 620, height: float = 250, scale: float = 1.0,
-                  text_scale: float = 1.0, as_of=None) -> html.Div:
+                  text_scale: float = 1.0, as_of=None, city: str = "") -> html.Div:
     """The panel's body: the three counts over two lists (超期 · 按部门 and 最新动态), as many rows as
-    fit ``height`` canvas px; ``as_of``: when the instructions were read. ``panel`` None: the app
-    database has not been read (yet)."""
+    fit ``height`` canvas px; ``as_of``: when the instructions were read; ``city``: the city's name,
+    left out of its departments'. ``panel`` None: the app database has not been read (yet)."""
     if panel is None:
         return html.Div("指令数据暂不可用", className="cw-no-data", **{"data-idle": "1"})
     rows = rows_that_fit(height, scale, text_scale)
@@ -106,9 +114,9 @@ def command_panel(panel: CommandPanel | None, *, width: float = 620, height: flo
         html.Div([_stat(ind, label, getattr(panel, field), as_of) for ind, label, field in STATS],
                  className="cw-cmd-stats"),
         html.Div([
-            html.Div([html.Div("超期 · 按部门", className="cw-cmd-head"), *_late_rows(panel, rows, as_of)],
+            html.Div([html.Div("超期 · 按部门", className="cw-cmd-head"), *_late_rows(panel, rows, as_of, city)],
                      className="cw-cmd-list cw-cmd-late"),
-            html.Div([html.Div("最新动态", className="cw-cmd-head"), *_event_rows(panel, rows, events_em)],
+            html.Div([html.Div("最新动态", className="cw-cmd-head"), *_event_rows(panel, rows, events_em, city)],
                      className="cw-cmd-list cw-cmd-events"),
         ], className="cw-cmd-lists"),
     ], className="cw-cmd", **({"data-idle": "1"} if is_idle(panel) else {}))

@@ -234,7 +234,8 @@ def _targets(f, c):
 def _command(f, c):
     read_at = f.frame("instructions", "read_at")
     as_of = None if read_at is None else datetime.fromtimestamp(read_at, ZoneInfo(c.settings.city.timezone)).replace(tzinfo=None)
-    return command.command_panel(f.frame("instructions", "panel"), as_of=as_of, **_size(c, "targets"))
+    return command.command_panel(f.frame("instructions", "panel"), as_of=as_of, city=c.settings.city.name,
+                                 **_size(c, "targets"))
 
 
 PANELS: dict[str, Panel] = {

@@ -156,6 +156,11 @@ def test_the_panel_shows_overdue_in_red_and_every_number_says_its_scope(engine, 
     assert "示范市公安局 1" in shown and "示范市城市管理局 1" in shown and "最新动态" in shown
     assert re.search(r'class="cw-cmd-value is-bad"[^>]*>\s*<span class="cw-num">2<', text)  # 超期 in red
     assert text.count('class="cw-bar-track is-bad"') == 2 and "data-idle" not in text
+    # the city's name is left out of its departments' (the header names it); the hover keeps it whole
+    named = markup.to_html(cp.command_panel(panel, city="示范市"))
+    assert ">公安局<" in named and ">城市管理局<" in named
+    assert ">12-01 23:55</span><span class=\"cw-cmd-text\">公安局 反馈 上报高新区" in named  # fitted to the row
+    assert f"12-01 23:55 示范市公安局 反馈 指令 {loop['done'].id}：上报高新区积水点位" in _tips(named)
     tips = _tips(text)
     for indicator_id, scope in (("instructions_issued_today", "全市 今日下达指令 0 条"), ("open_instructions", "全市 未办结指令 2 条"),
                                 ("overdue_instructions", "全市 超期指令 2 条"), ("overdue_instructions", "示范市公安局 超期指令 1 条")):
