@@ -18,6 +18,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--hide-scrollbars=false"]
 
 
+def pytest_itemcollected(item):
+    """Every test here is a browser test (the mark test.sh --split tells the halves apart by)."""
+    item.add_marker(pytest.mark.browser)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,10 +155,14 @@ class PageWatch:
 def open_page(browser):
     contexts = []
 
-    def _open(url: str, width: int = 1920, height: int = 1080, user: str = "") -> PageWatch:
-        """The page at ``url``, logged in as ``user`` first when given (tests/auth_helpers.py)."""
+    def _open(url: str, width: int = 1920, height: int = 1080, user: str = "", clock: bool = False) -> PageWatch:
+        """The page at ``url``, logged in as ``user`` first when given (tests/auth_helpers.py); with
+        ``clock``, on Playwright's clock (time runs as usual until the test moves it on with
+        ``page.clock.fast_forward``, so a 30-second timer needs no 30-second wait)."""
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
+        if clock:
+            context.clock.install()
         if user:
             from urllib.parse import urlsplit
 

@@ -13,6 +13,8 @@ from tests.auth_helpers import add_user, pulled_city
 from tests.servers import redis_server  # noqa: F401  (a fixture)
 from tests.test_processes import _free_port, _get, _start, _stop, _wait_for, _with_app_setting
 
+pytestmark = pytest.mark.own_servers
+
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory, redis_server):  # noqa: F811

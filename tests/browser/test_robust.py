@@ -21,10 +21,15 @@ TOOLBAR_SHOWN = "() => [...document.querySelectorAll('.cw-toolbar')].some(e => e
 
 
 @pytest.fixture(autouse=True)
-def fresh_data(live_app):
+def fresh_data(request):
     """The session's city is pulled once and these tests take minutes: each starts and ends as if the
     scheduler had just confirmed every source (stale badges would dim the numbers they look at, and
-    the next module's tests expect fresh data)."""
+    the next module's tests expect fresh data). A test on servers of its own leaves the session's alone."""
+    if request.node.get_closest_marker("own_servers"):
+        yield
+        return
+    live_app = request.getfixturevalue("live_app")
+
     def confirm():
         for dataset in live_app.store.datasets():
             live_app.store.confirm(dataset)
@@ -74,15 +79,17 @@ def _kiosk_stays(watch):
 
 
 def test_kiosk_controls_come_back_on_a_key_or_a_long_press_for_30_seconds(live_app, open_page):
-    watch = open_wall(open_page, live_app.url + "/wall?kiosk=1&rotate=30")
+    watch = open_page(live_app.url + "/wall?kiosk=1&rotate=30", clock=True)  # the page's 30 s pass at once
     page = watch.page
+    wait_ready(page)
     assert not page.evaluate(TOOLBAR_SHOWN)
     page.keyboard.press("Space")
     page.wait_for_function(TOOLBAR_SHOWN, timeout=2_000)
     cursor = page.evaluate(f"getComputedStyle(document.getElementById('{IDS['root']}')).cursor")
     assert cursor != "none"
-    page.wait_for_timeout(25_000)
+    page.clock.fast_forward("00:25")
     assert page.evaluate(TOOLBAR_SHOWN)  # still there within the 30 s
+    page.clock.fast_forward("00:06")
     page.wait_for_function(f"() => !({TOOLBAR_SHOWN})()", timeout=8_000)  # and gone after them
     # a short press does nothing; a press held still for a second brings them back, and its click does not navigate
     row = page.locator(f"#{IDS['body']['ranking']} .cw-bar-row").first.bounding_box()
@@ -170,6 +177,7 @@ def _stop(process) -> None:
     process.wait(timeout=30)
 
 
+@pytest.mark.own_servers
 def test_the_wall_says_when_the_server_is_gone_and_recovers_by_itself(wall_config, tmp_path, open_page):
     """The server is a process of its own, stopped and started again on its port: the session's app,
     which the other tests share, never goes away."""
@@ -219,14 +227,37 @@ BAD_VALUES = {
 }
 
 
+WATCH_S = 10  # how long each wall's requests are counted
+
+
+@pytest.fixture(scope="module")
+def bad_url_walls(live_app, browser):
+    """A wall opened at every bad URL, one after the other, each drawn before the next opens: query →
+    (its PageWatch, its /_dash-layout statuses, the times of its requests since, the time it was drawn).
+    Their 10-second watches of what they send run side by side, not one after the other; each test
+    closes its wall when done."""
+    from tests.browser.conftest import PageWatch
+
+    walls = {}
+    for query in BAD_VALUES:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        watch = PageWatch(context.new_page())
+        statuses, sent = [], []
+        watch.page.on("response", lambda r, statuses=statuses: "/_dash-layout" in r.url and statuses.append(r.status))
+        watch.page.goto(f"{live_app.url}/wall?{query}", wait_until="load")
+        wait_ready(watch.page)  # the page draws
+        watch.page.on("request", lambda r, sent=sent: sent.append(time.monotonic()))
+        walls[query] = (watch, statuses, sent, time.monotonic())
+    yield walls
+    for watch, *_ in walls.values():
+        if not watch.page.is_closed():  # a test that failed before closing its wall
+            watch.page.context.close()
+
+
 @pytest.mark.parametrize("query", list(BAD_VALUES), ids=lambda q: q[:30])
-def test_a_bad_url_value_never_stops_the_wall(live_app, open_page, query):
-    statuses = []
-    watch = open_page("about:blank")
+def test_a_bad_url_value_never_stops_the_wall(bad_url_walls, query):
+    watch, statuses, sent, drawn_at = bad_url_walls[query]
     page = watch.page
-    page.on("response", lambda r: "/_dash-layout" in r.url and statuses.append(r.status))
-    page.goto(f"{live_app.url}/wall?{query}", wait_until="load")
-    wait_ready(page)  # the page draws
     assert statuses and set(statuses) == {200}
     notice = page.locator(".cw-notice")
     notice.wait_for(timeout=5_000)
@@ -234,13 +265,14 @@ def test_a_bad_url_value_never_stops_the_wall(live_app, open_page, query):
     if query == "scale=zoom":
         watch.screenshot("wall-url-notice")
     assert len(page.evaluate("location.search")) < 100  # the address bar keeps only valid values
-    before = len(watch.requests)
-    page.wait_for_timeout(10_000)
-    sent = len(watch.requests) - before  # ~1 poll a second here (app.refresh_seconds = 1); 218 when it spun
-    assert sent <= 25, sent
+    # the page's events reach these lists while a Playwright call runs: wait here past the window's end
+    page.wait_for_timeout(max(0.0, drawn_at + WATCH_S - time.monotonic()) * 1000 + 200)
+    in_window = [t for t in sent if t <= drawn_at + WATCH_S]
+    assert len(in_window) <= 25, len(in_window)  # ~1 poll a second here (app.refresh_seconds = 1); 218 when it spun
     label = page.inner_text(f"#{IDS['view_label']}")
     assert "999999" not in label and "x" * 10 not in label
     assert [e for e in watch.console_errors if "favicon" not in e] == []
+    page.context.close()
 
 
 def test_a_kiosk_wall_shows_no_notice(live_app, open_page):

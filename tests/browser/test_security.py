@@ -77,6 +77,7 @@ def _markup_ran(page) -> dict:
     })""")
 
 
+@pytest.mark.own_servers
 def test_markup_from_a_source_shows_as_text(poisoned_city, browser):
     url, dept_id = poisoned_city
     context = login_context(browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN"), url, "xss-ops")

@@ -88,6 +88,7 @@ constants = {{ source = "12345", category = "综合", status = "受理" }}
         server.wait(timeout=10)
 
 
+@pytest.mark.own_servers
 def test_status_shows_held_publishes_reports_and_every_quarantined_row_masked(hotline_app, open_page):
     watch = open_page(hotline_app + "/status", user="hotline-ops")
     page = watch.page
