@@ -119,6 +119,12 @@ def test_a_header_filter_button_sits_beside_its_label(live_app, open_page, path,
     assert placed
     for column, gap, inside in placed:
         assert inside and gap <= 16, (column, gap)  # the icon by its own label, not by the next column's
+    # a grid AG Grid leaves under .ag-delay-render (ag-grid#12061) still shows its rows and headers
+    hidden = page.evaluate("""(grid) => { const root = document.querySelector(grid + ' .ag-root');
+        root.classList.add('ag-delay-render');
+        const cells = [...root.querySelectorAll('.ag-row .ag-cell, .ag-header-cell')];
+        return [cells.length, cells.filter(c => getComputedStyle(c).visibility !== 'visible').length]; }""", grid)
+    assert hidden[0] > 0 and hidden[1] == 0, hidden
 
 
 def test_the_department_sankeys_labels_do_not_overlap(live_app, open_page):

@@ -90,10 +90,10 @@ def test_the_wall_crumb_returns_to_the_wall_in_the_districts_view(live_app, open
 
 
 def _landed(page) -> None:
-    """The /incidents page a wall link opened, its table's first row there (today's table of one district
-    may hold a single row early in the day)."""
+    """The /incidents page a wall link opened, its table's first row shown (today's table of one district
+    may hold a single row early in the day: AG Grid once left such a row hidden under .ag-delay-render)."""
     page.wait_for_selector("#incidents-page", timeout=60_000)
-    page.wait_for_selector("#inc-grid .ag-center-cols-container .ag-row", state="attached", timeout=30_000)
+    page.wait_for_selector("#inc-grid .ag-center-cols-container .ag-row", state="visible", timeout=30_000)
 
 
 def test_wall_links_in_a_district_view_carry_the_region(live_app, open_page):
