@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district")
 PUSHED_DOWN_INCIDENTS = """
 [[sources]]
 name = "事件库"
@@ -57,7 +58,8 @@ def _pull(config: str) -> None:
     snapshot = puller.store.snapshot("incidents")
     print(json.dumps({"ok": result.ok, "error": result.error, "rows_ok": result.rows_ok,
                       "quarantined": result.rows_quarantined, "seconds": seconds, "rss_before": before,
-                      "rss_peak": peak, "hours_grid_rows": len(snapshot.frame("hours_grid"))}))
+                      "rss_peak": peak,
+                      "cube_rows": {n: len(snapshot.frame(n)) for n in CUBES}, "detail_rows": len(snapshot.frame("detail"))}))
 
 
 def _measure(url: str, size: int, folder: Path) -> dict:
@@ -102,7 +104,8 @@ def main() -> None:
                 m = _measure(url, size, Path(tmp))
                 print(f"{m['size']:>11,} incidents: seed {m['seed_seconds']:6.1f} s | pull {m['seconds']:6.1f} s | "
                       f"RSS before {m['rss_before'] / 2**20:6.0f} MiB, peak {m['rss_peak'] / 2**20:6.0f} MiB | "
-                      f"{m['rows_ok']:,} ok, {m['quarantined']} quarantined | hours_grid {m['hours_grid_rows']:,} rows"
+                      f"{m['rows_ok']:,} ok, {m['quarantined']} quarantined | "
+                      + ", ".join(f"{n} {rows:,}" for n, rows in m["cube_rows"].items()) + f", detail {m['detail_rows']:,} rows"
                       + ("" if m["ok"] else f" | FAILED: {m['error']}"), flush=True)
     finally:
         if server is not None:

@@ -56,8 +56,7 @@ _LEVEL_KEYS = {"district": {"district_id": CATEGORY}, "street": {"district_id": 
                "grid": {"district_id": CATEGORY, "street_id": CATEGORY, "grid_id": CATEGORY}}
 _INCIDENT_CUBE = {
     **{f"cube_{level}": {"day": DATETIME, **keys, **_CUBE_KEYS, **_CUBE_MEASURES} for level, keys in _LEVEL_KEYS.items()},
-    **{f"hours_{level}": {"day": DATETIME, "hour": NUMBER, **_LEVEL_KEYS[level], **_CUBE_KEYS, **_CUBE_MEASURES}
-       for level in ("district", "grid")},
+    "hours_district": {"day": DATETIME, "hour": NUMBER, **_LEVEL_KEYS["district"], **_CUBE_KEYS, **_CUBE_MEASURES},
     "detail": {"incident_id": TEXT, "reported_at": DATETIME, **_LEVEL_KEYS["grid"], **_CUBE_KEYS,
                "deadline_at": DATETIME, "closed_at": DATETIME, "handling_hours": NUMBER, "overdue": BOOL,
                "lon": NUMBER, "lat": NUMBER, "id_rank": NUMBER},

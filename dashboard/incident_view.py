@@ -247,7 +247,7 @@ def current_frames() -> dict:
     return snap.frames if snap is not None else {}
 
 
-CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district", "hours_grid")
+CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district")
 
 
 def prepare_frames(frames) -> None:

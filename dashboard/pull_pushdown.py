@@ -30,12 +30,23 @@ def district_region_ids(regions: pd.DataFrame | None) -> list[list[str]]:
     return [sorted(part["region_id"].astype(str)) for _, part in known.groupby("district_id")]
 
 
+def district_of(regions: pd.DataFrame | None) -> dict[str, str] | None:
+    """Each region's 区县 (the regions frame's lineage; regions without one are left out: 未知区域), or
+    None without a regions frame (each region is then its own district), for the hour cube's grain."""
+    if regions is None or regions.empty or "district_id" not in regions.columns:
+        return None
+    first = regions.drop_duplicates("region_id")  # as region_of: a repeated region id's first row
+    known = first[first["district_id"].notna()]
+    return dict(zip(known["region_id"].astype(str), known["district_id"].astype(str)))
+
+
 def run_pushed_down(puller, source, run_id: int, started: float, now, checkpoint):
     from datasources.sql_incidents import read_incident_aggregates
 
     settings, engine = puller.settings, puller.engine
     regions = puller.store.frame("regions", "regions")
-    agg = read_incident_aggregates(source, settings, now, source.detail_rows, district_region_ids(regions))
+    agg = read_incident_aggregates(source, settings, now, source.detail_rows, district_region_ids(regions),
+                                   district_of(regions))
     checkpoint(agg.rows_read)
     rows_before = db.last_published_rows(engine, source.name)
     verdict = judge(source, rows_before=rows_before, rows_read=agg.rows_read, rows_ok=agg.rows_ok)

@@ -147,3 +147,13 @@ def test_street_and_grid_views_show_the_numbers_of_the_rows(city):
             shown = dict(zip(view.map.ids, view.map.counts))
             assert {r: n for r, n in shown.items() if n} == \
                 {r: n for r, n in want["children"].items() if r in shown}, query
+
+
+def test_the_hour_cube_is_by_district_and_bounded_whatever_the_incident_count(city):
+    frames, rows = city["frames"], city["rows"]
+    assert "hours_grid" not in frames
+    hours = frames["hours_district"]
+    assert list(hours.columns[:3]) == ["day", "hour", "district_id"] and "street_id" not in hours.columns
+    bound = hours["day"].nunique() * 24 * rows["district_id"].nunique() * 3 * 12 * 3  # statuses, categories, sources
+    assert len(hours) <= bound and len(hours) < len(frames["cube_grid"]) < len(rows)
+    assert int(hours["incidents"].sum()) == len(rows) == int(frames["cube_grid"]["incidents"].sum())

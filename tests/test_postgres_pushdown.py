@@ -15,7 +15,7 @@ from dashboard.aggregate_frames import aggregate_frames, indicator_values
 from dashboard.frames import PullContext, build_frames
 from dashboard.frames import indicator_values as rows_indicator_values
 from dashboard.incident_frames import incident_frames
-from dashboard.pull_pushdown import district_region_ids
+from dashboard.pull_pushdown import district_of, district_region_ids
 from dashboard.settings import load_settings
 from datasources.demo_city import build_city, region_rows
 from datasources.demo_postgres import seed_postgres_incidents
@@ -79,7 +79,8 @@ def both_paths(seeded, tmp_path_factory):
     settings = city(tmp_path_factory.mktemp("pushdown"), seeded)
     regions = demo_regions()
     rows = validate("incidents", table_rows(seeded), now=NOW, bbox=settings.city.bbox)
-    agg = read_incident_aggregates(settings.sources[0], settings, NOW, 1_000_000, district_region_ids(regions))
+    agg = read_incident_aggregates(settings.sources[0], settings, NOW, 1_000_000, district_region_ids(regions),
+                                   district_of(regions))
     return rows, incident_frames(rows.good, NOW, regions), agg, aggregate_frames(agg, NOW, regions)
 
 
@@ -110,7 +111,7 @@ def test_every_frame_equals_the_rows_path(both_paths):
 
 def test_the_counts_are_identical_and_the_rates_agree_to_the_last_digits(both_paths):
     _, from_rows, _, pushed = both_paths
-    for name in ("summary", "by_district", "cube_grid", "hours_grid"):
+    for name in ("summary", "by_district", "cube_grid", "hours_district"):
         for column in ("incidents", "closed", "overdue_open", "incidents_30d", "open", "overdue", "ontime"):
             if column in from_rows[name]:
                 assert from_rows[name][column].sum() == pushed[name][column].sum(), (name, column)
