@@ -158,6 +158,8 @@ def frame_problems(dataset: str, name: str, frame: pd.DataFrame) -> list[str]:
     where = f"数据集 {dataset} 的帧 {name}"
     if name not in schemas:
         return [f"{where} 没有登记模式：请在 dashboard/frame_schemas.py 的 FRAME_SCHEMAS 中登记它的列"]
+    if hasattr(frame, "schema_frame"):  # a detail on disk (dashboard/detail_file.py): its columns and kinds
+        frame = frame.schema_frame()
     if not isinstance(frame, pd.DataFrame):
         return [f"{where} 不是数据表（{type(frame).__name__}）"]
     try:

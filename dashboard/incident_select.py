@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard import incident_arrays as arrays
+from dashboard import incident_duckdb as duck
+from dashboard.detail_file import DetailFile
 from dashboard.incident_query import DEFAULT_SORT, IncidentQuery
 from dashboard.kept import Kept
 
@@ -68,9 +70,12 @@ def name_for(query: IncidentQuery, level: str | None) -> str:
 
 
 def _source(frames, name: str):
-    """(frame, its arrays) of the frame ``name``, or None where it is not published."""
+    """(frame, its arrays) of the frame ``name``, or None where it is not published; a detail on disk
+    (dashboard/detail_file.py) has no arrays: dashboard/incident_duckdb.py answers over it."""
     frame = frames.get(name)
-    return None if frame is None else (frame, arrays.columns(frame, day_column(name)))
+    if frame is None:
+        return None
+    return (frame, None) if isinstance(frame, DetailFile) else (frame, arrays.columns(frame, day_column(name)))
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,10 @@ def kpis(frames, query: IncidentQuery, level: str | None, today: date) -> Kpis:
     if found is None:
         return Kpis(0, 0, 0, 0, 0.0)
     frame, cols = found
+    if cols is None:
+        total = duck.sums(frame, query, level, today).iloc[0]
+        return Kpis(int(total["incidents"]), int(total["closed"]), int(total["ontime"]),
+                    duck.overdue(frame, query, level, today), float(total["handling_hours"]))
     in_period = rows(frame, query, level, today, day_column=cols.day_column)
     every_day = rows(frame, query, level, today, period=False, day_column=cols.day_column)
     return Kpis(int(in_period.total(cols.measure("incidents"))), int(in_period.total(cols.measure("closed"))),
@@ -197,6 +206,8 @@ def daily(frames, query: IncidentQuery, level: str | None, today: date) -> pd.Da
     if found is None:
         return pd.DataFrame({"date": days, "incidents": 0, "closed": 0})
     frame, cols = found
+    if cols is None:
+        return duck.days(frame, query, level, today)
     picked = rows(frame, query, level, today, day_column=cols.day_column)
     index = picked.of(cols.day_numbers()) - (first - _EPOCH).days
     return pd.DataFrame({"date": days, **{column: _counts(index, picked.of(cols.measure(column)), len(days))
@@ -209,6 +220,8 @@ def hour_weekday(frames, query: IncidentQuery, level: str | None, today: date) -
     if found is None:
         return np.zeros((7, 24), dtype=np.int64)
     frame, cols = found
+    if cols is None:
+        return duck.cells(frame, query, level, today)
     picked = rows(frame, query, level, today, day_column=cols.day_column)
     return _counts(picked.of(cols.cells()), picked.of(cols.measure("incidents")), 7 * 24).reshape(7, 24)
 
@@ -223,6 +236,8 @@ def totals_by(frames, query: IncidentQuery, level: str | None, today: date, colu
         return pd.DataFrame({column: pd.Series(dtype=str), "incidents": pd.Series(dtype=np.int64),
                              "closed": pd.Series(dtype=np.int64)})
     frame, cols = found
+    if cols is None:
+        return _duck_totals(frame, query, level, today, column, only, n)
     picked = rows(frame, query, level, today, day_column=cols.day_column)
     codes = picked.of(cols.keys(column))
     labels = cols.labels(column)
@@ -236,6 +251,19 @@ def totals_by(frames, query: IncidentQuery, level: str | None, today: date, colu
     closed = _counts(codes, picked.of(cols.measure("closed")), len(labels))
     # labels as Python text (object), not Arrow-backed strings: the page reads these few rows one by one
     return pd.DataFrame({column: pd.Series(labels[at], dtype=object), "incidents": counts[at], "closed": closed[at]})
+
+
+def _duck_totals(detail: DetailFile, query: IncidentQuery, level: str | None, today: date, column: str, only,
+                 n: int | None) -> pd.DataFrame:
+    found = duck.sums(detail, query, level, today, column)
+    found = found[(found["incidents"] > 0) & found["key"].notna()]
+    if only is not None:
+        found = found[found["key"].isin(set(only))]
+    found = found.assign(key=found["key"].astype(str)).sort_values(["incidents", "key"], ascending=[False, True],
+                                                                    kind="stable")[:n]
+    return pd.DataFrame({column: pd.Series(found["key"].tolist(), dtype=object),
+                         "incidents": found["incidents"].to_numpy(dtype=np.int64),
+                         "closed": found["closed"].to_numpy(dtype=np.int64)})
 
 
 def children(frames, query: IncidentQuery, level: str | None, today: date) -> pd.DataFrame:

@@ -43,8 +43,11 @@ def city(tmp_path_factory):
     regions = puller.store.frame("regions", "regions").set_index("region_id")
     rows = rows.assign(grid_id=rows["region_id"], district_id=rows["region_id"].map(regions["district_id"]),
                        street_id=rows["region_id"].map(regions["street_id"]))
-    frames = puller.store.snapshot("incidents").frames
-    yield {"frames": frames, "geography": load_geography(settings), "rows": rows, "now": pd.Timestamp(now)}
+    from dashboard.incident_view import region_index
+
+    frames, geography = puller.store.snapshot("incidents").frames, load_geography(settings)
+    yield {"frames": frames, "geography": geography, "rows": rows, "now": pd.Timestamp(now),
+           "grid_ids": set(region_index(geography).grids)}
     puller.engine.dispose()
 
 
@@ -92,7 +95,7 @@ def _expected(city, query: IncidentQuery, level: str | None, today: date) -> dic
         "daily_closed": by_day[part["status"] == CLOSED].value_counts().reindex(days, fill_value=0).tolist(),
         "categories": part["category"].value_counts().to_dict(),
         "children": part[child].value_counts().to_dict() if child else None,
-        "hot": grids[grids.index.isin(city["grid_ids"])].to_dict() if "grid_ids" in city else grids.to_dict(),
+        "hot": grids[grids.index.isin(city["grid_ids"])].to_dict(),
     }
 
 
@@ -123,10 +126,9 @@ def _views(city):
 
 def test_street_and_grid_views_show_the_numbers_of_the_rows(city):
     from dashboard import incident_select as sel
-    from dashboard.incident_view import incidents_view, region_index
+    from dashboard.incident_view import incidents_view
 
     frames, geography, today = city["frames"], city["geography"], city["now"].date()
-    city["grid_ids"] = set(region_index(geography).grids)
     for query, level in _views(city):
         want = _expected(city, query, level, today)
         k = sel.kpis(frames, query, level, today)
