@@ -6,7 +6,8 @@ Every frame is a sum over the day-grain aggregate, its district / street roll-up
 small side aggregates; the rates follow the registry's 口径 through
 :class:`dashboard.incident_select.Kpis` (办结率 = closed ÷ incidents, 按期办结率 = ontime ÷ closed,
 平均处置时长 = handling hours ÷ closed). The rows-level frames (the ticker's newest incidents, the
-table's detail) come from the newest rows the source handed over, through the rows path itself.
+table's detail) come from the rows the source handed over (the newest; every one, for the detail),
+through the rows path itself.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.detail_file import DetailFile
 from dashboard.incident_cube import KEYS, LEVEL_KEYS, MEASURES, _categorical, cube_of, incident_detail
 from dashboard.incident_frames import DAILY_DAYS, DENSITY_BIN_DEGREES, UNKNOWN_REGION, incident_frames, region_of
 from dashboard.incident_select import Kpis
@@ -127,7 +129,9 @@ def _measures(agg_part: pd.DataFrame) -> dict[str, pd.Series]:
 def aggregate_frames(agg, now: datetime, regions: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """Every frame of the incidents dataset, from a pushed-down pull's aggregates."""
     now = pd.Timestamp(now)
-    cube = cube_of(day_base(agg, regions), hour_base(agg), incident_detail(agg.detail, now, regions))
+    detail = agg.detail if isinstance(agg.detail, DetailFile) or "id_rank" in agg.detail.columns \
+        else incident_detail(agg.detail, now, regions)  # a detail already made in the pull, or its rows
+    cube = cube_of(day_base(agg, regions), hour_base(agg), detail)
     by_day = cube["cube_street"]
     recent_days = by_day[_in_days(by_day["day"], periods.INCIDENT_DAYS, now)]
     recent_hours = cube["hours_district"][_in_days(cube["hours_district"]["day"], periods.INCIDENT_DAYS, now)]

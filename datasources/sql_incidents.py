@@ -49,7 +49,7 @@ class IncidentAggregates:
     density: pd.DataFrame  # bx, by, incidents (bins of DENSITY_BIN_DEGREES, last 30 days)
     closed_daily: pd.DataFrame  # day, closed (last 90 days, by closed_at)
     newest: pd.DataFrame  # contract columns: the newest rows of the city and of each district (the ticker)
-    detail: pd.DataFrame  # contract columns: the newest ``detail_rows`` good rows
+    detail: object  # every good row, newest first, as ``detail_to`` kept it (contract columns in memory)
     rows_read: int
     quarantined: pd.DataFrame  # the validator's quarantined rows (original values, _row, _reason)
     newest_reported: pd.Timestamp | None
@@ -221,6 +221,46 @@ def _grains(cube: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _summed(days, day_keys).reset_index(drop=True), _summed(hours, hour_keys).reset_index(drop=True)
 
 
+class _CopyStream(io.RawIOBase):
+    """The bytes of a ``COPY … TO STDOUT`` as a readable file (what Arrow's streaming CSV reader reads)."""
+
+    def __init__(self, copy):
+        self._blocks, self._left = iter(copy), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._left = bytes(block)
+        n = min(len(buffer), len(self._left))
+        buffer[:n], self._left = self._left[:n], self._left[n:]
+        return n
+
+
+def _copied(cur, q: "_Query", where, block_bytes: int = 16 << 20):
+    """Every row ``where`` holds, newest first, in chunks of typed contract rows: ``COPY`` in CSV,
+    read by Arrow a block at a time (no Python object per row, never all rows at once)."""
+    copy_sql = q.sql.SQL("COPY (SELECT {} FROM {} WHERE {} ORDER BY {} DESC, {}) TO STDOUT (FORMAT csv)").format(
+        q.columns(), q.table, where, q.col["reported_at"], q.col["incident_id"])
+    types = {**{n: pa.string() for n in TEXT}, **{n: pa.timestamp("us") for n in TIMES},
+             "lon": pa.float64(), "lat": pa.float64()}
+    with cur.copy(copy_sql) as copy:
+        reader = pacsv.open_csv(io.BufferedReader(_CopyStream(copy), 1 << 20),
+                                read_options=pacsv.ReadOptions(column_names=list(NAMES), block_size=block_bytes),
+                                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+        for batch in reader:
+            yield batch.to_pandas()
+
+
+def _in_memory(chunks) -> pd.DataFrame:
+    parts = list(chunks)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({n: pd.Series(dtype=object) for n in NAMES})
+
+
 def _typed(rows: pd.DataFrame) -> pd.DataFrame:
     """Contract-typed columns (datetime64, float) of fetched rows, as the validator and frames read them."""
     out = rows.copy()
@@ -250,11 +290,13 @@ def _ids_unique(cur, table: str, id_column: str) -> bool:
     return cur.fetchone() is not None
 
 
-def read_incident_aggregates(source, settings, now: datetime, detail_rows: int, newest_per_district,
-                             district_of: dict[str, str] | None = None) -> IncidentAggregates:
+def read_incident_aggregates(source, settings, now: datetime, newest_per_district,
+                             district_of: dict[str, str] | None = None, detail_to=None) -> IncidentAggregates:
     """Aggregate the source's table in PostgreSQL (see the module's docstring). ``newest_per_district``
     (region ids of each district) picks the ticker's newest rows district by district; ``district_of``
-    (region id → its 区县, None: each region is its own) keys the hour grain."""
+    (region id → its 区县, None: each region is its own) keys the hour grain. Every good row, newest
+    first, goes through ``detail_to`` (chunks of typed contract rows in → the detail kept, e.g. a
+    file written chunk by chunk; None: the rows, in memory)."""
     import psycopg
 
     from datasources.sql import _connect_args, _url
@@ -293,8 +335,8 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int, 
             density = pd.concat([_frame(cur, q.density(f, recent_start, end)) for f in filters], ignore_index=True)
             closed = pd.concat([_frame(cur, q.closed_daily(f, daily_start, end)) for f in filters],
                                ignore_index=True)
-            detail = pd.concat([_frame(cur, q.newest(f, detail_rows)) for f in filters], ignore_index=True)
-            newest = [detail.head(LATEST_PER_DISTRICT)]
+            newest = [_frame(cur, q.newest(f, LATEST_PER_DISTRICT)) for f in filters]
+            detail = (detail_to or _in_memory)(_copied(cur, q, q.sql.SQL(" OR ").join(filters)))
             for f in filters:
                 for region_filter in _district_filters(q, newest_per_district):
                     newest.append(_frame(cur, q.newest(q.sql.SQL("({}) AND {}").format(f, region_filter),
@@ -307,15 +349,14 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int, 
         conn.close()
     # every row is either undoubted (counted in the cube) or doubted (fetched, some rescued into it)
     rows_read = int(days["incidents"].sum()) - len(judged.good) + len(doubtful)
-    detail = _typed(detail).sort_values("reported_at", ascending=False, kind="stable").head(detail_rows)
     newest = _typed(pd.concat(newest, ignore_index=True)).drop_duplicates("incident_id")
     return IncidentAggregates(
         days=days, hours=hours,
         grid_recent=_summed(grid, ["region_id"]), density=_summed(density, ["bx", "by"]),
         closed_daily=_summed(closed, ["day"]), newest=newest.reset_index(drop=True),
-        detail=detail.reset_index(drop=True), rows_read=rows_read,
+        detail=detail, rows_read=rows_read,
         quarantined=judged.quarantined,
-        newest_reported=pd.Timestamp(detail["reported_at"].max()) if len(detail) else None)
+        newest_reported=pd.Timestamp(newest["reported_at"].max()) if len(newest) else None)
 
 
 LATEST_PER_DISTRICT = 60  # as dashboard/incident_frames.py's LATEST_INCIDENTS
