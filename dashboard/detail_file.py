@@ -95,6 +95,35 @@ class DetailFile:
         return from_arrow_rows(pq.read_table(self.path).to_pandas().sort_values("row", kind="stable"))
 
 
+class IdLookup:
+    """``lower-case id → id`` of a detail file, each asked of DuckDB (一句话响应's incident ids,
+    dashboard/ask/lexicon.py; tens of millions of ids are not made into a dict)."""
+
+    def __init__(self, detail: DetailFile):
+        self.path, self._detail, self._seen = detail.path, detail, {}
+
+    def __getstate__(self) -> dict:  # pickled with the lexicon: the path, not the connection
+        return {"path": self.path, "_detail": None, "_seen": {}}
+
+    def _find(self, key: str):
+        if key not in self._seen:
+            self._detail = self._detail or DetailFile(self.path)
+            found = self._detail.sql("SELECT incident_id FROM {detail} WHERE lower(incident_id) = ? LIMIT 1", [key])
+            self._seen[key] = found.column("incident_id")[0].as_py() if found.num_rows else None
+            if len(self._seen) > 1024:
+                self._seen.pop(next(iter(self._seen)))
+        return self._seen[key]
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and self._find(key) is not None
+
+    def __getitem__(self, key: str) -> str:
+        found = self._find(key) if isinstance(key, str) else None
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
 def from_arrow_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows read back from a detail file, in their order, typed as the in-memory detail frame
     (categoricals, and the ids' rank among these rows)."""

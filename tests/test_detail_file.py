@@ -68,3 +68,13 @@ def _without(folder, detail: DetailFile, column: str) -> DetailFile:
     table = pq.read_table(detail.path).drop_columns([column])
     pq.write_table(table, folder / "without.parquet")
     return DetailFile(folder / "without.parquet")
+
+
+def test_ask_finds_incident_ids_in_a_detail_file_and_its_lexicon_pickles(tmp_path):
+    import pickle
+
+    from dashboard.ask.lexicon import build_lexicon
+
+    frames, _ = _frames(tmp_path)
+    lexicon = pickle.loads(pickle.dumps(build_lexicon(frames, "示范市")))
+    assert "a" in lexicon.incidents and lexicon.incidents["b"] == "B" and "c" not in lexicon.incidents
