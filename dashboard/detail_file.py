@@ -144,9 +144,12 @@ def from_arrow_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 def arrow_of(detail: pd.DataFrame, first_row: int) -> pa.Table:
     """A chunk of detail rows (dashboard/incident_cube.py incident_detail) as the file stores them."""
-    columns = {c: detail[c] for c in detail.columns if c != "id_rank"}
-    table = pa.table({c: (pa.array(v.astype(object).where(v.notna(), None), pa.string())
-                          if c in CATEGORICAL else pa.array(v, from_pandas=True)) for c, v in columns.items()})
+    table = pa.Table.from_pandas(detail.drop(columns=["id_rank"], errors="ignore"), preserve_index=False)
+    for column in CATEGORICAL:  # plain text in the file (Parquet encodes it by dictionary itself)
+        if column in table.column_names:
+            at = table.column_names.index(column)
+            table = table.set_column(at, column, table.column(column).cast(pa.string()))
+    table = table.replace_schema_metadata(None)  # no pandas metadata: every chunk has one schema
     return table.append_column("row", pa.array(np.arange(first_row, first_row + len(detail), dtype=np.int64)))
 
 

@@ -135,6 +135,8 @@ def _order(sort: str) -> str:
 
     column = column if column in SORTABLE else "reported_at"
     way = "ASC" if direction == "asc" else "DESC"
+    if column == "reported_at" and way == "DESC":
+        return "row"  # the file's own order, newest first (as the in-memory table's default order)
     return f"{column} {way} NULLS LAST, row"  # missing values last either way; ties in the frame's order
 
 
