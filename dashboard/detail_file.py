@@ -7,7 +7,7 @@ columns (dashboard/incident_cube.py ``DETAIL_COLUMNS``, without ``id_rank``: Duc
 text, the order the rank stands for) plus ``row``, each row's place newest first; row groups of
 :data:`ROW_GROUP_ROWS` newest first, so that a period reads the few groups of its days.
 dashboard/incident_duckdb.py answers the selections, the table's pages and downloads over it with
-DuckDB (one connection per thread), reading only what a query needs.
+DuckDB (one database per process, a cursor per thread), reading only what a query needs.
 """
 from __future__ import annotations
 
@@ -24,6 +24,22 @@ import pyarrow.parquet as pq
 ROW_GROUP_ROWS = 131_072
 FILE_NAME = "detail.parquet"
 CATEGORICAL = ("district_id", "street_id", "grid_id", "category", "source", "status")
+
+
+_DATABASE = None
+_DATABASE_LOCK = threading.Lock()
+
+
+def _database():
+    """The process's one in-memory DuckDB (made on first use, never at import): its threads and memory
+    are shared by every request thread's cursor."""
+    global _DATABASE
+    with _DATABASE_LOCK:
+        if _DATABASE is None:
+            import duckdb
+
+            _DATABASE = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+        return _DATABASE
 
 
 class DetailFile:
@@ -65,10 +81,7 @@ class DetailFile:
     def _connection(self):
         con = getattr(self._local, "con", None)
         if con is None:
-            import duckdb
-
-            con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
-            self._local.con = con
+            con = self._local.con = _database().cursor()  # a thread's own connection to the one database
         return con
 
     def categories(self, column: str) -> list[str]:
