@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from datasources.adapters import SourceError
@@ -38,6 +39,8 @@ DAILY_DAYS = 90
 RECENT_DAYS = 30
 CUBE_KEYS = ("category", "source", "status")
 UNKNOWN_REGION = "未知区域"  # as dashboard/incident_frames.py
+#: the cube query's grains (its ``grain`` column) and their keys
+GRAINS = ((1, ("day_at", "region_id", *CUBE_KEYS)), (2, ("hour_at", "district_id", *CUBE_KEYS)))
 
 
 @dataclass
@@ -189,11 +192,12 @@ def _frame(cur, query) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=names)
 
 
-def _packed(conn, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
-    """A big result packed by the server into one text value per day of its ``day_at`` or ``hour_at``
-    (fields split by \\x1f, rows by newlines: the predicate doubts any text holding either), streamed
-    through a server-side cursor and read by Arrow's CSV reader, strings dictionary-encoded: no Python
-    object per row on the way."""
+def _packed(conn, query, types: dict[str, pa.DataType]) -> list[pd.DataFrame]:
+    """The cube query's result, packed by the server into one text value per day of its ``day_at`` or
+    ``hour_at`` (fields split by \\x1f, rows by newlines: the predicate doubts any text holding either),
+    streamed through a server-side cursor and read by Arrow's CSV reader, strings dictionary-encoded: no
+    Python object per row on the way; each day split at once into :data:`GRAINS` (a frame each), so the
+    two grains are never one frame in memory."""
     from psycopg import sql
 
     fields = sql.SQL(", ").join(sql.SQL("coalesce({}::text, '')").format(sql.Identifier(n)) for n in types)
@@ -201,24 +205,26 @@ def _packed(conn, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
                      "GROUP BY date_trunc('day', coalesce(day_at, hour_at))").format(fields, query)
     options = (pacsv.ReadOptions(column_names=list(types)), pacsv.ParseOptions(delimiter="\x1f", quote_char=False),
                pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
-    tables = []
+    parts: dict[int, list[pa.Table]] = {grain: [] for grain, _ in GRAINS}
     with conn.cursor(name="citywall_packed") as cur:
         cur.itersize = 8
         cur.execute(packed)
         for (text,) in cur:
-            tables.append(pacsv.read_csv(io.BytesIO(text.encode()), *options))
-    if not tables:
-        return pd.DataFrame({n: pd.Series(dtype=object) for n in types})
-    return pa.concat_tables(tables).to_pandas()
+            day = pacsv.read_csv(io.BytesIO(text.encode()), *options)
+            for grain, keys in GRAINS:
+                parts[grain].append(day.filter(pc.equal(day["grain"], grain)).select([*keys, *MEASURES]))
+    return [pa.concat_tables(parts[grain]).to_pandas() if parts[grain] else
+            pd.DataFrame({n: pd.Series(dtype=object) for n in (*keys, *MEASURES)}) for grain, keys in GRAINS]
 
 
-def _grains(cube: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cube query's rows split into its day × region and hour × district grains."""
-    day_keys, hour_keys = ["day_at", "region_id", *CUBE_KEYS], ["hour_at", "district_id", *CUBE_KEYS]
-    grain = cube["grain"].to_numpy()
-    days = cube.loc[grain == 1, [*day_keys, *MEASURES]]
-    hours = cube.loc[grain == 2, [*hour_keys, *MEASURES]]
-    return _summed(days, day_keys).reset_index(drop=True), _summed(hours, hour_keys).reset_index(drop=True)
+def _grains(packed: list[pd.DataFrame], rescued: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Each grain's rows (:func:`_packed`'s, and the rescued rows' of the cube query), one row per key."""
+    out = []
+    for (grain, keys), part in zip(GRAINS, packed):
+        more = [r.loc[r["grain"] == grain, [*keys, *MEASURES]] for r in rescued]
+        out.append(_summed(pd.concat([part, *more], ignore_index=True) if more else part, list(keys))
+                   .reset_index(drop=True))
+    return out
 
 
 class _CopyStream(io.RawIOBase):
@@ -327,16 +333,16 @@ def read_incident_aggregates(source, settings, now: datetime, newest_per_distric
             filters = [good]
             if rescued:
                 filters.append(q.sql.SQL("ctid = ANY({}::tid[])").format(q.lit(rescued)))
+            # first the detail, a chunk at a time: its passing memory is given back before the cube comes
+            detail = (detail_to or _in_memory)(_copied(cur, q, q.sql.SQL(" OR ").join(filters)))
             cur.execute("SET LOCAL work_mem = '256MB'")  # the cube's hash aggregate in memory, not sorted on disk
-            days, hours = _grains(pd.concat([_packed(conn, q.cube(good, district_of), CUBE_TYPES)]
-                                            + [_frame(cur, q.cube(f, district_of)) for f in filters[1:]],
-                                            ignore_index=True))
+            days, hours = _grains(_packed(conn, q.cube(good, district_of), CUBE_TYPES),
+                                  [_frame(cur, q.cube(f, district_of)) for f in filters[1:]])
             grid = pd.concat([_frame(cur, q.grid_recent(f, recent_start, end)) for f in filters], ignore_index=True)
             density = pd.concat([_frame(cur, q.density(f, recent_start, end)) for f in filters], ignore_index=True)
             closed = pd.concat([_frame(cur, q.closed_daily(f, daily_start, end)) for f in filters],
                                ignore_index=True)
             newest = [_frame(cur, q.newest(f, LATEST_PER_DISTRICT)) for f in filters]
-            detail = (detail_to or _in_memory)(_copied(cur, q, q.sql.SQL(" OR ").join(filters)))
             for f in filters:
                 for region_filter in _district_filters(q, newest_per_district):
                     newest.append(_frame(cur, q.newest(q.sql.SQL("({}) AND {}").format(f, region_filter),
