@@ -39,6 +39,8 @@ def _database():
             import duckdb
 
             _DATABASE = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+            _DATABASE.execute("LOAD parquet")  # built in; loaded now so that its setting can be made
+            _DATABASE.execute("SET GLOBAL parquet_metadata_cache = true")  # each file's footer read once, not per query
         return _DATABASE
 
 
