@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.detail_file import DetailFile, from_arrow_rows
 from dashboard.incident_query import IncidentQuery
+from dashboard.kept import Kept
 from datasources.contracts import CLOSED
 
 LEVEL_COLUMN = {"区县": "district_id", "镇街": "street_id", "网格": "grid_id"}
@@ -105,10 +106,22 @@ def sums(detail: DetailFile, query: IncidentQuery, level: str | None, today: dat
     return detail.sql(sql, params).to_pandas()
 
 
+_COUNTS = Kept(64)  # (file, where, params) → rows: the table's pages of one selection ask its size once
+
+
+def count(detail: DetailFile, text: str, params: list) -> int:
+    """The rows of ``WHERE text`` (kept per file: a new publish is a new file)."""
+    key = (str(detail.path), detail.num_rows, text, tuple(params))
+    found = _COUNTS.get(key)
+    if found is None:
+        found = _COUNTS.put(key, int(detail.sql(f"SELECT count(*) AS n FROM {{detail}} WHERE {text}", params)
+                                     .column("n")[0].as_py()))
+    return found
+
+
 def overdue(detail: DetailFile, query: IncidentQuery, level: str | None, today: date) -> int:
     text, params = where(query, level, today, period=False)
-    return int(detail.sql(f"SELECT count(*) AS n FROM {{detail}} WHERE {text} AND overdue", params)
-               .column("n")[0].as_py())
+    return count(detail, f"{text} AND overdue", params)
 
 
 def cells(detail: DetailFile, query: IncidentQuery, level: str | None, today: date) -> np.ndarray:
@@ -144,7 +157,7 @@ def page(detail: DetailFile, query: IncidentQuery, level: str | None, today: dat
          sort: str, filter_model: dict | None = None) -> tuple[pd.DataFrame, int]:
     """The rows ``start`` … ``end`` − 1 of the selection in ``sort`` order (as detail rows), and its size."""
     text, params = where(query, level, today, filter_model=filter_model)
-    total = int(detail.sql(f"SELECT count(*) AS n FROM {{detail}} WHERE {text}", params).column("n")[0].as_py())
+    total = count(detail, text, params)
     rows = detail.sql(f"SELECT * FROM {{detail}} WHERE {text} ORDER BY {_order(sort)} LIMIT ? OFFSET ?",
                       params + [max(0, end - start), start]).to_pandas()
     return from_arrow_rows(rows), total
@@ -156,8 +169,7 @@ class DownloadRows:
 
     def __init__(self, detail: DetailFile, query: IncidentQuery, level: str | None, today: date, cap: int):
         self.detail, self.text, self.params = detail, *where(query, level, today)
-        self.total = int(detail.sql(f"SELECT count(*) AS n FROM {{detail}} WHERE {self.text}", self.params)
-                         .column("n")[0].as_py())
+        self.total = count(detail, self.text, self.params)
         self.sql = f"SELECT * FROM {{detail}} WHERE {self.text} ORDER BY {_order(query.sort)} LIMIT ?"
         self.cap = cap
 
