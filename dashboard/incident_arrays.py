@@ -255,4 +255,6 @@ def prepare(frame: pd.DataFrame, day_column: str) -> Columns:
         if column in frame.columns and day_column == "day":
             cols.weights(column)
             cols.values(column)
+    if day_column == "reported_at":
+        cols.measure("incidents")  # every measure of the detail's rows (the hour questions below 区县)
     return cols
