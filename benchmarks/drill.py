@@ -154,6 +154,8 @@ def measure_wall(rounds: int) -> None:
     regions = rt.geography.regions
     district = regions[regions["level"] == "区县"]["region_id"].iloc[0]
     times: dict[str, list[float]] = {}
+    slowest: dict[str, float] = {}
+    cached: list[float] = []
     for view in ("city", f"district:{district}"):
         ctx = wall_view.context(view)
         for _ in range(rounds):
@@ -167,10 +169,18 @@ def measure_wall(rounds: int) -> None:
                     wall_view._CACHE.clear()
                 t0 = time.perf_counter()
                 wall_view.render(kind, name, frames, ctx)
-                times.setdefault(view.split(":")[0], []).append(time.perf_counter() - t0)
+                elapsed = time.perf_counter() - t0
+                times.setdefault(view.split(":")[0], []).append(elapsed)
+                slowest[f"{kind}:{name}"] = max(slowest.get(f"{kind}:{name}", 0.0), elapsed)
+                t0 = time.perf_counter()
+                wall_view.render(kind, name, frames, ctx)  # again: what a callback costs once the warmer drew it
+                cached.append(time.perf_counter() - t0)
     print(f"the wall's parts drawn uncached (each redraw callback draws one or a few), {rounds} rounds:")
     for view, values in times.items():
         _report(f"{view} view, {len(values) // rounds} parts", values, 50)
+    _report("the same parts from the render cache", cached, 50)
+    print("  slowest uncached:", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in
+                                           sorted(slowest.items(), key=lambda kv: -kv[1])[:4]))
 
 
 def measure_table(rounds: int, parquet: Path) -> None:
