@@ -81,8 +81,6 @@ def _detail_file(path, now, regions, chunks) -> DetailFile:
 
 
 def _publish(puller, source, run_id: int, started: float, now, checkpoint, regions, agg):
-    from dashboard.pullers import PullResult
-
     settings, engine = puller.settings, puller.engine
     checkpoint(agg.rows_read)
     rows_before = db.last_published_rows(engine, source.name)
