@@ -37,8 +37,8 @@ kind = "sql"
 url = "{url}"
 table = "incidents"
 push_down = true
-timeout_seconds = 600
-pull_deadline_seconds = 1800
+timeout_seconds = 3600
+pull_deadline_seconds = 3600
 """
 
 
@@ -58,11 +58,12 @@ def _pull(config: str) -> None:
     result = puller.run_source("事件库", "cli")
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    snapshot = puller.store.snapshot("incidents")
+    snapshot = puller.store.snapshot("incidents")  # None: the pull failed (its error is printed)
+    frames = snapshot.frames if snapshot is not None else {}
     print(json.dumps({"ok": result.ok, "error": result.error, "rows_ok": result.rows_ok,
                       "quarantined": result.rows_quarantined, "seconds": seconds, "rss_before": before,
-                      "rss_peak": peak,
-                      "cube_rows": {n: len(snapshot.frame(n)) for n in CUBES}, "detail_rows": len(snapshot.frame("detail"))}))
+                      "rss_peak": peak, "cube_rows": {n: len(frames[n]) for n in CUBES if n in frames},
+                      "detail_rows": len(frames["detail"]) if "detail" in frames else 0}))
 
 
 def _measure(url: str, size: int, folder: Path, seed: bool = True) -> dict:
