@@ -37,8 +37,8 @@ kind = "sql"
 url = "{url}"
 table = "incidents"
 push_down = true
-timeout_seconds = 3600
-pull_deadline_seconds = 3600
+timeout_seconds = 600
+pull_deadline_seconds = 1800
 """
 
 
