@@ -53,6 +53,8 @@ def _views(regions) -> list[dict]:
         {"region": district}, {"region": district, "period": "quarter", "category": "交通出行"},
         {"region": street}, {"region": street, "period": "year"}, {"region": grid}, {"region": grid, "period": "year"},
         {"from": "2026-01-01", "to": "2026-06-30"}, {"weekday": "1", "hour": "9"},
+        {"region": district, "weekday": "1", "hour": "9"}, {"region": street, "weekday": "1", "hour": "9"},
+        {"region": grid, "period": "year", "hour": "9"},  # 镇街 / 网格 hour questions: the detail's
     ]
 
 
@@ -143,6 +145,44 @@ def measure_callbacks(rounds: int) -> None:
             _report(label, by_level[key])
 
 
+def measure_wall(rounds: int) -> None:
+    """The wall's panels, KPIs and captions (what its redraw callbacks send) drawn from the published
+    frames with the render cache emptied first: each part's work after a publish, city and district view."""
+    from dashboard import runtime, wall_view
+
+    rt = runtime.current()
+    regions = rt.geography.regions
+    district = regions[regions["level"] == "区县"]["region_id"].iloc[0]
+    times: dict[str, list[float]] = {}
+    slowest: dict[str, float] = {}
+    cached: list[float] = []
+    for view in ("city", f"district:{district}"):
+        ctx = wall_view.context(view)
+        for _ in range(rounds):
+            with wall_view._CACHE_LOCK:
+                wall_view._CACHE.clear()
+            frames = wall_view.Frames(rt.store, wall_view.DATASETS)
+            for kind, name in list(wall_view.page_parts(frames, ctx)):
+                if kind == "scope_text":
+                    continue
+                with wall_view._CACHE_LOCK:
+                    wall_view._CACHE.clear()
+                t0 = time.perf_counter()
+                wall_view.render(kind, name, frames, ctx)
+                elapsed = time.perf_counter() - t0
+                times.setdefault(view.split(":")[0], []).append(elapsed)
+                slowest[f"{kind}:{name}"] = max(slowest.get(f"{kind}:{name}", 0.0), elapsed)
+                t0 = time.perf_counter()
+                wall_view.render(kind, name, frames, ctx)  # again: what a callback costs once the warmer drew it
+                cached.append(time.perf_counter() - t0)
+    print(f"the wall's parts drawn uncached (each redraw callback draws one or a few), {rounds} rounds:")
+    for view, values in times.items():
+        _report(f"{view} view, {len(values) // rounds} parts", values, 50)
+    _report("the same parts from the render cache", cached, 50)
+    print("  slowest uncached:", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in
+                                           sorted(slowest.items(), key=lambda kv: -kv[1])[:4]))
+
+
 def measure_table(rounds: int, parquet: Path) -> None:
     try:
         import duckdb  # only this comparison needs it (pip install "duckdb>=2,<3"); the app does not
@@ -184,7 +224,10 @@ def measure_table(rounds: int, parquet: Path) -> None:
             duck_times.append(time.perf_counter() - t0)
     print(f"one table page (50 rows), 本年 × 市容环境 × 处置时长 > 2 小时 (selection {total:,} rows), "
           f"{len(pages)} pages × {rounds} rounds:")
-    _report("numpy over the published detail frame", numpy_times, 150)
+    from dashboard.detail_file import DetailFile
+
+    _report("DuckDB over the published detail file (incident_table.page)" if isinstance(detail, DetailFile)
+            else "numpy over the published detail frame", numpy_times, 150)
     if duck_times:
         _report("DuckDB over the published Parquet", duck_times, 150)
     else:
@@ -257,11 +300,12 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=2_000_000, help="演示城市的事件条数")
     parser.add_argument("--rounds", type=int, default=20, help="每个视图的重复次数")
     parser.add_argument("--keep", metavar="DIR", help="演示城市只生成一次，之后复用该目录")
-    parser.add_argument("--only", choices=("callbacks", "table", "downloads"), help="只测一项")
+    parser.add_argument("--only", choices=("wall", "callbacks", "table", "downloads"), help="只测一项")
+    parser.add_argument("--config", metavar="TOML", help="已拉取的城市配置（如 pull_postgres.py --keep 留下的），不生成演示城市")
     args = parser.parse_args()
     from benchmarks.wall import _city  # the same seeded, pulled demo city (and --keep folder) as wall.py
 
-    config = _city(args)
+    config = Path(args.config) if args.config else _city(args)
 
     from dashboard.app import create_app
     from dashboard.settings import load_settings
@@ -274,11 +318,15 @@ def main() -> int:
 
     start_warmer()  # as the serving command does (dashboard/serving.py): it warms the pages after each publish
 
+    if args.only in (None, "wall"):
+        measure_wall(max(2, args.rounds // 4))
     if args.only in (None, "callbacks"):
         measure_callbacks(args.rounds)
         measure_after_publish(max(5, args.rounds // 2))
     version = store.status("incidents").version  # after the publishes above
-    parquet = settings.data_dir / "frames" / "incidents" / f"v{version}" / "detail.parquet"
+    detail = store.frame("incidents", "detail")
+    parquet = getattr(detail, "path", None) or \
+        settings.data_dir / "frames" / "incidents" / f"v{version}" / "detail.parquet"
     if args.only in (None, "table"):
         measure_table(max(2, args.rounds // 4), parquet)
     if args.only in (None, "downloads"):

@@ -2,11 +2,12 @@
 (:class:`datasources.sql_incidents.IncidentAggregates`), equal to what dashboard/incident_frames.py
 builds from the same rows (tests/test_postgres_pushdown.py checks it, frame by frame).
 
-Every frame is a sum over the hour-grain aggregate, its district / street roll-ups, or one of the
+Every frame is a sum over the day-grain aggregate, its district / street roll-ups, the hour × 区县 aggregate, or one of the
 small side aggregates; the rates follow the registry's 口径 through
 :class:`dashboard.incident_select.Kpis` (办结率 = closed ÷ incidents, 按期办结率 = ontime ÷ closed,
 平均处置时长 = handling hours ÷ closed). The rows-level frames (the ticker's newest incidents, the
-table's detail) come from the newest rows the source handed over, through the rows path itself.
+table's detail) come from the rows the source handed over (the newest; every one, for the detail),
+through the rows path itself.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.detail_file import DetailFile
 from dashboard.incident_cube import KEYS, LEVEL_KEYS, MEASURES, _categorical, cube_of, incident_detail
 from dashboard.incident_frames import DAILY_DAYS, DENSITY_BIN_DEGREES, UNKNOWN_REGION, incident_frames, region_of
 from dashboard.incident_select import Kpis
@@ -96,24 +98,40 @@ def _daily(cube: pd.DataFrame, agg, now) -> pd.DataFrame:
                          "closed": closed.to_numpy().astype(np.int64)})
 
 
-def hour_base(agg, regions) -> pd.DataFrame:
-    """The hour-grain aggregate keyed as the incidents cube is (district, street, grid, KEYS)."""
+def day_base(agg, regions) -> pd.DataFrame:
+    """The day × region aggregate keyed as the incidents cube is (district, street, grid, KEYS)."""
+    days = agg.days
+    return pd.DataFrame({
+        "day": pd.to_datetime(days["day_at"]),
+        "district_id": region_of(days, regions, "district_id"), "street_id": region_of(days, regions, "street_id"),
+        "grid_id": _categorical(days["region_id"].astype(object).fillna(UNKNOWN_REGION)),
+        **_measures(days),
+    })[["day", *LEVEL_KEYS["grid"], *KEYS, *MEASURES]]
+
+
+def hour_base(agg) -> pd.DataFrame:
+    """The hour × 区县 aggregate keyed as the incidents cube's hours are (day, hour, district, KEYS)."""
     hours = agg.hours
     when = pd.to_datetime(hours["hour_at"])
     return pd.DataFrame({
         "day": when.dt.normalize(), "hour": when.dt.hour.astype(np.int8),
-        "district_id": region_of(hours, regions, "district_id"), "street_id": region_of(hours, regions, "street_id"),
-        "grid_id": _categorical(hours["region_id"].astype(object).fillna(UNKNOWN_REGION)),
-        **{k: _categorical(hours[k]) for k in KEYS},
-        **{m: hours[m].astype(np.int64) for m in MEASURES if m != "handling_hours"},
-        "handling_hours": hours["handling_seconds"].astype(float) / 3600.0,
-    })[["day", "hour", *LEVEL_KEYS["grid"], *KEYS, *MEASURES]]
+        "district_id": _categorical(hours["district_id"].astype(object).fillna(UNKNOWN_REGION)),
+        **_measures(hours),
+    })[["day", "hour", *LEVEL_KEYS["district"], *KEYS, *MEASURES]]
+
+
+def _measures(agg_part: pd.DataFrame) -> dict[str, pd.Series]:
+    return {**{k: _categorical(agg_part[k]) for k in KEYS},
+            **{m: agg_part[m].astype(np.int64) for m in MEASURES if m != "handling_hours"},
+            "handling_hours": agg_part["handling_seconds"].astype(float) / 3600.0}
 
 
 def aggregate_frames(agg, now: datetime, regions: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """Every frame of the incidents dataset, from a pushed-down pull's aggregates."""
     now = pd.Timestamp(now)
-    cube = cube_of(hour_base(agg, regions), incident_detail(agg.detail, now, regions))
+    detail = agg.detail if isinstance(agg.detail, DetailFile) or "id_rank" in agg.detail.columns \
+        else incident_detail(agg.detail, now, regions)  # a detail already made in the pull, or its rows
+    cube = cube_of(day_base(agg, regions), hour_base(agg), detail)
     by_day = cube["cube_street"]
     recent_days = by_day[_in_days(by_day["day"], periods.INCIDENT_DAYS, now)]
     recent_hours = cube["hours_district"][_in_days(cube["hours_district"]["day"], periods.INCIDENT_DAYS, now)]

@@ -56,8 +56,7 @@ _LEVEL_KEYS = {"district": {"district_id": CATEGORY}, "street": {"district_id": 
                "grid": {"district_id": CATEGORY, "street_id": CATEGORY, "grid_id": CATEGORY}}
 _INCIDENT_CUBE = {
     **{f"cube_{level}": {"day": DATETIME, **keys, **_CUBE_KEYS, **_CUBE_MEASURES} for level, keys in _LEVEL_KEYS.items()},
-    **{f"hours_{level}": {"day": DATETIME, "hour": NUMBER, **_LEVEL_KEYS[level], **_CUBE_KEYS, **_CUBE_MEASURES}
-       for level in ("district", "grid")},
+    "hours_district": {"day": DATETIME, "hour": NUMBER, **_LEVEL_KEYS["district"], **_CUBE_KEYS, **_CUBE_MEASURES},
     "detail": {"incident_id": TEXT, "reported_at": DATETIME, **_LEVEL_KEYS["grid"], **_CUBE_KEYS,
                "deadline_at": DATETIME, "closed_at": DATETIME, "handling_hours": NUMBER, "overdue": BOOL,
                "lon": NUMBER, "lat": NUMBER, "id_rank": NUMBER},
@@ -159,6 +158,8 @@ def frame_problems(dataset: str, name: str, frame: pd.DataFrame) -> list[str]:
     where = f"数据集 {dataset} 的帧 {name}"
     if name not in schemas:
         return [f"{where} 没有登记模式：请在 dashboard/frame_schemas.py 的 FRAME_SCHEMAS 中登记它的列"]
+    if hasattr(frame, "schema_frame"):  # a detail on disk (dashboard/detail_file.py): its columns and kinds
+        frame = frame.schema_frame()
     if not isinstance(frame, pd.DataFrame):
         return [f"{where} 不是数据表（{type(frame).__name__}）"]
     try:

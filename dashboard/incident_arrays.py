@@ -19,10 +19,22 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.kept import Kept
+from datasources.contracts import CLOSED
 
 REGION_COLUMNS = ("district_id", "street_id", "grid_id")  # coarsest first
 MEASURES = ("incidents", "closed", "ontime", "handling_hours", "overdue")
 KEY_COLUMNS = ("category", "source", "status")
+
+
+def row_measures(detail: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The cube's measures of each incident of a detail frame (dashboard/incident_cube.py): 1, closed,
+    closed on time (by its deadline, or without one), its handling hours (0 while open), overdue."""
+    closed = (detail["status"] == CLOSED).to_numpy(dtype=bool)
+    deadline, closed_at = detail["deadline_at"].to_numpy(), detail["closed_at"].to_numpy()
+    return {"incidents": np.ones(len(detail), dtype=np.int64), "closed": closed.astype(np.int64),
+            "ontime": (closed & (np.isnat(deadline) | (closed_at <= deadline))).astype(np.int64),
+            "handling_hours": detail["handling_hours"].fillna(0.0).to_numpy(dtype=np.float64),
+            "overdue": detail["overdue"].to_numpy(dtype=bool).astype(np.int64)}
 
 
 class Columns:
@@ -84,6 +96,15 @@ class Columns:
     def weights(self, column: str) -> np.ndarray:
         """A measure as float64, np.bincount's weights (it would convert them on every call)."""
         return self._get(f"@weights:{column}", lambda: self.values(column).astype(np.float64))
+
+    def measure(self, name: str) -> np.ndarray:
+        """An additive measure of each row: a cube's column as float64 (np.bincount's weights), or, for
+        the detail frame (one row per incident), :func:`row_measures`' kept small (0/1 as int8; its own
+        ``handling_hours`` is NaN while open), converted by the caller for the few rows it selects."""
+        if self.day_column != "reported_at":
+            return self.weights(name)
+        return self._get("@row-measures", lambda: {
+            k: v if v.dtype.kind == "f" else v.astype(np.int8) for k, v in row_measures(self.frame).items()})[name]
 
     def cells(self) -> np.ndarray:
         """weekday × 24 + hour: each row's cell of the hour × weekday heatmap (np.intp)."""
@@ -234,4 +255,6 @@ def prepare(frame: pd.DataFrame, day_column: str) -> Columns:
         if column in frame.columns and day_column == "day":
             cols.weights(column)
             cols.values(column)
+    if day_column == "reported_at":
+        cols.measure("incidents")  # every measure of the detail's rows (the hour questions below 区县)
     return cols

@@ -95,10 +95,9 @@ def record_view(frames: dict, geography, incident_id: str, now: datetime, *, mas
     detail = frames.get("detail")
     if detail is None:
         return _not_found(named, "事件数据尚未汇聚，暂时无法查看事件详情，请稍后再试")
-    at = incident_table.find(detail, incident_id)
-    if at is None:
+    rows = incident_table.with_ids(detail, [incident_id]).iloc[:1]
+    if rows.empty:
         return _not_found(named, f"未找到事件「{named}」：编号不存在，或该事件已不在最新发布的数据中")
-    rows = detail.iloc[[at]]
     row = rows.iloc[0]
     shown = incident_table.display(rows, region_names(geography), mask).to_pylist()[0]
     fields = [("处置时长", fmt.hours(row["handling_hours"]) if pd.notna(row["handling_hours"]) else fmt.MISSING)

@@ -16,13 +16,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard import incident_arrays as arrays
+from dashboard import incident_duckdb as duck
+from dashboard.detail_file import DetailFile
 from dashboard.incident_query import DEFAULT_SORT, IncidentQuery
 from dashboard.kept import Kept
 
 LEVELS = ("区县", "镇街", "网格")
 LEVEL_COLUMN = {"区县": "district_id", "镇街": "street_id", "网格": "grid_id"}
 CUBE_OF_LEVEL = {None: "cube_district", "区县": "cube_district", "镇街": "cube_street", "网格": "cube_grid"}
-HOURS_OF_LEVEL = {None: "hours_district", "区县": "hours_district", "镇街": "hours_grid", "网格": "hours_grid"}
+# the hour cube is by 区县 (its size bounded whatever the incident count); below it, the incidents themselves
+HOURS_OF_LEVEL = {None: "hours_district", "区县": "hours_district", "镇街": "detail", "网格": "detail"}
 _EPOCH = date(1970, 1, 1)
 
 
@@ -55,12 +58,24 @@ def child_level(level: str | None) -> str | None:
     return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
 
 
-def frame_for(frames, query: IncidentQuery, level: str | None, *, detail: bool = False) -> pd.DataFrame | None:
+def day_column(name: str) -> str:
+    """The column a frame's rows are dated by: the cubes' day, the detail frame's 受理时间."""
+    return "reported_at" if name == "detail" else "day"
+
+
+def name_for(query: IncidentQuery, level: str | None) -> str:
     """The smallest frame that holds the query's region level (and its hour, if it selects one)."""
-    if detail:
-        return frames.get("detail")
     by_hour = query.weekday is not None or query.hour is not None
-    return frames.get((HOURS_OF_LEVEL if by_hour else CUBE_OF_LEVEL)[level])
+    return (HOURS_OF_LEVEL if by_hour else CUBE_OF_LEVEL)[level]
+
+
+def _source(frames, name: str):
+    """(frame, its arrays) of the frame ``name``, or None where it is not published; a detail on disk
+    (dashboard/detail_file.py) has no arrays: dashboard/incident_duckdb.py answers over it."""
+    frame = frames.get(name)
+    if frame is None:
+        return None
+    return (frame, None) if isinstance(frame, DetailFile) else (frame, arrays.columns(frame, day_column(name)))
 
 
 @dataclass(frozen=True)
@@ -164,43 +179,51 @@ def mask(frame: pd.DataFrame, query: IncidentQuery, level: str | None, today: da
 
 
 def kpis(frames, query: IncidentQuery, level: str | None, today: date) -> Kpis:
-    cube = frame_for(frames, query, level)
-    if cube is None:
+    found = _source(frames, name_for(query, level))
+    if found is None:
         return Kpis(0, 0, 0, 0, 0.0)
-    cols = arrays.columns(cube, "day")
-    in_period = rows(cube, query, level, today)
-    every_day = rows(cube, query, level, today, period=False)
-    return Kpis(int(in_period.total(cols.values("incidents"))), int(in_period.total(cols.values("closed"))),
-                int(in_period.total(cols.values("ontime"))), int(every_day.total(cols.values("overdue"))),
-                float(in_period.total(cols.values("handling_hours"))))
+    frame, cols = found
+    if cols is None:
+        total = duck.sums(frame, query, level, today).iloc[0]
+        return Kpis(int(total["incidents"]), int(total["closed"]), int(total["ontime"]),
+                    duck.overdue(frame, query, level, today), float(total["handling_hours"]))
+    in_period = rows(frame, query, level, today, day_column=cols.day_column)
+    every_day = rows(frame, query, level, today, period=False, day_column=cols.day_column)
+    return Kpis(int(in_period.total(cols.measure("incidents"))), int(in_period.total(cols.measure("closed"))),
+                int(in_period.total(cols.measure("ontime"))), int(every_day.total(cols.measure("overdue"))),
+                float(in_period.total(cols.measure("handling_hours"))))
+
+
+def _counts(codes: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(codes, weights=weights.astype(np.float64, copy=False), minlength=size)[:size].astype(np.int64)
 
 
 def daily(frames, query: IncidentQuery, level: str | None, today: date) -> pd.DataFrame:
     """incidents and closed (of those reported that day) for every day of the period, 0 on quiet days."""
     first, last = query.days(today)
     days = pd.date_range(first, last, freq="D")
-    cube = frame_for(frames, query, level)
-    if cube is None:
+    found = _source(frames, name_for(query, level))
+    if found is None:
         return pd.DataFrame({"date": days, "incidents": 0, "closed": 0})
-    cols = arrays.columns(cube, "day")
-    found = rows(cube, query, level, today)
-    index = found.of(cols.day_numbers()) - (first - _EPOCH).days
-    out = {"date": days}
-    for column in ("incidents", "closed"):
-        out[column] = np.bincount(index, weights=found.of(cols.weights(column)), minlength=len(days))[:len(days)] \
-            .astype(np.int64)
-    return pd.DataFrame(out)
+    frame, cols = found
+    if cols is None:
+        return duck.days(frame, query, level, today)
+    picked = rows(frame, query, level, today, day_column=cols.day_column)
+    index = picked.of(cols.day_numbers()) - (first - _EPOCH).days
+    return pd.DataFrame({"date": days, **{column: _counts(index, picked.of(cols.measure(column)), len(days))
+                                          for column in ("incidents", "closed")}})
 
 
 def hour_weekday(frames, query: IncidentQuery, level: str | None, today: date) -> np.ndarray:
     """7 × 24 counts (Monday first) of the selection by weekday and hour of 受理."""
-    hours = frames.get(HOURS_OF_LEVEL[level])
-    if hours is None:
+    found = _source(frames, HOURS_OF_LEVEL[level])
+    if found is None:
         return np.zeros((7, 24), dtype=np.int64)
-    cols = arrays.columns(hours, "day")
-    found = rows(hours, query, level, today)
-    return np.bincount(found.of(cols.cells()), weights=found.of(cols.weights("incidents")), minlength=7 * 24) \
-        .astype(np.int64).reshape(7, 24)
+    frame, cols = found
+    if cols is None:
+        return duck.cells(frame, query, level, today)
+    picked = rows(frame, query, level, today, day_column=cols.day_column)
+    return _counts(picked.of(cols.cells()), picked.of(cols.measure("incidents")), 7 * 24).reshape(7, 24)
 
 
 def totals_by(frames, query: IncidentQuery, level: str | None, today: date, column: str,
@@ -208,24 +231,39 @@ def totals_by(frames, query: IncidentQuery, level: str | None, today: date, colu
     """incidents (and closed) per value of ``column`` over the selection, most first (ties by name);
     rows with none left out. ``cube_level``: the cube to read when ``column`` is finer than the
     query's level; ``only``: the values to keep (None: all); ``n``: the first ``n`` only."""
-    cube = frame_for(frames, query, cube_level or level)
-    if cube is None or column not in cube.columns:
+    found = _source(frames, name_for(query, cube_level or level))
+    if found is None or column not in found[0].columns:
         return pd.DataFrame({column: pd.Series(dtype=str), "incidents": pd.Series(dtype=np.int64),
                              "closed": pd.Series(dtype=np.int64)})
-    cols = arrays.columns(cube, "day")
-    found = rows(cube, query, level, today)
-    codes = found.of(cols.keys(column))
+    frame, cols = found
+    if cols is None:
+        return _duck_totals(frame, query, level, today, column, only, n)
+    picked = rows(frame, query, level, today, day_column=cols.day_column)
+    codes = picked.of(cols.keys(column))
     labels = cols.labels(column)
-    counts = np.bincount(codes, weights=found.of(cols.weights("incidents")), minlength=len(labels)).astype(np.int64)
-    picked = counts > 0
+    counts = _counts(codes, picked.of(cols.measure("incidents")), len(labels))
+    chosen = counts > 0
     if only is not None:
         wanted = set(only)
-        picked &= np.fromiter((label in wanted for label in labels), dtype=bool, count=len(labels))
-    at = np.flatnonzero(picked)
+        chosen &= np.fromiter((label in wanted for label in labels), dtype=bool, count=len(labels))
+    at = np.flatnonzero(chosen)
     at = at[np.lexsort((cols.label_rank(column)[at], -counts[at]))][:n]
-    closed = np.bincount(codes, weights=found.of(cols.weights("closed")), minlength=len(labels)).astype(np.int64)
+    closed = _counts(codes, picked.of(cols.measure("closed")), len(labels))
     # labels as Python text (object), not Arrow-backed strings: the page reads these few rows one by one
     return pd.DataFrame({column: pd.Series(labels[at], dtype=object), "incidents": counts[at], "closed": closed[at]})
+
+
+def _duck_totals(detail: DetailFile, query: IncidentQuery, level: str | None, today: date, column: str, only,
+                 n: int | None) -> pd.DataFrame:
+    found = duck.sums(detail, query, level, today, column)
+    found = found[(found["incidents"] > 0) & found["key"].notna()]
+    if only is not None:
+        found = found[found["key"].isin(set(only))]
+    found = found.assign(key=found["key"].astype(str)).sort_values(["incidents", "key"], ascending=[False, True],
+                                                                    kind="stable")[:n]
+    return pd.DataFrame({column: pd.Series(found["key"].tolist(), dtype=object),
+                         "incidents": found["incidents"].to_numpy(dtype=np.int64),
+                         "closed": found["closed"].to_numpy(dtype=np.int64)})
 
 
 def children(frames, query: IncidentQuery, level: str | None, today: date) -> pd.DataFrame:

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard import incident_duckdb as duck
+from dashboard.detail_file import DetailFile
 from dashboard.downloads import Column
 from dashboard.incident_query import IncidentQuery
 from dashboard import incident_arrays as arrays
@@ -123,7 +125,10 @@ def ordered_rows(detail: pd.DataFrame, rows: np.ndarray, sort: str, stop: int | 
     if direction == "desc":
         key = -key
     if stop is not None and stop < len(rows):
-        part = np.argpartition(key, stop - 1)[:stop]
+        # every row up to the stop-th key, ties included: argpartition picks among equal keys at random,
+        # and a page must take its ties in the frame's order, as the whole sort would
+        kth = key[np.argpartition(key, stop - 1)[stop - 1]]
+        part = np.flatnonzero(key <= kth)
         return rows[part[np.lexsort((rows[part], key[part]))]]
     return rows[np.lexsort((rows, key))]
 
@@ -189,31 +194,44 @@ def display(frame: pd.DataFrame, names: dict[str, str], mask: bool = True, rows:
     return table
 
 
-def page(detail: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, names: dict[str, str], *,
+def page(detail, query: IncidentQuery, level: str | None, today: date, names: dict[str, str], *,
          start: int, end: int, sort: str, filter_model: dict | None = None, mask: bool = True) \
         -> tuple[list[dict], int]:
     """The rows ``start``…``end`` − 1 of the selection in ``sort`` order, and the selection's size."""
+    if isinstance(detail, DetailFile):
+        found, total = duck.page(detail, query, level, today, start=start, end=end, sort=sort,
+                                 filter_model=filter_model)
+        return display(found, names, mask).to_pylist(), total
     rows = selection(detail, query, level, today, filter_model)
     shown = ordered_rows(detail, rows, sort, stop=end)[start:end]
     return display(detail, names, mask, rows=shown).to_pylist(), len(rows)
 
 
-def download_rows(detail: pd.DataFrame, query: IncidentQuery, level: str | None, today: date, cap: int) \
-        -> tuple[np.ndarray, int]:
+def download_rows(detail, query: IncidentQuery, level: str | None, today: date, cap: int):
     """The row numbers a download of the selection writes (in the table's order, at most ``cap``),
-    and the selection's size."""
+    and the selection's size; over a detail on disk, a :class:`~dashboard.incident_duckdb.DownloadRows`."""
+    if isinstance(detail, DetailFile):
+        planned = duck.DownloadRows(detail, query, level, today, cap)
+        return planned, planned.total
     rows = selection(detail, query, level, today)
     return ordered_rows(detail, rows, query.sort, stop=cap)[:cap], len(rows)
 
 
-def batches(detail: pd.DataFrame, rows: np.ndarray, names: dict[str, str], mask: bool = True) \
-        -> Iterator[pa.Table]:
+def batches(detail, rows, names: dict[str, str], mask: bool = True) -> Iterator[pa.Table]:
     """The download's rows a chunk at a time (dashboard/downloads.py writes them)."""
+    if isinstance(rows, duck.DownloadRows):
+        for frame in rows.frames(CHUNK_ROWS):
+            yield typed(frame, names, mask)
+        return
     for at in range(0, len(rows), CHUNK_ROWS):
         yield typed(detail, names, mask, rows[at:at + CHUNK_ROWS])
 
 
-def find(detail: pd.DataFrame, incident_id: str) -> int | None:
-    """The row number of an incident in the detail frame, or None."""
-    hit = np.flatnonzero(detail["incident_id"].to_numpy() == str(incident_id))
-    return int(hit[0]) if len(hit) else None
+def with_ids(detail, ids) -> pd.DataFrame:
+    """The detail rows of the incidents ``ids`` (a record, an instruction's 源工单), in the frame's order."""
+    if isinstance(detail, DetailFile):
+        return duck.with_ids(detail, ids)
+    wanted = sorted({str(i) for i in ids})
+    values = detail["incident_id"].to_numpy()
+    keep = values == wanted[0] if len(wanted) == 1 else pd.Series(values).astype(str).isin(wanted).to_numpy()
+    return detail[keep]

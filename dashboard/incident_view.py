@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard import formatting as fmt
+from dashboard import incident_duckdb
 from dashboard import incident_select as sel
+from dashboard.detail_file import DetailFile
 from dashboard.incident_query import PERIODS, Choices, IncidentQuery, parse_query, period_label, weekday_hour_label
 from dashboard.indicators import indicator
 from dashboard.kept import Kept
@@ -189,7 +191,9 @@ def _map(frames, query: IncidentQuery, level: str | None, geography, today: date
     own = geography.layer(level) if level and geography is not None else None
     detail = frames.get("detail")
     points = None
-    if detail is not None:
+    if isinstance(detail, DetailFile):
+        points = incident_duckdb.points(detail, query, level, today, MAX_POINTS)
+    elif detail is not None:
         from dashboard.incident_table import selection
 
         rows = selection(detail, query, level, today)[:MAX_POINTS]
@@ -247,7 +251,7 @@ def current_frames() -> dict:
     return snap.frames if snap is not None else {}
 
 
-CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district", "hours_grid")
+CUBES = ("cube_district", "cube_street", "cube_grid", "hours_district")
 
 
 def prepare_frames(frames) -> None:
@@ -258,8 +262,11 @@ def prepare_frames(frames) -> None:
     for name in CUBES:
         if frames.get(name) is not None:
             incident_arrays.prepare(frames[name], "day")
-    if frames.get("detail") is not None:
-        incident_arrays.prepare(frames["detail"], "reported_at").arrow("incident_id")
+    detail = frames.get("detail")
+    if isinstance(detail, DetailFile):
+        detail.sql("SELECT count(*) FROM {detail}")  # this thread's DuckDB connection and the file's footer
+    elif detail is not None:
+        incident_arrays.prepare(detail, "reported_at").arrow("incident_id")
 
 
 def as_of_of(frames):

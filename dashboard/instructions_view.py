@@ -27,7 +27,9 @@ def source_closed_ids(detail: pd.DataFrame | None, incident_ids) -> set[str]:
     wanted = {str(i) for i in incident_ids if i}
     if detail is None or not wanted or detail.empty:
         return set()
-    rows = detail[detail["incident_id"].astype(str).isin(wanted)]
+    from dashboard.incident_table import with_ids
+
+    rows = with_ids(detail, wanted)
     return set(rows.loc[rows["status"].astype(str) == INCIDENT_CLOSED, "incident_id"].astype(str))
 
 

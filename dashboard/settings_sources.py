@@ -131,7 +131,9 @@ class SourceSettings(StrictModel):
     query: str = ""
     params: dict[str, Any] = {}
     push_down: bool = Field(False, description="事件表在 PostgreSQL 中汇总（GROUP BY），只取回汇总结果，不取原始行")
-    detail_rows: int = Field(100_000, ge=1, le=2_000_000, description="汇总拉取时事件明细表保留的最新条数")
+    detail_rows: int = Field(2_000_000, ge=1, le=2_000_000,
+                             description="汇总拉取时事件明细载入内存的上限条数：不超过则整表在内存中分页（更快），"
+                                         "超过则写为 Parquet 文件，由 DuckDB 分页")
     # files
     path: str = ""
     sheet: str | int | None = None

@@ -26,7 +26,10 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
+from dashboard.detail_file import DetailFile
 from dashboard.frame_schemas import check_frames
+
+FILES = "files"  # a version's frames kept as files (dashboard/detail_file.py), read by DuckDB, never loaded
 
 
 @dataclass(frozen=True)
@@ -200,10 +203,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)  # the same file system: no copy of a province's detail
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 class DiskFrameStore(FrameStore):
     """Parquet files shared by the processes of one host.
 
-    Layout: ``ROOT/<dataset>/v<N>/<frame>.parquet`` written in full first, then
+    Layout: ``ROOT/<dataset>/v<N>/<frame>.parquet`` (a :class:`~dashboard.detail_file.DetailFile`
+    under ``v<N>/files/``, handed to readers as a new handle, its rows never loaded) written in full first, then
     ``ROOT/<dataset>/status.json`` (version, times, error) replaced atomically: that replace *is*
     the publish. Readers read the pointer, then the version folder it names. Each process caches
     the frames of the versions it has read, so a poll costs one small file read.
@@ -249,7 +261,10 @@ class DiskFrameStore(FrameStore):
             staging = Path(tempfile.mkdtemp(dir=ddir, prefix=".staging-"))
             try:
                 for name, frame in frames.items():
-                    frame.to_parquet(staging / f"{name}.parquet", index=False)
+                    if isinstance(frame, DetailFile):  # its rows stay on disk: the file itself is the frame
+                        _link_or_copy(frame.path, staging / FILES / f"{name}.parquet")
+                    else:
+                        frame.to_parquet(staging / f"{name}.parquet", index=False)
                 (staging / "meta.json").write_bytes(orjson.dumps(meta or {}, default=str))
                 os.replace(staging, ddir / f"v{version}")
             finally:
@@ -308,6 +323,7 @@ class DiskFrameStore(FrameStore):
             folder = self._dir(dataset) / f"v{status.version}"
             try:
                 frames = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+                frames.update({p.stem: DetailFile(p) for p in sorted((folder / FILES).glob("*.parquet"))})
                 meta = orjson.loads((folder / "meta.json").read_bytes())
             except (FileNotFoundError, OSError):
                 continue  # pruned under us by a quick succession of publishes: read the pointer again

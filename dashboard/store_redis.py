@@ -33,7 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import redis
 
-from dashboard.store import DatasetStatus, DiskFrameStore, FrameStore, Snapshot
+from dashboard.detail_file import DetailFile
+from dashboard.store import FILES, DatasetStatus, DiskFrameStore, FrameStore, Snapshot
 
 log = logging.getLogger("citywall.store")
 
@@ -241,6 +242,10 @@ class RedisFrameStore(FrameStore):
         for (name, _), value in zip(keys, values):
             parts[name].append(value)
         frames = {name: frame_from_ipc(b"".join(p)) for name, p in parts.items()}
+        try:
+            frames.update({name: DetailFile(path) for name, path in manifest.get("files", {}).items()})
+        except FileNotFoundError:
+            return None  # pruned from the copy under us
         return Snapshot(dataset, status.version, status.published_at or 0.0, frames, manifest["meta"])
 
     # ---- writing (the owner of the pulls) --------------------------------------------------------
@@ -271,11 +276,15 @@ class RedisFrameStore(FrameStore):
     def _push(self, dataset: str, status: DatasetStatus, frames: dict[str, pd.DataFrame], meta: dict) -> None:
         """Write one version's keys (expiring), then swap the pointer to it."""
         base = f"{self._base(dataset)}{status.version}"
-        pieces = {}
+        pieces, files = {}, {}
         for name, frame in frames.items():
+            if isinstance(frame, DetailFile):  # its rows stay on disk: readers open the copy's file (a shared folder)
+                files[name] = str(self.copy.root / dataset / f"v{status.version}" / FILES / f"{name}.parquet")
+                continue
             data = frame_to_ipc(frame)
             pieces[name] = [data[i:i + self.CHUNK_BYTES] for i in range(0, len(data), self.CHUNK_BYTES)] or [b""]
-        manifest = orjson.dumps({"frames": {name: len(p) for name, p in pieces.items()}, "meta": meta}, default=str)
+        manifest = orjson.dumps({"frames": {name: len(p) for name, p in pieces.items()}, "files": files, "meta": meta},
+                                default=str)
 
         def write():
             pipe = self.client.pipeline(transaction=False)  # many commands, no transaction: polls go on
@@ -292,7 +301,8 @@ class RedisFrameStore(FrameStore):
             log.warning("publish of %s v%d not swapped in: Redis holds v%s", dataset, status.version, answer)
             return
         self._seen[dataset] = status
-        self._cache[dataset] = Snapshot(dataset, status.version, status.published_at or 0.0, dict(frames), dict(meta))
+        held = {**frames, **{name: DetailFile(path) for name, path in files.items()}}  # the copy's, not the pull's file
+        self._cache[dataset] = Snapshot(dataset, status.version, status.published_at or 0.0, held, dict(meta))
 
     def _write_status(self, status: DatasetStatus) -> None:
         if self.copy.status(status.dataset).version == status.version:  # the copy holds those frames

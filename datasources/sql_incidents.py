@@ -6,10 +6,11 @@ transaction (one snapshot for every query) runs:
 1. the contract in SQL: a predicate true for every row the contract could refuse. Those rows, few,
    are fetched whole and judged by the contract validator itself (datasources/validation.py), which
    gives the quarantine its exact reasons; the rare ones it accepts are aggregated by their ``ctid``;
-2. the aggregates of the good rows, with ``GROUP BY``: per hour × region × category × source ×
-   status (the incidents cube's grain: incidents, closed, on time, handling seconds, overdue), the
-   last 30 days per region (coordinates summed for the map's grid means), the density bins, the
-   closed per day, and the newest incidents (per district for the ticker, and the table's rows).
+2. the aggregates of the good rows, with ``GROUP BY``: in one scan, per day × region and per hour ×
+   区县, each × category × source × status (the incidents cube's grains: incidents, closed, on time,
+   handling seconds, overdue), the last 30 days per region (coordinates summed for the map's grid
+   means), the density bins, the closed per day, and the newest incidents (per district for the
+   ticker, and the table's rows).
 
 The big aggregate travels packed by the server into one text value per day, read by Arrow (strings
 dictionary-encoded), not as one Python tuple per row. dashboard/aggregate_frames.py builds the wall's frames from them.
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from datasources.adapters import SourceError
@@ -35,17 +37,22 @@ MEASURES = ("incidents", "closed", "ontime", "handling_seconds", "overdue")
 DENSITY_BIN_DEGREES = 0.005  # as dashboard/incident_frames.py
 DAILY_DAYS = 90
 RECENT_DAYS = 30
+CUBE_KEYS = ("category", "source", "status")
+UNKNOWN_REGION = "未知区域"  # as dashboard/incident_frames.py
+#: the cube query's grains (its ``grain`` column) and their keys
+GRAINS = ((1, ("day_at", "region_id", *CUBE_KEYS)), (2, ("hour_at", "district_id", *CUBE_KEYS)))
 
 
 @dataclass
 class IncidentAggregates:
     """What a pushed-down pull brings back: aggregates of the good rows, and the doubtful rows judged."""
-    hours: pd.DataFrame  # hour_at, region_id, category, source, status + MEASURES
+    days: pd.DataFrame  # day_at, region_id, category, source, status + MEASURES
+    hours: pd.DataFrame  # hour_at, district_id, category, source, status + MEASURES
     grid_recent: pd.DataFrame  # region_id, incidents_30d, lon_sum, lat_sum, located
     density: pd.DataFrame  # bx, by, incidents (bins of DENSITY_BIN_DEGREES, last 30 days)
     closed_daily: pd.DataFrame  # day, closed (last 90 days, by closed_at)
     newest: pd.DataFrame  # contract columns: the newest rows of the city and of each district (the ticker)
-    detail: pd.DataFrame  # contract columns: the newest ``detail_rows`` good rows
+    detail: object  # every good row, newest first, as ``detail_to`` kept it (contract columns in memory)
     rows_read: int
     quarantined: pd.DataFrame  # the validator's quarantined rows (original values, _row, _reason)
     newest_reported: pd.Timestamp | None
@@ -121,18 +128,34 @@ class _Query:
         return self.sql.SQL(", ").join(self.sql.SQL("{} AS {}").format(self.col[n], self.sql.Identifier(n))
                                        for n in NAMES)
 
-    def hours(self, where):
+    def cube(self, where, district_of: dict[str, str] | None):
+        """The cube's two grains in one scan (GROUPING SETS): day × region × category × source × status
+        (``grain`` 1) and hour × district × the same (``grain`` 2), each with the MEASURES. A region's
+        district comes from ``district_of`` (the regions frame's lineage; 未知区域 where it has none);
+        None: the region is its own district (dashboard/incident_frames.py region_of)."""
         c, L, SQL = self.col, self.lit, self.sql.SQL
         closed = SQL("{} = {}").format(c["status"], L(CLOSED))
-        return SQL("""SELECT date_trunc('hour', {r}) AS hour_at, {region} AS region_id, {cat} AS category,
-            {src} AS source, {st} AS status, count(*) AS incidents,
-            count(*) FILTER (WHERE {closed}) AS closed,
+        day, hour = SQL("date_trunc('day', {})").format(c["reported_at"]), \
+            SQL("date_trunc('hour', {})").format(c["reported_at"])
+        if district_of is None:
+            district, joined = SQL("coalesce({}, {})").format(c["region_id"], L(UNKNOWN_REGION)), SQL("")
+        else:
+            district = SQL("coalesce(_cw_lineage._cw_district, {})").format(L(UNKNOWN_REGION))
+            joined = SQL(" LEFT JOIN unnest({}::text[], {}::text[]) AS _cw_lineage(_cw_region, _cw_district) "
+                         "ON _cw_lineage._cw_region = {}").format(L(list(district_of)), L(list(district_of.values())),
+                                                                  c["region_id"])
+        keys = SQL("{}, {}, {}").format(c["category"], c["source"], c["status"])
+        return SQL("""SELECT GROUPING({day}, {hour}) AS grain, {day} AS day_at, {hour} AS hour_at,
+            {region} AS region_id, {district} AS district_id, {cat} AS category, {src} AS source, {st} AS status,
+            count(*) AS incidents, count(*) FILTER (WHERE {closed}) AS closed,
             count(*) FILTER (WHERE {closed} AND ({d} IS NULL OR {cl} <= {d})) AS ontime,
             coalesce(sum(extract(epoch FROM {cl} - {r})) FILTER (WHERE {closed}), 0)::float8 AS handling_seconds,
             count(*) FILTER (WHERE NOT {closed} AND {d} < {now}) AS overdue
-            FROM {t} WHERE {where} GROUP BY 1, 2, 3, 4, 5""").format(
-            r=c["reported_at"], region=c["region_id"], cat=c["category"], src=c["source"], st=c["status"],
-            closed=closed, d=c["deadline_at"], cl=c["closed_at"], now=L(self.now), t=self.table, where=where)
+            FROM {t}{joined} WHERE {where}
+            GROUP BY GROUPING SETS (({day}, {region}, {keys}), ({hour}, {district}, {keys}))""").format(
+            day=day, hour=hour, r=c["reported_at"], region=c["region_id"], district=district, cat=c["category"],
+            src=c["source"], st=c["status"], keys=keys, closed=closed, d=c["deadline_at"], cl=c["closed_at"],
+            now=L(self.now), t=self.table, joined=joined, where=where)
 
     def recent(self, where, start):
         return self.sql.SQL("({}) AND {} >= {}").format(where, self.col["reported_at"], self.lit(start))
@@ -169,26 +192,79 @@ def _frame(cur, query) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=names)
 
 
-def _packed(conn, query, types: dict[str, pa.DataType]) -> pd.DataFrame:
-    """A big result packed by the server into one text value per day (fields split by \\x1f, rows by
-    newlines: the predicate doubts any text holding either), streamed through a server-side cursor and
-    read by Arrow's CSV reader, strings dictionary-encoded: no Python object per row on the way."""
+def _packed(conn, query, types: dict[str, pa.DataType]) -> list[pd.DataFrame]:
+    """The cube query's result, packed by the server into one text value per day of its ``day_at`` or
+    ``hour_at`` (fields split by \\x1f, rows by newlines: the predicate doubts any text holding either),
+    streamed through a server-side cursor and read by Arrow's CSV reader, strings dictionary-encoded: no
+    Python object per row on the way; each day split at once into :data:`GRAINS` (a frame each), so the
+    two grains are never one frame in memory."""
     from psycopg import sql
 
     fields = sql.SQL(", ").join(sql.SQL("coalesce({}::text, '')").format(sql.Identifier(n)) for n in types)
     packed = sql.SQL("SELECT string_agg(concat_ws(E'\\x1f', {}), E'\\n') FROM ({}) p "
-                     "GROUP BY date_trunc('day', hour_at)").format(fields, query)
+                     "GROUP BY date_trunc('day', coalesce(day_at, hour_at))").format(fields, query)
     options = (pacsv.ReadOptions(column_names=list(types)), pacsv.ParseOptions(delimiter="\x1f", quote_char=False),
                pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
-    tables = []
+    parts: dict[int, list[pa.Table]] = {grain: [] for grain, _ in GRAINS}
     with conn.cursor(name="citywall_packed") as cur:
         cur.itersize = 8
         cur.execute(packed)
         for (text,) in cur:
-            tables.append(pacsv.read_csv(io.BytesIO(text.encode()), *options))
-    if not tables:
-        return pd.DataFrame({n: pd.Series(dtype=object) for n in types})
-    return pa.concat_tables(tables).to_pandas()
+            day = pacsv.read_csv(io.BytesIO(text.encode()), *options)
+            for grain, keys in GRAINS:
+                parts[grain].append(day.filter(pc.equal(day["grain"], grain)).select([*keys, *MEASURES]))
+    return [pa.concat_tables(parts[grain]).to_pandas() if parts[grain] else
+            pd.DataFrame({n: pd.Series(dtype=object) for n in (*keys, *MEASURES)}) for grain, keys in GRAINS]
+
+
+def _grains(packed: list[pd.DataFrame], rescued: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Each grain's rows (:func:`_packed`'s, and the rescued rows' of the cube query), one row per key."""
+    out = []
+    for (grain, keys), part in zip(GRAINS, packed):
+        more = [r.loc[r["grain"] == grain, [*keys, *MEASURES]] for r in rescued]
+        out.append(_summed(pd.concat([part, *more], ignore_index=True) if more else part, list(keys))
+                   .reset_index(drop=True))
+    return out
+
+
+class _CopyStream(io.RawIOBase):
+    """The bytes of a ``COPY … TO STDOUT`` as a readable file (what Arrow's streaming CSV reader reads)."""
+
+    def __init__(self, copy):
+        self._blocks, self._left = iter(copy), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._left = bytes(block)
+        n = min(len(buffer), len(self._left))
+        buffer[:n], self._left = self._left[:n], self._left[n:]
+        return n
+
+
+def _copied(cur, q: "_Query", where, block_bytes: int = 16 << 20):
+    """Every row ``where`` holds, newest first, in chunks of typed contract rows: ``COPY`` in CSV,
+    read by Arrow a block at a time (no Python object per row, never all rows at once)."""
+    copy_sql = q.sql.SQL("COPY (SELECT {} FROM {} WHERE {} ORDER BY {} DESC, {}) TO STDOUT (FORMAT csv)").format(
+        q.columns(), q.table, where, q.col["reported_at"], q.col["incident_id"])
+    types = {**{n: pa.string() for n in TEXT}, **{n: pa.timestamp("us") for n in TIMES},
+             "lon": pa.float64(), "lat": pa.float64()}
+    with cur.copy(copy_sql) as copy:
+        reader = pacsv.open_csv(io.BufferedReader(_CopyStream(copy), 1 << 20),
+                                read_options=pacsv.ReadOptions(column_names=list(NAMES), block_size=block_bytes),
+                                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+        for batch in reader:
+            yield batch.to_pandas()
+
+
+def _in_memory(chunks) -> pd.DataFrame:
+    parts = list(chunks)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({n: pd.Series(dtype=object) for n in NAMES})
 
 
 def _typed(rows: pd.DataFrame) -> pd.DataFrame:
@@ -220,10 +296,13 @@ def _ids_unique(cur, table: str, id_column: str) -> bool:
     return cur.fetchone() is not None
 
 
-def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
-                             newest_per_district) -> IncidentAggregates:
+def read_incident_aggregates(source, settings, now: datetime, newest_per_district,
+                             district_of: dict[str, str] | None = None, detail_to=None) -> IncidentAggregates:
     """Aggregate the source's table in PostgreSQL (see the module's docstring). ``newest_per_district``
-    (region ids of each district) picks the ticker's newest rows district by district."""
+    (region ids of each district) picks the ticker's newest rows district by district; ``district_of``
+    (region id → its 区县, None: each region is its own) keys the hour grain. Every good row, newest
+    first, goes through ``detail_to`` (chunks of typed contract rows in → the detail kept, e.g. a
+    file written chunk by chunk; None: the rows, in memory)."""
     import psycopg
 
     from datasources.sql import _connect_args, _url
@@ -254,14 +333,16 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
             filters = [good]
             if rescued:
                 filters.append(q.sql.SQL("ctid = ANY({}::tid[])").format(q.lit(rescued)))
-            hours = pd.concat([_packed(conn, q.hours(good), HOUR_TYPES)]
-                              + [_frame(cur, q.hours(f)) for f in filters[1:]], ignore_index=True)
+            # first the detail, a chunk at a time: its passing memory is given back before the cube comes
+            detail = (detail_to or _in_memory)(_copied(cur, q, q.sql.SQL(" OR ").join(filters)))
+            cur.execute("SET LOCAL work_mem = '256MB'")  # the cube's hash aggregate in memory, not sorted on disk
+            days, hours = _grains(_packed(conn, q.cube(good, district_of), CUBE_TYPES),
+                                  [_frame(cur, q.cube(f, district_of)) for f in filters[1:]])
             grid = pd.concat([_frame(cur, q.grid_recent(f, recent_start, end)) for f in filters], ignore_index=True)
             density = pd.concat([_frame(cur, q.density(f, recent_start, end)) for f in filters], ignore_index=True)
             closed = pd.concat([_frame(cur, q.closed_daily(f, daily_start, end)) for f in filters],
                                ignore_index=True)
-            detail = pd.concat([_frame(cur, q.newest(f, detail_rows)) for f in filters], ignore_index=True)
-            newest = [detail.head(LATEST_PER_DISTRICT)]
+            newest = [_frame(cur, q.newest(f, LATEST_PER_DISTRICT)) for f in filters]
             for f in filters:
                 for region_filter in _district_filters(q, newest_per_district):
                     newest.append(_frame(cur, q.newest(q.sql.SQL("({}) AND {}").format(f, region_filter),
@@ -272,24 +353,23 @@ def read_incident_aggregates(source, settings, now: datetime, detail_rows: int,
         raise SourceError(source.name, f"数据库汇总查询失败: {exc}") from exc
     finally:
         conn.close()
-    # every row is either undoubted (counted in the hours aggregate) or doubted (fetched, some rescued into it)
-    rows_read = int(hours["incidents"].sum()) - len(judged.good) + len(doubtful)
-    detail = _typed(detail).sort_values("reported_at", ascending=False, kind="stable").head(detail_rows)
+    # every row is either undoubted (counted in the cube) or doubted (fetched, some rescued into it)
+    rows_read = int(days["incidents"].sum()) - len(judged.good) + len(doubtful)
     newest = _typed(pd.concat(newest, ignore_index=True)).drop_duplicates("incident_id")
     return IncidentAggregates(
-        hours=_summed(hours, ["hour_at", "region_id", "category", "source", "status"]),
+        days=days, hours=hours,
         grid_recent=_summed(grid, ["region_id"]), density=_summed(density, ["bx", "by"]),
         closed_daily=_summed(closed, ["day"]), newest=newest.reset_index(drop=True),
-        detail=detail.reset_index(drop=True), rows_read=rows_read,
+        detail=detail, rows_read=rows_read,
         quarantined=judged.quarantined,
-        newest_reported=pd.Timestamp(detail["reported_at"].max()) if len(detail) else None)
+        newest_reported=pd.Timestamp(newest["reported_at"].max()) if len(newest) else None)
 
 
 LATEST_PER_DISTRICT = 60  # as dashboard/incident_frames.py's LATEST_INCIDENTS
-HOUR_TYPES = {"hour_at": pa.timestamp("us"), "region_id": pa.dictionary(pa.int32(), pa.string()),
-              "category": pa.dictionary(pa.int32(), pa.string()), "source": pa.dictionary(pa.int32(), pa.string()),
-              "status": pa.dictionary(pa.int32(), pa.string()), "incidents": pa.int64(), "closed": pa.int64(),
-              "ontime": pa.int64(), "handling_seconds": pa.float64(), "overdue": pa.int64()}
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+CUBE_TYPES = {"grain": pa.int8(), "day_at": pa.timestamp("us"), "hour_at": pa.timestamp("us"), "region_id": _TEXT,
+              "district_id": _TEXT, "category": _TEXT, "source": _TEXT, "status": _TEXT, "incidents": pa.int64(),
+              "closed": pa.int64(), "ontime": pa.int64(), "handling_seconds": pa.float64(), "overdue": pa.int64()}
 
 
 def _district_filters(q: _Query, districts: list[list[str]]):

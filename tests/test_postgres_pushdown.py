@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from dashboard.store import MemoryFrameStore
+
 from dashboard import db
 from dashboard.aggregate_frames import aggregate_frames, indicator_values
 from dashboard.frames import PullContext, build_frames
 from dashboard.frames import indicator_values as rows_indicator_values
 from dashboard.incident_frames import incident_frames
-from dashboard.pull_pushdown import district_region_ids
+from dashboard.pull_pushdown import district_of, district_region_ids
 from dashboard.settings import load_settings
 from datasources.demo_city import build_city, region_rows
 from datasources.demo_postgres import seed_postgres_incidents
@@ -79,7 +81,8 @@ def both_paths(seeded, tmp_path_factory):
     settings = city(tmp_path_factory.mktemp("pushdown"), seeded)
     regions = demo_regions()
     rows = validate("incidents", table_rows(seeded), now=NOW, bbox=settings.city.bbox)
-    agg = read_incident_aggregates(settings.sources[0], settings, NOW, 1_000_000, district_region_ids(regions))
+    agg = read_incident_aggregates(settings.sources[0], settings, NOW, district_region_ids(regions),
+                                   district_of(regions))
     return rows, incident_frames(rows.good, NOW, regions), agg, aggregate_frames(agg, NOW, regions)
 
 
@@ -110,7 +113,7 @@ def test_every_frame_equals_the_rows_path(both_paths):
 
 def test_the_counts_are_identical_and_the_rates_agree_to_the_last_digits(both_paths):
     _, from_rows, _, pushed = both_paths
-    for name in ("summary", "by_district", "cube_grid", "hours_grid"):
+    for name in ("summary", "by_district", "cube_grid", "hours_district"):
         for column in ("incidents", "closed", "overdue_open", "incidents_30d", "open", "overdue", "ontime"):
             if column in from_rows[name]:
                 assert from_rows[name][column].sum() == pushed[name][column].sum(), (name, column)
@@ -171,12 +174,37 @@ def test_a_pull_the_guard_would_hold_fails_and_keeps_the_last_frames(seeded, tmp
     assert db.recent_runs(puller.engine).iloc[0]["status"] == "failed"
     puller.engine.dispose()
 
-def test_the_table_keeps_only_the_newest_detail_rows(seeded, tmp_path):
-    settings = city(tmp_path, seeded, "detail_rows = 500\n")
-    agg = read_incident_aggregates(settings.sources[0], settings, NOW, settings.sources[0].detail_rows, [])
-    assert len(agg.detail) == 500
-    assert agg.detail["reported_at"].is_monotonic_decreasing
-    assert int(agg.hours["incidents"].sum()) == agg.rows_ok  # the aggregates still cover every good row
+def test_above_detail_rows_the_detail_is_published_as_a_file_of_every_row(seeded, tmp_path):
+    """A province's detail is never all in memory: written from COPY chunk by chunk, linked into the
+    store's version, paged with DuckDB; the same rows as the in-memory detail of a smaller setting."""
+    from dashboard import incident_table
+    from dashboard.detail_file import DetailFile
+    from dashboard.incident_query import IncidentQuery
+    from dashboard.pullers import Puller
+    from dashboard.store import DiskFrameStore
+
+    (tmp_path / "file").mkdir()
+    (tmp_path / "memory").mkdir()
+    small = city(tmp_path / "file", seeded, "detail_rows = 500\n")
+    puller = Puller(small, DiskFrameStore(tmp_path / "frames"), db.connect(small.database_url), clock=lambda: NOW)
+    assert puller.run_source("事件库", "cli").ok
+    on_disk = puller.store.frame("incidents", "detail")
+    assert isinstance(on_disk, DetailFile) and len(on_disk) == 19_995 and "/v1/files/" in str(on_disk.path)
+    assert not list((small.data_dir / "staging").glob("detail-*"))  # linked into the version, then let go
+    large = city(tmp_path / "memory", seeded)
+    memory = Puller(large, MemoryFrameStore(), db.connect(large.database_url), clock=lambda: NOW)
+    assert memory.run_source("事件库", "cli").ok
+    in_memory = memory.store.frame("incidents", "detail")
+    assert isinstance(in_memory, pd.DataFrame) and in_memory["reported_at"].is_monotonic_decreasing
+    pd.testing.assert_frame_equal(comparable(on_disk.to_pandas()), comparable(in_memory), check_dtype=False)
+    query = IncidentQuery(period="year", sort="handling_hours:desc")
+    for frame in (on_disk, in_memory):
+        rows, total = incident_table.page(frame, query, None, NOW.date(), {}, start=40, end=60, sort=query.sort)
+        assert total == int(memory.store.frame("incidents", "cube_district").pipe(
+            lambda c: c[c["day"] >= pd.Timestamp(NOW.year, 1, 1)]["incidents"].sum()))
+        assert len(rows) == 20
+    puller.engine.dispose()
+    memory.engine.dispose()
 
 
 def test_rows_the_predicate_doubts_but_the_contract_accepts_are_counted(seeded, postgres_server, tmp_path):
@@ -189,9 +217,9 @@ def test_rows_the_predicate_doubts_but_the_contract_accepts_are_counted(seeded, 
     try:
         settings = city(tmp_path, seeded)
         source = settings.sources[0].model_copy(update={"table": "padded"})
-        agg = read_incident_aggregates(source, settings, NOW, 10, [])
+        agg = read_incident_aggregates(source, settings, NOW, [])
         assert agg.rows_ok == 19_995 and len(agg.quarantined) == 4
-        assert int(agg.hours["incidents"].sum()) == 19_995
+        assert int(agg.hours["incidents"].sum()) == int(agg.days["incidents"].sum()) == len(agg.detail) == 19_995
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE padded"))

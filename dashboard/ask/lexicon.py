@@ -27,6 +27,7 @@ import pandas as pd
 
 from dashboard import indicators
 from dashboard.ask import vocabulary as vocab
+from dashboard.detail_file import DetailFile, IdLookup
 from dashboard.incident_view import choices_of
 from datasources.contracts import INCIDENT_STATUSES
 
@@ -261,8 +262,10 @@ def build_lexicon(frames: dict[str, pd.DataFrame | None], city: str, aliases: di
             b.add(name, Reading("target", target_id, name))
     _aliases(b, aliases or {}, problems)
     terms, initials = b.done()
-    ids = _text_column(frames.get("detail"), "incident_id")
-    return Lexicon(key, city, terms, initials, regions, _grids_by_number(regions), {i.lower(): i for i in ids},
+    detail = frames.get("detail")
+    incidents = IdLookup(detail) if isinstance(detail, DetailFile) else \
+        {i.lower(): i for i in _text_column(detail, "incident_id")}
+    return Lexicon(key, city, terms, initials, regions, _grids_by_number(regions), incidents,
                    departments, statuses, _governments(terms, regions), problems=problems)
 
 
