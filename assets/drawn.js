@@ -12,7 +12,9 @@
  *
  * With ?capture=1 (read here, before wall.js drops parameters it does not know from the address bar)
  * the page first adds a small stamp: the view (全市, a district or the drill-down's breadcrumb), the
- * data version, the data's update time and the time of the capture.
+ * data version, the data's update time and the time of the capture. On the wall the version follows
+ * the redraws (callbacks/wall.py sets data-cw-version once a new version's redraws have all answered),
+ * and so do the flag and the stamp; a wall page kept warm for captures restamps itself per capture.
  */
 (function () {
   'use strict';
@@ -90,8 +92,7 @@
     return names.join(' › ') || document.title;
   }
 
-  function stamp(root) {
-    if (document.getElementById('cw-capture-stamp')) return;
+  function stampText(root) {
     var d = new Date();
     var p = function (n) { return n < 10 ? '0' + n : String(n); };
     var updated = document.getElementById('wall-updated');
@@ -99,16 +100,50 @@
     if (updated && updated.textContent.trim()) parts.push(updated.textContent.trim());
     parts.push('截图于 ' + d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' +
                p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()));
-    var el = document.createElement('div');
-    el.id = 'cw-capture-stamp';
-    el.className = 'cw-capture-stamp';
-    el.textContent = parts.join(' · ');
-    var s = Math.max(1, window.innerWidth / 1920);
-    el.style.cssText = 'position:fixed;right:' + 12 * s + 'px;bottom:' + 8 * s + 'px;z-index:2147483647;' +
-      'padding:' + 3 * s + 'px ' + 10 * s + 'px;font:' + 14 * s + 'px "Noto Sans CJK SC","Noto Sans SC",sans-serif;' +
-      'color:#e6f1ff;background:rgba(4,16,36,.82);border:1px solid rgba(90,170,255,.5);border-radius:' + 4 * s + 'px;' +
-      'pointer-events:none;white-space:nowrap';
-    document.body.appendChild(el);
+    return parts.join(' · ');
+  }
+
+  // written again with each version drawn, and by each capture of a page kept warm (restamp, below)
+  function stamp(root) {
+    var el = document.getElementById('cw-capture-stamp');
+    if (!el) {
+      el = document.createElement('div');
+      el.id = 'cw-capture-stamp';
+      el.className = 'cw-capture-stamp';
+      var s = Math.max(1, window.innerWidth / 1920);
+      el.style.cssText = 'position:fixed;right:' + 12 * s + 'px;bottom:' + 8 * s + 'px;z-index:2147483647;' +
+        'padding:' + 3 * s + 'px ' + 10 * s + 'px;font:' + 14 * s + 'px "Noto Sans CJK SC","Noto Sans SC",sans-serif;' +
+        'color:#e6f1ff;background:rgba(4,16,36,.82);border:1px solid rgba(90,170,255,.5);border-radius:' + 4 * s + 'px;' +
+        'pointer-events:none;white-space:nowrap';
+      document.body.appendChild(el);
+    }
+    el.textContent = stampText(root);
+    return el.textContent;
+  }
+
+  if (capture) {
+    var CW = (window.CityWall = window.CityWall || {});
+    // a capture of a wall page kept warm (dashboard/warm_pages.py): the stamp says the time of this
+    // capture, not of the page's load; resolved once painted (two frames)
+    CW.restamp = function () {
+      var text = stamp(pageRoot());
+      return new Promise(function (resolve) {
+        window.requestAnimationFrame(function () { window.requestAnimationFrame(function () { resolve(text); }); });
+      });
+    };
+    // a Dash update request that failed (a panel's redraw, a poll) leaves a panel with older data than
+    // the flag's version: counted in data-cw-failed, and such a warm page is loaded again instead
+    var fetchFirst = window.fetch;
+    window.fetch = function (input, init) {
+      var answer = fetchFirst.apply(this, arguments);
+      if (!init || String(init.method || '').toUpperCase() !== 'POST') return answer;
+      var failed = function () {
+        var html = document.documentElement;
+        html.dataset.cwFailed = String(Number(html.dataset.cwFailed || 0) + 1);
+      };
+      return answer.then(function (r) { if (r.status >= 400) failed(); return r; },
+                         function (e) { failed(); throw e; });
+    };
   }
 
   // checked on a short timer (cheap: a few selectors); the flag follows a later redraw's version

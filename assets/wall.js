@@ -342,6 +342,12 @@
     return worst;
   }
 
+  // a capture of a page kept warm (dashboard/warm_pages.py) asks for a poll now rather than at the
+  // next tick: a tick for the gate (which reads only the poll's own count, never n_intervals)
+  CW.pollNow = function () {
+    window.dash_clientside.set_props('wall-tick', { n_intervals: Date.now() });
+  };
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.citywall = {
     // pass a tick on to the server poll only when the previous poll has been answered
@@ -354,6 +360,14 @@
         CW.conn.failed(poll.n); // no answer in 3 periods: a server that accepts but never answers
       }
       return { n: ((poll && poll.n) || 0) + 1, t: now };
+    },
+
+    // the versions drawn (data-cw-version, the value of drawn.js's flag), set once every redraw a new
+    // version set off has answered: Dash runs a callback only when no callback upstream of its inputs,
+    // here every redraw's output, is still pending (callbacks/wall.py)
+    drawnVersion: function () {
+      var ack = arguments[arguments.length - 1];
+      return (ack && ack.v) || noUpdate();
     },
 
     // wall-versions → one store per dataset, touching only those whose version changed

@@ -5,10 +5,15 @@
 With the demo city at ``--incidents`` rows (seeded and pulled as benchmarks/wall.py does, the same
 ``--keep`` folder), the app is served on 127.0.0.1 by waitress in this process (capture.LocalServer,
 as ``run.py snapshot`` and the job runner do) and one Chromium is kept warm
-(dashboard/capture_browser.py, as the job runner keeps it). After one warm-up export of each kind
-(the first fills the server's caches and the browser's), each run makes:
+(dashboard/capture_browser.py, as the job runner keeps it, with its ``[export] warm_pages`` wall pages:
+dashboard/warm_pages.py). After one warm-up export of each kind (the first fills the server's caches and
+the browser's), each run makes:
 
-- the wall PNG at the canvas size (``capture.capture_png``, what an export job calls; goal < 3 s);
+- the wall PNG at the canvas size (``capture.capture_png``, what an export job calls; goal < 3 s), timed
+  cold (the first capture of a view: a new context, the page loaded and drawn, then kept; the kept page
+  is closed before each cold run), warm (from the kept page, the data unchanged) and warm after a
+  publish (a dataset published again just before: the kept page polls and redraws first): ``交换``
+  (one panel) and ``事件`` (the incidents: the map and four panels, the heaviest redraw);
 - the PDF 通报 (``capture.on_drawn_page`` with ``take_pdf``, the code behind ``capture_pdf``, timed at
   the drawn flag and at the PDF's bytes: page draw against print; goal < 8 s); the 通报's view model
   and layout are also timed in the server alone;
@@ -46,6 +51,27 @@ def _timed(work) -> float:
     return time.perf_counter() - t0
 
 
+def _renderer_memory() -> str:
+    """The private memory (USS) of each renderer process of the capture Chromium, in MB: a wall page
+    kept has one, an extension or blank page a small one."""
+    import os
+
+    import psutil
+
+    from dashboard.capture import BROWSER_MARK
+
+    sizes = []
+    for proc in psutil.Process(os.getpid()).children(recursive=True):
+        try:
+            line = proc.cmdline()
+            if BROWSER_MARK in line and not any(arg.startswith("--type=") for arg in line):
+                sizes += [child.memory_full_info().uss / 2**20 for child in proc.children(recursive=True)
+                          if "--type=renderer" in child.cmdline()]
+        except psutil.Error:
+            pass
+    return ", ".join(f"{mb:.0f} MB" for mb in sorted(sizes, reverse=True)) or "none found"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="导出基准测试：大屏 PNG、PDF 通报与 Excel 工作簿（浏览器保持预热）")
     parser.add_argument("--incidents", type=int, default=2_000_000, help="演示城市的事件条数")
@@ -69,13 +95,24 @@ def main() -> int:
     app = create_app(settings, store, engine)
     canvas = tuple(settings.city.canvas)
     print(f"load before: {_uptime()}", flush=True)
-    with capture.LocalServer(app) as base_url, WarmBrowser(settings) as browser:
+    with capture.LocalServer(app) as base_url, WarmBrowser(settings, warm_pages=settings.export.warm_pages) as browser:
         print(f"Chromium launched (once, kept warm) in {_timed(lambda: browser.run(lambda b: None)):.2f} s", flush=True)
         token = capture_token.secret(engine, settings)
         drawn: list[float] = []
+        shots: list[capture.Capture] = []
 
         def png():
-            return capture.capture_png(settings, base_url, capture.wall_path(), canvas, "基准测试", browser=browser)
+            shots.append(capture.capture_png(settings, base_url, capture.wall_path(), canvas, "基准测试", browser=browser))
+            return shots[-1]
+
+        def cold_png():
+            browser.run(lambda b: browser.pages.close())  # the view's kept page closed: its next capture loads it
+            return _timed(png)
+
+        def png_after_publish(dataset):
+            snap = store.snapshot(dataset)
+            store.publish(dataset, snap.frames, snap.meta)  # a new version of the same data
+            return _timed(png)
 
         def pdf():
             t0 = time.perf_counter()
@@ -92,8 +129,14 @@ def main() -> int:
 
         sizes = {"png": len(png().png), "pdf": len(pdf()), "xlsx": len(xlsx())}
         first_drawn = drawn.pop()
-        times = {kind: [_timed(make) for _ in range(args.runs)] for kind, make in (("png", png), ("pdf", pdf),
-                                                                                    ("xlsx", xlsx))}
+        times = {"png cold": [cold_png() for _ in range(args.runs)]}
+        times["png warm"] = [_timed(png) for _ in range(args.runs)]
+        assert all(shot.warm for shot in shots[-args.runs:]) and not any(shot.warm for shot in shots[1:-args.runs])
+        times.update({kind: [_timed(make) for _ in range(args.runs)] for kind, make in (("pdf", pdf), ("xlsx", xlsx))})
+        for dataset in ("exchange", "incidents"):
+            times[f"png after {dataset}"] = [png_after_publish(dataset) for _ in range(args.runs)]
+        assert all(shot.warm for shot in shots[-2 * args.runs:])
+        memory = _renderer_memory()
     from dashboard.briefing_data import current_briefing
     from layouts.briefing import briefing_page
 
@@ -102,7 +145,11 @@ def main() -> int:
     print(f"demo city: {args.incidents:,} incidents; {args.runs} runs after one warm-up each "
           f"(warm-up 通报 drawn in {first_drawn:.2f} s); PNG {canvas[0]}×{canvas[1]} {sizes['png'] / 1024:.0f} KB, "
           f"PDF {sizes['pdf'] / 1024:.0f} KB, XLSX {sizes['xlsx'] / 1024:.0f} KB")
-    _report("wall PNG", times["png"], goal=3)
+    _report("wall PNG, cold (first of a view)", times["png cold"], goal=3)
+    _report("wall PNG, warm (kept page)", times["png warm"], goal=3)
+    _report("wall PNG, warm, after 交换 publish", times["png after exchange"], goal=3)
+    _report("wall PNG, warm, after 事件 publish", times["png after incidents"], goal=3)
+    print(f"capture Chromium's renderers with one wall page kept: {memory}")
     _report("PDF 通报: server view + layout", server)
     _report("PDF 通报: page drawn", drawn)
     _report("PDF 通报: printed", [t - d for t, d in zip(times["pdf"], drawn)])

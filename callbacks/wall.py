@@ -11,6 +11,7 @@ Callback graph (ids from layouts.wall.IDS; "cs" = clientside, no server round tr
     wall-v-<dataset>.data (+ wall-view.data for the map and the category heatmap)
                        ──server──▶ each panel's figure / KPI tile / ticker / district list
                        (the map: a Patch without the GeoJSON when only its data changed; State wall-map-key)
+    wall-versions.data + every redraw's output ──cs──▶ wall-root.data-cw-version (once they have all answered)
     wall-fresh.data ──cs──▶ every {"type": wall-panel}.className (is-stale) and {"type": wall-badge} text
     wall-rotate.n_intervals ──cs──▶ wall-view.data ──cs──▶ wall-view-label.children
     wall-config.data ──cs──▶ wall-mount (starts wall.js: scaling, clock, ticker, kiosk, nightly reload)
@@ -216,6 +217,17 @@ for (_datasets, _uses_view), _names in _kpi_groups.items():
             _parts.append(("scope", f"kpi-{_name}"))
     callback(*_outputs, *_inputs(_datasets, _uses_view), prevent_initial_call=True)(
         _redraw(_parts, _datasets, _uses_view))
+
+
+# the page's data-cw-version (the drawn flag's value, assets/drawn.js) follows a new version once every
+# redraw it set off has answered: Dash holds a callback while a callback upstream of its inputs is pending
+clientside_callback(
+    ClientsideFunction("citywall", "drawnVersion"),
+    Output(IDS["root"], "data-cw-version"),
+    Input(IDS["versions"], "data"), *[Input(*panel_output(name)) for name in PANELS],
+    *[Input(IDS["kpi"][name], "html") for name in KPIS], State(IDS["ack"], "data"),
+    prevent_initial_call=True,
+)
 
 
 # ---- views, navigation, the browser side -----------------------------------------------------------

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
-from dashboard import capture_token
+from dashboard import capture_token, warm_pages
 from dashboard.capture_browser import WarmBrowser
 from dashboard.errors import MessageError
 
@@ -47,6 +47,8 @@ class Capture:
     png: bytes
     size: tuple[int, int]
     url: str
+    stamp: str = ""  # the capture stamp's text, when read (a wall page kept warm)
+    warm: bool = False  # taken from a page kept warm (dashboard/warm_pages.py), not loaded for it
 
 
 def chromium_executable(settings) -> str:
@@ -76,7 +78,11 @@ def capture_png(settings, base_url: str, path: str, size: tuple[int, int], on_be
     every panel has drawn, in ``browser`` (the caller's warm one; else one launched for this capture).
     The browser signs in with the exports' service token (dashboard/capture_token.py), so the capture
     works whatever anonymous visitors may see, and sees what a viewer sees; ``on_behalf_of`` names
-    who asked, in the audit trail."""
+    who asked, in the audit trail. A wall page (:func:`wall_path`) captured in a browser that keeps
+    pages warm is taken from its warm page when there is one (dashboard/warm_pages.py)."""
+    if browser is not None and browser.pages.limit and warm_pages.keeps(path):
+        return _capture(settings, browser, lambda b, token: warm_pages.capture_wall(
+            b, browser.pages, settings, base_url, path, size, token, on_behalf_of))
     return _capture(settings, browser, lambda b, token: on_drawn_page(
         b, settings, base_url, path, size, token, on_behalf_of, "截图", take_png(size)))
 
@@ -159,6 +165,39 @@ def launch(playwright, settings):
         raise CaptureError(f"Chromium 无法启动（{executable}）：{str(exc).splitlines()[0]}；{INSTALL_HINT}。") from None
 
 
+def new_capture_context(browser, size: tuple[int, int], token: str, on_behalf_of: str, **options):
+    """A browser context with a ``size`` viewport at scale 1, signed in with the service token ``token``
+    (sent in a header of every request) for ``on_behalf_of``."""
+    headers = {capture_token.HEADER: token, capture_token.ON_BEHALF_HEADER: quote(on_behalf_of)}
+    return browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1, locale="zh-CN",
+                               extra_http_headers=headers, **options)
+
+
+def load_drawn(page, settings, url: str, what: str) -> None:
+    """``page`` at ``url``, once its drawn flag is up; a :class:`CaptureError` naming ``what`` (截图, 通报)
+    if the token was refused, the page answered an error or did not draw in time."""
+    api = _playwright()
+    timeout_ms = settings.export.capture_timeout_seconds * 1000
+    try:
+        response = page.goto(url, wait_until="commit", timeout=timeout_ms)  # the flag wait covers the rest
+    except api.Error as exc:
+        raise CaptureError(f"无法打开页面 {url}：{str(exc).splitlines()[0]}") from None
+    if urlparse(page.url).path.rstrip("/").endswith("/login"):  # the auth layer sent it to sign in
+        raise CaptureError(f"打开 {url} 时服务令牌未被接受，未生成{what}：服务令牌只能查看大屏、下钻页面与通报；"
+                           f"若令牌已被吊销，请运行 {capture_token.ISSUE_COMMAND} 签发新的服务令牌")
+    if response is not None and response.status >= 400:
+        raise CaptureError(f"页面 {url} 返回 HTTP {response.status}，未生成{what}；请检查页面地址与账号权限")
+    try:
+        page.wait_for_function(DRAWN_FLAG, timeout=timeout_ms)
+    except api.TimeoutError:
+        raise draw_timeout(settings, url, what) from None
+
+
+def draw_timeout(settings, url: str, what: str) -> CaptureError:
+    return CaptureError(f"等待页面绘制完成超时（{settings.export.capture_timeout_seconds:g} 秒）：{url} "
+                        f"仍有面板未绘制完成，未生成{what}；可在配置 [export] capture_timeout_seconds 中放宽时限")
+
+
 def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, int], token: str, on_behalf_of: str,
                   what: str, take):
     """``take(page, url)`` on ``base_url + path`` in a new context of ``browser`` with a ``size``
@@ -166,27 +205,11 @@ def on_drawn_page(browser, settings, base_url: str, path: str, size: tuple[int, 
     drawn flag is up; only 127.0.0.1 is reachable. ``what`` names the product in errors (截图, 通报)."""
     api = _playwright()
     url = base_url.rstrip("/") + path
-    timeout_ms = settings.export.capture_timeout_seconds * 1000
-    headers = {capture_token.HEADER: token, capture_token.ON_BEHALF_HEADER: quote(on_behalf_of)}
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1, locale="zh-CN",
-                                  extra_http_headers=headers)
+    context = new_capture_context(browser, size, token, on_behalf_of)
     try:
         context.route("**/*", _local_only)
         page = context.new_page()
-        try:
-            response = page.goto(url, wait_until="commit", timeout=timeout_ms)  # the flag wait covers the rest
-        except api.Error as exc:
-            raise CaptureError(f"无法打开页面 {url}：{str(exc).splitlines()[0]}") from None
-        if urlparse(page.url).path.rstrip("/").endswith("/login"):  # the auth layer sent it to sign in
-            raise CaptureError(f"打开 {url} 时服务令牌未被接受，未生成{what}：服务令牌只能查看大屏、下钻页面与通报；"
-                               f"若令牌已被吊销，请运行 {capture_token.ISSUE_COMMAND} 签发新的服务令牌")
-        if response is not None and response.status >= 400:
-            raise CaptureError(f"页面 {url} 返回 HTTP {response.status}，未生成{what}；请检查页面地址与账号权限")
-        try:
-            page.wait_for_function(DRAWN_FLAG, timeout=timeout_ms)
-        except api.TimeoutError:
-            raise CaptureError(f"等待页面绘制完成超时（{settings.export.capture_timeout_seconds:g} 秒）：{url} "
-                               f"仍有面板未绘制完成，未生成{what}；可在配置 [export] capture_timeout_seconds 中放宽时限") from None
+        load_drawn(page, settings, url, what)
         return take(page, url)
     finally:
         try:

@@ -5,8 +5,11 @@ thread of its own (started by its first capture, never at import) that holds ``s
 and the browser; :meth:`WarmBrowser.run` hands it a piece of work (one capture, in a new browser
 context: no cookie or cache shared between captures) through a queue and waits for its outcome.
 
+Made with ``warm_pages=N``, it also keeps up to N wall pages open between captures (dashboard/warm_pages.py;
+the job runner's: ``[export] warm_pages``); they live in the capture thread, closed with the browser.
+
 A browser that has died (killed, crashed, disconnected; before or during a capture) is launched
-again and that capture tried once more. A capture that fails while the browser lives (the page
+again (its kept pages gone with it) and that capture tried once more. A capture that fails while the browser lives (the page
 timed out, answered 403) is not retried: a new browser would not change it.
 
 Whoever runs exports owns one: the job runner's :class:`~dashboard.export_jobs.ExportRunner` (closed
@@ -29,9 +32,12 @@ _STOP = object()
 class WarmBrowser:
     """``with WarmBrowser(settings) as browser: browser.run(lambda b: …)`` (``b``: a Playwright Browser)."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, warm_pages: int = 0) -> None:
+        from dashboard.warm_pages import WarmPages
+
         self.settings = settings
         self.launches = 0  # how many times Chromium was launched: once, unless it died
+        self.pages = WarmPages(warm_pages)  # wall pages kept open for captures (dashboard/warm_pages.py)
         self._tasks: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -85,7 +91,10 @@ class WarmBrowser:
         browser = None
         with _playwright().sync_playwright() as playwright:
             try:
-                while (task := self._tasks.get()) is not _STOP:
+                while (task := self._next()) is not _STOP:
+                    if task is None:  # idle: close the kept pages nobody has used for a while
+                        self.pages.expire()
+                        continue
                     work, done = task
                     try:
                         browser = self._alive(playwright, browser)
@@ -103,10 +112,18 @@ class WarmBrowser:
                             done.set_exception(again)
             finally:
                 if browser is not None and browser.is_connected():
+                    self.pages.close()
                     try:
                         browser.close()
                     except Exception:  # it went away while closing
                         pass
+
+    def _next(self):
+        """The next task; None after a minute without one while pages are kept."""
+        try:
+            return self._tasks.get(timeout=60 if len(self.pages) else None)
+        except queue.Empty:
+            return None
 
     def _alive(self, playwright, browser):
         """``browser`` if it is still connected, else a newly launched one."""
@@ -114,6 +131,7 @@ class WarmBrowser:
             return browser
         from dashboard.capture import launch
 
+        self.pages.forget()  # they died with it
         browser = launch(playwright, self.settings)
         self.launches += 1
         return browser

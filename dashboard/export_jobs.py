@@ -11,7 +11,8 @@ Captures need the app served: the process that runs jobs hands its app over (:me
 ``run.py serve`` its own, ``run.py scheduler`` one it builds at its start, in its main thread, where Dash
 registers pages), served on a private 127.0.0.1 port from the first export until the runner stops.
 The runner keeps one Chromium warm for every capture (dashboard/capture_browser.py: launched by the
-first, relaunched if it dies, closed when the runner stops).
+first, relaunched if it dies, closed when the runner stops), and in it the wall pages it captured
+(``[export] warm_pages`` of them, dashboard/warm_pages.py).
 
 The daily briefing: ``[export] daily_briefing`` is a cron in the city's time (``city.timezone``); :func:`briefing_slot` says
 which run is due (a pure function), :func:`queue_daily_briefing` queues it once per run whatever the
@@ -65,7 +66,8 @@ class ExportRunner:
         self._lock = threading.Lock()
         from dashboard.capture_browser import WarmBrowser
 
-        self.browser = WarmBrowser(self.settings)  # its thread and Chromium start with the first capture
+        # its thread and Chromium start with the first capture; it keeps the walls captured warm
+        self.browser = WarmBrowser(self.settings, warm_pages=self.settings.export.warm_pages)
 
     def use_app(self, app) -> None:
         """Capture from this app (the serve process's own): never build a second app in its process."""

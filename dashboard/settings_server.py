@@ -157,6 +157,8 @@ class AuthSettings(StrictModel):
 class ExportSettings(StrictModel):
     chromium: str = Field("/usr/bin/chromium", min_length=1, description="截图所用 Chromium 可执行文件（Debian 软件包 chromium）")
     capture_timeout_seconds: float = Field(60.0, gt=0, le=600, description="等待页面全部面板绘制完成的时限")
+    warm_pages: int = Field(3, ge=0, le=8, description="执行导出的进程保持打开的大屏页面数（每个视图与画布尺寸一页，"
+                                                       "最久未用的先关闭；0 为每次截图重新打开页面）")
     retention_days: int = Field(90, ge=0, le=3650, description="导出文件保留天数（0 为永久保留）")
     daily_briefing: str = Field("", description="每日通报的 cron（5 段，北京时间，如 \"0 8 * * *\"）；空为关闭")
 

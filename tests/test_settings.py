@@ -58,6 +58,7 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path):
     ('[app]\ndatabase_url = "postgresql://u@h"\n', "缺少库名，应为 sqlite:///<文件路径> 或 postgresql+psycopg://"),
     ('[app]\ndatabase_url = "127.0.0.1/cw"\n', "app.database_url = '127.0.0.1/cw': 不是合法的数据库地址"),
     ('[city]\ncanvas = [100, 100]\n', "city.canvas[0] = 100: 必须 ≥ 640"),
+    ('[export]\nwarm_pages = 9\n', "export.warm_pages = 9: 必须 ≤ 8"),
     ('[city]\nnmae = "x"\n', "city.nmae = 'x': 未知配置项"),
     ('[[sources]]\nname = "a"\ndataset = "incidents"\nkind = "sql"\ntable = "t"\n', "需要 url"),
     ('[[sources]]\nname = "a"\ndataset = "incidents"\nkind = "files"\npath = "x.csv"\nschedule = "hourly"\n',
