@@ -123,6 +123,9 @@
 
   if (capture) {
     var CW = (window.CityWall = window.CityWall || {});
+    // a still: no ticker scroll (wall.js), no KPI flip or badge pulse (wall.css .cw-capture)
+    CW.still = true;
+    document.documentElement.classList.add('cw-capture');
     // a capture of a wall page kept warm (dashboard/warm_pages.py): the stamp says the time of this
     // capture, not of the page's load; resolved once painted (two frames)
     CW.restamp = function () {

@@ -194,7 +194,9 @@
     this.observer = new MutationObserver(function () { self.onChange(); });
     this.observer.observe(list, { childList: true, subtree: true, characterData: true, attributes: true });
     this.frame = function (ts) { self.step(ts); };
-    window.requestAnimationFrame(this.frame);
+    // a capture is a still (drawn.js's CW.still): the list stays at its newest rows, and a page kept
+    // warm for captures draws no frames while it waits
+    if (!CW.still) window.requestAnimationFrame(this.frame);
   }
 
   Ticker.prototype.sync = function () {

@@ -114,6 +114,7 @@ def test_killing_the_warm_chromium_between_two_exports_does_not_fail_the_second(
     assert runner.exports.browser.launches == 2  # relaunched once, for the second export
     again = export(app, "png", "city", "全市")  # and kept warm again
     assert again.status == "done" and runner.exports.browser.launches == 2
+    assert runner.exports.browser.pages.opened == 2  # the wall page kept for the first went with the browser
 
 
 def test_a_browser_killed_in_the_middle_of_a_capture_is_relaunched_and_the_capture_retried(no_anonymous):
