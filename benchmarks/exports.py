@@ -51,25 +51,57 @@ def _timed(work) -> float:
     return time.perf_counter() - t0
 
 
-def _renderer_memory() -> str:
-    """The private memory (USS) of each renderer process of the capture Chromium, in MB: a wall page
-    kept has one, an extension or blank page a small one."""
+def _capture_chromium():
+    """The capture Chromium's processes (the browser and its children), or []."""
     import os
 
     import psutil
 
     from dashboard.capture import BROWSER_MARK
 
-    sizes = []
     for proc in psutil.Process(os.getpid()).children(recursive=True):
         try:
             line = proc.cmdline()
             if BROWSER_MARK in line and not any(arg.startswith("--type=") for arg in line):
-                sizes += [child.memory_full_info().uss / 2**20 for child in proc.children(recursive=True)
-                          if "--type=renderer" in child.cmdline()]
+                return [proc, *proc.children(recursive=True)]
+        except psutil.Error:
+            pass
+    return []
+
+
+def _renderer_memory() -> str:
+    """The private memory (USS) of each renderer process of the capture Chromium, in MB (a kept wall
+    page has one)."""
+    import psutil
+
+    sizes = []
+    for proc in _capture_chromium():
+        try:
+            if "--type=renderer" in proc.cmdline():
+                sizes.append(proc.memory_full_info().uss / 2**20)
         except psutil.Error:
             pass
     return ", ".join(f"{mb:.0f} MB" for mb in sorted(sizes, reverse=True)) or "none found"
+
+
+def _idle_cpu(seconds: float = 20) -> float:
+    """The CPU the capture Chromium uses while its kept page waits (polling, the clock), in % of one core."""
+    import psutil
+
+    def used(procs):
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    procs = _capture_chromium()
+    before = used(procs)
+    time.sleep(seconds)
+    return 100 * (used(procs) - before) / seconds
 
 
 def main() -> int:
@@ -136,7 +168,7 @@ def main() -> int:
         for dataset in ("exchange", "incidents"):
             times[f"png after {dataset}"] = [png_after_publish(dataset) for _ in range(args.runs)]
         assert all(shot.warm for shot in shots[-2 * args.runs:])
-        memory = _renderer_memory()
+        memory, idle = _renderer_memory(), _idle_cpu()
     from dashboard.briefing_data import current_briefing
     from layouts.briefing import briefing_page
 
@@ -149,7 +181,8 @@ def main() -> int:
     _report("wall PNG, warm (kept page)", times["png warm"], goal=3)
     _report("wall PNG, warm, after 交换 publish", times["png after exchange"], goal=3)
     _report("wall PNG, warm, after 事件 publish", times["png after incidents"], goal=3)
-    print(f"capture Chromium's renderers with one wall page kept: {memory}")
+    print(f"capture Chromium with one wall page kept: renderers {memory}; idle CPU {idle:.1f} % of a core "
+          f"(the page polls every {settings.app.refresh_seconds} s)")
     _report("PDF 通报: server view + layout", server)
     _report("PDF 通报: page drawn", drawn)
     _report("PDF 通报: printed", [t - d for t, d in zip(times["pdf"], drawn)])

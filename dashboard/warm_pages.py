@@ -141,8 +141,8 @@ def data_version() -> str:
     return of_store(runtime.current().store)
 
 
-def capture_wall(browser, pages: WarmPages, settings, base_url: str, path: str, size: tuple[int, int], token: str,
-            on_behalf_of: str) -> capture.Capture:
+def capture_wall(browser, pages: WarmPages, settings, base_url: str, path: str, size: tuple[int, int],
+                 token: str, on_behalf_of: str) -> capture.Capture:
     """The PNG of the wall at ``base_url + path`` from its kept page, or from one loaded now and kept
     (in the capture thread, with the live ``browser``)."""
     url = base_url.rstrip("/") + path
@@ -182,7 +182,7 @@ def _shoot(page, settings, url: str, size: tuple[int, int]) -> capture.Capture:
         version = data_version()
         drawn, failed = page.evaluate(STATE)
         if failed:
-            raise capture.CaptureError(f"页面有 {failed} 次更新请求失败，部分面板可能仍是旧数据")
+            raise capture.CaptureError(f"页面的 {failed} 次更新请求失败，部分面板可能仍是旧数据")
         if drawn != version:
             page.evaluate(POLL_NOW)
             left = deadline - time.monotonic()
