@@ -369,7 +369,7 @@
     // here every redraw's output, is still pending (callbacks/wall.py)
     drawnVersion: function () {
       var ack = arguments[arguments.length - 1];
-      return (ack && ack.v) || noUpdate();
+      return (ack && ack.d) || noUpdate();
     },
 
     // wall-versions → one store per dataset, touching only those whose version changed

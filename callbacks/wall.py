@@ -81,10 +81,12 @@ def poll(request, ack):
     updated = header_updated(statuses, fresh, DATASETS, now)
     sigs = {"v": poll_signature(versions), "f": poll_signature(shown_freshness(fresh)), "u": poll_signature(updated)}
     ack = ack or {}
+    # d: the datasets' versions alone, the page's data-cw-version once they are redrawn (drawnVersion)
+    drawn = poll_signature({ds: versions[ds] for ds in DATASETS})
     return (no_update if ack.get("v") == sigs["v"] else versions,
             no_update if ack.get("f") == sigs["f"] else fresh,
             no_update if ack.get("u") == sigs["u"] else updated,
-            {"n": (request or {}).get("n", 0), **sigs})
+            {"n": (request or {}).get("n", 0), **sigs, "d": drawn})
 
 
 def announced_versions(rt, statuses: dict, now: float) -> dict[str, int]:
