@@ -28,8 +28,13 @@ WATCH_PROGRESS = """() => { window.cwSeen = [];
 @pytest.fixture(scope="module")
 def exports_live(live_app):
     """The session's app, with the job runner of the scheduler's process working the queue (in-process),
-    capturing from the served app itself."""
+    capturing from the served app itself. It keeps no wall page warm ([export] warm_pages = 0): these
+    tests watch a capture's progress, which a warm capture ends before the page looks again
+    (tests/browser/test_warm_pages.py covers the warm pages)."""
+    from dashboard.capture_browser import WarmBrowser
+
     runner = jobs.JobRunner(live_app.puller, poll_seconds=0.2)
+    runner.exports.browser = WarmBrowser(live_app.settings, warm_pages=0)
     runner.exports.use_app(live_app.app)
     runner.start()
     yield live_app

@@ -142,7 +142,10 @@ def test_table_pages_on_the_server_and_the_download_has_the_selection(live_app, 
     page = watch.page
     wait_page(page)
     total = int(page.inner_text(KPI).replace(",", ""))
-    assert f"/ {total:,}" in page.inner_text("#inc-grid .ag-paging-row-summary-panel")
+    # the paging line counts the selection once the server's first block has told the grid its size
+    page.wait_for_function("""(want) => {
+        const line = document.querySelector('#inc-grid .ag-paging-row-summary-panel');
+        return !!line && line.innerText.includes(want); }""", arg=f"/ {total:,}", timeout=30_000)
     shown = page.locator("#inc-grid .ag-center-cols-container .ag-row").count()
     assert 0 < shown <= 50 < total  # one page of rows in the browser, not the selection
     first_row = page.inner_text("#inc-grid .ag-center-cols-container .ag-row >> nth=0")
