@@ -136,7 +136,11 @@ def test_a_redis_restart_keeps_the_walls_on_their_last_frames_then_catches_up(ho
     finally:
         hosts.redis.start()  # empty: the owner refills it from the last good pull
     _wait_for(lambda: not hosts.poll(0)["fresh"] and not hosts.poll(1)["fresh"], 120, "the walls to catch up")
-    assert hosts.poll(1)["versions"] == versions
+    after = hosts.poll(1)["versions"]
+    # every dataset back at its last good version or a newer one (the derived targets may be published
+    # again meanwhile), none older and none missing; the instructions' feed is a hash, not a counter
+    assert after.keys() == versions.keys()
+    assert all(after[ds] >= versions[ds] for ds in versions if ds != "instructions"), (versions, after)
 
 
 def test_a_postgres_restart_is_survived(hosts):

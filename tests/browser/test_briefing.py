@@ -149,7 +149,6 @@ def test_a_capture_sent_to_the_login_fails_in_chinese(live_app):
     assert "服务令牌未被接受" in caught.value.message and "只能查看大屏、下钻页面与通报" in caught.value.message
 
 
-@pytest.mark.own_servers
 def test_cli_snapshot_pdf_serves_the_app_itself(tmp_path):
     config = _snapshot_config(tmp_path)
     out = tmp_path / "out" / "通报.pdf"

@@ -118,7 +118,6 @@ def _run(*args, env=None) -> subprocess.CompletedProcess:
                           timeout=300, env={**os.environ, **(env or {})})
 
 
-@pytest.mark.own_servers
 def test_cli_snapshot_serves_the_app_itself_and_stops(tmp_path, open_page):
     config = _snapshot_config(tmp_path)
     out = tmp_path / "out" / "wall.png"

@@ -107,7 +107,6 @@ def test_without_the_export_permission_the_page_refuses_in_chinese(exports_live,
     assert watch.page.get_by_role("button", name="导出大屏 PNG").count() == 0
 
 
-@pytest.mark.own_servers
 def test_the_scheduler_process_makes_and_archives_the_daily_briefing(tmp_path, open_page):
     """``run.py scheduler`` in its own process, with a briefing due every minute: it queues the run due
     at its start, builds its own app, captures it and archives the file, by 定时任务."""
