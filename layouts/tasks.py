@@ -52,8 +52,9 @@ def summary(panel: CommandPanel) -> html.Section:
 
 
 def table(view: TasksView) -> html.Div:
-    columns = [{"field": f, "headerName": h, "minWidth": w, "flex": 2 if f == "text" else 1, "sortable": True,
-                "filter": True, "resizable": True} for f, h, w in COLUMNS]
+    # a least width that shows each header whole (drill_parts.header_width), as the other drill tables
+    columns = [{"field": f, "headerName": h, "minWidth": max(w, dp.header_width(h)), "flex": 2 if f == "text" else 1,
+                "sortable": True, "filter": True, "resizable": True} for f, h, w in COLUMNS]
     for col in columns:
         if col["field"] in ("overdue", "deadline"):
             col["cellClassRules"] = {"cw-cell-red": "params.data.overdue == '超期'"}
